@@ -1,0 +1,53 @@
+package dev.segments;
+
+import dev.segments.common.db.EmbeddedDatabase;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+
+import java.nio.file.Path;
+import java.util.logging.Logger;
+
+/**
+ * Entry point. When no database is configured ({@code DB_URL} or {@code quarkus.datasource.reactive.url}),
+ * starts the embedded PostgreSQL first and points the application at it; then runs Quarkus.
+ */
+@QuarkusMain
+public final class Main {
+
+    private static final Logger LOG = Logger.getLogger(Main.class.getName());
+
+    private Main() {
+    }
+
+    public static void main(String... args) {
+        for (String arg : args) {
+            if (arg.equals("--demo-data")) {
+                System.setProperty("segments.demo.data", "true");
+            }
+        }
+        if (!databaseConfigured()) {
+            Path dataDir = Path.of(setting("EMBEDDED_DB_DIR", "segments.embedded-db.dir", "./data"));
+            int port = Integer.parseInt(setting("EMBEDDED_DB_PORT", "segments.embedded-db.port", "0"));
+            EmbeddedDatabase db = EmbeddedDatabase.start(dataDir, port, false);
+            db.connectionProperties().forEach(System::setProperty);
+            Runtime.getRuntime().addShutdownHook(new Thread(db::close, "embedded-postgres-stop"));
+            LOG.info(() -> "No DB_URL configured: started embedded PostgreSQL on localhost:" + db.port()
+                    + " with its data in " + db.dataDir());
+        }
+        Quarkus.run(args);
+    }
+
+    private static boolean databaseConfigured() {
+        return setting("DB_URL", "DB_URL", null) != null
+                || setting("QUARKUS_DATASOURCE_REACTIVE_URL", "quarkus.datasource.reactive.url", null) != null;
+    }
+
+    /** Reads a setting before Quarkus configuration exists: system property first, then environment. */
+    private static String setting(String env, String property, String fallback) {
+        String value = System.getProperty(property);
+        if (value == null || value.isBlank()) {
+            value = System.getenv(env);
+        }
+        return value == null || value.isBlank() ? fallback : value;
+    }
+}

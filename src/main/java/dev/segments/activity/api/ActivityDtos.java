@@ -1,0 +1,131 @@
+package dev.segments.activity.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+import java.math.BigDecimal;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/** Request and response bodies of the activity streams: purchases, interactions and events. */
+public final class ActivityDtos {
+
+    private ActivityDtos() {
+    }
+
+    /** What every activity item has: whose it is, when, and an optional id that makes retries safe. */
+    public interface ActivityInput {
+        Long customerId();
+
+        String customerExternalId();
+
+        String externalId();
+
+        OffsetDateTime occurredAt();
+
+        /** Custom attributes checked against the catalog, or null for streams without a catalog. */
+        ObjectNode attributes();
+    }
+
+    @Schema(name = "PurchaseInput", description = "Identify the customer by customerId or customerExternalId")
+    public record PurchaseInput(
+            Long customerId,
+            @Size(max = 200) String customerExternalId,
+            @Size(max = 200) @Schema(description = "Your id of this purchase; a retried write with the same id is not counted twice") String externalId,
+            @NotNull OffsetDateTime occurredAt,
+            @NotNull @Schema(description = "Exact decimal; negative for refunds") BigDecimal amount,
+            @Size(max = 10) String currency,
+            @Size(max = 500) String product,
+            @Size(max = 200) String category,
+            Integer quantity,
+            @Size(max = 100) String channel,
+            @Schema(type = SchemaType.OBJECT) ObjectNode attributes) implements ActivityInput {
+    }
+
+    @Schema(name = "InteractionInput", description = "Identify the customer by customerId or customerExternalId")
+    public record InteractionInput(
+            Long customerId,
+            @Size(max = 200) String customerExternalId,
+            @Size(max = 200) String externalId,
+            @NotNull OffsetDateTime occurredAt,
+            @NotBlank @Size(max = 100) @Schema(examples = "consultation", description = "call, email, meeting, consultation, contact_attempt, chat, refusal, ...") String type,
+            @Size(max = 100) String channel,
+            @Size(max = 200) String outcome,
+            @Size(max = 500) @Schema(description = "E.g. the refusal reason") String reason,
+            @Schema(type = SchemaType.OBJECT) ObjectNode attributes) implements ActivityInput {
+    }
+
+    @Schema(name = "EventInput", description = "Identify the customer by customerId or customerExternalId")
+    public record EventInput(
+            Long customerId,
+            @Size(max = 200) String customerExternalId,
+            @Size(max = 200) String externalId,
+            @NotNull OffsetDateTime occurredAt,
+            @NotBlank @Size(max = 200) @Schema(examples = "page_view") String name,
+            @Schema(type = SchemaType.OBJECT, description = "Free-form event properties") ObjectNode properties) implements ActivityInput {
+        @Override
+        public ObjectNode attributes() {
+            return null;
+        }
+    }
+
+    @Schema(name = "Purchase")
+    public record PurchaseView(long id, long customerId, String externalId, OffsetDateTime occurredAt,
+                               BigDecimal amount, String currency, String product, String category,
+                               Integer quantity, String channel,
+                               @Schema(type = SchemaType.OBJECT) ObjectNode attributes, OffsetDateTime createdAt) {
+    }
+
+    @Schema(name = "Interaction")
+    public record InteractionView(long id, long customerId, String externalId, OffsetDateTime occurredAt,
+                                  String type, String channel, String outcome, String reason,
+                                  @Schema(type = SchemaType.OBJECT) ObjectNode attributes, OffsetDateTime createdAt) {
+    }
+
+    @Schema(name = "Event")
+    public record EventView(long id, long customerId, String externalId, OffsetDateTime occurredAt, String name,
+                            @Schema(type = SchemaType.OBJECT) ObjectNode properties, OffsetDateTime createdAt) {
+    }
+
+    @Schema(name = "PurchaseBatch")
+    public record PurchaseBatch(@NotEmpty List<@Valid @NotNull PurchaseInput> items) {
+    }
+
+    @Schema(name = "InteractionBatch")
+    public record InteractionBatch(@NotEmpty List<@Valid @NotNull InteractionInput> items) {
+    }
+
+    @Schema(name = "EventBatch")
+    public record EventBatch(@NotEmpty List<@Valid @NotNull EventInput> items) {
+    }
+
+    @Schema(name = "BatchResult", description = "A batch is written whole or not at all")
+    public record BatchResult(
+            @Schema(description = "Items written now") int created,
+            @Schema(description = "Items whose externalId was already recorded (not counted again)") int duplicates,
+            @Schema(description = "Per item, in request order") List<BatchItem> items) {
+    }
+
+    @Schema(name = "BatchItem")
+    public record BatchItem(int index, long id,
+                            @Schema(enumeration = {"created", "duplicate"}) String status) {
+    }
+
+    @Schema(name = "PurchasePage")
+    public record PurchasePage(List<PurchaseView> items, String nextCursor) {
+    }
+
+    @Schema(name = "InteractionPage")
+    public record InteractionPage(List<InteractionView> items, String nextCursor) {
+    }
+
+    @Schema(name = "EventPage")
+    public record EventPage(List<EventView> items, String nextCursor) {
+    }
+}

@@ -1,0 +1,78 @@
+package dev.segments.activity.api;
+
+import dev.segments.activity.api.ActivityDtos.EventPage;
+import dev.segments.activity.api.ActivityDtos.EventView;
+import dev.segments.activity.api.ActivityDtos.InteractionPage;
+import dev.segments.activity.api.ActivityDtos.InteractionView;
+import dev.segments.activity.api.ActivityDtos.PurchasePage;
+import dev.segments.activity.api.ActivityDtos.PurchaseView;
+import dev.segments.activity.persistence.StreamKind;
+import dev.segments.activity.service.ActivityService;
+import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.pagination.PageRequest;
+import dev.segments.common.tenancy.CurrentTenant;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** A customer's activity timelines, newest first, keyset-paginated. */
+@Path("/customers/{customerId}")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Customers")
+public class CustomerActivityResource {
+
+    private final ActivityService service;
+    private final CurrentTenant tenant;
+    private final ServiceConfig config;
+
+    CustomerActivityResource(ActivityService service, CurrentTenant tenant, ServiceConfig config) {
+        this.service = service;
+        this.tenant = tenant;
+        this.config = config;
+    }
+
+    @GET
+    @Path("/purchases")
+    @Operation(summary = "A customer's purchases, newest first")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public Uni<PurchasePage> purchases(@PathParam("customerId") long customerId,
+                                       @Parameter(description = "Page size (default 50)") @QueryParam("limit") Integer limit,
+                                       @Parameter(description = "The nextCursor of the previous page") @QueryParam("after") String after) {
+        return service.list(tenant.id(), StreamKind.PURCHASE, customerId, page(limit, after), PurchaseView.class)
+                .map(p -> new PurchasePage(p.items(), p.nextCursor()));
+    }
+
+    @GET
+    @Path("/interactions")
+    @Operation(summary = "A customer's interactions, newest first")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public Uni<InteractionPage> interactions(@PathParam("customerId") long customerId,
+                                             @Parameter(description = "Page size (default 50)") @QueryParam("limit") Integer limit,
+                                             @Parameter(description = "The nextCursor of the previous page") @QueryParam("after") String after) {
+        return service.list(tenant.id(), StreamKind.INTERACTION, customerId, page(limit, after), InteractionView.class)
+                .map(p -> new InteractionPage(p.items(), p.nextCursor()));
+    }
+
+    @GET
+    @Path("/events")
+    @Operation(summary = "A customer's events, newest first")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public Uni<EventPage> events(@PathParam("customerId") long customerId,
+                                 @Parameter(description = "Page size (default 50)") @QueryParam("limit") Integer limit,
+                                 @Parameter(description = "The nextCursor of the previous page") @QueryParam("after") String after) {
+        return service.list(tenant.id(), StreamKind.EVENT, customerId, page(limit, after), EventView.class)
+                .map(p -> new EventPage(p.items(), p.nextCursor()));
+    }
+
+    private PageRequest page(Integer limit, String after) {
+        return PageRequest.of(limit, after, config.limits());
+    }
+}

@@ -1,0 +1,163 @@
+package dev.segments.activity.persistence;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Activity rows and the customer rollups they feed. A write locks the customers it touches (in id order, so
+ * concurrent batches cannot deadlock), inserts, then recomputes those customers' rollups from the streams in
+ * the same transaction: because every writer holds the customer's row lock while it recomputes, the rollups
+ * are exact under any interleaving, and a retried item (same external id) changes nothing.
+ */
+@ApplicationScoped
+public class ActivityRepository {
+
+    private static final String RECOMPUTE_ROLLUPS = """
+            update customer c set
+              purchase_count = p.n, total_spend = p.total, first_purchase_at = p.first_at, last_purchase_at = p.last_at,
+              last_interaction_at = i.last_at, last_seen_at = greatest(p.last_at, i.last_at, e.last_at)
+            from unnest($2::bigint[]) as ids(id)
+            cross join lateral (select count(*)::int as n, coalesce(sum(amount), 0) as total,
+                                       min(occurred_at) as first_at, max(occurred_at) as last_at
+                                from purchase where tenant_id = $1 and customer_id = ids.id) p
+            cross join lateral (select max(occurred_at) as last_at
+                                from interaction where tenant_id = $1 and customer_id = ids.id) i
+            cross join lateral (select max(occurred_at) as last_at
+                                from event where tenant_id = $1 and customer_id = ids.id) e
+            where c.tenant_id = $1 and c.id = ids.id""";
+
+    /** A row written by a batch: its id and whether this batch created it. */
+    public record Written(long id, String externalId, boolean created) {
+    }
+
+    private final Pool pool;
+
+    ActivityRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    public <T> Uni<T> inTransaction(java.util.function.Function<SqlConnection, Uni<T>> work) {
+        return pool.withTransaction(work);
+    }
+
+    /**
+     * Resolves customer references and locks those customers for the rest of the transaction.
+     * Returns external id -> id for the ones found; ids not in the tenant are absent from {@code knownIds}.
+     */
+    public Uni<Map<String, Long>> lockCustomers(SqlConnection conn, long tenantId, List<Long> ids, List<String> externalIds,
+                                                List<Long> knownIds) {
+        return conn.preparedQuery("""
+                        select id, external_id from customer
+                        where tenant_id = $1 and (id = any($2::bigint[]) or external_id = any($3::text[]))
+                        order by id for update""")
+                .execute(Tuple.of(tenantId, ids.toArray(new Long[0]), externalIds.toArray(new String[0])))
+                .map(rows -> {
+                    Map<String, Long> byExternal = new HashMap<>();
+                    for (Row r : rows) {
+                        byExternal.put(r.getString(1), r.getLong(0));
+                        knownIds.add(r.getLong(0));
+                    }
+                    return byExternal;
+                });
+    }
+
+    /** Inserts items (JSON array of the stream's records with customerId resolved); skips known external ids. */
+    public Uni<List<Written>> insert(SqlConnection conn, StreamKind kind, long tenantId, String itemsJson) {
+        String sql = "insert into " + kind.table + " (tenant_id, customer_id, external_id, " + kind.columns + ")\n"
+                + "select $1, r.\"customerId\", r.\"externalId\", " + kind.values + "\n"
+                + "from jsonb_array_elements($2::text::jsonb) with ordinality as e(doc, ord)\n"
+                + "cross join lateral jsonb_to_record(e.doc) as r(\"customerId\" bigint, \"externalId\" text, "
+                + kind.record + ")\n"
+                + "order by e.ord\n"
+                + "on conflict (tenant_id, external_id) do nothing\n"
+                + "returning id, external_id";
+        return conn.preparedQuery(sql).execute(Tuple.of(tenantId, itemsJson)).map(rows -> {
+            List<Written> written = new ArrayList<>();
+            rows.forEach(r -> written.add(new Written(r.getLong(0), r.getString(1), true)));
+            return written;
+        });
+    }
+
+    /** Ids of already recorded items with these external ids. */
+    public Uni<Map<String, Long>> idsByExternalId(SqlConnection conn, StreamKind kind, long tenantId, List<String> externalIds) {
+        return conn.preparedQuery("select external_id, id from " + kind.table
+                        + " where tenant_id = $1 and external_id = any($2::text[])")
+                .execute(Tuple.of(tenantId, externalIds.toArray(new String[0])))
+                .map(rows -> {
+                    Map<String, Long> map = new HashMap<>();
+                    rows.forEach(r -> map.put(r.getString(0), r.getLong(1)));
+                    return map;
+                });
+    }
+
+    public Uni<Void> recomputeRollups(SqlConnection conn, long tenantId, List<Long> customerIds) {
+        if (customerIds.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return conn.preparedQuery(RECOMPUTE_ROLLUPS)
+                .execute(Tuple.of(tenantId, customerIds.toArray(new Long[0]))).replaceWithVoid();
+    }
+
+    /** One item as view JSON. */
+    public Uni<Optional<String>> find(StreamKind kind, long tenantId, long id) {
+        return pool.preparedQuery("select " + kind.viewJson() + " from " + kind.table + " t where t.tenant_id = $1 and t.id = $2")
+                .execute(Tuple.of(tenantId, id))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getString(0)));
+    }
+
+    /** Items as view JSON, in request order of ids. */
+    public Uni<Map<Long, String>> findAll(SqlConnection conn, StreamKind kind, long tenantId, List<Long> ids) {
+        return conn.preparedQuery("select t.id, " + kind.viewJson() + " from " + kind.table
+                        + " t where t.tenant_id = $1 and t.id = any($2::bigint[])")
+                .execute(Tuple.of(tenantId, ids.toArray(new Long[0])))
+                .map(rows -> {
+                    Map<Long, String> map = new HashMap<>();
+                    rows.forEach(r -> map.put(r.getLong(0), r.getString(1)));
+                    return map;
+                });
+    }
+
+    /** A customer's items, newest first, after the (occurredAt, id) of the previous page's last item. */
+    public Uni<List<String>> page(StreamKind kind, long tenantId, long customerId, OffsetDateTime beforeAt, Long beforeId,
+                                  int limit) {
+        return pool.preparedQuery("select " + kind.viewJson() + " from " + kind.table + " t"
+                        + " where t.tenant_id = $1 and t.customer_id = $2"
+                        + " and ($3::timestamptz is null or (t.occurred_at, t.id) < ($3, $4))"
+                        + " order by t.occurred_at desc, t.id desc limit $5")
+                .execute(Tuple.of(tenantId, customerId, beforeAt, beforeId, limit + 1))
+                .map(rows -> {
+                    List<String> list = new ArrayList<>();
+                    rows.forEach(r -> list.add(r.getString(0)));
+                    return list;
+                });
+    }
+
+    /** The customer an item belongs to, locked; empty when no such item. */
+    public Uni<Optional<Long>> lockOwner(SqlConnection conn, StreamKind kind, long tenantId, long id) {
+        return conn.preparedQuery("select c.id from " + kind.table + " t join customer c on c.tenant_id = t.tenant_id"
+                        + " and c.id = t.customer_id where t.tenant_id = $1 and t.id = $2 for update of c")
+                .execute(Tuple.of(tenantId, id))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getLong(0)));
+    }
+
+    public Uni<Boolean> delete(SqlConnection conn, StreamKind kind, long tenantId, long id) {
+        return conn.preparedQuery("delete from " + kind.table + " where tenant_id = $1 and id = $2")
+                .execute(Tuple.of(tenantId, id)).map(rows -> rows.rowCount() == 1);
+    }
+
+    public Uni<Boolean> customerExists(long tenantId, long customerId) {
+        return pool.preparedQuery("select 1 from customer where tenant_id = $1 and id = $2")
+                .execute(Tuple.of(tenantId, customerId)).map(rows -> rows.size() == 1);
+    }
+}

@@ -1,0 +1,252 @@
+package dev.segments.activity.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.segments.activity.api.ActivityDtos.ActivityInput;
+import dev.segments.activity.api.ActivityDtos.BatchItem;
+import dev.segments.activity.api.ActivityDtos.BatchResult;
+import dev.segments.activity.persistence.ActivityRepository;
+import dev.segments.activity.persistence.StreamKind;
+import dev.segments.attribute.service.AttributeCatalog;
+import dev.segments.attribute.service.AttributeService;
+import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.error.Problem.FieldError;
+import dev.segments.common.error.ProblemException;
+import dev.segments.common.error.Violations;
+import dev.segments.common.pagination.Cursors;
+import dev.segments.common.pagination.Page;
+import dev.segments.common.pagination.PageRequest;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.validation.Validator;
+
+import java.io.UncheckedIOException;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Ingest and read purchases, interactions and events. A batch is validated whole (every problem reported
+ * with a pointer), then written in one transaction together with the rollups of the customers it touches.
+ */
+@ApplicationScoped
+public class ActivityService {
+
+    /** The outcome of writing one item. */
+    public record SingleResult<V>(V item, boolean created) {
+    }
+
+    private final ActivityRepository repository;
+    private final AttributeService attributes;
+    private final Validator validator;
+    private final ObjectMapper mapper;
+    private final ServiceConfig config;
+
+    ActivityService(ActivityRepository repository, AttributeService attributes, Validator validator,
+                    ObjectMapper mapper, ServiceConfig config) {
+        this.repository = repository;
+        this.attributes = attributes;
+        this.validator = validator;
+        this.mapper = mapper;
+        this.config = config;
+    }
+
+    public <V> Uni<SingleResult<V>> writeOne(long tenantId, StreamKind kind, ActivityInput item, Class<V> view) {
+        return write(tenantId, kind, List.of(item), "").chain(result -> {
+            BatchItem written = result.items().get(0);
+            return get(tenantId, kind, written.id(), view)
+                    .map(v -> new SingleResult<>(v, written.status().equals("created")));
+        });
+    }
+
+    public Uni<BatchResult> writeBatch(long tenantId, StreamKind kind, List<? extends ActivityInput> items) {
+        if (items.size() > config.limits().maxBatchItems()) {
+            throw ProblemException.validation("/items", "too_many_items",
+                    "a batch holds at most " + config.limits().maxBatchItems() + " items");
+        }
+        return write(tenantId, kind, items, "/items");
+    }
+
+    private Uni<BatchResult> write(long tenantId, StreamKind kind, List<? extends ActivityInput> items, String prefix) {
+        Uni<AttributeCatalog> catalog = kind.attributeEntity() == null
+                ? Uni.createFrom().item(new AttributeCatalog("event", Map.of()))
+                : attributes.catalog(tenantId, kind.attributeEntity());
+        return catalog.chain(cat -> {
+            List<FieldError> errors = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                errors.addAll(problems(items.get(i), cat, kind, itemPointer(prefix, i)));
+            }
+            if (!errors.isEmpty()) {
+                return Uni.createFrom().failure(ProblemException.validation(errors));
+            }
+            return repository.inTransaction(conn -> {
+                List<Long> ids = new ArrayList<>();
+                List<String> externalIds = new ArrayList<>();
+                for (ActivityInput item : items) {
+                    if (item.customerId() != null) {
+                        ids.add(item.customerId());
+                    } else {
+                        externalIds.add(item.customerExternalId());
+                    }
+                }
+                List<Long> known = new ArrayList<>();
+                return repository.lockCustomers(conn, tenantId, ids, externalIds, known).chain(byExternal -> {
+                    ArrayNode rows = mapper.createArrayNode();
+                    List<FieldError> unknown = new ArrayList<>();
+                    for (int i = 0; i < items.size(); i++) {
+                        ActivityInput item = items.get(i);
+                        Long customerId = item.customerId() != null
+                                ? (known.contains(item.customerId()) ? item.customerId() : null)
+                                : byExternal.get(item.customerExternalId());
+                        if (customerId == null) {
+                            String field = item.customerId() != null ? "customerId" : "customerExternalId";
+                            unknown.add(new FieldError(itemPointer(prefix, i) + "/" + field, "unknown_customer",
+                                    "no customer with this " + field));
+                            continue;
+                        }
+                        ObjectNode row = mapper.valueToTree(item);
+                        row.put("customerId", customerId);
+                        row.remove("customerExternalId");
+                        rows.add(row);
+                    }
+                    if (!unknown.isEmpty()) {
+                        return Uni.createFrom().failure(ProblemException.validation(unknown));
+                    }
+                    return repository.insert(conn, kind, tenantId, rows.toString())
+                            .chain(written -> outcome(conn, kind, tenantId, items, written))
+                            .call(() -> repository.recomputeRollups(conn, tenantId, known));
+                });
+            });
+        });
+    }
+
+    /** Per item in request order: created now, or a duplicate of an item recorded before. */
+    private Uni<BatchResult> outcome(io.vertx.mutiny.sqlclient.SqlConnection conn, StreamKind kind, long tenantId,
+                                     List<? extends ActivityInput> items, List<ActivityRepository.Written> written) {
+        Map<String, Long> createdByExternal = new HashMap<>();
+        List<Long> createdWithoutExternal = new ArrayList<>();
+        for (ActivityRepository.Written w : written) {
+            if (w.externalId() == null) {
+                createdWithoutExternal.add(w.id());
+            } else {
+                createdByExternal.put(w.externalId(), w.id());
+            }
+        }
+        List<String> duplicates = items.stream().map(ActivityInput::externalId)
+                .filter(e -> e != null && !createdByExternal.containsKey(e)).distinct().toList();
+        Uni<Map<String, Long>> existing = duplicates.isEmpty() ? Uni.createFrom().item(Map.of())
+                : repository.idsByExternalId(conn, kind, tenantId, duplicates);
+        return existing.map(old -> {
+            List<BatchItem> result = new ArrayList<>();
+            Map<String, Boolean> seen = new HashMap<>();
+            int next = 0;
+            int created = 0;
+            for (int i = 0; i < items.size(); i++) {
+                String ext = items.get(i).externalId();
+                if (ext == null) {
+                    result.add(new BatchItem(i, createdWithoutExternal.get(next++), "created"));
+                    created++;
+                } else if (createdByExternal.containsKey(ext) && seen.putIfAbsent(ext, true) == null) {
+                    result.add(new BatchItem(i, createdByExternal.get(ext), "created"));
+                    created++;
+                } else {
+                    Long id = createdByExternal.containsKey(ext) ? createdByExternal.get(ext) : old.get(ext);
+                    result.add(new BatchItem(i, id, "duplicate"));
+                }
+            }
+            return new BatchResult(created, items.size() - created, result);
+        });
+    }
+
+    private List<FieldError> problems(ActivityInput item, AttributeCatalog catalog, StreamKind kind, String pointer) {
+        if (item == null) {
+            return List.of(new FieldError(pointer, "required", "an item is required"));
+        }
+        List<FieldError> errors = new ArrayList<>(Violations.toErrors(validator.validate(item), pointer));
+        if ((item.customerId() == null) == (item.customerExternalId() == null)) {
+            errors.add(new FieldError(pointer + "/customerId", "customer_reference",
+                    "give exactly one of customerId and customerExternalId"));
+        }
+        if (kind.attributeEntity() != null) {
+            errors.addAll(catalog.validate(item.attributes(), pointer + "/attributes"));
+        }
+        return errors;
+    }
+
+    public <V> Uni<V> get(long tenantId, StreamKind kind, long id, Class<V> view) {
+        return repository.find(kind, tenantId, id)
+                .map(json -> read(json.orElseThrow(() -> ProblemException.notFound(label(kind) + " " + id)), view));
+    }
+
+    public <V> Uni<Page<V>> list(long tenantId, StreamKind kind, long customerId, PageRequest page, Class<V> view) {
+        OffsetDateTime beforeAt = null;
+        Long beforeId = null;
+        if (page.after() != null) {
+            String[] key = Cursors.decode(page.after()).split("\\|");
+            try {
+                beforeAt = OffsetDateTime.parse(key[0]);
+                beforeId = Long.parseLong(key[1]);
+            } catch (DateTimeParseException | NumberFormatException | ArrayIndexOutOfBoundsException e) {
+                throw Cursors.invalid();
+            }
+        }
+        OffsetDateTime at = beforeAt;
+        Long id = beforeId;
+        return repository.customerExists(tenantId, customerId).chain(exists -> {
+            if (!exists) {
+                return Uni.createFrom().failure(ProblemException.notFound("Customer " + customerId));
+            }
+            return repository.page(kind, tenantId, customerId, at, id, page.limit()).map(rows -> {
+                boolean more = rows.size() > page.limit();
+                List<String> items = more ? rows.subList(0, page.limit()) : rows;
+                String next = null;
+                if (more) {
+                    try {
+                        var last = mapper.readTree(items.get(items.size() - 1));
+                        next = Cursors.encode(last.get("occurredAt").asText() + "|" + last.get("id").asLong());
+                    } catch (JsonProcessingException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                return new Page<>(items.stream().map(j -> read(j, view)).toList(), next);
+            });
+        });
+    }
+
+    /** Deletes an item and corrects its customer's rollups in the same transaction. */
+    public Uni<Void> delete(long tenantId, StreamKind kind, long id) {
+        return repository.inTransaction(conn -> repository.lockOwner(conn, kind, tenantId, id).chain(owner -> {
+            if (owner.isEmpty()) {
+                return Uni.createFrom().failure(ProblemException.notFound(label(kind) + " " + id));
+            }
+            return repository.delete(conn, kind, tenantId, id)
+                    .call(() -> repository.recomputeRollups(conn, tenantId, List.of(owner.get())))
+                    .replaceWithVoid();
+        }));
+    }
+
+    private <V> V read(String json, Class<V> view) {
+        try {
+            return mapper.readValue(json, view);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String itemPointer(String prefix, int index) {
+        return prefix.isEmpty() ? "" : prefix + "/" + index;
+    }
+
+    private static String label(StreamKind kind) {
+        return switch (kind) {
+            case PURCHASE -> "Purchase";
+            case INTERACTION -> "Interaction";
+            case EVENT -> "Event";
+        };
+    }
+}

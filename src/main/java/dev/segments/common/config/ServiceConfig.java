@@ -1,0 +1,56 @@
+package dev.segments.common.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.util.Optional;
+
+/** Settings of the service itself (the {@code segments.*} keys); Quarkus keys stay in application.properties. */
+@ConfigMapping(prefix = "segments")
+public interface ServiceConfig {
+
+    /** The admin key that creates tenants and API keys. When unset, one is generated at start and logged. */
+    Optional<String> adminKey();
+
+    /** Request and batch limits. */
+    Limits limits();
+
+    /** The demo tenant created on first start with the embedded database. */
+    Demo demo();
+
+    interface Limits {
+        /** Largest JSON request body in bytes (bulk import endpoints excepted). */
+        @WithDefault("1048576")
+        long maxJsonBytes();
+
+        /** Most items in one batch ingest request. */
+        @WithDefault("1000")
+        int maxBatchItems();
+
+        /** Rows written per statement by the bulk customer import. */
+        @WithDefault("1000")
+        int importChunkSize();
+
+        /** Most per-line errors listed in an import report (all are counted). */
+        @WithDefault("1000")
+        int importMaxReportedErrors();
+
+        /** Largest page a list endpoint returns. */
+        @WithDefault("1000")
+        int maxPageSize();
+
+        /** Page size when the client asks for none. */
+        @WithDefault("50")
+        int defaultPageSize();
+    }
+
+    interface Demo {
+        /** Create a demo tenant and key on first start when the embedded database is in use. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Also load a small realistic dataset into the demo tenant (also: start with --demo-data). */
+        @WithDefault("false")
+        boolean data();
+    }
+}

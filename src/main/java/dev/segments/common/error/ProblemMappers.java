@@ -1,0 +1,182 @@
+package dev.segments.common.error;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DatabindException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.vertx.pgclient.PgException;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.ElementKind;
+import jakarta.validation.Path;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+
+/**
+ * The one place where exceptions become HTTP responses. Every response is {@code application/problem+json};
+ * none carries a Java class name or a stack trace. Client-caused failures are 4xx; only our own faults are 5xx.
+ */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException e) {
+        return respond(e.problem());
+    }
+
+    @ServerExceptionMapper
+    public Response unknownProperty(UnrecognizedPropertyException e) {
+        String pointer = JsonPointers.of(e);
+        return respond(ProblemException.validation(pointer, "unknown_property",
+                "unknown property '" + e.getPropertyName() + "'").problem());
+    }
+
+    @ServerExceptionMapper
+    public Response mismatch(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        return badJson(e);
+    }
+
+    @ServerExceptionMapper
+    public Response parse(com.fasterxml.jackson.core.JsonParseException e) {
+        return badJson(e);
+    }
+
+    @ServerExceptionMapper
+    public Response badJson(JacksonException e) {
+        if (e instanceof StreamReadException || !(e instanceof DatabindException)) {
+            return respond(ProblemType.MALFORMED_REQUEST.problem("The body is not valid JSON: " + e.getOriginalMessage()));
+        }
+        String pointer = e instanceof JsonMappingException m ? JsonPointers.of(m) : "";
+        String message = e.getOriginalMessage();
+        Throwable cause = e.getCause();
+        if (cause instanceof ProblemException p) {
+            return respond(p.problem());
+        }
+        if (cause != null && cause.getMessage() != null && e.getClass().getSimpleName().startsWith("ValueInstantiation")) {
+            message = cause.getMessage();
+        }
+        return respond(ProblemException.validation(pointer, "invalid_value", cleanJacksonMessage(message)).problem());
+    }
+
+    @ServerExceptionMapper
+    public Response violation(ConstraintViolationException e) {
+        return respond(ProblemException.validation(Violations.toErrors(e.getConstraintViolations(), "")).problem());
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        if (e.getCause() instanceof JacksonException json) {
+            return json instanceof UnrecognizedPropertyException u ? unknownProperty(u) : badJson(json);
+        }
+        int status = e.getResponse().getStatus();
+        ProblemType type = ProblemType.forStatus(status);
+        String detail = switch (type) {
+            case NOT_FOUND -> "No such resource";
+            case METHOD_NOT_ALLOWED -> "This resource does not support that method";
+            case UNSUPPORTED_MEDIA_TYPE -> "This resource does not accept that Content-Type";
+            case NOT_ACCEPTABLE -> "This resource cannot produce the media type in Accept";
+            default -> status >= 500 ? "The service failed to handle the request" : e.getMessage();
+        };
+        if (status >= 500) {
+            LOG.error("request failed", e);
+        }
+        return Response.status(status).type(Problem.MEDIA_TYPE)
+                .entity(new Problem(type.uri(), type.title(), status, detail, null)).build();
+    }
+
+    @ServerExceptionMapper
+    public Response any(Throwable e) {
+        Throwable root = e;
+        while (root != null) {
+            if (root instanceof ProblemException p) {
+                return respond(p.problem());
+            }
+            if (root instanceof PgException pg) {
+                Response r = database(pg);
+                if (r != null) {
+                    return r;
+                }
+            }
+            root = root.getCause() == root ? null : root.getCause();
+        }
+        LOG.error("unhandled failure", e);
+        return respond(ProblemType.INTERNAL.problem("The service failed to handle the request"));
+    }
+
+    /** Database errors a client can provoke; anything else is ours (null). */
+    private static Response database(PgException pg) {
+        String state = pg.getSqlState();
+        if (state == null) {
+            return null;
+        }
+        if (state.equals("57014")) {
+            return respond(ProblemType.QUERY_TIMEOUT.problem(
+                    "The query ran past the statement timeout; narrow the rule or retry later"));
+        }
+        if (state.equals("23505")) {
+            return respond(ProblemType.CONFLICT.problem("A resource with the same unique key already exists"));
+        }
+        if (state.startsWith("22")) {
+            return respond(ProblemException.validation("", "invalid_value",
+                    "A value is out of range for its type").problem());
+        }
+        return null;
+    }
+
+    public static Response respond(Problem p) {
+        return Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(p).build();
+    }
+
+
+    /** {@code create.body.contacts[0].email} becomes {@code /contacts/0/email}. */
+    static String pointer(ConstraintViolation<?> v) {
+        StringBuilder sb = new StringBuilder();
+        int i = 0;
+        for (Path.Node node : v.getPropertyPath()) {
+            i++;
+            if (node.getKind() == ElementKind.METHOD || node.getKind() == ElementKind.PARAMETER) {
+                if (node.getKind() == ElementKind.PARAMETER && i == 2 && !isBody(v)) {
+                    sb.append(node.getName());
+                }
+                continue;
+            }
+            if (node.isInIterable()) {
+                sb.append('/').append(node.getIndex() != null ? node.getIndex() : node.getKey());
+            }
+            if (node.getName() != null && node.getKind() == ElementKind.PROPERTY) {
+                sb.append('/').append(JsonPointers.escape(node.getName()));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static boolean isBody(ConstraintViolation<?> v) {
+        return v.getLeafBean() != null && v.getLeafBean() != v.getRootBean();
+    }
+
+    static String code(ConstraintViolation<?> v) {
+        String annotation = v.getConstraintDescriptor().getAnnotation().annotationType().getSimpleName();
+        return switch (annotation) {
+            case "NotNull", "NotBlank", "NotEmpty" -> "required";
+            case "Size", "Min", "Max", "DecimalMin", "DecimalMax", "Positive", "PositiveOrZero" -> "out_of_range";
+            case "Email" -> "invalid_email";
+            case "Pattern" -> "invalid_format";
+            default -> "invalid_value";
+        };
+    }
+
+    private static String cleanJacksonMessage(String message) {
+        if (message == null) {
+            return "invalid value";
+        }
+        // Jackson names Java types in its messages; keep the human part only.
+        int cut = message.indexOf(" from ");
+        String m = cut > 0 && message.startsWith("Cannot deserialize") ? message.substring(0, cut) : message;
+        return m.replaceAll("`[a-zA-Z0-9_.$]+\\.([A-Za-z0-9_$]+)`", "$1");
+    }
+}

@@ -1,0 +1,89 @@
+package dev.segments.common.openapi;
+
+import dev.segments.common.error.Problem;
+import dev.segments.common.error.ProblemType;
+import org.eclipse.microprofile.openapi.OASFactory;
+import org.eclipse.microprofile.openapi.OASFilter;
+import org.eclipse.microprofile.openapi.models.Components;
+import org.eclipse.microprofile.openapi.models.OpenAPI;
+import org.eclipse.microprofile.openapi.models.Operation;
+import org.eclipse.microprofile.openapi.models.PathItem;
+import org.eclipse.microprofile.openapi.models.responses.APIResponses;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Documents the problem+json responses every operation can give, once, as shared components:
+ * 401 and 500 everywhere (403 on the admin API), and 400, 413, 415 and 422 wherever a body is read.
+ * Operation-specific statuses (404, 409, 412, ...) are declared on the resources with {@code ref = "NotFound"} etc.
+ */
+public class ProblemResponsesFilter implements OASFilter {
+
+    /** Component name -> problem type, in the order they appear in the spec. */
+    private static final Map<String, ProblemType> RESPONSES = new LinkedHashMap<>();
+
+    static {
+        RESPONSES.put("MalformedRequest", ProblemType.MALFORMED_REQUEST);
+        RESPONSES.put("Unauthorized", ProblemType.UNAUTHORIZED);
+        RESPONSES.put("Forbidden", ProblemType.FORBIDDEN);
+        RESPONSES.put("NotFound", ProblemType.NOT_FOUND);
+        RESPONSES.put("Conflict", ProblemType.CONFLICT);
+        RESPONSES.put("PreconditionFailed", ProblemType.PRECONDITION_FAILED);
+        RESPONSES.put("PayloadTooLarge", ProblemType.PAYLOAD_TOO_LARGE);
+        RESPONSES.put("UnsupportedMediaType", ProblemType.UNSUPPORTED_MEDIA_TYPE);
+        RESPONSES.put("ValidationFailed", ProblemType.VALIDATION);
+        RESPONSES.put("InvalidRule", ProblemType.INVALID_RULE);
+        RESPONSES.put("QueryTimeout", ProblemType.QUERY_TIMEOUT);
+        RESPONSES.put("InternalError", ProblemType.INTERNAL);
+    }
+
+    @Override
+    public void filterOpenAPI(OpenAPI openAPI) {
+        Components components = openAPI.getComponents();
+        if (components == null) {
+            components = OASFactory.createComponents();
+            openAPI.setComponents(components);
+        }
+        for (var e : RESPONSES.entrySet()) {
+            components.addResponse(e.getKey(), OASFactory.createAPIResponse()
+                    .description(e.getValue().title() + " (" + e.getValue().uri() + ")")
+                    .content(OASFactory.createContent().addMediaType(Problem.MEDIA_TYPE,
+                            OASFactory.createMediaType().schema(OASFactory.createSchema()
+                                    .ref("#/components/schemas/Problem")))));
+        }
+        if (openAPI.getPaths() == null || openAPI.getPaths().getPathItems() == null) {
+            return;
+        }
+        for (var path : openAPI.getPaths().getPathItems().entrySet()) {
+            boolean admin = path.getKey().startsWith("/admin");
+            for (Map.Entry<PathItem.HttpMethod, Operation> op : path.getValue().getOperations().entrySet()) {
+                APIResponses responses = op.getValue().getResponses();
+                if (responses == null) {
+                    continue;
+                }
+                if (op.getValue().getRequestBody() != null) {
+                    add(responses, "400", "MalformedRequest");
+                    add(responses, "413", "PayloadTooLarge");
+                    add(responses, "415", "UnsupportedMediaType");
+                    add(responses, "422", "ValidationFailed");
+                }
+                add(responses, "401", "Unauthorized");
+                if (admin) {
+                    add(responses, "403", "Forbidden");
+                }
+                add(responses, "500", "InternalError");
+            }
+        }
+    }
+
+    private static void add(APIResponses responses, String status, String component) {
+        var existing = responses.getAPIResponse(status);
+        boolean bare = existing != null && existing.getRef() == null
+                && (existing.getContent() == null || existing.getContent().getMediaTypes() == null
+                || existing.getContent().getMediaTypes().isEmpty());
+        if (existing == null || bare) {
+            responses.addAPIResponse(status, OASFactory.createAPIResponse().ref(component));
+        }
+    }
+}

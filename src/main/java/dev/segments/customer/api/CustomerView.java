@@ -1,0 +1,50 @@
+package dev.segments.customer.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/** A customer as the API returns it: the profile, its rollups and bookkeeping. */
+@Schema(name = "Customer")
+public record CustomerView(
+        long id,
+        String externalId,
+        String name,
+        String email,
+        String phone,
+        List<String> phones,
+        String gender,
+        LocalDate birthDate,
+        String country,
+        String region,
+        String city,
+        String priceTier,
+        String paymentTerms,
+        String lifecycleStage,
+        String source,
+        String channel,
+        List<String> tags,
+        @Schema(type = SchemaType.OBJECT) ObjectNode attributes,
+        List<CustomerInput.Contact> contacts,
+        Rollups rollups,
+        OffsetDateTime createdAt,
+        OffsetDateTime updatedAt,
+        long version) {
+
+    /** Per-customer aggregates kept exact on every activity write. */
+    @Schema(name = "CustomerRollups")
+    public record Rollups(
+            int purchaseCount,
+            BigDecimal totalSpend,
+            @Schema(description = "totalSpend / purchaseCount; absent without purchases") BigDecimal averageOrderValue,
+            OffsetDateTime firstPurchaseAt,
+            OffsetDateTime lastPurchaseAt,
+            OffsetDateTime lastInteractionAt,
+            @Schema(description = "Latest activity of any kind (purchase, interaction or event)") OffsetDateTime lastSeenAt) {
+    }
+}

@@ -1,0 +1,214 @@
+package dev.segments.customer.persistence;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.segments.customer.api.CustomerInput;
+import dev.segments.customer.api.CustomerView;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Customer rows, over the reactive PG pool. Writes pass the profile as one JSONB document and let
+ * {@code jsonb_to_recordset} type it, so a single row and a 1,000-row import chunk take the same statement.
+ */
+@ApplicationScoped
+public class CustomerRepository {
+
+    /** The profile columns as {@code jsonb_to_recordset} reads them from {@link CustomerInput} JSON. */
+    private static final String RECORD = """
+            r("externalId" text, name text, email text, phone text, phones text[], gender text, "birthDate" date,
+              country text, region text, city text, "priceTier" text, "paymentTerms" text, "lifecycleStage" text,
+              source text, channel text, tags text[], attributes jsonb, contacts jsonb)""";
+
+    private static final String PROFILE_COLUMNS = """
+            external_id, name, email, phone, phones, gender, birth_date, country, region, city, price_tier,
+            payment_terms, lifecycle_stage, source, channel, tags, attributes, contacts""";
+
+    private static final String PROFILE_VALUES = """
+            r."externalId", r.name, r.email, r.phone, coalesce(r.phones, '{}'), r.gender, r."birthDate", r.country,
+            r.region, r.city, r."priceTier", r."paymentTerms", r."lifecycleStage", r.source, r.channel,
+            coalesce(r.tags, '{}'), coalesce(r.attributes, '{}'), coalesce(r.contacts, '[]')""";
+
+    private static final String EXCLUDED = """
+            name = excluded.name, email = excluded.email, phone = excluded.phone, phones = excluded.phones,
+            gender = excluded.gender, birth_date = excluded.birth_date, country = excluded.country,
+            region = excluded.region, city = excluded.city, price_tier = excluded.price_tier,
+            payment_terms = excluded.payment_terms, lifecycle_stage = excluded.lifecycle_stage,
+            source = excluded.source, channel = excluded.channel, tags = excluded.tags,
+            attributes = excluded.attributes, contacts = excluded.contacts""";
+
+    /** Columns read back, in the order {@link #toView(Row)} expects. */
+    public static final String VIEW_COLUMNS = """
+            c.id, c.external_id, c.name, c.email, c.phone, c.phones, c.gender, c.birth_date, c.country, c.region,
+            c.city, c.price_tier, c.payment_terms, c.lifecycle_stage, c.source, c.channel, c.tags,
+            c.attributes::text, c.contacts::text, c.purchase_count, c.total_spend, c.average_order_value,
+            c.first_purchase_at, c.last_purchase_at, c.last_interaction_at, c.last_seen_at, c.created_at,
+            c.updated_at, c.version""";
+
+    private static final String UPSERT = "insert into customer as c (tenant_id, " + PROFILE_COLUMNS + ")\n"
+            + "select $1, " + PROFILE_VALUES + "\nfrom jsonb_to_recordset($2::text::jsonb) as " + RECORD + "\n"
+            + "on conflict (tenant_id, external_id) do update set " + EXCLUDED
+            + ", updated_at = now(), version = c.version + 1\n"
+            + "where (c.name, c.email, c.phone, c.phones, c.gender, c.birth_date, c.country, c.region, c.city,"
+            + " c.price_tier, c.payment_terms, c.lifecycle_stage, c.source, c.channel, c.tags, c.attributes,"
+            + " c.contacts) is distinct from (excluded.name, excluded.email, excluded.phone, excluded.phones,"
+            + " excluded.gender, excluded.birth_date, excluded.country, excluded.region, excluded.city,"
+            + " excluded.price_tier, excluded.payment_terms, excluded.lifecycle_stage, excluded.source,"
+            + " excluded.channel, excluded.tags, excluded.attributes, excluded.contacts)\n"
+            + "returning " + VIEW_COLUMNS + ", (xmax = 0) as inserted";
+
+    private static final String INSERT = "insert into customer as c (tenant_id, " + PROFILE_COLUMNS + ")\n"
+            + "select $1, " + PROFILE_VALUES + "\nfrom jsonb_to_recordset($2::text::jsonb) as " + RECORD + "\n"
+            + "on conflict (tenant_id, external_id) do nothing\nreturning " + VIEW_COLUMNS;
+
+    private static final String UPDATE = "update customer c set (" + PROFILE_COLUMNS + ") = (select "
+            + PROFILE_VALUES + " from jsonb_to_recordset($3::text::jsonb) as " + RECORD + "),"
+            + " updated_at = now(), version = c.version + 1\n"
+            + "where c.tenant_id = $1 and c.id = $2 and ($4::bigint is null or c.version = $4)\nreturning " + VIEW_COLUMNS;
+
+    /** A written row and whether the write created it. */
+    public record Written(CustomerView customer, boolean created) {
+    }
+
+    /** Counts of a chunk upsert. */
+    public record ChunkResult(int created, int updated, int unchanged) {
+    }
+
+    private final Pool pool;
+    private final ObjectMapper mapper;
+
+    CustomerRepository(Pool pool, ObjectMapper mapper) {
+        this.pool = pool;
+        this.mapper = mapper;
+    }
+
+    /** Inserts a new customer; empty when the external id is taken. */
+    public Uni<Optional<CustomerView>> insert(long tenantId, CustomerInput input) {
+        return pool.preparedQuery(INSERT).execute(Tuple.of(tenantId, json(List.of(input))))
+                .map(rows -> first(rows).map(this::toView));
+    }
+
+    /** Creates or replaces the profile with that external id; an identical profile is left untouched. */
+    public Uni<Written> upsert(long tenantId, CustomerInput input) {
+        return pool.preparedQuery(UPSERT).execute(Tuple.of(tenantId, json(List.of(input))))
+                .chain(rows -> {
+                    Optional<Row> row = first(rows);
+                    if (row.isPresent()) {
+                        return Uni.createFrom().item(new Written(toView(row.get()), row.get().getBoolean("inserted")));
+                    }
+                    return findByExternalId(tenantId, input.externalId())
+                            .map(v -> new Written(v.orElseThrow(), false));
+                });
+    }
+
+    /** Upserts a chunk of distinct external ids in one statement. */
+    public Uni<ChunkResult> upsertChunk(long tenantId, List<CustomerInput> chunk) {
+        return pool.preparedQuery(UPSERT).execute(Tuple.of(tenantId, json(chunk))).map(rows -> {
+            int created = 0;
+            for (Row r : rows) {
+                if (r.getBoolean("inserted")) {
+                    created++;
+                }
+            }
+            int changed = rows.rowCount();
+            return new ChunkResult(created, changed - created, chunk.size() - changed);
+        });
+    }
+
+    /** Replaces the profile of customer {@code id}; empty when absent or (with expectedVersion) stale. */
+    public Uni<Optional<CustomerView>> update(long tenantId, long id, CustomerInput input, Long expectedVersion) {
+        return pool.preparedQuery(UPDATE)
+                .execute(Tuple.of(tenantId, id, json(List.of(input)), expectedVersion))
+                .map(rows -> first(rows).map(this::toView));
+    }
+
+    public Uni<Optional<CustomerView>> findById(long tenantId, long id) {
+        return pool.preparedQuery("select " + VIEW_COLUMNS + " from customer c where c.tenant_id = $1 and c.id = $2")
+                .execute(Tuple.of(tenantId, id)).map(rows -> first(rows).map(this::toView));
+    }
+
+    public Uni<Optional<CustomerView>> findByExternalId(long tenantId, String externalId) {
+        return pool.preparedQuery("select " + VIEW_COLUMNS + " from customer c where c.tenant_id = $1 and c.external_id = $2")
+                .execute(Tuple.of(tenantId, externalId)).map(rows -> first(rows).map(this::toView));
+    }
+
+    /** One keyset page in id order; fetches one row more than asked so the caller knows if more follow. */
+    public Uni<List<CustomerView>> page(long tenantId, long afterId, int limit) {
+        return pool.preparedQuery("select " + VIEW_COLUMNS + " from customer c where c.tenant_id = $1 and c.id > $2"
+                        + " order by c.id limit $3")
+                .execute(Tuple.of(tenantId, afterId, limit + 1))
+                .map(this::toViews);
+    }
+
+    /** Deletes the customer and (by cascade) its activity; false when absent or stale. */
+    public Uni<Boolean> delete(long tenantId, long id, Long expectedVersion) {
+        return pool.preparedQuery("delete from customer where tenant_id = $1 and id = $2"
+                        + " and ($3::bigint is null or version = $3)")
+                .execute(Tuple.of(tenantId, id, expectedVersion)).map(rows -> rows.rowCount() == 1);
+    }
+
+    public List<CustomerView> toViews(RowSet<Row> rows) {
+        List<CustomerView> list = new ArrayList<>(rows.size());
+        rows.forEach(r -> list.add(toView(r)));
+        return list;
+    }
+
+    /** Maps a row selected with {@link #VIEW_COLUMNS}. */
+    public CustomerView toView(Row r) {
+        return new CustomerView(
+                r.getLong(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4), strings(r, 5),
+                r.getString(6), r.getLocalDate(7), r.getString(8), r.getString(9), r.getString(10), r.getString(11),
+                r.getString(12), r.getString(13), r.getString(14), r.getString(15), strings(r, 16),
+                (ObjectNode) tree(r.getString(17)), contacts(r.getString(18)),
+                new CustomerView.Rollups(r.getInteger(19), r.getBigDecimal(20), r.getBigDecimal(21),
+                        r.getOffsetDateTime(22), r.getOffsetDateTime(23), r.getOffsetDateTime(24),
+                        r.getOffsetDateTime(25)),
+                r.getOffsetDateTime(26), r.getOffsetDateTime(27), r.getLong(28));
+    }
+
+    private static List<String> strings(Row r, int column) {
+        String[] values = r.getArrayOfStrings(column);
+        return values == null ? List.of() : Arrays.asList(values);
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode tree(String json) {
+        try {
+            return mapper.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private List<CustomerInput.Contact> contacts(String json) {
+        try {
+            return mapper.readValue(json, new TypeReference<>() { });
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private String json(List<CustomerInput> inputs) {
+        try {
+            return mapper.writeValueAsString(inputs);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Optional<Row> first(RowSet<Row> rows) {
+        var it = rows.iterator();
+        return it.hasNext() ? Optional.of(it.next()) : Optional.empty();
+    }
+}

@@ -1,0 +1,91 @@
+package dev.segments.tenant.api;
+
+import dev.segments.tenant.api.TenantDtos.ApiKeyInput;
+import dev.segments.tenant.api.TenantDtos.ApiKeyView;
+import dev.segments.tenant.api.TenantDtos.CreatedTenantView;
+import dev.segments.tenant.api.TenantDtos.TenantInput;
+import dev.segments.tenant.api.TenantDtos.TenantView;
+import dev.segments.tenant.service.TenantService;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.ResponseStatus;
+
+import java.util.List;
+
+/** Tenants and API keys; authenticated with the admin key. */
+@Path("/admin/tenants")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Admin")
+@SecurityRequirement(name = "adminKey")
+public class AdminResource {
+
+    private final TenantService service;
+
+    AdminResource(TenantService service) {
+        this.service = service;
+    }
+
+    @POST
+    @ResponseStatus(201)
+    @Operation(summary = "Create a tenant with a first API key (shown once)")
+    @APIResponse(responseCode = "201", description = "Created")
+    @APIResponse(responseCode = "422", ref = "ValidationFailed")
+    public Uni<CreatedTenantView> create(@Valid @NotNull TenantInput input) {
+        return service.create(input.name(), "default").map(c -> new CreatedTenantView(
+                TenantView.of(c.tenant()), ApiKeyView.of(c.key().key(), c.key().secret())));
+    }
+
+    @GET
+    @Operation(summary = "List tenants")
+    public Uni<List<TenantView>> list() {
+        return service.list().map(l -> l.stream().map(TenantView::of).toList());
+    }
+
+    @GET
+    @Path("/{tenantId}")
+    @Operation(summary = "Get a tenant")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public Uni<TenantView> get(@PathParam("tenantId") long tenantId) {
+        return service.get(tenantId).map(TenantView::of);
+    }
+
+    @POST
+    @Path("/{tenantId}/keys")
+    @ResponseStatus(201)
+    @Operation(summary = "Issue another API key for a tenant (shown once)")
+    @APIResponse(responseCode = "201", description = "Created")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public Uni<ApiKeyView> createKey(@PathParam("tenantId") long tenantId, @Valid ApiKeyInput input) {
+        return service.createKey(tenantId, input == null ? null : input.name())
+                .map(k -> ApiKeyView.of(k.key(), k.secret()));
+    }
+
+    @GET
+    @Path("/{tenantId}/keys")
+    @Operation(summary = "List a tenant's API keys (without secrets)")
+    public Uni<List<ApiKeyView>> listKeys(@PathParam("tenantId") long tenantId) {
+        return service.listKeys(tenantId).map(l -> l.stream().map(k -> ApiKeyView.of(k, null)).toList());
+    }
+
+    @DELETE
+    @Path("/{tenantId}/keys/{keyId}")
+    @Operation(summary = "Revoke an API key")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public Uni<ApiKeyView> revokeKey(@PathParam("tenantId") long tenantId, @PathParam("keyId") long keyId) {
+        return service.revokeKey(tenantId, keyId).map(k -> ApiKeyView.of(k, null));
+    }
+}

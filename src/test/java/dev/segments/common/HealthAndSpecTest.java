@@ -1,0 +1,46 @@
+package dev.segments.common;
+
+import dev.segments.support.EmbeddedPostgresResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+@QuarkusTest
+@WithTestResource(EmbeddedPostgresResource.class)
+class HealthAndSpecTest {
+
+    static final Path SPEC = Path.of("openapi/openapi.yaml");
+
+    @Test
+    void healthChecksIncludeTheDatabase() {
+        RestAssured.get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        RestAssured.get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks.name", hasItem(org.hamcrest.Matchers.containsString("Reactive PostgreSQL")));
+    }
+
+    /**
+     * The committed spec must be what the code generates. To update it after an API change:
+     * {@code ./mvnw test -Dtest=HealthAndSpecTest -Dopenapi.update=true}, then commit openapi/.
+     */
+    @Test
+    void committedOpenApiSpecIsCurrent() throws IOException {
+        String generated = RestAssured.given().accept("application/yaml").get("/q/openapi").then().statusCode(200)
+                .extract().asString();
+        if (Boolean.getBoolean("openapi.update")) {
+            Files.createDirectories(SPEC.getParent());
+            Files.writeString(SPEC, generated);
+        }
+        String committed = Files.exists(SPEC) ? Files.readString(SPEC) : "";
+        assertEquals(committed, generated, "openapi/openapi.yaml is stale: regenerate it with "
+                + "./mvnw test -Dtest=HealthAndSpecTest -Dopenapi.update=true and commit it");
+    }
+}
