@@ -1,0 +1,51 @@
+package dev.segments.rule;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * One field usable in rules: public name, type, where its value lives in SQL, and metadata for field pickers.
+ *
+ * @param name        public field name, e.g. "totalSpend", "attributes.plan", "properties.plan"
+ * @param type        value type; null for event properties, which are compared as the type of the rule's value
+ * @param description human description
+ * @param values      known or suggested values (enums), may be empty
+ * @param available   false for fields announced by the contract but not computed yet (marked (A)); such fields
+ *                    are rejected with {@code field_not_available}
+ * @param access      how to reach the value in SQL (constant text; JSON keys are bound as parameters)
+ */
+public record FieldDef(String name, FieldType type, String description, List<String> values, boolean available,
+                       Access access) {
+
+    public FieldDef {
+        Objects.requireNonNull(name);
+        Objects.requireNonNull(description);
+        Objects.requireNonNull(access);
+        values = List.copyOf(values);
+    }
+
+    /** True for event properties: typed by the value they are compared with. */
+    public boolean typedByValue() { return type == null; }
+
+    /** Operators allowed for this field. */
+    public Set<Operator> operators() {
+        return type == null ? Set.of(Operator.values()) : type.operators();
+    }
+
+    /** Where a field's value lives. All SQL text here is constant, chosen by the catalog, never by a client. */
+    public sealed interface Access permits Column, Json, Age {
+    }
+
+    /** A column (or constant expression) such as {@code c.total_spend}. */
+    public record Column(String sql) implements Access {
+    }
+
+    /** A key inside a jsonb column such as {@code c.attributes}; the key is bound as a parameter. */
+    public record Json(String column, String key) implements Access {
+    }
+
+    /** Age in whole years derived from a date column and now; compiled to ranges over the date column. */
+    public record Age(String birthDateColumn) implements Access {
+    }
+}

@@ -1,0 +1,72 @@
+package dev.segments.rule;
+
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Embedded PostgreSQL with the schema applied, plus a Vert.x pool to run compiled queries. */
+final class PgFixture implements AutoCloseable {
+    final EmbeddedPostgres pg;
+    final Vertx vertx;
+    final Pool pool;
+
+    PgFixture() throws Exception {
+        pg = EmbeddedPostgres.builder().start();
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute(Files.readString(Path.of("src/main/resources/db/migration/V1__init.sql")));
+            s.execute("create table segment_member(segment_id bigint not null, customer_id bigint not null, "
+                    + "primary key(segment_id, customer_id))");
+        }
+        vertx = Vertx.vertx();
+        PgConnectOptions opts = new PgConnectOptions().setHost("localhost").setPort(pg.getPort())
+                .setDatabase("postgres").setUser("postgres").setPassword("postgres");
+        pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4)).connectingTo(opts).using(vertx).build();
+    }
+
+    /** Runs plain SQL over JDBC (seeding). */
+    void exec(String sql) throws Exception {
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    /**
+     * THE parameter conversion the production executor must also apply. With Vert.x 4.5 every compiled param type
+     * (String, Long, Boolean, BigDecimal, LocalDate, OffsetDateTime, String[]) is accepted as is and round-trips
+     * exactly (see VertxParamsPgTest), so this is Tuple.wrap of a copy; keep it as the one place to convert.
+     */
+    static Tuple toTuple(List<Object> params) {
+        List<Object> out = new ArrayList<>(params.size());
+        for (Object p : params) {
+            out.add(p); // no conversion needed with Vert.x 4.5 (BigDecimal stays exact)
+        }
+        return Tuple.wrap(out);
+    }
+
+    RowSet<Row> run(SqlQuery q) throws Exception {
+        return pool.preparedQuery(q.sql()).execute(toTuple(q.params()))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws Exception {
+        pool.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        pg.close();
+    }
+}

@@ -1,0 +1,162 @@
+package dev.segments.rule;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Rule JSON in, exact SQL text and parameters out. */
+class SqlCompilerGoldenTest {
+
+    static final OffsetDateTime NOW = OffsetDateTime.parse("2025-06-15T12:00:00Z");
+    static final FieldCatalog CATALOG = FieldCatalog.of(List.of(
+            new AttributeDef("customer", "plan", "string"),
+            new AttributeDef("customer", "interests", "stringList"),
+            new AttributeDef("customer", "score", "number")));
+    static final Map<String, ResolvedSegment> SEGMENTS = Map.of(
+            "vips", new ResolvedSegment.Dynamic(new RuleParser().parse("{\"field\":\"priceTier\",\"op\":\"eq\",\"value\":\"vip\"}")),
+            "list", new ResolvedSegment.Static(42));
+    static final CompileContext CTX = new CompileContext(NOW, CATALOG, k -> Optional.ofNullable(SEGMENTS.get(k)));
+
+    static OffsetDateTime ts(String s) { return OffsetDateTime.parse(s); }
+
+    static Arguments g(String rule, String sql, Object... params) {
+        return Arguments.of(rule.replace('\'', '"'), sql, List.of(params));
+    }
+
+    static final String CANONICAL = """
+            {"and": [
+              {"field": "lastPurchaseAt", "op": "within", "value": "P90D"},
+              {"aggregate": "sum", "of": "purchases", "field": "amount", "within": "P365D", "op": "gt", "value": 1000},
+              {"aggregate": "count", "of": "interactions",
+               "where": {"and": [
+                 {"field": "type", "op": "eq", "value": "consultation"},
+                 {"field": "occurredAt", "op": "before", "value": {"ref": "lastPurchaseAt"}}]},
+               "op": "gte", "value": 2}
+            ]}""";
+
+    static Stream<Arguments> golden() {
+        return Stream.of(
+                g(CANONICAL,
+                        "(c.last_purchase_at >= $1::timestamptz"
+                                + " and exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id"
+                                + " and p.occurred_at >= $2::timestamptz having coalesce(sum(p.amount), 0) > $3::numeric)"
+                                + " and exists (select 1 from interaction i where i.tenant_id = c.tenant_id and i.customer_id = c.id"
+                                + " and (i.type = $4::text and i.occurred_at < c.last_purchase_at) having count(*) >= $5::bigint))",
+                        ts("2025-03-17T12:00:00Z"), ts("2024-06-15T12:00:00Z"), new BigDecimal("1000"), "consultation", 2L),
+                g("{'field':'lifecycleStage','op':'eq','value':'lead'}", "c.lifecycle_stage = $1::text", "lead"),
+                g("{'field':'lifecycleStage','op':'neq','value':'lead'}", "not coalesce(c.lifecycle_stage = $1::text, false)", "lead"),
+                g("{'field':'name','op':'contains','value':'50%_\\\\'}", "c.name ilike $1::text", "%50\\%\\_\\\\%"),
+                g("{'field':'name','op':'startsWith','value':'Al'}", "c.name ilike $1::text", "Al%"),
+                g("{'field':'name','op':'isSet'}", "c.name <> ''"),
+                g("{'field':'name','op':'isNotSet'}", "not coalesce(c.name <> '', false)"),
+                g("{'field':'totalSpend','op':'between','value':[10, 20.5]}",
+                        "c.total_spend between $1::numeric and $2::numeric", new BigDecimal("10"), new BigDecimal("20.5")),
+                g("{'field':'totalSpend','op':'in','value':[1, 2.50]}", "c.total_spend = any($1::text[]::numeric[])",
+                        (Object) new String[]{"1", "2.5"}),
+                g("{'field':'purchaseCount','op':'gte','value':3}", "c.purchase_count >= $1::bigint", 3L),
+                g("{'field':'birthDate','op':'eq','value':'1990-01-31'}", "c.birth_date = $1::date", LocalDate.parse("1990-01-31")),
+                g("{'field':'age','op':'gte','value':18}", "(c.birth_date <= $1::date)", LocalDate.parse("2007-06-15")),
+                g("{'field':'age','op':'eq','value':30}", "(c.birth_date <= $1::date and c.birth_date > $2::date)",
+                        LocalDate.parse("1995-06-15"), LocalDate.parse("1994-06-15")),
+                g("{'field':'createdAt','op':'eq','value':'2025-01-01T23:30:00-01:00'}",
+                        "c.created_at >= $1::timestamptz and c.created_at < $2::timestamptz",
+                        ts("2025-01-02T00:00:00Z"), ts("2025-01-03T00:00:00Z")),
+                g("{'field':'createdAt','op':'after','value':'2025-01-01'}", "c.created_at >= $1::timestamptz", ts("2025-01-02T00:00:00Z")),
+                g("{'field':'createdAt','op':'within','value':'P1M'}", "c.created_at >= $1::timestamptz", ts("2025-05-15T12:00:00Z")),
+                g("{'field':'createdAt','op':'notWithin','value':'PT12H'}",
+                        "not coalesce(c.created_at >= $1::timestamptz, false)", ts("2025-06-15T00:00:00Z")),
+                g("{'field':'tags','op':'hasAll','value':['a','b']}", "c.tags @> $1::text[]", (Object) new String[]{"a", "b"}),
+                g("{'field':'tags','op':'hasNone','value':['a']}", "not coalesce(c.tags && $1::text[], false)", (Object) new String[]{"a"}),
+                g("{'field':'tags','op':'isSet'}", "cardinality(c.tags) > 0"),
+                g("{'field':'attributes.plan','op':'eq','value':'pro'}",
+                        "case when jsonb_typeof(c.attributes -> $1::text) = 'string' then c.attributes ->> $1::text end = $2::text",
+                        "plan", "pro"),
+                g("{'field':'attributes.score','op':'gt','value':1}",
+                        "case when jsonb_typeof(c.attributes -> $1::text) = 'number' then (c.attributes ->> $1::text)::numeric end > $2::numeric",
+                        "score", new BigDecimal("1")),
+                g("{'field':'attributes.interests','op':'hasAny','value':['golf']}",
+                        "case when jsonb_typeof(c.attributes -> $1::text) = 'array' then c.attributes -> $1::text end ?| $2::text[]",
+                        "interests", new String[]{"golf"}),
+                g("{'not':{'field':'totalSpend','op':'gt','value':5}}", "not coalesce(c.total_spend > $1::numeric, false)", new BigDecimal("5")),
+                g("{'or':[{'segment':'vips'},{'segment':'list'}]}",
+                        "((c.price_tier = $1::text) or exists (select 1 from segment_member m where m.segment_id = $2::bigint and m.customer_id = c.id))",
+                        "vip", 42L),
+                g("{'aggregate':'count','of':'purchases','op':'eq','value':0}", "c.purchase_count = $1::bigint", 0L),
+                g("{'aggregate':'avg','of':'purchases','field':'amount','within':{'from':'2025-01-01','to':'2025-01-31'},'op':'lt','value':10}",
+                        "exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id"
+                                + " and p.occurred_at >= $1::timestamptz and p.occurred_at < $2::timestamptz having avg(p.amount) < $3::numeric)",
+                        ts("2025-01-01T00:00:00Z"), ts("2025-02-01T00:00:00Z"), new BigDecimal("10")),
+                g("{'aggregate':'count','of':'events','where':{'field':'properties.amount','op':'gte','value':10},'op':'gte','value':1}",
+                        "exists (select 1 from event e where e.tenant_id = c.tenant_id and e.customer_id = c.id and "
+                                + "case when jsonb_typeof(e.properties -> $1::text) = 'number' then (e.properties ->> $1::text)::numeric end >= $2::numeric"
+                                + " having count(*) >= $3::bigint)",
+                        "amount", new BigDecimal("10"), 1L)
+        );
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("golden")
+    void compiles(String rule, String expectedSql, List<Object> expectedParams) {
+        RuleNode node = new RuleParser().parse(rule);
+        new RuleValidator(CATALOG, CTX.resolver()).check(node);
+        SqlBuilder b = new SqlBuilder();
+        SqlCompiler.predicate(node, b, CTX);
+        SqlQuery q = b.build();
+        assertEquals(expectedSql, q.sql());
+        assertEquals(normalize(expectedParams), normalize(q.params()));
+    }
+
+    static List<Object> normalize(List<Object> ps) {
+        List<Object> out = new ArrayList<>();
+        for (Object p : ps) out.add(p instanceof String[] a ? "text[]" + Arrays.toString(a) : p.getClass().getSimpleName() + ":" + p);
+        return out;
+    }
+
+    @Test
+    void countPageMembershipWrappers() {
+        RuleNode node = new RuleParser().parse("{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"}");
+        SqlQuery count = SqlCompiler.count(5, node, CTX);
+        assertEquals("select count(*) as count from customer c where c.tenant_id = $1::bigint and (c.region = $2::text)", count.sql());
+        assertEquals(List.of(5L, "North"), count.params());
+        SqlQuery page = SqlCompiler.page(5, node, 100, 50, CTX);
+        assertEquals("select c.id, c.external_id from customer c where c.tenant_id = $1::bigint and c.id > $2::bigint"
+                + " and (c.region = $3::text) order by c.id limit $4::bigint", page.sql());
+        assertEquals(List.of(5L, 100L, "North", 50L), page.params());
+        SqlQuery m = SqlCompiler.membership(5, 9, node, CTX);
+        assertEquals("select exists (select 1 from customer c where c.tenant_id = $1::bigint and c.id = $2::bigint"
+                + " and (c.region = $3::text)) as member", m.sql());
+        assertEquals(List.of(5L, 9L, "North"), m.params());
+    }
+
+    @Test
+    void wrappersRejectInvalidRules() {
+        RuleNode node = new RuleParser().parse("{\"field\":\"nope\",\"op\":\"eq\",\"value\":1}");
+        InvalidRuleException e = assertThrows(InvalidRuleException.class, () -> SqlCompiler.count(1, node, CTX));
+        assertEquals("unknown_field", e.errors().get(0).code());
+    }
+
+    @Test
+    void builderRejectsWrongParamTypes() {
+        SqlBuilder b = new SqlBuilder();
+        assertThrows(IllegalArgumentException.class, () -> b.param(1.5d, SqlBuilder.PgType.NUMERIC));
+        assertThrows(IllegalArgumentException.class, () -> b.param(1, SqlBuilder.PgType.BIGINT));
+        assertThrows(IllegalArgumentException.class, () -> b.param(null, SqlBuilder.PgType.TEXT));
+        SqlBuilder other = new SqlBuilder();
+        SqlBuilder.Bound x = other.bind("a", SqlBuilder.PgType.TEXT);
+        assertThrows(IllegalArgumentException.class, () -> b.ref(x));
+    }
+}
