@@ -1,0 +1,197 @@
+package dev.segments.segment.api;
+
+import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.error.ProblemException;
+import dev.segments.common.error.ProblemType;
+import dev.segments.common.http.ETags;
+import dev.segments.common.pagination.PageRequest;
+import dev.segments.common.tenancy.CurrentTenant;
+import dev.segments.segment.api.SegmentDtos.CountView;
+import dev.segments.segment.api.SegmentDtos.MemberPage;
+import dev.segments.segment.api.SegmentDtos.MembersChange;
+import dev.segments.segment.api.SegmentDtos.MembersChangeResult;
+import dev.segments.segment.api.SegmentDtos.PreviewRequest;
+import dev.segments.segment.api.SegmentDtos.PreviewView;
+import dev.segments.segment.api.SegmentDtos.SegmentInput;
+import dev.segments.segment.api.SegmentDtos.SegmentView;
+import dev.segments.segment.service.SegmentQueryService;
+import dev.segments.segment.service.SegmentService;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponseSchema;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestMulti;
+
+import java.net.URI;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/** Segments: definitions, preview of unsaved rules, members, counts, CSV export, static members. */
+@Path("/segments")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Segments")
+public class SegmentResource {
+
+    private final SegmentService service;
+    private final SegmentQueryService queries;
+    private final CurrentTenant tenant;
+    private final ServiceConfig config;
+
+    SegmentResource(SegmentService service, SegmentQueryService queries, CurrentTenant tenant, ServiceConfig config) {
+        this.service = service;
+        this.queries = queries;
+        this.tenant = tenant;
+        this.config = config;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Create a segment")
+    @APIResponseSchema(value = SegmentView.class, responseCode = "201", responseDescription = "Created")
+    @APIResponse(responseCode = "409", ref = "Conflict")
+    @APIResponse(responseCode = "422", ref = "InvalidRule")
+    public Uni<Response> create(SegmentInput input) {
+        return service.create(tenant.id(), require(input)).map(s -> Response.created(URI.create("/segments/" + s.key()))
+                .tag(ETags.value(s.version())).entity(s).build());
+    }
+
+    @GET
+    @Operation(summary = "List segments")
+    public Uni<List<SegmentView>> list(@Parameter(description = "Only segments with this tag") @QueryParam("tag") String tag) {
+        return service.list(tenant.id(), tag);
+    }
+
+    @GET
+    @Path("/{key}")
+    @Operation(summary = "Get a segment")
+    @APIResponse(responseCode = "200", description = "The segment", headers = @Header(name = "ETag", description = "The version, for If-Match"),
+            content = @Content(schema = @Schema(implementation = SegmentView.class)))
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public Uni<Response> get(@PathParam("key") String key) {
+        return service.get(tenant.id(), key).map(s -> Response.ok(s).tag(ETags.value(s.version())).build());
+    }
+
+    @PUT
+    @Path("/{key}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Replace a segment's name, description, rule, tier and tags",
+            description = "Send If-Match with the ETag from GET to get 412 instead of overwriting a concurrent change.")
+    @APIResponseSchema(value = SegmentView.class, responseCode = "200", responseDescription = "Replaced")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "412", ref = "PreconditionFailed")
+    @APIResponse(responseCode = "422", ref = "InvalidRule")
+    public Uni<Response> replace(@PathParam("key") String key, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
+                                 SegmentInput input) {
+        return service.replace(tenant.id(), key, require(input), ETags.expectedVersion(ifMatch))
+                .map(s -> Response.ok(s).tag(ETags.value(s.version())).build());
+    }
+
+    @DELETE
+    @Path("/{key}")
+    @Operation(summary = "Delete a segment (refused while another segment refers to it)")
+    @APIResponse(responseCode = "204", description = "Deleted")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "409", ref = "Conflict")
+    @APIResponse(responseCode = "412", ref = "PreconditionFailed")
+    public Uni<Response> delete(@PathParam("key") String key, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+        return service.delete(tenant.id(), key, ETags.expectedVersion(ifMatch)).map(v -> Response.noContent().build());
+    }
+
+    @POST
+    @Path("/preview")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Evaluate an unsaved rule: count, a sample of members, timing, and optionally SQL and plan")
+    @APIResponseSchema(value = PreviewView.class, responseCode = "200", responseDescription = "The evaluation")
+    @APIResponse(responseCode = "422", ref = "InvalidRule")
+    @APIResponse(responseCode = "503", ref = "QueryTimeout")
+    public Uni<PreviewView> preview(@Parameter(description = "Include the generated SQL and its plan") @QueryParam("explain") boolean explain,
+                                    PreviewRequest request) {
+        PreviewRequest r = request == null ? new PreviewRequest(null, null, null) : request;
+        return queries.preview(tenant.id(), r.rule(), r.asOf(), r.sampleSize() == null ? 10 : r.sampleSize(), explain);
+    }
+
+    @GET
+    @Path("/{key}/count")
+    @Operation(summary = "Count a segment's members")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "503", ref = "QueryTimeout")
+    public Uni<CountView> count(@PathParam("key") String key,
+                                @Parameter(description = "Evaluate as of this time (ISO-8601)") @QueryParam("asOf") OffsetDateTime asOf) {
+        return queries.count(tenant.id(), key, asOf);
+    }
+
+    @GET
+    @Path("/{key}/members")
+    @Operation(summary = "A segment's members in id order, keyset-paginated",
+            description = "The cursor is the last id of the page, so paging never repeats or skips a customer that "
+                    + "stays a member while data changes.")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "503", ref = "QueryTimeout")
+    public Uni<MemberPage> members(@PathParam("key") String key,
+                                   @Parameter(description = "Page size (default 50, at most 1000)") @QueryParam("limit") Integer limit,
+                                   @Parameter(description = "The nextCursor of the previous page") @QueryParam("after") String after,
+                                   @Parameter(description = "Comma-separated customer fields to return (default: all)") @QueryParam("fields") List<String> fields,
+                                   @Parameter(description = "Evaluate as of this time (ISO-8601)") @QueryParam("asOf") OffsetDateTime asOf) {
+        return queries.members(tenant.id(), key, null, PageRequest.of(limit, after, config.limits()), asOf, fields);
+    }
+
+    @GET
+    @Path("/{key}/members.csv")
+    @Produces("text/csv")
+    @Operation(summary = "Export all members as CSV, streamed")
+    @APIResponse(responseCode = "200", description = "CSV with a header row",
+            content = @Content(mediaType = "text/csv", schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public RestMulti<String> export(@PathParam("key") String key, @QueryParam("asOf") OffsetDateTime asOf) {
+        return RestMulti.fromMultiData(queries.exportCsv(tenant.id(), key, asOf))
+                .header("Content-Disposition", "attachment; filename=\"" + key + ".csv\"").build();
+    }
+
+    @POST
+    @Path("/{key}/members")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Add customers to a static segment")
+    @APIResponseSchema(value = MembersChangeResult.class, responseCode = "200", responseDescription = "Added")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "409", ref = "Conflict")
+    public Uni<MembersChangeResult> addMembers(@PathParam("key") String key, MembersChange change) {
+        return service.changeMembers(tenant.id(), key, change, true);
+    }
+
+    @POST
+    @Path("/{key}/members/remove")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Remove customers from a static segment")
+    @APIResponseSchema(value = MembersChangeResult.class, responseCode = "200", responseDescription = "Removed")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "409", ref = "Conflict")
+    public Uni<MembersChangeResult> removeMembers(@PathParam("key") String key, MembersChange change) {
+        return service.changeMembers(tenant.id(), key, change, false);
+    }
+
+    private static SegmentInput require(SegmentInput input) {
+        if (input == null) {
+            throw new ProblemException(ProblemType.MALFORMED_REQUEST, "The body must be a segment JSON object");
+        }
+        return input;
+    }
+}

@@ -1,0 +1,112 @@
+package dev.segments.segment.persistence;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/** Segment definitions and static members, over the reactive PG pool. */
+@ApplicationScoped
+public class SegmentRepository {
+
+    private static final String COLUMNS =
+            "id, key, name, description, kind, rule::text, tier, tags, created_at, updated_at, version";
+
+    private final Pool pool;
+
+    SegmentRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    public Uni<List<SegmentRow>> listAll(long tenantId) {
+        return pool.preparedQuery("select " + COLUMNS + " from segment where tenant_id = $1 order by key")
+                .execute(Tuple.of(tenantId)).map(SegmentRepository::rows);
+    }
+
+    public Uni<Optional<SegmentRow>> find(long tenantId, String key) {
+        return pool.preparedQuery("select " + COLUMNS + " from segment where tenant_id = $1 and key = $2")
+                .execute(Tuple.of(tenantId, key)).map(rs -> rows(rs).stream().findFirst());
+    }
+
+    /** Inserts; empty when the key is taken. */
+    public Uni<Optional<SegmentRow>> insert(long tenantId, String key, String name, String description, String kind,
+                                            String rule, String tier, List<String> tags) {
+        return pool.preparedQuery("insert into segment (tenant_id, key, name, description, kind, rule, tier, tags)"
+                        + " values ($1, $2, $3, $4, $5, $6::text::jsonb, $7, $8) on conflict (tenant_id, key) do nothing"
+                        + " returning " + COLUMNS)
+                .execute(Tuple.from(Arrays.asList(tenantId, key, name, description, kind, rule, tier,
+                        tags.toArray(new String[0]))))
+                .map(rs -> rows(rs).stream().findFirst());
+    }
+
+    /** Replaces the definition; empty when absent or (with expectedVersion) stale. */
+    public Uni<Optional<SegmentRow>> update(long tenantId, String key, String name, String description, String rule,
+                                            String tier, List<String> tags, Long expectedVersion) {
+        return pool.preparedQuery("update segment set name = $3, description = $4, rule = $5::text::jsonb, tier = $6,"
+                        + " tags = $7, updated_at = now(), version = version + 1"
+                        + " where tenant_id = $1 and key = $2 and ($8::bigint is null or version = $8)"
+                        + " returning " + COLUMNS)
+                .execute(Tuple.from(Arrays.asList(tenantId, key, name, description, rule, tier,
+                        tags.toArray(new String[0]), expectedVersion)))
+                .map(rs -> rows(rs).stream().findFirst());
+    }
+
+    public Uni<Boolean> delete(long tenantId, String key, Long expectedVersion) {
+        return pool.preparedQuery("delete from segment where tenant_id = $1 and key = $2"
+                        + " and ($3::bigint is null or version = $3)")
+                .execute(Tuple.of(tenantId, key, expectedVersion)).map(rs -> rs.rowCount() == 1);
+    }
+
+    /** Adds customers (given by id or external id) to a static segment; returns how many were new. */
+    public Uni<Integer> addMembers(long tenantId, long segmentId, List<Long> ids, List<String> externalIds) {
+        return pool.preparedQuery("""
+                        insert into segment_member (segment_id, customer_id, tenant_id)
+                        select $2, c.id, c.tenant_id from customer c
+                        where c.tenant_id = $1 and (c.id = any($3::bigint[]) or c.external_id = any($4::text[]))
+                        on conflict do nothing""")
+                .execute(Tuple.of(tenantId, segmentId, ids.toArray(new Long[0]), externalIds.toArray(new String[0])))
+                .map(RowSet::rowCount);
+    }
+
+    public Uni<Integer> removeMembers(long tenantId, long segmentId, List<Long> ids, List<String> externalIds) {
+        return pool.preparedQuery("""
+                        delete from segment_member m using customer c
+                        where m.segment_id = $2 and m.tenant_id = $1 and c.id = m.customer_id and c.tenant_id = $1
+                          and (c.id = any($3::bigint[]) or c.external_id = any($4::text[]))""")
+                .execute(Tuple.of(tenantId, segmentId, ids.toArray(new Long[0]), externalIds.toArray(new String[0])))
+                .map(RowSet::rowCount);
+    }
+
+    /** Which of these references exist among the tenant's customers (to report the unknown ones). */
+    public Uni<List<Object>> knownCustomers(long tenantId, List<Long> ids, List<String> externalIds) {
+        return pool.preparedQuery("select id, external_id from customer where tenant_id = $1"
+                        + " and (id = any($2::bigint[]) or external_id = any($3::text[]))")
+                .execute(Tuple.of(tenantId, ids.toArray(new Long[0]), externalIds.toArray(new String[0])))
+                .map(rs -> {
+                    List<Object> known = new ArrayList<>();
+                    rs.forEach(r -> {
+                        known.add(r.getLong(0));
+                        known.add(r.getString(1));
+                    });
+                    return known;
+                });
+    }
+
+    private static List<SegmentRow> rows(RowSet<Row> rs) {
+        List<SegmentRow> list = new ArrayList<>();
+        for (Row r : rs) {
+            String[] tags = r.getArrayOfStrings(7);
+            list.add(new SegmentRow(r.getLong(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+                    r.getString(5), r.getString(6), tags == null ? List.of() : Arrays.asList(tags),
+                    r.getOffsetDateTime(8), r.getOffsetDateTime(9), r.getLong(10)));
+        }
+        return list;
+    }
+}

@@ -1,0 +1,268 @@
+package dev.segments.segment.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.segments.common.error.ProblemException;
+import dev.segments.common.pagination.Cursors;
+import dev.segments.common.pagination.PageRequest;
+import dev.segments.customer.api.CustomerView;
+import dev.segments.customer.persistence.CustomerRepository;
+import dev.segments.rule.CompileContext;
+import dev.segments.rule.RuleNode;
+import dev.segments.rule.SqlBuilder;
+import dev.segments.rule.SqlBuilder.PgType;
+import dev.segments.rule.SqlCompiler;
+import dev.segments.rule.SqlQuery;
+import dev.segments.segment.api.SegmentDtos.CountView;
+import dev.segments.segment.api.SegmentDtos.CustomerSegment;
+import dev.segments.segment.api.SegmentDtos.MemberPage;
+import dev.segments.segment.api.SegmentDtos.PreviewView;
+import dev.segments.segment.persistence.RuleQueryExecutor;
+import dev.segments.segment.persistence.SegmentRow;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.io.UncheckedIOException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Evaluating rules: counts, member pages, CSV export, previews of unsaved rules, ad-hoc search and the
+ * segments of one customer. Every evaluation is one compiled, parameterized query.
+ */
+@ApplicationScoped
+public class SegmentQueryService {
+
+    /** Fields a member page may be narrowed to ({@code fields=}). */
+    public static final Set<String> MEMBER_FIELDS = Set.of("id", "externalId", "name", "email", "phone", "phones",
+            "gender", "birthDate", "country", "region", "city", "priceTier", "paymentTerms", "lifecycleStage",
+            "source", "channel", "tags", "attributes", "contacts", "rollups", "createdAt", "updatedAt", "version");
+
+    private static final int EXPORT_CHUNK = 5_000;
+    private static final String CSV_HEADER = "id,externalId,name,email,phone,country,region,city,priceTier,"
+            + "paymentTerms,lifecycleStage,tags,purchaseCount,totalSpend,lastPurchaseAt\n";
+
+    private final SegmentService segments;
+    private final RuleQueryExecutor executor;
+    private final CustomerRepository customers;
+    private final ObjectMapper mapper;
+
+    SegmentQueryService(SegmentService segments, RuleQueryExecutor executor, CustomerRepository customers,
+                        ObjectMapper mapper) {
+        this.segments = segments;
+        this.executor = executor;
+        this.customers = customers;
+        this.mapper = mapper;
+    }
+
+    public Uni<PreviewView> preview(long tenantId, JsonNode rule, OffsetDateTime asOf, int sampleSize, boolean explain) {
+        if (sampleSize < 0 || sampleSize > 100) {
+            throw ProblemException.validation("/sampleSize", "out_of_range", "sampleSize must be between 0 and 100");
+        }
+        OffsetDateTime now = now(asOf);
+        return segments.rules(tenantId).chain(rules -> {
+            RuleNode node = requireRule(rules, rule);
+            CompileContext ctx = rules.context(now);
+            SqlQuery count = SqlCompiler.count(tenantId, node, ctx);
+            long started = System.nanoTime();
+            Uni<Long> counted = executor.run(count).map(rs -> rs.iterator().next().getLong(0));
+            Uni<List<CustomerView>> sample = sampleSize == 0 ? Uni.createFrom().item(List.of())
+                    : executor.run(membersQuery(tenantId, node, 0, sampleSize, ctx)).map(customers::toViews);
+            return counted.chain(n -> sample.chain(s -> {
+                long took = (System.nanoTime() - started) / 1_000_000;
+                if (!explain) {
+                    return Uni.createFrom().item(new PreviewView(n, s, now, took, null, null, null));
+                }
+                SqlQuery plan = new SqlQuery("explain (format json) " + count.sql(), count.params());
+                return executor.run(plan).map(rs -> new PreviewView(n, s, now, took, count.sql(),
+                        count.params().stream().map(SegmentQueryService::printable).toList(),
+                        parse(rs.iterator().next().getValue(0).toString())));
+            }));
+        });
+    }
+
+    public Uni<CountView> count(long tenantId, String key, OffsetDateTime asOf) {
+        OffsetDateTime now = now(asOf);
+        return segments.rules(tenantId).chain(rules -> {
+            RuleNode node = segmentNode(rules, key);
+            long started = System.nanoTime();
+            return executor.run(SqlCompiler.count(tenantId, node, rules.context(now))).map(rs -> new CountView(key,
+                    rs.iterator().next().getLong(0), now, (System.nanoTime() - started) / 1_000_000));
+        });
+    }
+
+    /** A keyset page of a segment's members (or of a rule's matches when key is null). */
+    public Uni<MemberPage> members(long tenantId, String key, JsonNode rule, PageRequest page, OffsetDateTime asOf,
+                                   List<String> fields) {
+        List<String> selected = checkFields(fields);
+        OffsetDateTime now = now(asOf);
+        return segments.rules(tenantId).chain(rules -> {
+            RuleNode node = key != null ? segmentNode(rules, key) : requireRule(rules, rule);
+            return executor.run(membersQuery(tenantId, node, page.afterId(), page.limit() + 1, rules.context(now)))
+                    .map(rs -> {
+                        List<CustomerView> rows = customers.toViews(rs);
+                        boolean more = rows.size() > page.limit();
+                        List<CustomerView> items = more ? rows.subList(0, page.limit()) : rows;
+                        return new MemberPage(items.stream().map(c -> project(c, selected)).toList(),
+                                more ? Cursors.encodeId(items.get(items.size() - 1).id()) : null);
+                    });
+        });
+    }
+
+    /** All members as CSV, fetched in keyset chunks so memory stays flat for millions of rows. */
+    public Multi<String> exportCsv(long tenantId, String key, OffsetDateTime asOf) {
+        OffsetDateTime now = now(asOf);
+        return segments.rules(tenantId).toMulti().flatMap(rules -> {
+            RuleNode node = segmentNode(rules, key);
+            CompileContext ctx = rules.context(now);
+            AtomicLong after = new AtomicLong(0);
+            Multi<String> chunks = Multi.createBy().repeating()
+                    .uni(() -> executor.run(membersQuery(tenantId, node, after.get(), EXPORT_CHUNK, ctx))
+                            .map(customers::toViews))
+                    .whilst(rows -> rows.size() == EXPORT_CHUNK)
+                    .filter(rows -> !rows.isEmpty())
+                    .map(rows -> {
+                        after.set(rows.get(rows.size() - 1).id());
+                        StringBuilder sb = new StringBuilder(rows.size() * 120);
+                        rows.forEach(c -> csvLine(sb, c));
+                        return sb.toString();
+                    });
+            return Multi.createBy().concatenating().streams(Multi.createFrom().item(CSV_HEADER), chunks);
+        });
+    }
+
+    /** The tenant's segments that contain this customer, evaluated in one query. */
+    public Uni<List<CustomerSegment>> segmentsOf(long tenantId, long customerId, OffsetDateTime asOf) {
+        OffsetDateTime now = now(asOf);
+        return customers.findById(tenantId, customerId).chain(found -> {
+            if (found.isEmpty()) {
+                return Uni.createFrom().failure(ProblemException.notFound("Customer " + customerId));
+            }
+            return segments.rules(tenantId).chain(rules -> {
+                List<SegmentRow> all = new ArrayList<>(rules.segments().values());
+                if (all.isEmpty()) {
+                    return Uni.createFrom().item(List.<CustomerSegment>of());
+                }
+                CompileContext ctx = rules.context(now);
+                SqlBuilder b = new SqlBuilder();
+                b.sql("select array_remove(array[");
+                for (int i = 0; i < all.size(); i++) {
+                    b.sql(i == 0 ? "" : ", ").sql("case when (");
+                    SqlCompiler.predicate(new RuleNode.SegmentRef("", all.get(i).key()), b, ctx);
+                    b.sql(") then ").param(all.get(i).key(), PgType.TEXT).sql(" end");
+                }
+                b.sql("], null) from customer c where c.tenant_id = ").param(tenantId, PgType.BIGINT)
+                        .sql(" and c.id = ").param(customerId, PgType.BIGINT);
+                return executor.run(b.build()).map(rs -> {
+                    String[] keys = rs.iterator().next().getArrayOfStrings(0);
+                    List<String> member = keys == null ? List.of() : Arrays.asList(keys);
+                    return all.stream().filter(s -> member.contains(s.key()))
+                            .map(s -> new CustomerSegment(s.key(), s.name(), s.kind(), s.tier())).toList();
+                });
+            });
+        });
+    }
+
+    private static SqlQuery membersQuery(long tenantId, RuleNode node, long afterId, int limit, CompileContext ctx) {
+        SqlBuilder b = new SqlBuilder();
+        b.sql("select ").sql(CustomerRepository.VIEW_COLUMNS).sql(" from customer c where c.tenant_id = ")
+                .param(tenantId, PgType.BIGINT).sql(" and c.id > ").param(afterId, PgType.BIGINT).sql(" and (");
+        SqlCompiler.predicate(node, b, ctx);
+        return b.sql(") order by c.id limit ").param((long) limit, PgType.BIGINT).build();
+    }
+
+    private static RuleNode segmentNode(TenantRules rules, String key) {
+        if (!rules.segments().containsKey(key)) {
+            throw SegmentService.notFound(key);
+        }
+        return new RuleNode.SegmentRef("", key);
+    }
+
+    private static RuleNode requireRule(TenantRules rules, JsonNode rule) {
+        if (rule == null || rule.isNull()) {
+            throw ProblemException.validation("/rule", "required", "a rule is required");
+        }
+        return rules.check(rule, null);
+    }
+
+    private static List<String> checkFields(List<String> fields) {
+        if (fields == null || fields.isEmpty()) {
+            return null;
+        }
+        List<String> selected = fields.stream().flatMap(f -> Arrays.stream(f.split(","))).map(String::trim)
+                .filter(f -> !f.isEmpty()).toList();
+        for (String f : selected) {
+            if (!MEMBER_FIELDS.contains(f)) {
+                throw ProblemException.validation("fields", "unknown_field", "unknown field '" + f + "'; choose from "
+                        + String.join(", ", MEMBER_FIELDS.stream().sorted().toList()));
+            }
+        }
+        return selected;
+    }
+
+    private JsonNode project(CustomerView c, List<String> fields) {
+        ObjectNode full = mapper.valueToTree(c);
+        if (fields != null) {
+            full.retain(fields);
+        }
+        return full;
+    }
+
+    private static void csvLine(StringBuilder sb, CustomerView c) {
+        sb.append(c.id()).append(',');
+        for (String v : new String[]{c.externalId(), c.name(), c.email(), c.phone(), c.country(), c.region(),
+                c.city(), c.priceTier(), c.paymentTerms(), c.lifecycleStage(), String.join("|", c.tags())}) {
+            sb.append(csv(v)).append(',');
+        }
+        sb.append(c.rollups().purchaseCount()).append(',').append(c.rollups().totalSpend().toPlainString()).append(',')
+                .append(c.rollups().lastPurchaseAt() == null ? "" : c.rollups().lastPurchaseAt().toString()).append('\n');
+    }
+
+    /** RFC 4180 quoting; a leading =, +, - or @ is prefixed with ' so spreadsheets do not run it as a formula. */
+    static String csv(String value) {
+        if (value == null) {
+            return "";
+        }
+        String v = formulaLike(value) ? "'" + value : value;
+        if (v.contains(",") || v.contains("\"") || v.contains("\n") || v.contains("\r")) {
+            return "\"" + v.replace("\"", "\"\"") + "\"";
+        }
+        return v;
+    }
+
+    /** = and @ always start a formula; + and - only when not followed by a digit or space (phone numbers). */
+    private static boolean formulaLike(String v) {
+        if (v.isEmpty()) {
+            return false;
+        }
+        char first = v.charAt(0);
+        if (first == '=' || first == '@') {
+            return true;
+        }
+        return (first == '+' || first == '-') && v.length() > 1 && !Character.isDigit(v.charAt(1)) && v.charAt(1) != ' ';
+    }
+
+    private static Object printable(Object param) {
+        return param instanceof String[] a ? Arrays.asList(a) : param instanceof OffsetDateTime t ? t.toString() : param;
+    }
+
+    private JsonNode parse(String json) {
+        try {
+            return mapper.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static OffsetDateTime now(OffsetDateTime asOf) {
+        return (asOf == null ? OffsetDateTime.now() : asOf).withOffsetSameInstant(ZoneOffset.UTC);
+    }
+}

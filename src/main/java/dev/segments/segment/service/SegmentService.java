@@ -1,0 +1,225 @@
+package dev.segments.segment.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.segments.common.error.ProblemException;
+import dev.segments.common.error.ProblemType;
+import dev.segments.common.error.Violations;
+import dev.segments.rule.AttributeDef;
+import dev.segments.rule.FieldCatalog;
+import dev.segments.rule.RuleNode;
+import dev.segments.rule.RuleParser;
+import dev.segments.segment.api.SegmentDtos.MembersChange;
+import dev.segments.segment.api.SegmentDtos.MembersChangeResult;
+import dev.segments.segment.api.SegmentDtos.SegmentInput;
+import dev.segments.segment.api.SegmentDtos.SegmentView;
+import dev.segments.segment.persistence.SegmentRepository;
+import dev.segments.segment.persistence.SegmentRow;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.validation.Validator;
+
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/** Segment definitions: create, read, replace (with optimistic concurrency), delete, static members. */
+@ApplicationScoped
+public class SegmentService {
+
+    private final SegmentRepository repository;
+    private final Pool pool;
+    private final Validator validator;
+    private final ObjectMapper mapper;
+    private final RuleParser parser = new RuleParser();
+
+    SegmentService(SegmentRepository repository, Pool pool, Validator validator, ObjectMapper mapper) {
+        this.repository = repository;
+        this.pool = pool;
+        this.validator = validator;
+        this.mapper = mapper;
+    }
+
+    /** The tenant's field catalog and segments, for checking and compiling rules. */
+    public Uni<TenantRules> rules(long tenantId) {
+        Uni<List<AttributeDef>> attributes = pool.preparedQuery(
+                        "select entity, key, type, description from attribute_definition where tenant_id = $1")
+                .execute(Tuple.of(tenantId))
+                .map(rows -> {
+                    List<AttributeDef> defs = new ArrayList<>();
+                    rows.forEach(r -> defs.add(new AttributeDef(r.getString(0), r.getString(1), r.getString(2),
+                            r.getString(3))));
+                    return defs;
+                });
+        return Uni.combine().all().unis(attributes, repository.listAll(tenantId)).asTuple().map(t -> {
+            Map<String, SegmentRow> segments = new LinkedHashMap<>();
+            t.getItem2().forEach(s -> segments.put(s.key(), s));
+            return new TenantRules(FieldCatalog.of(t.getItem1()), segments, parser);
+        });
+    }
+
+    public Uni<SegmentView> create(long tenantId, SegmentInput input) {
+        String kind = input.kind() == null ? "dynamic" : input.kind();
+        validate(input, kind);
+        return rules(tenantId).chain(rules -> {
+            String rule = "dynamic".equals(kind) ? checkedRule(rules, input.rule(), input.key()) : null;
+            return repository.insert(tenantId, input.key(), input.name(), input.description(), kind, rule,
+                    tier(input), tags(input));
+        }).map(row -> view(row.orElseThrow(() -> new ProblemException(ProblemType.CONFLICT,
+                "A segment with key '" + input.key() + "' already exists"))));
+    }
+
+    public Uni<List<SegmentView>> list(long tenantId, String tag) {
+        return repository.listAll(tenantId).map(rows -> rows.stream()
+                .filter(r -> tag == null || r.tags().contains(tag)).map(this::view).toList());
+    }
+
+    public Uni<SegmentRow> row(long tenantId, String key) {
+        return repository.find(tenantId, key).map(r -> r.orElseThrow(() -> notFound(key)));
+    }
+
+    public Uni<SegmentView> get(long tenantId, String key) {
+        return row(tenantId, key).map(this::view);
+    }
+
+    /** Replaces name, description, rule, tier and tags; key and kind never change. */
+    public Uni<SegmentView> replace(long tenantId, String key, SegmentInput input, Long expectedVersion) {
+        if (input.key() != null && !input.key().equals(key)) {
+            throw ProblemException.validation("/key", "immutable", "the key of a segment cannot change");
+        }
+        SegmentInput in = new SegmentInput(key, input.name(), input.description(), input.kind(), input.rule(),
+                input.tier(), input.tags());
+        return row(tenantId, key).chain(current -> {
+            if (in.kind() != null && !in.kind().equals(current.kind())) {
+                return Uni.createFrom().failure(ProblemException.validation("/kind", "immutable",
+                        "the kind of a segment cannot change; create a new segment"));
+            }
+            validate(in, current.kind());
+            if (expectedVersion != null && expectedVersion != current.version()) {
+                return Uni.createFrom().failure(stale(key));
+            }
+            return rules(tenantId).chain(rules -> {
+                String rule = current.isStatic() ? null : checkedRule(rules, in.rule(), key);
+                return repository.update(tenantId, key, in.name(), in.description(), rule, tier(in), tags(in),
+                        expectedVersion == null ? current.version() : expectedVersion);
+            }).map(row -> view(row.orElseThrow(() -> stale(key))));
+        });
+    }
+
+    /** Deletes a segment no other segment refers to. */
+    public Uni<Void> delete(long tenantId, String key, Long expectedVersion) {
+        return rules(tenantId).chain(rules -> {
+            if (!rules.segments().containsKey(key)) {
+                return Uni.createFrom().failure(notFound(key));
+            }
+            List<String> users = new ArrayList<>();
+            rules.segments().values().forEach(s -> {
+                if (!s.isStatic() && !s.key().equals(key) && references(rules, s, key)) {
+                    users.add(s.key());
+                }
+            });
+            if (!users.isEmpty()) {
+                return Uni.createFrom().failure(new ProblemException(ProblemType.CONFLICT,
+                        "Segment '" + key + "' is referenced by " + String.join(", ", users) + "; change those first"));
+            }
+            return repository.delete(tenantId, key, expectedVersion).chain(deleted -> deleted
+                    ? Uni.createFrom().voidItem() : Uni.createFrom().failure(stale(key)));
+        });
+    }
+
+    public Uni<MembersChangeResult> changeMembers(long tenantId, String key, MembersChange change, boolean add) {
+        List<Long> ids = change == null || change.customerIds() == null ? List.of() : change.customerIds();
+        List<String> externalIds = change == null || change.externalIds() == null ? List.of() : change.externalIds();
+        if (ids.isEmpty() && externalIds.isEmpty()) {
+            throw ProblemException.validation("/customerIds", "required", "give customerIds or externalIds");
+        }
+        if (ids.size() + externalIds.size() > 10_000) {
+            throw ProblemException.validation("/customerIds", "too_many_items", "at most 10,000 customers per change");
+        }
+        return row(tenantId, key).chain(segment -> {
+            if (!segment.isStatic()) {
+                return Uni.createFrom().failure(new ProblemException(ProblemType.CONFLICT,
+                        "Segment '" + key + "' is dynamic: its members come from its rule"));
+            }
+            Uni<Integer> changed = add ? repository.addMembers(tenantId, segment.id(), ids, externalIds)
+                    : repository.removeMembers(tenantId, segment.id(), ids, externalIds);
+            return changed.chain(n -> repository.knownCustomers(tenantId, ids, externalIds).map(known -> {
+                List<String> unknown = new ArrayList<>();
+                ids.stream().filter(id -> !known.contains(id)).forEach(id -> unknown.add(String.valueOf(id)));
+                externalIds.stream().filter(e -> !known.contains(e)).forEach(unknown::add);
+                return new MembersChangeResult(n, unknown);
+            }));
+        });
+    }
+
+    private boolean references(TenantRules rules, SegmentRow segment, String key) {
+        RuleNode node = parser.parse(segment.rule());
+        return mentions(node, key);
+    }
+
+    private static boolean mentions(RuleNode node, String key) {
+        return switch (node) {
+            case RuleNode.Group g -> g.children().stream().anyMatch(c -> mentions(c, key));
+            case RuleNode.Not n -> mentions(n.child(), key);
+            case RuleNode.SegmentRef r -> r.key().equals(key);
+            case RuleNode.Condition c -> false;
+            case RuleNode.Aggregate a -> false;
+        };
+    }
+
+    private String checkedRule(TenantRules rules, JsonNode rule, String key) {
+        if (rule == null || rule.isNull()) {
+            throw ProblemException.validation("/rule", "required", "a dynamic segment needs a rule");
+        }
+        rules.check(rule, key);
+        try {
+            return mapper.writeValueAsString(rule);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void validate(SegmentInput input, String kind) {
+        var errors = new ArrayList<>(Violations.toErrors(validator.validate(input), ""));
+        if ("static".equals(kind) && input.rule() != null && !input.rule().isNull()) {
+            errors.add(new dev.segments.common.error.Problem.FieldError("/rule", "not_allowed",
+                    "a static segment has no rule; add members with POST /segments/{key}/members"));
+        }
+        if (!errors.isEmpty()) {
+            throw ProblemException.validation(errors);
+        }
+    }
+
+    public SegmentView view(SegmentRow r) {
+        try {
+            return new SegmentView(r.id(), r.key(), r.name(), r.description(), r.kind(),
+                    r.rule() == null ? null : mapper.readTree(r.rule()), r.tier(), r.tags(), r.createdAt(),
+                    r.updatedAt(), r.version());
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String tier(SegmentInput in) {
+        return in.tier() == null ? "primary" : in.tier();
+    }
+
+    private static List<String> tags(SegmentInput in) {
+        return in.tags() == null ? List.of() : List.copyOf(new LinkedHashSet<>(in.tags()));
+    }
+
+    static ProblemException notFound(String key) {
+        return ProblemException.notFound("Segment '" + key + "'");
+    }
+
+    private static ProblemException stale(String key) {
+        return new ProblemException(ProblemType.PRECONDITION_FAILED,
+                "Segment '" + key + "' has changed since the version in If-Match; fetch it again and retry");
+    }
+}

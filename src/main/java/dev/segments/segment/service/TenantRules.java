@@ -1,0 +1,60 @@
+package dev.segments.segment.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.segments.common.error.Problem.FieldError;
+import dev.segments.common.error.ProblemException;
+import dev.segments.common.error.ProblemType;
+import dev.segments.rule.CompileContext;
+import dev.segments.rule.FieldCatalog;
+import dev.segments.rule.InvalidRuleException;
+import dev.segments.rule.ResolvedSegment;
+import dev.segments.rule.RuleNode;
+import dev.segments.rule.RuleParser;
+import dev.segments.rule.RuleValidator;
+import dev.segments.rule.SegmentResolver;
+import dev.segments.segment.persistence.SegmentRow;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a tenant's rules are checked and compiled against: the field catalog (built-in fields plus declared
+ * attributes) and the tenant's segments (for references). Loaded per request; both are small.
+ */
+public record TenantRules(FieldCatalog catalog, Map<String, SegmentRow> segments, RuleParser parser) {
+
+    public SegmentResolver resolver() {
+        return key -> Optional.ofNullable(segments.get(key)).map(this::resolve);
+    }
+
+    private ResolvedSegment resolve(SegmentRow row) {
+        if (row.isStatic()) {
+            return new ResolvedSegment.Static(row.id());
+        }
+        return new ResolvedSegment.Dynamic(parser.parse(row.rule()));
+    }
+
+    /** Parses and validates a rule (for a segment saved under {@code key}, if given); 422 listing every problem. */
+    public RuleNode check(JsonNode rule, String key) {
+        try {
+            RuleNode node = parser.parse(rule);
+            new RuleValidator(catalog, resolver()).check(key, node);
+            return node;
+        } catch (InvalidRuleException e) {
+            throw invalid(e);
+        }
+    }
+
+    public CompileContext context(OffsetDateTime now) {
+        return new CompileContext(now, catalog, resolver());
+    }
+
+    public static ProblemException invalid(InvalidRuleException e) {
+        List<FieldError> errors = e.errors().stream()
+                .map(err -> new FieldError(err.pointer(), err.code(), err.message())).toList();
+        return new ProblemException(ProblemType.INVALID_RULE, errors.size() == 1 ? errors.get(0).message()
+                : errors.size() + " problems in the rule", errors);
+    }
+}
