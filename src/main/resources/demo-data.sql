@@ -58,13 +58,17 @@ select t.id, c.id, c.external_id || '-e' || n,
 from t join customer c on c.tenant_id = t.id
 cross join lateral generate_series(1, (c.id % 9)::int) as n;
 
-with t as (select current_setting('segments.demo_tenant')::bigint as id)
 update customer c set
-  purchase_count = p.n, total_spend = p.total, first_purchase_at = p.first_at, last_purchase_at = p.last_at,
-  last_interaction_at = i.last_at, last_seen_at = greatest(p.last_at, i.last_at, e.last_at)
-from t,
-lateral (select count(*)::int as n, coalesce(sum(amount), 0) as total, min(occurred_at) as first_at,
-                max(occurred_at) as last_at from purchase where tenant_id = c.tenant_id and customer_id = c.id) p,
-lateral (select max(occurred_at) as last_at from interaction where tenant_id = c.tenant_id and customer_id = c.id) i,
-lateral (select max(occurred_at) as last_at from event where tenant_id = c.tenant_id and customer_id = c.id) e
-where c.tenant_id = t.id;
+  purchase_count = x.n, total_spend = x.total, first_purchase_at = x.first_at, last_purchase_at = x.last_at,
+  last_interaction_at = x.interaction_at, last_seen_at = greatest(x.last_at, x.interaction_at, x.event_at)
+from (select c2.id, p.n, p.total, p.first_at, p.last_at, i.last_at as interaction_at, e.last_at as event_at
+      from customer c2
+      cross join lateral (select count(*)::int as n, coalesce(sum(amount), 0) as total, min(occurred_at) as first_at,
+                                 max(occurred_at) as last_at
+                          from purchase where tenant_id = c2.tenant_id and customer_id = c2.id) p
+      cross join lateral (select max(occurred_at) as last_at
+                          from interaction where tenant_id = c2.tenant_id and customer_id = c2.id) i
+      cross join lateral (select max(occurred_at) as last_at
+                          from event where tenant_id = c2.tenant_id and customer_id = c2.id) e
+      where c2.tenant_id = current_setting('segments.demo_tenant')::bigint) x
+where c.id = x.id;

@@ -12,11 +12,28 @@ public interface ServiceConfig {
     /** The admin key that creates tenants and API keys. When unset, one is generated at start and logged. */
     Optional<String> adminKey();
 
+    /** The embedded PostgreSQL used when no DB_URL is configured (read by Main before Quarkus starts). */
+    EmbeddedDb embeddedDb();
+
     /** Request and batch limits. */
     Limits limits();
 
     /** The demo tenant created on first start with the embedded database. */
     Demo demo();
+
+    interface EmbeddedDb {
+        /** Data directory of the embedded PostgreSQL ({@code EMBEDDED_DB_DIR}); survives restarts. */
+        @WithDefault("./data")
+        String dir();
+
+        /** Port of the embedded PostgreSQL on localhost ({@code EMBEDDED_DB_PORT}); 0 picks a free one. */
+        @WithDefault("0")
+        int port();
+
+        /** Set by Main to true while the embedded PostgreSQL is the database in use. */
+        @WithDefault("false")
+        boolean active();
+    }
 
     interface Limits {
         /** Largest JSON request body in bytes (bulk import endpoints excepted). */

@@ -1,7 +1,6 @@
 package dev.segments.tenant.service;
 
 import dev.segments.common.config.ServiceConfig;
-import dev.segments.common.db.EmbeddedDatabase;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.VertxContextSupport;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -38,7 +37,7 @@ public class DemoBootstrap {
     }
 
     void onStart(@Observes StartupEvent event) throws Throwable {
-        if (!Boolean.getBoolean(EmbeddedDatabase.ACTIVE_PROPERTY) || !config.demo().enabled()) {
+        if (!config.embeddedDb().active() || !config.demo().enabled()) {
             return;
         }
         var existing = VertxContextSupport.subscribeAndAwait(() -> tenants.findByName(DEMO_TENANT));
