@@ -202,20 +202,20 @@ public class ActivityService {
                 return Uni.createFrom().failure(ProblemException.notFound("Customer " + customerId));
             }
             return repository.page(kind, tenantId, customerId, at, id, page.limit()).map(rows -> {
-                boolean more = rows.size() > page.limit();
-                List<String> items = more ? rows.subList(0, page.limit()) : rows;
-                String next = null;
-                if (more) {
-                    try {
-                        var last = mapper.readTree(items.get(items.size() - 1));
-                        next = Cursors.encode(last.get("occurredAt").asText() + "|" + last.get("id").asLong());
-                    } catch (JsonProcessingException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }
-                return new Page<>(items.stream().map(j -> read(j, view)).toList(), next);
+                Page<String> json = Page.fromOverfetch(rows, page.limit(), this::timelineCursor);
+                return new Page<>(json.items().stream().map(j -> read(j, view)).toList(), json.nextCursor());
             });
         });
+    }
+
+    /** The cursor after an item of a timeline: its (occurredAt, id). */
+    private String timelineCursor(String itemJson) {
+        try {
+            var item = mapper.readTree(itemJson);
+            return Cursors.encode(item.get("occurredAt").asText() + "|" + item.get("id").asLong());
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Deletes an item and corrects its customer's rollups in the same transaction. */

@@ -67,11 +67,8 @@ public class CustomerService {
     }
 
     public Uni<Page<CustomerView>> list(long tenantId, PageRequest page) {
-        return repository.page(tenantId, page.afterId(), page.limit()).map(rows -> {
-            boolean more = rows.size() > page.limit();
-            List<CustomerView> items = more ? rows.subList(0, page.limit()) : rows;
-            return new Page<>(items, more ? Cursors.encodeId(items.get(items.size() - 1).id()) : null);
-        });
+        return repository.page(tenantId, page.afterId(), page.limit())
+                .map(rows -> Page.fromOverfetch(rows, page.limit(), c -> Cursors.encodeId(c.id())));
     }
 
     /** Applies a JSON Merge Patch (RFC 7386) to the profile; with expectedVersion, fails with 412 when stale. */

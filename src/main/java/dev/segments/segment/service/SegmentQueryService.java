@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.pagination.Cursors;
+import dev.segments.common.pagination.Page;
 import dev.segments.common.pagination.PageRequest;
 import dev.segments.customer.api.CustomerView;
 import dev.segments.customer.persistence.CustomerRepository;
@@ -108,11 +109,10 @@ public class SegmentQueryService {
             RuleNode node = key != null ? segmentNode(rules, key) : requireRule(rules, rule);
             return executor.run(membersQuery(tenantId, node, page.afterId(), page.limit() + 1, rules.context(now)))
                     .map(rs -> {
-                        List<CustomerView> rows = customers.toViews(rs);
-                        boolean more = rows.size() > page.limit();
-                        List<CustomerView> items = more ? rows.subList(0, page.limit()) : rows;
-                        return new MemberPage(items.stream().map(c -> project(c, selected)).toList(),
-                                more ? Cursors.encodeId(items.get(items.size() - 1).id()) : null);
+                        var members = Page.fromOverfetch(customers.toViews(rs), page.limit(),
+                                c -> Cursors.encodeId(c.id()));
+                        return new MemberPage(members.items().stream().map(c -> project(c, selected)).toList(),
+                                members.nextCursor());
                     });
         });
     }
