@@ -1,6 +1,7 @@
 -- A small, deterministic demo dataset for the tenant in setting segments.demo_tenant:
 -- 200 customers across regions and price tiers, ~1,200 purchases over the last 18 months,
--- consultations, calls and refusals, and site events. Rollups are computed at the end.
+-- consultations, calls and refusals, and site events. DemoBootstrap then computes the rollups with the
+-- same statement as every activity write (ActivityRepository.recomputeRollups).
 with t as (select current_setting('segments.demo_tenant')::bigint as id)
 insert into customer (tenant_id, external_id, name, email, phone, gender, birth_date, country, region, city,
                       price_tier, payment_terms, lifecycle_stage, source, channel, tags, attributes)
@@ -57,18 +58,3 @@ select t.id, c.id, c.external_id || '-e' || n,
        jsonb_build_object('path', (array['/','/pricing','/docs','/blog'])[1 + n % 4])
 from t join customer c on c.tenant_id = t.id
 cross join lateral generate_series(1, (c.id % 9)::int) as n;
-
-update customer c set
-  purchase_count = x.n, total_spend = x.total, first_purchase_at = x.first_at, last_purchase_at = x.last_at,
-  last_interaction_at = x.interaction_at, last_seen_at = greatest(x.last_at, x.interaction_at, x.event_at)
-from (select c2.id, p.n, p.total, p.first_at, p.last_at, i.last_at as interaction_at, e.last_at as event_at
-      from customer c2
-      cross join lateral (select count(*)::int as n, coalesce(sum(amount), 0) as total, min(occurred_at) as first_at,
-                                 max(occurred_at) as last_at
-                          from purchase where tenant_id = c2.tenant_id and customer_id = c2.id) p
-      cross join lateral (select max(occurred_at) as last_at
-                          from interaction where tenant_id = c2.tenant_id and customer_id = c2.id) i
-      cross join lateral (select max(occurred_at) as last_at
-                          from event where tenant_id = c2.tenant_id and customer_id = c2.id) e
-      where c2.tenant_id = current_setting('segments.demo_tenant')::bigint) x
-where c.id = x.id;

@@ -120,7 +120,7 @@ public class SegmentService {
             }
             List<String> users = new ArrayList<>();
             rules.segments().values().forEach(s -> {
-                if (!s.isStatic() && !s.key().equals(key) && references(rules, s, key)) {
+                if (!s.isStatic() && !s.key().equals(key) && references(s, key)) {
                     users.add(s.key());
                 }
             });
@@ -158,7 +158,7 @@ public class SegmentService {
         });
     }
 
-    private boolean references(TenantRules rules, SegmentRow segment, String key) {
+    private boolean references(SegmentRow segment, String key) {
         RuleNode node = parser.parse(segment.rule());
         return mentions(node, key);
     }

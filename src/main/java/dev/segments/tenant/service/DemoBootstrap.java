@@ -1,5 +1,6 @@
 package dev.segments.tenant.service;
 
+import dev.segments.activity.persistence.ActivityRepository;
 import dev.segments.common.config.ServiceConfig;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.VertxContextSupport;
@@ -13,6 +14,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * With the embedded database (a local trial), makes sure a "Demo" tenant exists and prints a fresh API key
@@ -29,11 +32,13 @@ public class DemoBootstrap {
     private final TenantService tenants;
     private final ServiceConfig config;
     private final Pool pool;
+    private final ActivityRepository activity;
 
-    DemoBootstrap(TenantService tenants, ServiceConfig config, Pool pool) {
+    DemoBootstrap(TenantService tenants, ServiceConfig config, Pool pool, ActivityRepository activity) {
         this.tenants = tenants;
         this.config = config;
         this.pool = pool;
+        this.activity = activity;
     }
 
     void onStart(@Observes StartupEvent event) throws Throwable {
@@ -78,7 +83,13 @@ public class DemoBootstrap {
             throw new UncheckedIOException(e);
         }
         pool.withTransaction(conn -> conn.query("select set_config('segments.demo_tenant', '" + tenantId + "', true)")
-                .execute().chain(() -> conn.query(script).execute())).await().indefinitely();
+                .execute().chain(() -> conn.query(script).execute())
+                .chain(() -> conn.preparedQuery("select id from customer where tenant_id = $1").execute(Tuple.of(tenantId)))
+                .chain(rows -> {
+                    List<Long> ids = new ArrayList<>();
+                    rows.forEach(r -> ids.add(r.getLong(0)));
+                    return activity.recomputeRollups(conn, tenantId, ids);
+                })).await().indefinitely();
         LOG.infof("Loaded the demo dataset into tenant %d", tenantId);
     }
 }
