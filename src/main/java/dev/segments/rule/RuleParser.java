@@ -58,17 +58,9 @@ public final class RuleParser {
      * {@code DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS} so that decimals stay exact.
      */
     public RuleNode parse(JsonNode json) {
-        if (json == null || json.isMissingNode()) {
-            throw new InvalidRuleException(List.of(new RuleError("", "invalid_shape", "rule is missing")));
-        }
-        int bytes;
-        try {
-            bytes = MAPPER.writeValueAsBytes(json).length;
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-        if (bytes > limits.maxJsonBytes()) throw new InvalidRuleException(List.of(tooLarge(bytes)));
-        return parseTree(json);
+        Parsed parsed = parseAll(json);
+        if (!parsed.errors().isEmpty()) throw new InvalidRuleException(parsed.errors());
+        return parsed.rule();
     }
 
     private RuleError tooLarge(int bytes) {
@@ -77,13 +69,42 @@ public final class RuleParser {
     }
 
     private RuleNode parseTree(JsonNode json) {
+        Parsed parsed = parseTreeAll(json);
+        if (!parsed.errors().isEmpty()) throw new InvalidRuleException(parsed.errors());
+        return parsed.rule();
+    }
+
+    /**
+     * The outcome of parsing a tree that may be invalid: every structural error, and the well-formed part of the
+     * tree (nodes that failed to parse are left out; null when nothing is left). The partial tree is only for
+     * validating the rest of the rule so that one response lists every problem; it must never be compiled.
+     */
+    public record Parsed(RuleNode rule, List<RuleError> errors) {
+        public Parsed {
+            errors = List.copyOf(errors);
+        }
+    }
+
+    /** Like {@link #parse(JsonNode)}, but returns the errors with the well-formed part instead of throwing. */
+    public Parsed parseAll(JsonNode json) {
+        if (json == null || json.isMissingNode()) {
+            return new Parsed(null, List.of(new RuleError("", "invalid_shape", "rule is missing")));
+        }
+        int bytes;
+        try {
+            bytes = MAPPER.writeValueAsBytes(json).length;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        if (bytes > limits.maxJsonBytes()) return new Parsed(null, List.of(tooLarge(bytes)));
+        return parseTreeAll(json);
+    }
+
+    private Parsed parseTreeAll(JsonNode json) {
         Ctx ctx = new Ctx();
         RuleNode node = parseRule(json, "", 1, false, ctx);
-        if (!ctx.errors.isEmpty() || node == null) {
-            if (ctx.errors.isEmpty()) ctx.errors.add(new RuleError("", "invalid_shape", "rule is invalid"));
-            throw new InvalidRuleException(ctx.errors);
-        }
-        return node;
+        if (node == null && ctx.errors.isEmpty()) ctx.error("", "invalid_shape", "rule is invalid");
+        return new Parsed(node, ctx.errors);
     }
 
     private static final class Ctx {
@@ -171,13 +192,13 @@ public final class RuleParser {
             n = limits.maxChildren();
         }
         List<RuleNode> children = new ArrayList<>();
-        boolean ok = arr.size() <= limits.maxChildren();
         for (int i = 0; i < n; i++) {
             RuleNode c = parseRule(arr.get(i), child(p, i), depth + 1, inStream, ctx);
-            if (c == null) ok = false;
-            else children.add(c);
+            if (c != null) children.add(c);
         }
-        return ok ? new RuleNode.Group(ptr, key.equals("and") ? RuleNode.Combinator.AND : RuleNode.Combinator.OR, children) : null;
+        // with errors, the group keeps its well-formed children (see Parsed); the caller throws anyway
+        if (children.isEmpty()) return null;
+        return new RuleNode.Group(ptr, key.equals("and") ? RuleNode.Combinator.AND : RuleNode.Combinator.OR, children);
     }
 
     private RuleNode parseNot(JsonNode json, String ptr, int depth, boolean inStream, Ctx ctx) {
@@ -279,8 +300,8 @@ public final class RuleParser {
         RuleNode where = null;
         JsonNode w = json.get("where");
         if (w != null) {
+            // a broken 'where' is reported by itself; the rest of the aggregate is still returned for validation
             where = parseRule(w, child(ptr, "where"), depth + 1, true, ctx);
-            if (where == null) ok[0] = false;
         }
         Value within = null;
         JsonNode wi = json.get("within");

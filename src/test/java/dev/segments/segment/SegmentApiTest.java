@@ -121,6 +121,21 @@ class SegmentApiTest {
                 .post("/segments/preview").then().statusCode(422)
                 .body("errors.find { it.pointer == '/or/0/colour' }.code", equalTo("unknown_key"))
                 .body("errors.size()", equalTo(2));
+        // structural and validation problems in one response: the well-formed rest of the tree is validated too
+        as(key).body("""
+                {"rule": {"and": [
+                  {"field": "region", "op": "isSet", "colour": "red"},
+                  {"field": "totalSpend", "op": "startsWith", "value": "1"},
+                  {"aggregate": "count", "of": "purchases", "where": {"field": "amount", "op": "nope", "value": 1},
+                   "op": "gte", "value": "two"},
+                  {"not": {"field": "shoeSize", "op": "eq", "value": 42}}]}}""")
+                .post("/segments/preview").then().statusCode(422)
+                .body("errors.find { it.pointer == '/and/0/colour' }.code", equalTo("unknown_key"))
+                .body("errors.find { it.pointer == '/and/1/op' }.code", equalTo("operator_not_allowed"))
+                .body("errors.find { it.pointer == '/and/2/where/op' }.code", equalTo("unknown_operator"))
+                .body("errors.find { it.pointer == '/and/2/value' }.code", notNullValue())
+                .body("errors.find { it.pointer == '/and/3/not/field' }.code", equalTo("unknown_field"))
+                .body("errors.size()", equalTo(5));
         as(key).body("{\"key\": \"bad\", \"name\": \"Bad\", \"rule\": {\"field\": \"region\", \"op\": \"gt\", \"value\": 1}}")
                 .post("/segments").then().statusCode(422).body("type", equalTo("/problems/invalid-rule"));
         as(key).get("/segments/bad").then().statusCode(404);

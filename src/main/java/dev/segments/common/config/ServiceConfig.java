@@ -3,6 +3,7 @@ package dev.segments.common.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import java.time.Duration;
 import java.util.Optional;
 
 /** Settings of the service itself (the {@code segments.*} keys); Quarkus keys stay in application.properties. */
@@ -20,6 +21,15 @@ public interface ServiceConfig {
 
     /** The demo tenant created on first start with the embedded database. */
     Demo demo();
+
+    /** Rule evaluation. */
+    Query query();
+
+    interface Query {
+        /** Statement timeout of every rule evaluation; a query that runs longer is a 503 problem. */
+        @WithDefault("30s")
+        Duration statementTimeout();
+    }
 
     interface EmbeddedDb {
         /** Data directory of the embedded PostgreSQL ({@code EMBEDDED_DB_DIR}); survives restarts. */

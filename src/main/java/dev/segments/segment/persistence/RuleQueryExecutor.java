@@ -1,5 +1,6 @@
 package dev.segments.segment.persistence;
 
+import dev.segments.common.config.ServiceConfig;
 import dev.segments.rule.SqlQuery;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -7,9 +8,6 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import java.time.Duration;
 
 /**
  * Runs compiled rule queries. Each runs in its own read-only transaction with a statement timeout, so one
@@ -23,10 +21,9 @@ public class RuleQueryExecutor {
     private final Pool pool;
     private final String timeout;
 
-    RuleQueryExecutor(Pool pool,
-                      @ConfigProperty(name = "segments.query.statement-timeout", defaultValue = "30s") Duration timeout) {
+    RuleQueryExecutor(Pool pool, ServiceConfig config) {
         this.pool = pool;
-        this.timeout = timeout.toMillis() + "ms";
+        this.timeout = config.query().statementTimeout().toMillis() + "ms";
     }
 
     public Uni<RowSet<Row>> run(SqlQuery query) {

@@ -9,12 +9,14 @@ import dev.segments.rule.FieldCatalog;
 import dev.segments.rule.InvalidRuleException;
 import dev.segments.rule.ResolvedSegment;
 import dev.segments.rule.RuleNode;
+import dev.segments.rule.RuleError;
 import dev.segments.rule.RuleParser;
 import dev.segments.rule.RuleValidator;
 import dev.segments.rule.SegmentResolver;
 import dev.segments.segment.persistence.SegmentRow;
 
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,12 +38,21 @@ public record TenantRules(FieldCatalog catalog, Map<String, SegmentRow> segments
         return new ResolvedSegment.Dynamic(parser.parse(row.rule()));
     }
 
-    /** Parses and validates a rule (for a segment saved under {@code key}, if given); 422 listing every problem. */
+    /**
+     * Parses and validates a rule (for a segment saved under {@code key}, if given); 422 listing every problem:
+     * the structural ones and, for the well-formed rest of the tree, the field, type and operator ones.
+     */
     public RuleNode check(JsonNode rule, String key) {
         try {
-            RuleNode node = parser.parse(rule);
-            new RuleValidator(catalog, resolver()).check(key, node);
-            return node;
+            RuleParser.Parsed parsed = parser.parseAll(rule);
+            RuleValidator validator = new RuleValidator(catalog, resolver());
+            if (parsed.errors().isEmpty()) {
+                validator.check(key, parsed.rule());
+                return parsed.rule();
+            }
+            List<RuleError> errors = new ArrayList<>(parsed.errors());
+            if (parsed.rule() != null) errors.addAll(validator.validate(key, parsed.rule()));
+            throw new InvalidRuleException(errors);
         } catch (InvalidRuleException e) {
             throw invalid(e);
         }
