@@ -6,6 +6,9 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Size;
+import org.eclipse.microprofile.graphql.Id;
+import org.eclipse.microprofile.graphql.Ignore;
+import org.eclipse.microprofile.graphql.Type;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -76,21 +79,24 @@ public final class ActivityDtos {
     }
 
     @Schema(name = "Purchase")
-    public record PurchaseView(long id, long customerId, String externalId, OffsetDateTime occurredAt,
+    @Type("Purchase")
+    public record PurchaseView(@Id long id, @Id long customerId, String externalId, OffsetDateTime occurredAt,
                                BigDecimal amount, String currency, String product, String category,
                                Integer quantity, String channel,
-                               @Schema(type = SchemaType.OBJECT) ObjectNode attributes, OffsetDateTime createdAt) {
+                               @Schema(type = SchemaType.OBJECT) @Ignore ObjectNode attributes, OffsetDateTime createdAt) {
     }
 
     @Schema(name = "Interaction")
-    public record InteractionView(long id, long customerId, String externalId, OffsetDateTime occurredAt,
+    @Type("Interaction")
+    public record InteractionView(@Id long id, @Id long customerId, String externalId, OffsetDateTime occurredAt,
                                   String type, String channel, String outcome, String reason,
-                                  @Schema(type = SchemaType.OBJECT) ObjectNode attributes, OffsetDateTime createdAt) {
+                                  @Schema(type = SchemaType.OBJECT) @Ignore ObjectNode attributes, OffsetDateTime createdAt) {
     }
 
     @Schema(name = "Event")
-    public record EventView(long id, long customerId, String externalId, OffsetDateTime occurredAt, String name,
-                            @Schema(type = SchemaType.OBJECT) ObjectNode properties, OffsetDateTime createdAt) {
+    @Type("Event")
+    public record EventView(@Id long id, @Id long customerId, String externalId, OffsetDateTime occurredAt, String name,
+                            @Schema(type = SchemaType.OBJECT) @Ignore ObjectNode properties, OffsetDateTime createdAt) {
     }
 
     @Schema(name = "PurchaseBatch")
@@ -106,6 +112,7 @@ public final class ActivityDtos {
     }
 
     @Schema(name = "BatchResult", description = "A batch is written whole or not at all")
+    @Type("BatchResult")
     public record BatchResult(
             @Schema(description = "Items written now") int created,
             @Schema(description = "Items whose externalId was already recorded (not counted again)") int duplicates,
@@ -113,7 +120,8 @@ public final class ActivityDtos {
     }
 
     @Schema(name = "BatchItem")
-    public record BatchItem(int index, long id,
+    @Type("BatchItem")
+    public record BatchItem(int index, @Id long id,
                             @Schema(enumeration = {"created", "duplicate"}) String status) {
     }
 

@@ -143,6 +143,25 @@ public class ActivityRepository {
                 });
     }
 
+    /**
+     * The same timeline page for each of several customers in one statement (a lateral join per customer id);
+     * rows as view JSON, grouped by customer id, each list with up to limit + 1 rows.
+     */
+    public Uni<Map<Long, List<String>>> pages(StreamKind kind, long tenantId, List<Long> customerIds,
+                                              OffsetDateTime beforeAt, Long beforeId, int limit) {
+        return pool.preparedQuery("select ids.customer_id, p.item from unnest($2::bigint[]) as ids(customer_id)"
+                        + " cross join lateral (select " + kind.viewJson() + " as item from " + kind.table + " t"
+                        + " where t.tenant_id = $1 and t.customer_id = ids.customer_id"
+                        + " and ($3::timestamptz is null or (t.occurred_at, t.id) < ($3, $4))"
+                        + " order by t.occurred_at desc, t.id desc limit $5) p")
+                .execute(Tuple.of(tenantId, customerIds.toArray(Long[]::new), beforeAt, beforeId, limit + 1))
+                .map(rows -> {
+                    Map<Long, List<String>> pages = new HashMap<>();
+                    rows.forEach(r -> pages.computeIfAbsent(r.getLong(0), id -> new ArrayList<>()).add(r.getString(1)));
+                    return pages;
+                });
+    }
+
     /** The customer an item belongs to, locked; empty when no such item. */
     public Uni<Optional<Long>> lockOwner(SqlConnection conn, StreamKind kind, long tenantId, long id) {
         return conn.preparedQuery("select c.id from " + kind.table + " t join customer c on c.tenant_id = t.tenant_id"

@@ -184,31 +184,57 @@ public class ActivityService {
     }
 
     public <V> Uni<Page<V>> list(long tenantId, StreamKind kind, long customerId, PageRequest page, Class<V> view) {
-        OffsetDateTime beforeAt = null;
-        Long beforeId = null;
-        if (page.after() != null) {
-            String[] key = Cursors.decode(page.after()).split("\\|");
-            try {
-                beforeAt = OffsetDateTime.parse(key[0]);
-                beforeId = Long.parseLong(key[1]);
-            } catch (DateTimeParseException | NumberFormatException | ArrayIndexOutOfBoundsException e) {
-                throw Cursors.invalid();
-            }
-        }
-        OffsetDateTime at = beforeAt;
-        Long id = beforeId;
+        TimelineKey after = TimelineKey.of(page.after());
         return repository.customerExists(tenantId, customerId).chain(exists -> {
             if (!exists) {
                 return Uni.createFrom().failure(ProblemException.notFound("Customer " + customerId));
             }
-            return repository.page(kind, tenantId, customerId, at, id, page.limit()).map(rows -> {
-                Page<String> json = Page.fromOverfetch(rows, page.limit(), this::timelineCursor);
-                return new Page<>(json.items().stream().map(j -> read(j, view)).toList(), json.nextCursor());
-            });
+            return repository.page(kind, tenantId, customerId, after.at(), after.id(), page.limit())
+                    .map(rows -> toPage(rows, page.limit(), view));
         });
     }
 
+    /**
+     * The same timeline page (newest first) for each of several customers of the tenant, in one query; customers
+     * without items (or not the tenant's) get an empty page.
+     */
+    public <V> Uni<Map<Long, Page<V>>> lists(long tenantId, StreamKind kind, List<Long> customerIds, PageRequest page,
+                                             Class<V> view) {
+        TimelineKey after = TimelineKey.of(page.after());
+        return repository.pages(kind, tenantId, customerIds, after.at(), after.id(), page.limit()).map(rows -> {
+            Map<Long, Page<V>> pages = new HashMap<>();
+            for (Long id : customerIds) {
+                pages.put(id, toPage(rows.getOrDefault(id, List.of()), page.limit(), view));
+            }
+            return pages;
+        });
+    }
+
+    private <V> Page<V> toPage(List<String> rows, int limit, Class<V> view) {
+        Page<String> json = Page.fromOverfetch(rows, limit, this::timelineCursor);
+        return new Page<>(json.items().stream().map(j -> read(j, view)).toList(), json.nextCursor());
+    }
+
+    /** A timeline position: items strictly before (at, id) in (occurredAt desc, id desc) order; nulls: from the top. */
+    private record TimelineKey(OffsetDateTime at, Long id) {
+        static TimelineKey of(String cursor) {
+            if (cursor == null) {
+                return new TimelineKey(null, null);
+            }
+            String[] key = Cursors.decode(cursor).split("\\|");
+            try {
+                return new TimelineKey(OffsetDateTime.parse(key[0]), Long.parseLong(key[1]));
+            } catch (DateTimeParseException | NumberFormatException | ArrayIndexOutOfBoundsException e) {
+                throw Cursors.invalid();
+            }
+        }
+    }
+
     /** The cursor after an item of a timeline: its (occurredAt, id). */
+    public static String timelineCursor(OffsetDateTime occurredAt, long id) {
+        return Cursors.encode(occurredAt + "|" + id);
+    }
+
     private String timelineCursor(String itemJson) {
         try {
             var item = mapper.readTree(itemJson);

@@ -45,9 +45,10 @@ public class AttributeResource {
     }
 
     @Schema(name = "Attribute")
+    @org.eclipse.microprofile.graphql.Type("Attribute")
     public record AttributeView(String entity, String key, AttributeType type, String description,
                                 OffsetDateTime createdAt) {
-        static AttributeView of(AttributeDefinition d) {
+        public static AttributeView of(AttributeDefinition d) {
             return new AttributeView(d.id.entity, d.id.key, AttributeType.of(d.type), d.description, d.createdAt);
         }
     }

@@ -17,7 +17,7 @@ import org.jboss.logging.Logger;
 /**
  * Authenticates every HTTP request (REST and GraphQL alike) before it reaches an endpoint:
  * {@code Authorization: Bearer <key>} with a tenant API key, or the admin key for {@code /admin/*}.
- * Health, OpenAPI and dev endpoints under {@code /q/} are open. It also enforces the JSON body limit
+ * Health, OpenAPI and dev endpoints under {@code /q/} and the GraphQL schema file are open. It also enforces the JSON body limit
  * up front, so an oversized request gets a 413 problem before any of it is read.
  */
 @ApplicationScoped
@@ -44,7 +44,7 @@ public class ApiKeyAuthentication {
 
     private void handle(RoutingContext rc) {
         String path = rc.normalizedPath();
-        if (path.startsWith("/q/") || path.equals("/q")) {
+        if (path.startsWith("/q/") || path.equals("/q") || path.equals("/graphql/schema.graphql")) {
             rc.next();
             return;
         }

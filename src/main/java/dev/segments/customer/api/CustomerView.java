@@ -1,6 +1,9 @@
 package dev.segments.customer.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.eclipse.microprofile.graphql.Id;
+import org.eclipse.microprofile.graphql.Ignore;
+import org.eclipse.microprofile.graphql.Type;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -9,10 +12,14 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.List;
 
-/** A customer as the API returns it: the profile, its rollups and bookkeeping. */
+/**
+ * A customer as the API returns it: the profile, its rollups and bookkeeping. GraphQL type {@code Customer};
+ * its {@code attributes} (JSON) and relations are resolved in {@link CustomerGraphQL}.
+ */
 @Schema(name = "Customer")
+@Type("Customer")
 public record CustomerView(
-        long id,
+        @Id long id,
         String externalId,
         String name,
         String email,
@@ -29,7 +36,7 @@ public record CustomerView(
         String source,
         String channel,
         List<String> tags,
-        @Schema(type = SchemaType.OBJECT) ObjectNode attributes,
+        @Schema(type = SchemaType.OBJECT) @Ignore ObjectNode attributes,
         List<CustomerInput.Contact> contacts,
         Rollups rollups,
         OffsetDateTime createdAt,
@@ -38,6 +45,7 @@ public record CustomerView(
 
     /** Per-customer aggregates kept exact on every activity write. */
     @Schema(name = "CustomerRollups")
+    @Type("CustomerRollups")
     public record Rollups(
             int purchaseCount,
             BigDecimal totalSpend,

@@ -152,6 +152,11 @@ public class CustomerRepository {
                 .map(this::toViews);
     }
 
+    public Uni<Long> count(long tenantId) {
+        return pool.preparedQuery("select count(*) from customer where tenant_id = $1").execute(Tuple.of(tenantId))
+                .map(rows -> rows.iterator().next().getLong(0));
+    }
+
     /** Deletes the customer and (by cascade) its activity; false when absent or stale. */
     public Uni<Boolean> delete(long tenantId, long id, Long expectedVersion) {
         return pool.preparedQuery("delete from customer where tenant_id = $1 and id = $2"

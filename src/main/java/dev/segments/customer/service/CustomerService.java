@@ -71,6 +71,11 @@ public class CustomerService {
                 .map(rows -> Page.fromOverfetch(rows, page.limit(), c -> Cursors.encodeId(c.id())));
     }
 
+    /** How many customers the tenant has. */
+    public Uni<Long> countAll(long tenantId) {
+        return repository.count(tenantId);
+    }
+
     /** Applies a JSON Merge Patch (RFC 7386) to the profile; with expectedVersion, fails with 412 when stale. */
     public Uni<CustomerView> patch(long tenantId, long id, String patchBody, Long expectedVersion) {
         JsonNode patch = parse(patchBody);

@@ -5,6 +5,11 @@ import dev.segments.customer.api.CustomerView;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import org.eclipse.microprofile.graphql.Description;
+import org.eclipse.microprofile.graphql.Id;
+import org.eclipse.microprofile.graphql.Ignore;
+import org.eclipse.microprofile.graphql.NonNull;
+import org.eclipse.microprofile.graphql.Type;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -33,11 +38,13 @@ public final class SegmentDtos {
             @Size(max = 50) List<@NotBlank @Size(max = 100) String> tags) {
     }
 
+    /** A segment; GraphQL type {@code Segment}, whose rule, members, count and freshness {@link SegmentGraphQL} resolves. */
     @Schema(name = "Segment")
+    @Type("Segment")
     public record SegmentView(
-            long id, String key, String name, String description,
-            @Schema(enumeration = {"dynamic", "static"}) String kind,
-            @Schema(ref = "#/components/schemas/Rule") JsonNode rule,
+            @Id long id, @NonNull String key, @NonNull String name, String description,
+            @Schema(enumeration = {"dynamic", "static"}) @Description("dynamic or static") @NonNull String kind,
+            @Schema(ref = "#/components/schemas/Rule") @Ignore JsonNode rule,
             @Schema(enumeration = {"primary", "secondary"}) String tier,
             List<String> tags, OffsetDateTime createdAt, OffsetDateTime updatedAt, long version) {
     }
@@ -50,14 +57,15 @@ public final class SegmentDtos {
     }
 
     @Schema(name = "Preview")
+    @Type("SegmentPreview")
     public record PreviewView(
             long count,
             List<CustomerView> sample,
             @Schema(description = "The time the rule was evaluated at (now, or asOf)") OffsetDateTime evaluatedAt,
             @Schema(description = "Wall time of the evaluation in milliseconds") long tookMs,
             @Schema(description = "With explain=true: the generated SQL of the count query") String sql,
-            @Schema(description = "With explain=true: its parameters") List<Object> params,
-            @Schema(description = "With explain=true: PostgreSQL's plan (EXPLAIN, JSON format)", type = SchemaType.ARRAY) JsonNode plan) {
+            @Schema(description = "With explain=true: its parameters") @Ignore List<Object> params,
+            @Schema(description = "With explain=true: PostgreSQL's plan (EXPLAIN, JSON format)", type = SchemaType.ARRAY) @Ignore JsonNode plan) {
     }
 
     @Schema(name = "SegmentCount")
@@ -75,6 +83,7 @@ public final class SegmentDtos {
     }
 
     @Schema(name = "MembersChangeResult")
+    @Type("MembersChangeResult")
     public record MembersChangeResult(@Schema(description = "Rows added or removed") int changed,
                                       @Schema(description = "References that matched no customer of the tenant") List<String> unknown) {
     }

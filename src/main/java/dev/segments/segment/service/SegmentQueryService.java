@@ -24,6 +24,7 @@ import dev.segments.segment.persistence.RuleQueryExecutor;
 import dev.segments.segment.persistence.SegmentRow;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.io.UncheckedIOException;
@@ -31,7 +32,11 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -104,16 +109,93 @@ public class SegmentQueryService {
     public Uni<MemberPage> members(long tenantId, String key, JsonNode rule, PageRequest page, OffsetDateTime asOf,
                                    List<String> fields) {
         List<String> selected = checkFields(fields);
+        return memberViews(tenantId, key, rule, page, asOf).map(members -> new MemberPage(
+                members.items().stream().map(c -> project(c, selected)).toList(), members.nextCursor()));
+    }
+
+    /** How many customers match an unsaved rule. */
+    public Uni<Long> countRule(long tenantId, JsonNode rule, OffsetDateTime asOf) {
+        OffsetDateTime now = now(asOf);
+        return segments.rules(tenantId).chain(rules -> executor.run(
+                        SqlCompiler.count(tenantId, requireRule(rules, rule), rules.context(now)))
+                .map(rs -> rs.iterator().next().getLong(0)));
+    }
+
+    /** A keyset page of a segment's members (or of a rule's matches when key is null), as full views. */
+    public Uni<Page<CustomerView>> memberViews(long tenantId, String key, JsonNode rule, PageRequest page,
+                                               OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> {
             RuleNode node = key != null ? segmentNode(rules, key) : requireRule(rules, rule);
             return executor.run(membersQuery(tenantId, node, page.afterId(), page.limit() + 1, rules.context(now)))
-                    .map(rs -> {
-                        var members = Page.fromOverfetch(customers.toViews(rs), page.limit(),
-                                c -> Cursors.encodeId(c.id()));
-                        return new MemberPage(members.items().stream().map(c -> project(c, selected)).toList(),
-                                members.nextCursor());
-                    });
+                    .map(rs -> Page.fromOverfetch(customers.toViews(rs), page.limit(), c -> Cursors.encodeId(c.id())));
+        });
+    }
+
+    /**
+     * One keyset page of members for each of several segments, in one query: a {@code union all} of each
+     * segment's page, tagged with the segment's position. Unknown keys get an empty page.
+     */
+    public Uni<Map<String, Page<CustomerView>>> memberPages(long tenantId, List<String> keys, PageRequest page,
+                                                           OffsetDateTime asOf) {
+        OffsetDateTime now = now(asOf);
+        return segments.rules(tenantId).chain(rules -> {
+            List<String> known = keys.stream().distinct().filter(rules.segments()::containsKey).toList();
+            Map<String, Page<CustomerView>> pages = new LinkedHashMap<>();
+            keys.forEach(k -> pages.put(k, new Page<>(List.of(), null)));
+            if (known.isEmpty()) {
+                return Uni.createFrom().item(pages);
+            }
+            CompileContext ctx = rules.context(now);
+            SqlBuilder b = new SqlBuilder();
+            for (int i = 0; i < known.size(); i++) {
+                b.sql(i == 0 ? "(" : " union all (").sql("select ").sql(CustomerRepository.VIEW_COLUMNS)
+                        .sql(", ").param((long) i, PgType.BIGINT).sql(" as segment_index from customer c where c.tenant_id = ")
+                        .param(tenantId, PgType.BIGINT).sql(" and c.id > ").param(page.afterId(), PgType.BIGINT)
+                        .sql(" and (");
+                SqlCompiler.predicate(new RuleNode.SegmentRef("", known.get(i)), b, ctx);
+                b.sql(") order by c.id limit ").param((long) page.limit() + 1, PgType.BIGINT).sql(")");
+            }
+            return executor.run(b.build()).map(rs -> {
+                Map<Integer, List<CustomerView>> rows = new HashMap<>();
+                int indexColumn = rs.columnsNames().indexOf("segment_index");
+                for (Row row : rs) {
+                    rows.computeIfAbsent(row.getLong(indexColumn).intValue(), i -> new ArrayList<>()).add(customers.toView(row));
+                }
+                for (int i = 0; i < known.size(); i++) {
+                    pages.put(known.get(i), Page.fromOverfetch(rows.getOrDefault(i, List.of()), page.limit(),
+                            c -> Cursors.encodeId(c.id())));
+                }
+                return pages;
+            });
+        });
+    }
+
+    /** Member counts of several segments in one scan of the tenant's customers. Unknown keys are left out. */
+    public Uni<Map<String, Long>> counts(long tenantId, Collection<String> keys, OffsetDateTime asOf) {
+        OffsetDateTime now = now(asOf);
+        return segments.rules(tenantId).chain(rules -> {
+            List<String> known = keys.stream().distinct().filter(rules.segments()::containsKey).toList();
+            if (known.isEmpty()) {
+                return Uni.createFrom().item(Map.<String, Long>of());
+            }
+            CompileContext ctx = rules.context(now);
+            SqlBuilder b = new SqlBuilder();
+            b.sql("select ");
+            for (int i = 0; i < known.size(); i++) {
+                b.sql(i == 0 ? "" : ", ").sql("count(*) filter (where ");
+                SqlCompiler.predicate(new RuleNode.SegmentRef("", known.get(i)), b, ctx);
+                b.sql(")");
+            }
+            b.sql(" from customer c where c.tenant_id = ").param(tenantId, PgType.BIGINT);
+            return executor.run(b.build()).map(rs -> {
+                Row row = rs.iterator().next();
+                Map<String, Long> counts = new LinkedHashMap<>();
+                for (int i = 0; i < known.size(); i++) {
+                    counts.put(known.get(i), row.getLong(i));
+                }
+                return counts;
+            });
         });
     }
 
@@ -141,32 +223,49 @@ public class SegmentQueryService {
 
     /** The tenant's segments that contain this customer, evaluated in one query. */
     public Uni<List<CustomerSegment>> segmentsOf(long tenantId, long customerId, OffsetDateTime asOf) {
-        OffsetDateTime now = now(asOf);
         return customers.findById(tenantId, customerId).chain(found -> {
             if (found.isEmpty()) {
                 return Uni.createFrom().failure(ProblemException.notFound("Customer " + customerId));
             }
-            return segments.rules(tenantId).chain(rules -> {
-                List<SegmentRow> all = new ArrayList<>(rules.segments().values());
-                if (all.isEmpty()) {
-                    return Uni.createFrom().item(List.<CustomerSegment>of());
-                }
-                CompileContext ctx = rules.context(now);
-                SqlBuilder b = new SqlBuilder();
-                b.sql("select array_remove(array[");
-                for (int i = 0; i < all.size(); i++) {
-                    b.sql(i == 0 ? "" : ", ").sql("case when (");
-                    SqlCompiler.predicate(new RuleNode.SegmentRef("", all.get(i).key()), b, ctx);
-                    b.sql(") then ").param(all.get(i).key(), PgType.TEXT).sql(" end");
-                }
-                b.sql("], null) from customer c where c.tenant_id = ").param(tenantId, PgType.BIGINT)
-                        .sql(" and c.id = ").param(customerId, PgType.BIGINT);
-                return executor.run(b.build()).map(rs -> {
-                    String[] keys = rs.iterator().next().getArrayOfStrings(0);
+            return segmentsOf(tenantId, List.of(customerId), asOf).map(m -> m.getOrDefault(customerId, List.of()));
+        });
+    }
+
+    /**
+     * The segments of each of several customers, every segment of the tenant evaluated for all of them in one
+     * query. Customers that are not the tenant's are left out.
+     */
+    public Uni<Map<Long, List<CustomerSegment>>> segmentsOf(long tenantId, Collection<Long> customerIds,
+                                                            OffsetDateTime asOf) {
+        OffsetDateTime now = now(asOf);
+        return segments.rules(tenantId).chain(rules -> {
+            List<SegmentRow> all = new ArrayList<>(rules.segments().values());
+            Map<Long, List<CustomerSegment>> result = new LinkedHashMap<>();
+            if (customerIds.isEmpty()) {
+                return Uni.createFrom().item(result);
+            }
+            CompileContext ctx = rules.context(now);
+            SqlBuilder b = new SqlBuilder();
+            b.sql("select c.id, array_remove(array[");
+            if (all.isEmpty()) {
+                b.sql("null::text");
+            }
+            for (int i = 0; i < all.size(); i++) {
+                b.sql(i == 0 ? "" : ", ").sql("case when (");
+                SqlCompiler.predicate(new RuleNode.SegmentRef("", all.get(i).key()), b, ctx);
+                b.sql(") then ").param(all.get(i).key(), PgType.TEXT).sql(" end");
+            }
+            b.sql("], null) from customer c where c.tenant_id = ").param(tenantId, PgType.BIGINT)
+                    .sql(" and c.id = any(").param(customerIds.stream().distinct().map(String::valueOf)
+                            .toArray(String[]::new), PgType.TEXT_ARRAY).sql("::bigint[])");
+            return executor.run(b.build()).map(rs -> {
+                for (Row row : rs) {
+                    String[] keys = row.getArrayOfStrings(1);
                     List<String> member = keys == null ? List.of() : Arrays.asList(keys);
-                    return all.stream().filter(s -> member.contains(s.key()))
-                            .map(s -> new CustomerSegment(s.key(), s.name(), s.kind(), s.tier())).toList();
-                });
+                    result.put(row.getLong(0), all.stream().filter(s -> member.contains(s.key()))
+                            .map(s -> new CustomerSegment(s.key(), s.name(), s.kind(), s.tier())).toList());
+                }
+                return result;
             });
         });
     }

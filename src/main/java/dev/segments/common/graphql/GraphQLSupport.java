@@ -1,0 +1,73 @@
+package dev.segments.common.graphql;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.error.ProblemException;
+import dev.segments.common.pagination.Page;
+import dev.segments.common.pagination.PageRequest;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.json.Json;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+
+import java.io.StringReader;
+
+import java.util.function.Function;
+
+/**
+ * What every GraphQL API class needs: page arguments checked against the same limits as REST, and the JSON
+ * scalar ({@code quarkus.smallrye-graphql.extra-scalars=JSON} maps {@code jakarta.json.JsonValue} to it)
+ * converted to and from Jackson trees with exact decimals.
+ */
+@ApplicationScoped
+public class GraphQLSupport {
+
+    private final ObjectMapper mapper;
+    private final ServiceConfig.Limits limits;
+
+    GraphQLSupport(ObjectMapper mapper, ServiceConfig config) {
+        this.mapper = mapper;
+        this.limits = config.limits();
+    }
+
+    /** {@code first}/{@code after} as a page request; first is 1..maxPageSize (default defaultPageSize). */
+    public PageRequest page(Integer first, String after) {
+        if (first != null && (first < 1 || first > limits.maxPageSize())) {
+            throw ProblemException.validation("first", "out_of_range",
+                    "first must be between 1 and " + limits.maxPageSize());
+        }
+        return PageRequest.of(first, after, limits);
+    }
+
+    /** A JSON scalar argument as a Jackson tree (decimals stay exact); null stays null. */
+    public JsonNode tree(JsonValue json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return mapper.readTree(json.toString());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("JSON-P produced invalid JSON", e);
+        }
+    }
+
+    /** A Jackson tree (or any value Jackson can write) as a JSON scalar value; null stays null. */
+    public JsonValue json(Object value) {
+        if (value == null || value instanceof JsonNode n && n.isNull()) {
+            return null;
+        }
+        try (JsonReader reader = Json.createReader(new StringReader(mapper.writeValueAsString(value)))) {
+            return reader.readValue();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Relay page info of a keyset page whose items' cursors come from cursorOf. */
+    public static <T> PageInfo pageInfo(Page<T> page, Function<T, String> cursorOf) {
+        String end = page.items().isEmpty() ? null : cursorOf.apply(page.items().get(page.items().size() - 1));
+        return new PageInfo(page.nextCursor() != null, end);
+    }
+}

@@ -1,0 +1,153 @@
+package dev.segments.customer.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.segments.common.graphql.GraphQLSupport;
+import dev.segments.common.graphql.PageInfo;
+import dev.segments.common.pagination.Cursors;
+import dev.segments.common.pagination.Page;
+import dev.segments.common.pagination.PageRequest;
+import dev.segments.common.tenancy.CurrentTenant;
+import dev.segments.customer.service.CustomerService;
+import dev.segments.segment.service.SegmentQueryService;
+import io.smallrye.mutiny.Uni;
+import jakarta.json.JsonValue;
+import org.eclipse.microprofile.graphql.DateFormat;
+import org.eclipse.microprofile.graphql.Description;
+import org.eclipse.microprofile.graphql.GraphQLApi;
+import org.eclipse.microprofile.graphql.Id;
+import org.eclipse.microprofile.graphql.Ignore;
+import org.eclipse.microprofile.graphql.Input;
+import org.eclipse.microprofile.graphql.Mutation;
+import org.eclipse.microprofile.graphql.Name;
+import org.eclipse.microprofile.graphql.NonNull;
+import org.eclipse.microprofile.graphql.Query;
+import org.eclipse.microprofile.graphql.Source;
+import org.eclipse.microprofile.graphql.Type;
+
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/** GraphQL: customers (ad-hoc rule search or all), one customer, upsert and delete. */
+@GraphQLApi
+public class CustomerGraphQL {
+
+    @Type("CustomerEdge")
+    public record CustomerEdge(@NonNull String cursor, @NonNull CustomerView node) {
+    }
+
+    /**
+     * A page of customers. {@code totalCount} is computed only when asked for (one count query, batched across
+     * the segments of one request).
+     */
+    @Type("CustomerConnection")
+    @Description("A page of customers in id order")
+    public record CustomerConnection(@NonNull List<@NonNull CustomerEdge> edges,
+                                     @NonNull List<@NonNull CustomerView> nodes,
+                                     @NonNull PageInfo pageInfo,
+                                     @Ignore CountSource countSource) {
+
+        public static CustomerConnection of(Page<CustomerView> page, CountSource countSource) {
+            return new CustomerConnection(
+                    page.items().stream().map(c -> new CustomerEdge(cursor(c), c)).toList(), page.items(),
+                    GraphQLSupport.pageInfo(page, CustomerConnection::cursor), countSource);
+        }
+
+        static String cursor(CustomerView c) {
+            return Cursors.encodeId(c.id());
+        }
+    }
+
+    /** What a connection's totalCount counts: a saved segment, an ad-hoc rule, or every customer. */
+    public record CountSource(String segmentKey, JsonValue rule, OffsetDateTime asOf) {
+    }
+
+    /** GraphQL input of a customer profile; {@code attributes} is a JSON object of declared attributes. */
+    @Input("CustomerInput")
+    public record CustomerGqlInput(
+            @NonNull String externalId, String name, String email, String phone, List<String> phones, String gender,
+            @DateFormat("yyyy-MM-dd") LocalDate birthDate, String country, String region, String city,
+            String priceTier, String paymentTerms, String lifecycleStage, String source, String channel,
+            List<String> tags,
+            @Description("Custom attributes (JSON object), each declared in the attribute catalog") JsonValue attributes,
+            List<CustomerInput.Contact> contacts) {
+    }
+
+    @Type("UpsertCustomerResult")
+    public record UpsertResult(@NonNull CustomerView customer,
+                               @Description("True when the customer was created, false when it existed") boolean created) {
+    }
+
+    private final CustomerService customers;
+    private final SegmentQueryService queries;
+    private final CurrentTenant tenant;
+    private final GraphQLSupport support;
+    private final ObjectMapper mapper;
+
+    CustomerGraphQL(CustomerService customers, SegmentQueryService queries, CurrentTenant tenant,
+                    GraphQLSupport support, ObjectMapper mapper) {
+        this.customers = customers;
+        this.queries = queries;
+        this.tenant = tenant;
+        this.support = support;
+        this.mapper = mapper;
+    }
+
+    @Query("customers")
+    @Description("Customers in id order; with a rule, only those matching it (the same rule language as segments)")
+    public Uni<CustomerConnection> customers(
+            @Description("A rule (JSON) to filter by; omit for every customer") JsonValue rule,
+            @Description("Evaluate the rule as of this time instead of now") OffsetDateTime asOf,
+            @Description("Page size (default 50, at most the configured maximum)") Integer first,
+            @Description("endCursor of the previous page") String after) {
+        PageRequest page = support.page(first, after);
+        long tenantId = tenant.id();
+        if (rule == null) {
+            return customers.list(tenantId, page).map(p -> CustomerConnection.of(p, new CountSource(null, null, null)));
+        }
+        return queries.memberViews(tenantId, null, support.tree(rule), page, asOf)
+                .map(p -> CustomerConnection.of(p, new CountSource(null, rule, asOf)));
+    }
+
+    @Query("customer")
+    @Description("One customer, by id or by externalId")
+    public Uni<CustomerView> customer(@Id Long id, String externalId) {
+        if ((id == null) == (externalId == null)) {
+            throw dev.segments.common.error.ProblemException.validation("id", "required",
+                    "give exactly one of id and externalId");
+        }
+        return id != null ? customers.get(tenant.id(), id) : customers.getByExternalId(tenant.id(), externalId);
+    }
+
+    @Description("Custom attributes (JSON object)")
+    public JsonValue attributes(@Source CustomerView customer) {
+        return support.json(customer.attributes());
+    }
+
+    @Description("Members matched by this connection's rule or segment (one count query)")
+    public Uni<Long> totalCount(@Source CustomerConnection connection) {
+        CountSource s = connection.countSource();
+        long tenantId = tenant.id();
+        if (s.segmentKey() != null) {
+            return queries.count(tenantId, s.segmentKey(), s.asOf()).map(c -> c.count());
+        }
+        if (s.rule() != null) {
+            return queries.countRule(tenantId, support.tree(s.rule()), s.asOf());
+        }
+        return customers.countAll(tenantId);
+    }
+
+    @Mutation("upsertCustomer")
+    @Description("Creates the customer with this externalId, or replaces its profile (idempotent)")
+    public Uni<UpsertResult> upsertCustomer(@NonNull CustomerGqlInput input) {
+        CustomerInput in = mapper.convertValue(input, CustomerInput.class);
+        return customers.upsert(tenant.id(), input.externalId(), in)
+                .map(w -> new UpsertResult(w.customer(), w.created()));
+    }
+
+    @Mutation("deleteCustomer")
+    @Description("Deletes a customer and its activity; with version, only if unchanged since (else a precondition-failed error)")
+    public Uni<Boolean> deleteCustomer(@Id @NonNull Long id, Long version) {
+        return customers.delete(tenant.id(), id, version).map(v -> true);
+    }
+}

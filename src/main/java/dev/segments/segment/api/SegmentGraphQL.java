@@ -1,0 +1,208 @@
+package dev.segments.segment.api;
+
+import dev.segments.common.graphql.GraphQLSupport;
+import dev.segments.common.tenancy.CurrentTenant;
+import dev.segments.customer.api.CustomerGraphQL.CountSource;
+import dev.segments.customer.api.CustomerGraphQL.CustomerConnection;
+import dev.segments.customer.api.CustomerView;
+import dev.segments.segment.api.SegmentDtos.MembersChange;
+import dev.segments.segment.api.SegmentDtos.MembersChangeResult;
+import dev.segments.segment.api.SegmentDtos.PreviewView;
+import dev.segments.segment.api.SegmentDtos.SegmentInput;
+import dev.segments.segment.api.SegmentDtos.SegmentView;
+import dev.segments.segment.service.SegmentQueryService;
+import dev.segments.segment.service.SegmentService;
+import io.smallrye.mutiny.Uni;
+import jakarta.json.JsonValue;
+import org.eclipse.microprofile.graphql.DefaultValue;
+import org.eclipse.microprofile.graphql.Description;
+import org.eclipse.microprofile.graphql.GraphQLApi;
+import org.eclipse.microprofile.graphql.Id;
+import org.eclipse.microprofile.graphql.Input;
+import org.eclipse.microprofile.graphql.Mutation;
+import org.eclipse.microprofile.graphql.NonNull;
+import org.eclipse.microprofile.graphql.Query;
+import org.eclipse.microprofile.graphql.Source;
+import org.eclipse.microprofile.graphql.Type;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * GraphQL: segments (list, one, members, count, freshness), previews of unsaved rules, the field catalog, a
+ * customer's segments, and the segment mutations. Nested lists are resolved in batches: the members, counts and
+ * customer segments of every parent in one response take one query each, not one per parent.
+ */
+@GraphQLApi
+public class SegmentGraphQL {
+
+    @Input("SegmentFilter")
+    @Description("Narrows the segment list; every given criterion must hold")
+    public record SegmentFilter(@Description("Only segments with this tag") String tag,
+                                @Description("dynamic or static") String kind,
+                                @Description("primary or secondary") String tier,
+                                @Description("Case-insensitive substring of key or name") String search) {
+
+        boolean matches(SegmentView s) {
+            return (tag == null || s.tags().contains(tag)) && (kind == null || kind.equals(s.kind()))
+                    && (tier == null || tier.equals(s.tier()))
+                    && (search == null || contains(s.key(), search) || contains(s.name(), search));
+        }
+
+        private static boolean contains(String value, String part) {
+            return value != null && value.toLowerCase(java.util.Locale.ROOT).contains(part.toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    @Input("SegmentInput")
+    public record SegmentGqlInput(@NonNull String key, @NonNull String name, String description,
+                                  @Description("dynamic (default) or static") String kind,
+                                  @Description("The rule (JSON) of a dynamic segment") JsonValue rule,
+                                  @Description("primary (default) or secondary") String tier, List<String> tags) {
+    }
+
+    @Input("SegmentUpdate")
+    public record SegmentGqlUpdate(@NonNull String name, String description,
+                                   @Description("The rule (JSON) of a dynamic segment") JsonValue rule,
+                                   String tier, List<String> tags) {
+    }
+
+    @Type("SegmentFreshness")
+    @Description("How current the membership is")
+    public record Freshness(
+            @Description("True: members are evaluated from the data at the time of the query") boolean live,
+            @Description("The time the membership shown in this response was evaluated at") @NonNull OffsetDateTime evaluatedAt) {
+    }
+
+    private final SegmentService service;
+    private final SegmentQueryService queries;
+    private final CurrentTenant tenant;
+    private final GraphQLSupport support;
+
+    SegmentGraphQL(SegmentService service, SegmentQueryService queries, CurrentTenant tenant, GraphQLSupport support) {
+        this.service = service;
+        this.queries = queries;
+        this.tenant = tenant;
+        this.support = support;
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    @Query("segments")
+    @Description("The tenant's segments")
+    public Uni<List<SegmentView>> segments(SegmentFilter filter) {
+        return service.list(tenant.id(), null).map(all -> filter == null ? all
+                : all.stream().filter(filter::matches).toList());
+    }
+
+    @Query("segment")
+    @Description("One segment by key")
+    public Uni<SegmentView> segment(@NonNull String key) {
+        return service.get(tenant.id(), key);
+    }
+
+    @Query("previewSegment")
+    @Description("Evaluates an unsaved rule: count, a sample of members, timing; with explain, the SQL and its plan")
+    public Uni<PreviewView> previewSegment(@NonNull @Description("The rule (JSON)") JsonValue rule,
+                                           @Description("Evaluate as of this time instead of now") OffsetDateTime asOf,
+                                           @DefaultValue("10") @Description("Members to return as a sample (0-100)") int sampleSize,
+                                           @DefaultValue("false") boolean explain) {
+        return queries.preview(tenant.id(), support.tree(rule), asOf, sampleSize, explain);
+    }
+
+    @Query("fieldCatalog")
+    @Description("Every field a rule may use, with its type, allowed operators and known values")
+    public Uni<FieldCatalogView> fieldCatalog() {
+        return service.rules(tenant.id()).map(rules -> FieldCatalogView.of(rules.catalog()));
+    }
+
+    // ------------------------------------------------------------------ fields of Segment
+
+    @Description("The rule (JSON) of a dynamic segment; null for a static one")
+    public JsonValue rule(@Source SegmentView segment) {
+        return support.json(segment.rule());
+    }
+
+    @Description("A page of the segment's members in id order")
+    public Uni<List<CustomerConnection>> members(@Source List<SegmentView> segments,
+                                                 @Description("Page size") Integer first,
+                                                 @Description("endCursor of the previous page") String after,
+                                                 @Description("Evaluate as of this time instead of now") OffsetDateTime asOf) {
+        List<String> keys = segments.stream().map(SegmentView::key).toList();
+        return queries.memberPages(tenant.id(), keys, support.page(first, after), asOf).map(pages -> keys.stream()
+                .map(k -> CustomerConnection.of(pages.get(k), new CountSource(k, null, asOf))).toList());
+    }
+
+    @Description("How many members the segment has")
+    public Uni<List<Long>> count(@Source List<SegmentView> segments,
+                                 @Description("Evaluate as of this time instead of now") OffsetDateTime asOf) {
+        List<String> keys = segments.stream().map(SegmentView::key).toList();
+        return queries.counts(tenant.id(), keys, asOf).map(counts -> keys.stream().map(counts::get).toList());
+    }
+
+    @Description("How current the membership is")
+    public Freshness freshness(@Source SegmentView segment) {
+        return new Freshness(true, OffsetDateTime.now(ZoneOffset.UTC));
+    }
+
+    @Description("With explain: the parameters of the SQL (JSON)")
+    public JsonValue params(@Source PreviewView preview) {
+        return support.json(preview.params());
+    }
+
+    @Description("With explain: PostgreSQL's plan (EXPLAIN, JSON format)")
+    public JsonValue plan(@Source PreviewView preview) {
+        return support.json(preview.plan());
+    }
+
+    @Description("The segments this customer is a member of, evaluated now (or asOf)")
+    public Uni<List<List<SegmentView>>> segments(@Source List<CustomerView> customers, OffsetDateTime asOf) {
+        long tenantId = tenant.id();
+        List<Long> ids = customers.stream().map(CustomerView::id).toList();
+        return service.list(tenantId, null).chain(all -> {
+            Map<String, SegmentView> byKey = all.stream().collect(Collectors.toMap(SegmentView::key, Function.identity()));
+            return queries.segmentsOf(tenantId, ids, asOf).map(of -> ids.stream()
+                    .map(id -> of.getOrDefault(id, List.of()).stream().map(s -> byKey.get(s.key())).toList())
+                    .toList());
+        });
+    }
+
+    // ------------------------------------------------------------------ mutations
+
+    @Mutation("createSegment")
+    public Uni<SegmentView> createSegment(@NonNull SegmentGqlInput input) {
+        return service.create(tenant.id(), new SegmentInput(input.key(), input.name(), input.description(),
+                input.kind(), support.tree(input.rule()), input.tier(), input.tags()));
+    }
+
+    @Mutation("updateSegment")
+    @Description("Replaces name, description, rule, tier and tags; with version, fails when the segment changed since")
+    public Uni<SegmentView> updateSegment(@NonNull String key, @NonNull SegmentGqlUpdate input, Long version) {
+        return service.replace(tenant.id(), key, new SegmentInput(key, input.name(), input.description(), null,
+                support.tree(input.rule()), input.tier(), input.tags()), version);
+    }
+
+    @Mutation("deleteSegment")
+    @Description("Deletes a segment no other segment refers to; with version, only if unchanged since")
+    public Uni<Boolean> deleteSegment(@NonNull String key, Long version) {
+        return service.delete(tenant.id(), key, version).map(v -> true);
+    }
+
+    @Mutation("addSegmentMembers")
+    @Description("Adds customers (by id or externalId) to a static segment")
+    public Uni<MembersChangeResult> addSegmentMembers(@NonNull String key, @Id List<Long> customerIds,
+                                                      List<String> externalIds) {
+        return service.changeMembers(tenant.id(), key, new MembersChange(customerIds, externalIds), true);
+    }
+
+    @Mutation("removeSegmentMembers")
+    @Description("Removes customers (by id or externalId) from a static segment")
+    public Uni<MembersChangeResult> removeSegmentMembers(@NonNull String key, @Id List<Long> customerIds,
+                                                         List<String> externalIds) {
+        return service.changeMembers(tenant.id(), key, new MembersChange(customerIds, externalIds), false);
+    }
+}
