@@ -51,7 +51,7 @@ final class Fixtures {
         try {
             return MAPPER.readTree(json.replace('\'', '"'));
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(json, e);
+            throw new IllegalArgumentException(json.length() > 200 ? json.substring(0, 200) + "..." : json, e);
         }
     }
 
