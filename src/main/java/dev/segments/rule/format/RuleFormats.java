@@ -8,6 +8,7 @@ import dev.segments.rule.RuleLimits;
 import dev.segments.rule.RuleParser;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -58,7 +59,7 @@ public final class RuleFormats {
             if (rule == null || rule.isMissingNode()) {
                 throw new InvalidRuleException(List.of(new RuleError("", "invalid_shape", "rule is missing")));
             }
-            return new NativeTranslation(format, rule, java.util.Map.of(), java.util.Map.of());
+            return new NativeTranslation(format, rule, Map.of(), Map.of());
         }
         Tx tx = new Tx(catalog);
         JsonNode out = switch (format) {
@@ -70,8 +71,9 @@ public final class RuleFormats {
     }
 
     /**
-     * A native rule (as stored) in {@code format}. Every rule the native parser accepts can be exported, and
-     * importing the export with {@link #toNative} gives back an equal rule (JsonNode equality).
+     * A native rule (as stored) in {@code format}. Every rule the native parser accepts can be exported; for every
+     * valid rule (one the validator accepts) importing the export with {@link #toNative} gives back an equal rule
+     * (JsonNode equality), with or without a catalog.
      *
      * @throws InvalidRuleException if {@code nativeRule} is not a structurally valid native rule
      */

@@ -50,7 +50,6 @@ final class Tx {
      * @param value where the value was written
      */
     record Src(String node, String field, String op, String value) {
-        static Src all(String p) { return new Src(p, p, p, p); }
     }
 
     final FieldCatalog catalog;
