@@ -1,0 +1,467 @@
+package dev.segments.rule.format;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.segments.rule.Operator;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+import static dev.segments.rule.format.Tx.F;
+import static dev.segments.rule.format.Tx.child;
+import static dev.segments.rule.format.Tx.kind;
+
+/**
+ * JsonLogic (https://jsonlogic.com) to and from the native language, with custom operations for what JsonLogic
+ * has no builtin for. The mapping and its conventions are documented in docs/rule-semantics.md ("Other formats").
+ */
+final class JsonLogicFormat {
+
+    private static final Map<String, Tx.Cmp> COMPARISONS = Map.of(
+            "==", Tx.Cmp.EQ, "===", Tx.Cmp.EQ, "!=", Tx.Cmp.NE, "!==", Tx.Cmp.NE,
+            "<", Tx.Cmp.LT, "<=", Tx.Cmp.LE, ">", Tx.Cmp.GT, ">=", Tx.Cmp.GE);
+
+    /** JsonLogic operations that exist but mean nothing in the rule language. */
+    private static final Set<String> UNSUPPORTED = Set.of("if", "?:", "xor", "+", "-", "*", "/", "%", "min", "max",
+            "cat", "substr", "map", "filter", "reduce", "all", "merge", "missing", "missing_some", "log", "var");
+
+    private final Tx tx;
+
+    private JsonLogicFormat(Tx tx) { this.tx = tx; }
+
+    // ================================================================ JsonLogic -> native
+
+    static JsonNode toNative(Tx tx, JsonNode logic) {
+        if (logic == null || logic.isMissingNode() || logic.isNull()) {
+            tx.error("", "invalid_format", "the rule is missing");
+            return null;
+        }
+        return new JsonLogicFormat(tx).rule(logic, "", "", 1);
+    }
+
+    private JsonNode rule(JsonNode j, String sp, String np, int depth) {
+        if (depth > Tx.MAX_DEPTH) {
+            tx.error(sp, "too_deep", "the rule is nested deeper than " + Tx.MAX_DEPTH + " levels");
+            return null;
+        }
+        if (!j.isObject()) {
+            tx.error(sp, "invalid_format", "expected a JsonLogic operation such as {\"and\": [...]} or "
+                    + "{\"==\": [{\"var\": \"field\"}, value]}, got " + kind(j)
+                    + (j.isBoolean() ? " (constant rules have no meaning in the rule language)" : ""));
+            return null;
+        }
+        if (j.size() != 1) {
+            tx.error(sp, "invalid_format", "a JsonLogic operation is an object with exactly one key (the operator), got "
+                    + (j.isEmpty() ? "an empty object" : "keys " + names(j)));
+            return null;
+        }
+        String op = j.fieldNames().next();
+        JsonNode args = j.get(op);
+        String ap = child(sp, op);
+        if (op.equals("and") || op.equals("or")) return group(op, args, sp, ap, np, depth);
+        if (op.equals("!")) return negation(args, sp, ap, np, depth);
+        if (op.equals("!!")) return isSet(args, sp, ap, np);
+        if (COMPARISONS.containsKey(op)) return comparison(op, args, sp, ap, np);
+        if (op.equals("in")) return in(args, sp, ap, np);
+        if (op.equals("some") || op.equals("none")) return someNone(op, args, sp, ap, np);
+        if (op.equals("segment")) return segment(args, sp, ap, np);
+        if (op.equals("aggregate")) return aggregate(args, sp, ap, np);
+        var nativeOp = Operator.fromJson(op);
+        if (nativeOp.isPresent()) return custom(nativeOp.get(), args, sp, ap, np);
+        if (UNSUPPORTED.contains(op)) {
+            String hint = switch (op) {
+                case "var" -> "; a bare {\"var\": ...} is not a condition: use {\"!!\": {\"var\": f}} (isSet) or "
+                        + "{\"==\": [{\"var\": f}, true]}";
+                case "all" -> "; for stringList fields use {\"hasAll\": [{\"var\": f}, [values]]}";
+                default -> "";
+            };
+            tx.error(ap, "unsupported_operator", "JsonLogic operation '" + op + "' has no equivalent in the rule language" + hint);
+        } else {
+            tx.error(ap, "unsupported_operator", "unknown operation '" + op + "'");
+        }
+        return null;
+    }
+
+    private static String names(JsonNode o) {
+        List<String> n = new ArrayList<>();
+        o.fieldNames().forEachRemaining(n::add);
+        return n.toString();
+    }
+
+    private JsonNode group(String op, JsonNode args, String sp, String ap, String np, int depth) {
+        if (!args.isArray()) {
+            tx.error(ap, "invalid_format", "'" + op + "' takes an array of rules");
+            return null;
+        }
+        if (args.isEmpty()) {
+            tx.error(ap, "empty_group", "'" + op + "' needs at least one rule");
+            return null;
+        }
+        List<Function<String, JsonNode>> parts = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            int k = i;
+            parts.add(p -> rule(args.get(k), child(ap, k), p, depth + 1));
+        }
+        return tx.group(np, sp, op, parts);
+    }
+
+    /** The single argument of a unary operation: {"!": x} or {"!": [x]}. Null (reported) if there is not one. */
+    private Arg unary(String op, JsonNode args, String ap) {
+        if (!args.isArray()) return new Arg(args, ap);
+        if (args.size() == 1) return new Arg(args.get(0), child(ap, 0));
+        tx.error(ap, "invalid_format", "'" + op + "' takes one argument");
+        return null;
+    }
+
+    private record Arg(JsonNode node, String ptr) {
+    }
+
+    private JsonNode negation(JsonNode args, String sp, String ap, String np, int depth) {
+        Arg a = unary("!", args, ap);
+        if (a == null) return null;
+        if (isVar(a.node())) {
+            String f = var(a.node(), a.ptr());
+            return f == null ? null : tx.condition(np, new Tx.Src(sp, a.ptr(), ap, ap), f, "isNotSet", null);
+        }
+        return tx.not(np, sp, p -> rule(a.node(), a.ptr(), p, depth + 1));
+    }
+
+    private JsonNode isSet(JsonNode args, String sp, String ap, String np) {
+        Arg a = unary("!!", args, ap);
+        if (a == null) return null;
+        if (!isVar(a.node())) {
+            tx.error(a.ptr(), "unsupported_value", "'!!' is supported on {\"var\": field} only (isSet)");
+            return null;
+        }
+        String f = var(a.node(), a.ptr());
+        return f == null ? null : tx.condition(np, new Tx.Src(sp, a.ptr(), ap, ap), f, "isSet", null);
+    }
+
+    static boolean isVar(JsonNode n) { return n != null && n.isObject() && n.size() == 1 && n.has("var"); }
+
+    /** The field name of {"var": "name"} or {"var": ["name"]}; defaults and non-field vars are rejected. */
+    private String var(JsonNode v, String ptr) {
+        JsonNode a = v.get("var");
+        String vp = child(ptr, "var");
+        if (a.isArray()) {
+            if (a.size() == 2) {
+                tx.error(child(vp, 1), "unsupported_value", "{\"var\": [name, default]} is not supported: a missing "
+                        + "value is missing (conditions on it are false, isNotSet is true); write the default as an "
+                        + "explicit condition, e.g. {\"or\": [{\"!\": {\"var\": f}}, ...]}");
+                return null;
+            }
+            if (a.size() != 1) {
+                tx.error(vp, "invalid_format", "'var' takes a field name");
+                return null;
+            }
+            a = a.get(0);
+            vp = child(vp, 0);
+        }
+        if (!a.isTextual()) {
+            tx.error(vp, "unsupported_value", "'var' must name a field (a string), got " + kind(a));
+            return null;
+        }
+        if (a.asText().isEmpty()) {
+            tx.error(vp, "unsupported_value", "{\"var\": \"\"} (the whole data or the current element) is not a field");
+            return null;
+        }
+        return a.asText();
+    }
+
+    /**
+     * A value operand: {"var": g} is a ref to the customer field g; scalars and arrays of scalars are copied
+     * exactly; null stays null (the caller decides); other objects are computed values, which are not supported.
+     * Returns null (after reporting) when unusable.
+     */
+    private JsonNode value(JsonNode v, String vp) {
+        if (isVar(v)) {
+            String g = var(v, vp);
+            return g == null ? null : Tx.ref(g);
+        }
+        if (v.isObject()) {
+            tx.error(vp, "unsupported_value", "computed values (JsonLogic operations as a value) are not supported");
+            return null;
+        }
+        if (v.isArray()) {
+            boolean ok = true;
+            for (int i = 0; i < v.size(); i++) {
+                if (v.get(i).isContainerNode()) {
+                    tx.error(child(vp, i), "unsupported_value", "list values must be strings, numbers or booleans");
+                    ok = false;
+                }
+            }
+            if (!ok) return null;
+        }
+        return Tx.copy(v);
+    }
+
+    private static boolean isScalar(JsonNode v) { return v.isTextual() || v.isNumber() || v.isBoolean(); }
+
+    private JsonNode comparison(String op, JsonNode args, String sp, String ap, String np) {
+        Tx.Cmp cmp = COMPARISONS.get(op);
+        if (!args.isArray()) {
+            tx.error(ap, "invalid_format", "'" + op + "' takes an array of two arguments");
+            return null;
+        }
+        if (args.size() == 3 && (cmp == Tx.Cmp.LT || cmp == Tx.Cmp.LE)) return between(op, cmp, args, sp, ap, np);
+        if (args.size() != 2) {
+            tx.error(ap, "invalid_format", "'" + op + "' takes two arguments"
+                    + (cmp == Tx.Cmp.LT || cmp == Tx.Cmp.LE ? " (or three: low, {\"var\": f}, high)" : ""));
+            return null;
+        }
+        int fi;
+        if (isVar(args.get(0))) fi = 0;
+        else if (isVar(args.get(1))) {
+            fi = 1;
+            cmp = Tx.flip(cmp);
+        } else {
+            tx.error(ap, "unsupported_value", "one side of '" + op + "' must be {\"var\": field}");
+            return null;
+        }
+        String fp = child(ap, fi);
+        String vp = child(ap, 1 - fi);
+        String field = var(args.get(fi), fp);
+        JsonNode raw = args.get(1 - fi);
+        if (raw.isNull()) {
+            if (field == null) return null;
+            if (cmp == Tx.Cmp.EQ || cmp == Tx.Cmp.NE) {
+                return tx.condition(np, new Tx.Src(sp, fp, ap, vp), field, cmp == Tx.Cmp.EQ ? "isNotSet" : "isSet", null);
+            }
+            tx.error(vp, "invalid_value", "'" + op + "' cannot compare with null");
+            return null;
+        }
+        JsonNode v = value(raw, vp);
+        if (field == null || v == null) return null;
+        return tx.compare(np, new Tx.Src(sp, fp, ap, vp), field, cmp, v);
+    }
+
+    /** {"<=": [lo, {"var": f}, hi]} is between [lo, hi]; {"<": [lo, {"var": f}, hi]} is gt/after lo and lt/before hi. */
+    private JsonNode between(String op, Tx.Cmp cmp, JsonNode args, String sp, String ap, String np) {
+        if (!isVar(args.get(1))) {
+            tx.error(child(ap, 1), "unsupported_value", "the middle argument of a three-argument '" + op + "' must be {\"var\": field}");
+            return null;
+        }
+        String fp = child(ap, 1);
+        String field = var(args.get(1), fp);
+        boolean ok = field != null;
+        for (int i : new int[]{0, 2}) {
+            if (!isScalar(args.get(i))) {
+                tx.error(child(ap, i), "unsupported_value", "the bounds of a three-argument '" + op
+                        + "' must be strings or numbers, got " + kind(args.get(i)));
+                ok = false;
+            }
+        }
+        if (!ok) return null;
+        JsonNode lo = Tx.copy(args.get(0));
+        JsonNode hi = Tx.copy(args.get(2));
+        if (cmp == Tx.Cmp.LE) {
+            ArrayNode range = F.arrayNode().add(lo).add(hi);
+            JsonNode c = tx.condition(np, new Tx.Src(sp, fp, ap, ap), field, "between", range);
+            String vp = child(np, "value");
+            tx.subtree.remove(vp);
+            tx.map(vp, ap);
+            tx.map(child(vp, 0), child(ap, 0));
+            tx.map(child(vp, 1), child(ap, 2));
+            return c;
+        }
+        return tx.group(np, sp, "and", List.of(
+                p -> tx.compare(p, new Tx.Src(sp, fp, ap, child(ap, 0)), field, Tx.Cmp.GT, lo),
+                p -> tx.compare(p, new Tx.Src(sp, fp, ap, child(ap, 2)), field, Tx.Cmp.LT, hi)));
+    }
+
+    private JsonNode in(JsonNode args, String sp, String ap, String np) {
+        if (!args.isArray() || args.size() != 2) {
+            tx.error(ap, "invalid_format", "'in' takes two arguments");
+            return null;
+        }
+        JsonNode a = args.get(0), b = args.get(1);
+        if (isVar(a) && b.isArray()) {
+            String field = var(a, child(ap, 0));
+            JsonNode v = value(b, child(ap, 1));
+            return field == null || v == null ? null
+                    : tx.condition(np, new Tx.Src(sp, child(ap, 0), ap, child(ap, 1)), field, "in", v);
+        }
+        if (a.isTextual() && isVar(b)) {
+            String field = var(b, child(ap, 1));
+            return field == null ? null
+                    : tx.condition(np, new Tx.Src(sp, child(ap, 1), ap, child(ap, 0)), field, "contains", Tx.copy(a));
+        }
+        tx.error(ap, "unsupported_value", "'in' is supported as {\"in\": [{\"var\": f}, [values]]} (in) and "
+                + "{\"in\": [\"text\", {\"var\": f}]} (contains)");
+        return null;
+    }
+
+    /** {"some"|"none": [{"var": f}, {"in": [{"var": ""}, [values]]}]} is hasAny / hasNone. */
+    private JsonNode someNone(String op, JsonNode args, String sp, String ap, String np) {
+        if (args.isArray() && args.size() == 2 && isVar(args.get(0))) {
+            JsonNode test = args.get(1);
+            JsonNode inArgs = test.isObject() && test.size() == 1 ? test.get("in") : null;
+            if (inArgs != null && inArgs.isArray() && inArgs.size() == 2 && isVar(inArgs.get(0))
+                    && inArgs.get(0).get("var").isTextual() && inArgs.get(0).get("var").asText().isEmpty()
+                    && inArgs.get(1).isArray()) {
+                String fp = child(ap, 0);
+                String vp = child(child(child(ap, 1), "in"), 1);
+                String field = var(args.get(0), fp);
+                JsonNode v = value(inArgs.get(1), vp);
+                return field == null || v == null ? null
+                        : tx.condition(np, new Tx.Src(sp, fp, ap, vp), field, op.equals("some") ? "hasAny" : "hasNone", v);
+            }
+        }
+        tx.error(ap, "unsupported_value", "'" + op + "' is supported as {\"" + op + "\": [{\"var\": f}, {\"in\": "
+                + "[{\"var\": \"\"}, [values]]}]} (" + (op.equals("some") ? "hasAny" : "hasNone") + ")");
+        return null;
+    }
+
+    private JsonNode segment(JsonNode args, String sp, String ap, String np) {
+        JsonNode k = args;
+        String kp = ap;
+        if (args.isArray() && args.size() == 1) {
+            k = args.get(0);
+            kp = child(ap, 0);
+        }
+        if (!k.isTextual() || k.asText().isEmpty()) {
+            tx.error(kp, "invalid_value", "'segment' takes a segment key (a non-empty string)");
+            return null;
+        }
+        tx.map(np, sp);
+        tx.map(child(np, "segment"), kp);
+        ObjectNode s = F.objectNode();
+        s.put("segment", k.asText());
+        return s;
+    }
+
+    private JsonNode aggregate(JsonNode args, String sp, String ap, String np) {
+        if (!args.isObject() || !args.has("aggregate")) {
+            tx.error(ap, "invalid_value", "'aggregate' takes a native aggregate object, e.g. {\"aggregate\": "
+                    + "{\"aggregate\": \"count\", \"of\": \"purchases\", \"op\": \"gte\", \"value\": 2}}");
+            return null;
+        }
+        tx.map(np, sp);
+        tx.mapSubtree(np, ap);
+        return Tx.copy(args);
+    }
+
+    /** A native operator as a custom operation: {"op": [{"var": f}, value]}, {"isSet": {"var": f}} / [{"var": f}]. */
+    private JsonNode custom(Operator op, JsonNode args, String sp, String ap, String np) {
+        String name = op.json();
+        if (!op.takesValue()) {
+            Arg a = unary(name, args, ap);
+            if (a == null) return null;
+            if (!isVar(a.node())) {
+                tx.error(a.ptr(), "invalid_format", "'" + name + "' takes {\"var\": field}");
+                return null;
+            }
+            String f = var(a.node(), a.ptr());
+            return f == null ? null : tx.condition(np, new Tx.Src(sp, a.ptr(), ap, ap), f, name, null);
+        }
+        if (!args.isArray() || args.size() != 2 || !isVar(args.get(0))) {
+            tx.error(ap, "invalid_format", "'" + name + "' takes [{\"var\": field}, value]");
+            return null;
+        }
+        String fp = child(ap, 0), vp = child(ap, 1);
+        String field = var(args.get(0), fp);
+        if (args.get(1).isNull()) {
+            tx.error(vp, "invalid_value", "'" + name + "' needs a value, got null");
+            return null;
+        }
+        JsonNode v = value(args.get(1), vp);
+        return field == null || v == null ? null : tx.condition(np, new Tx.Src(sp, fp, ap, vp), field, name, v);
+    }
+
+    // ================================================================ native -> JsonLogic
+
+    /** JsonLogic for a structurally valid native rule (RuleParser has accepted it). */
+    static JsonNode fromNative(JsonNode n) {
+        if (n.has("and") || n.has("or")) {
+            String c = n.has("and") ? "and" : "or";
+            ObjectNode g = F.objectNode();
+            ArrayNode arr = g.putArray(c);
+            for (JsonNode ch : n.get(c)) arr.add(fromNative(ch));
+            return g;
+        }
+        if (n.has("not")) {
+            ObjectNode o = F.objectNode();
+            o.set("!", fromNative(n.get("not")));
+            return o;
+        }
+        if (n.has("aggregate")) {
+            ObjectNode o = F.objectNode();
+            o.set("aggregate", Tx.copy(n));
+            return o;
+        }
+        if (n.has("segment")) {
+            ObjectNode o = F.objectNode();
+            o.put("segment", n.get("segment").asText());
+            return o;
+        }
+        return condition(n);
+    }
+
+    /**
+     * A condition as a JsonLogic builtin where one reads back as exactly this condition (without a catalog),
+     * else as the custom operation named after the native operator, which always does.
+     */
+    private static JsonNode condition(JsonNode n) {
+        String field = n.get("field").asText();
+        String op = n.get("op").asText();
+        JsonNode value = n.get("value");
+        JsonNode builtin = builtin(field, op, value);
+        if (builtin != null && readsBackAs(builtin, n)) return builtin;
+        ObjectNode o = F.objectNode();
+        if (value == null) {
+            o.putArray(op).add(var(field));
+        } else {
+            o.putArray(op).add(var(field)).add(operand(value));
+        }
+        return o;
+    }
+
+    private static JsonNode builtin(String field, String op, JsonNode value) {
+        ObjectNode o = F.objectNode();
+        switch (op) {
+            case "isSet" -> o.set("!!", var(field));
+            case "isNotSet" -> o.set("!", var(field));
+            case "eq", "neq", "lt", "lte", "gt", "gte", "before", "after" -> {
+                String sym = switch (op) {
+                    case "eq" -> "==";
+                    case "neq" -> "!=";
+                    case "lt", "before" -> "<";
+                    case "lte" -> "<=";
+                    case "gt", "after" -> ">";
+                    default -> ">=";
+                };
+                o.putArray(sym).add(var(field)).add(operand(value));
+            }
+            case "between" -> {
+                if (!value.isArray() || value.size() != 2) return null;
+                o.putArray("<=").add(Tx.copy(value.get(0))).add(var(field)).add(Tx.copy(value.get(1)));
+            }
+            case "in" -> o.putArray("in").add(var(field)).add(operand(value));
+            case "contains" -> o.putArray("in").add(operand(value)).add(var(field));
+            default -> {
+                return null;
+            }
+        }
+        return o;
+    }
+
+    private static boolean readsBackAs(JsonNode logic, JsonNode nativeCondition) {
+        Tx check = new Tx(null);
+        JsonNode back = new JsonLogicFormat(check).rule(logic, "", "", 1);
+        return check.errors.isEmpty() && nativeCondition.equals(back);
+    }
+
+    private static ObjectNode var(String field) {
+        ObjectNode v = F.objectNode();
+        v.put("var", field);
+        return v;
+    }
+
+    private static JsonNode operand(JsonNode value) {
+        return Tx.isRef(value) ? var(value.get("ref").asText()) : Tx.copy(value);
+    }
+}
