@@ -19,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class HealthAndSpecTest {
 
     static final Path SPEC = Path.of("openapi/openapi.yaml");
+    static final Path GRAPHQL_SCHEMA = Path.of("openapi/schema.graphql");
 
     @Test
     void healthChecksIncludeTheDatabase() {
@@ -41,6 +42,22 @@ class HealthAndSpecTest {
         }
         String committed = Files.exists(SPEC) ? Files.readString(SPEC) : "";
         assertEquals(committed, generated, "openapi/openapi.yaml is stale: regenerate it with "
+                + "./mvnw test -Dtest=HealthAndSpecTest -Dopenapi.update=true and commit it");
+    }
+
+    /**
+     * The committed GraphQL schema must be what the code generates (served without a key at
+     * /graphql/schema.graphql). Update it with the same command as the OpenAPI spec.
+     */
+    @Test
+    void committedGraphQLSchemaIsCurrent() throws IOException {
+        String generated = RestAssured.get("/graphql/schema.graphql").then().statusCode(200).extract().asString();
+        if (Boolean.getBoolean("openapi.update")) {
+            Files.createDirectories(GRAPHQL_SCHEMA.getParent());
+            Files.writeString(GRAPHQL_SCHEMA, generated);
+        }
+        String committed = Files.exists(GRAPHQL_SCHEMA) ? Files.readString(GRAPHQL_SCHEMA) : "";
+        assertEquals(committed, generated, "openapi/schema.graphql is stale: regenerate it with "
                 + "./mvnw test -Dtest=HealthAndSpecTest -Dopenapi.update=true and commit it");
     }
 }

@@ -6,6 +6,7 @@ import dev.segments.common.tenancy.CurrentTenant;
 import dev.segments.segment.api.SegmentDtos.MemberPage;
 import dev.segments.segment.api.SegmentDtos.SearchRequest;
 import dev.segments.segment.service.SegmentQueryService;
+import dev.segments.segment.service.TenantRules;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -45,7 +46,8 @@ public class CustomerSearchResource {
                                   @Parameter(description = "The nextCursor of the previous page") @QueryParam("after") String after,
                                   @Parameter(description = "Comma-separated customer fields to return") @QueryParam("fields") List<String> fields,
                                   SearchRequest request) {
-        SearchRequest r = request == null ? new SearchRequest(null, null) : request;
-        return queries.members(tenant.id(), null, r.rule(), PageRequest.of(limit, after, config.limits()), r.asOf(), fields);
+        SearchRequest r = request == null ? new SearchRequest(null, null, null) : request;
+        return queries.members(tenant.id(), null, r.rule(), TenantRules.format(r.ruleFormat(), "/ruleFormat"),
+                PageRequest.of(limit, after, config.limits()), r.asOf(), fields);
     }
 }

@@ -31,8 +31,11 @@ public final class SegmentDtos {
             @Pattern(regexp = "dynamic|static") @Schema(enumeration = {"dynamic", "static"}, defaultValue = "dynamic",
                     description = "dynamic: members are the customers matching the rule; static: members are added and removed explicitly")
             String kind,
-            @Schema(ref = "#/components/schemas/Rule", description = "The rule (dynamic segments only), in the segment rule language")
+            @Schema(ref = "#/components/schemas/Rule", description = "The rule (dynamic segments only), in the segment rule language or the format named by ruleFormat")
             JsonNode rule,
+            @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, defaultValue = "native",
+                    description = "The format of rule: the native language, a react-querybuilder query or JsonLogic; stored translated to native")
+            String ruleFormat,
             @Pattern(regexp = "primary|secondary") @Schema(enumeration = {"primary", "secondary"}, defaultValue = "primary")
             String tier,
             @Size(max = 50) List<@NotBlank @Size(max = 100) String> tags) {
@@ -52,6 +55,8 @@ public final class SegmentDtos {
     @Schema(name = "PreviewRequest")
     public record PreviewRequest(
             @Schema(ref = "#/components/schemas/Rule") JsonNode rule,
+            @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, defaultValue = "native", description = "The format of rule")
+            String ruleFormat,
             @Schema(description = "Evaluate as of this time instead of now (moves the clock only, not the data)") OffsetDateTime asOf,
             @Schema(description = "How many members to return as a sample (0-100, default 10)") Integer sampleSize) {
     }
@@ -93,6 +98,9 @@ public final class SegmentDtos {
     }
 
     @Schema(name = "SearchRequest")
-    public record SearchRequest(@Schema(ref = "#/components/schemas/Rule") JsonNode rule, OffsetDateTime asOf) {
+    public record SearchRequest(@Schema(ref = "#/components/schemas/Rule") JsonNode rule,
+                                @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, defaultValue = "native", description = "The format of rule")
+                                String ruleFormat,
+                                OffsetDateTime asOf) {
     }
 }

@@ -10,6 +10,9 @@ import dev.segments.segment.api.SegmentDtos.MembersChangeResult;
 import dev.segments.segment.api.SegmentDtos.PreviewView;
 import dev.segments.segment.api.SegmentDtos.SegmentInput;
 import dev.segments.segment.api.SegmentDtos.SegmentView;
+import dev.segments.rule.format.QueryBuilderFields;
+import dev.segments.rule.format.RuleFormat;
+import dev.segments.rule.format.RuleFormats;
 import dev.segments.segment.service.SegmentQueryService;
 import dev.segments.segment.service.SegmentService;
 import io.smallrye.mutiny.Uni;
@@ -62,12 +65,14 @@ public class SegmentGraphQL {
     public record SegmentGqlInput(@NonNull String key, @NonNull String name, String description,
                                   @Description("dynamic (default) or static") String kind,
                                   @Description("The rule (JSON) of a dynamic segment") JsonValue rule,
+                                  @Description("The format of rule (default NATIVE); stored translated to NATIVE") RuleFormat ruleFormat,
                                   @Description("primary (default) or secondary") String tier, List<String> tags) {
     }
 
     @Input("SegmentUpdate")
     public record SegmentGqlUpdate(@NonNull String name, String description,
                                    @Description("The rule (JSON) of a dynamic segment") JsonValue rule,
+                                   @Description("The format of rule (default NATIVE)") RuleFormat ruleFormat,
                                    String tier, List<String> tags) {
     }
 
@@ -108,10 +113,11 @@ public class SegmentGraphQL {
     @Query("previewSegment")
     @Description("Evaluates an unsaved rule: count, a sample of members, timing; with explain, the SQL and its plan")
     public Uni<PreviewView> previewSegment(@NonNull @Description("The rule (JSON)") JsonValue rule,
+                                           @DefaultValue("NATIVE") @Description("The format of rule") RuleFormat format,
                                            @Description("Evaluate as of this time instead of now") OffsetDateTime asOf,
                                            @DefaultValue("10") @Description("Members to return as a sample (0-100)") int sampleSize,
                                            @DefaultValue("false") boolean explain) {
-        return queries.preview(tenant.id(), support.tree(rule), asOf, sampleSize, explain);
+        return queries.preview(tenant.id(), support.tree(rule), format, asOf, sampleSize, explain);
     }
 
     @Query("fieldCatalog")
@@ -120,11 +126,19 @@ public class SegmentGraphQL {
         return service.rules(tenant.id()).map(rules -> FieldCatalogView.of(rules.catalog()));
     }
 
+    @Query("queryBuilderFields")
+    @Description("The customer fields in react-querybuilder's `fields` shape (JSON array; native operator names), "
+            + "with a $segment pseudo-field offering the tenant's segment keys")
+    public Uni<JsonValue> queryBuilderFields() {
+        return service.rules(tenant.id()).map(rules -> support.json(
+                QueryBuilderFields.of(rules.catalog(), rules.segments().keySet())));
+    }
+
     // ------------------------------------------------------------------ fields of Segment
 
-    @Description("The rule (JSON) of a dynamic segment; null for a static one")
-    public JsonValue rule(@Source SegmentView segment) {
-        return support.json(segment.rule());
+    @Description("The rule (JSON) of a dynamic segment, in the native language or exported to another format; null for a static one")
+    public JsonValue rule(@Source SegmentView segment, @DefaultValue("NATIVE") RuleFormat format) {
+        return segment.rule() == null ? null : support.json(RuleFormats.fromNative(format, segment.rule()));
     }
 
     @Description("A page of the segment's members in id order")
@@ -134,7 +148,7 @@ public class SegmentGraphQL {
                                                  @Description("Evaluate as of this time instead of now") OffsetDateTime asOf) {
         List<String> keys = segments.stream().map(SegmentView::key).toList();
         return queries.memberPages(tenant.id(), keys, support.page(first, after), asOf).map(pages -> keys.stream()
-                .map(k -> CustomerConnection.of(pages.get(k), new CountSource(k, null, asOf))).toList());
+                .map(k -> CustomerConnection.of(pages.get(k), new CountSource(k, null, null, asOf))).toList());
     }
 
     @Description("How many members the segment has")
@@ -176,14 +190,18 @@ public class SegmentGraphQL {
     @Mutation("createSegment")
     public Uni<SegmentView> createSegment(@NonNull SegmentGqlInput input) {
         return service.create(tenant.id(), new SegmentInput(input.key(), input.name(), input.description(),
-                input.kind(), support.tree(input.rule()), input.tier(), input.tags()));
+                input.kind(), support.tree(input.rule()), param(input.ruleFormat()), input.tier(), input.tags()));
     }
 
     @Mutation("updateSegment")
     @Description("Replaces name, description, rule, tier and tags; with version, fails when the segment changed since")
     public Uni<SegmentView> updateSegment(@NonNull String key, @NonNull SegmentGqlUpdate input, Long version) {
         return service.replace(tenant.id(), key, new SegmentInput(key, input.name(), input.description(), null,
-                support.tree(input.rule()), input.tier(), input.tags()), version);
+                support.tree(input.rule()), param(input.ruleFormat()), input.tier(), input.tags()), version);
+    }
+
+    private static String param(RuleFormat format) {
+        return format == null ? null : format.param();
     }
 
     @Mutation("deleteSegment")

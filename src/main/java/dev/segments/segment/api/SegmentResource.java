@@ -14,8 +14,12 @@ import dev.segments.segment.api.SegmentDtos.PreviewRequest;
 import dev.segments.segment.api.SegmentDtos.PreviewView;
 import dev.segments.segment.api.SegmentDtos.SegmentInput;
 import dev.segments.segment.api.SegmentDtos.SegmentView;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.segments.rule.format.RuleFormat;
+import dev.segments.rule.format.RuleFormats;
 import dev.segments.segment.service.SegmentQueryService;
 import dev.segments.segment.service.SegmentService;
+import dev.segments.segment.service.TenantRules;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -116,6 +120,23 @@ public class SegmentResource {
         return service.delete(tenant.id(), key, ETags.expectedVersion(ifMatch)).map(v -> Response.noContent().build());
     }
 
+    @GET
+    @Path("/{key}/rule")
+    @Operation(summary = "A segment's rule, in the native language or exported as a react-querybuilder query or JsonLogic")
+    @APIResponse(responseCode = "200", description = "The rule", content = @Content(schema = @Schema(type = SchemaType.OBJECT)))
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "409", ref = "Conflict")
+    public Uni<JsonNode> rule(@PathParam("key") String key,
+                              @Parameter(description = "native (default), querybuilder or jsonlogic") @QueryParam("format") String format) {
+        RuleFormat f = TenantRules.format(format, "format");
+        return service.get(tenant.id(), key).map(s -> {
+            if (s.rule() == null) {
+                throw new ProblemException(ProblemType.CONFLICT, "Segment '" + key + "' is static: it has no rule");
+            }
+            return RuleFormats.fromNative(f, s.rule());
+        });
+    }
+
     @POST
     @Path("/preview")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -125,8 +146,9 @@ public class SegmentResource {
     @APIResponse(responseCode = "503", ref = "QueryTimeout")
     public Uni<PreviewView> preview(@Parameter(description = "Include the generated SQL and its plan") @QueryParam("explain") boolean explain,
                                     PreviewRequest request) {
-        PreviewRequest r = request == null ? new PreviewRequest(null, null, null) : request;
-        return queries.preview(tenant.id(), r.rule(), r.asOf(), r.sampleSize() == null ? 10 : r.sampleSize(), explain);
+        PreviewRequest r = request == null ? new PreviewRequest(null, null, null, null) : request;
+        return queries.preview(tenant.id(), r.rule(), TenantRules.format(r.ruleFormat(), "/ruleFormat"), r.asOf(),
+                r.sampleSize() == null ? 10 : r.sampleSize(), explain);
     }
 
     @GET
@@ -151,7 +173,7 @@ public class SegmentResource {
                                    @Parameter(description = "The nextCursor of the previous page") @QueryParam("after") String after,
                                    @Parameter(description = "Comma-separated customer fields to return (default: all)") @QueryParam("fields") List<String> fields,
                                    @Parameter(description = "Evaluate as of this time (ISO-8601)") @QueryParam("asOf") OffsetDateTime asOf) {
-        return queries.members(tenant.id(), key, null, PageRequest.of(limit, after, config.limits()), asOf, fields);
+        return queries.members(tenant.id(), key, null, null, PageRequest.of(limit, after, config.limits()), asOf, fields);
     }
 
     @GET

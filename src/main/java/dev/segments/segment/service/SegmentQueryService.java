@@ -16,6 +16,7 @@ import dev.segments.rule.SqlBuilder;
 import dev.segments.rule.SqlBuilder.PgType;
 import dev.segments.rule.SqlCompiler;
 import dev.segments.rule.SqlQuery;
+import dev.segments.rule.format.RuleFormat;
 import dev.segments.segment.api.SegmentDtos.CountView;
 import dev.segments.segment.api.SegmentDtos.CustomerSegment;
 import dev.segments.segment.api.SegmentDtos.MemberPage;
@@ -69,13 +70,14 @@ public class SegmentQueryService {
         this.mapper = mapper;
     }
 
-    public Uni<PreviewView> preview(long tenantId, JsonNode rule, OffsetDateTime asOf, int sampleSize, boolean explain) {
+    public Uni<PreviewView> preview(long tenantId, JsonNode rule, RuleFormat format, OffsetDateTime asOf, int sampleSize,
+                                    boolean explain) {
         if (sampleSize < 0 || sampleSize > 100) {
             throw ProblemException.validation("/sampleSize", "out_of_range", "sampleSize must be between 0 and 100");
         }
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> {
-            RuleNode node = requireRule(rules, rule);
+            RuleNode node = requireRule(rules, rule, format);
             CompileContext ctx = rules.context(now);
             SqlQuery count = SqlCompiler.count(tenantId, node, ctx);
             long started = System.nanoTime();
@@ -106,27 +108,27 @@ public class SegmentQueryService {
     }
 
     /** A keyset page of a segment's members (or of a rule's matches when key is null). */
-    public Uni<MemberPage> members(long tenantId, String key, JsonNode rule, PageRequest page, OffsetDateTime asOf,
-                                   List<String> fields) {
+    public Uni<MemberPage> members(long tenantId, String key, JsonNode rule, RuleFormat format, PageRequest page,
+                                   OffsetDateTime asOf, List<String> fields) {
         List<String> selected = checkFields(fields);
-        return memberViews(tenantId, key, rule, page, asOf).map(members -> new MemberPage(
+        return memberViews(tenantId, key, rule, format, page, asOf).map(members -> new MemberPage(
                 members.items().stream().map(c -> project(c, selected)).toList(), members.nextCursor()));
     }
 
     /** How many customers match an unsaved rule. */
-    public Uni<Long> countRule(long tenantId, JsonNode rule, OffsetDateTime asOf) {
+    public Uni<Long> countRule(long tenantId, JsonNode rule, RuleFormat format, OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> executor.run(
-                        SqlCompiler.count(tenantId, requireRule(rules, rule), rules.context(now)))
+                        SqlCompiler.count(tenantId, requireRule(rules, rule, format), rules.context(now)))
                 .map(rs -> rs.iterator().next().getLong(0)));
     }
 
     /** A keyset page of a segment's members (or of a rule's matches when key is null), as full views. */
-    public Uni<Page<CustomerView>> memberViews(long tenantId, String key, JsonNode rule, PageRequest page,
-                                               OffsetDateTime asOf) {
+    public Uni<Page<CustomerView>> memberViews(long tenantId, String key, JsonNode rule, RuleFormat format,
+                                               PageRequest page, OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> {
-            RuleNode node = key != null ? segmentNode(rules, key) : requireRule(rules, rule);
+            RuleNode node = key != null ? segmentNode(rules, key) : requireRule(rules, rule, format);
             return executor.run(membersQuery(tenantId, node, page.afterId(), page.limit() + 1, rules.context(now)))
                     .map(rs -> Page.fromOverfetch(customers.toViews(rs), page.limit(), c -> Cursors.encodeId(c.id())));
         });
@@ -285,11 +287,11 @@ public class SegmentQueryService {
         return new RuleNode.SegmentRef("", key);
     }
 
-    private static RuleNode requireRule(TenantRules rules, JsonNode rule) {
+    private static RuleNode requireRule(TenantRules rules, JsonNode rule, RuleFormat format) {
         if (rule == null || rule.isNull()) {
             throw ProblemException.validation("/rule", "required", "a rule is required");
         }
-        return rules.check(rule, null);
+        return rules.check(rule, format, null).node();
     }
 
     private static List<String> checkFields(List<String> fields) {

@@ -68,7 +68,7 @@ public class SegmentService {
         String kind = input.kind() == null ? "dynamic" : input.kind();
         validate(input, kind);
         return rules(tenantId).chain(rules -> {
-            String rule = "dynamic".equals(kind) ? checkedRule(rules, input.rule(), input.key()) : null;
+            String rule = "dynamic".equals(kind) ? checkedRule(rules, input.rule(), input.ruleFormat(), input.key()) : null;
             return repository.insert(tenantId, input.key(), input.name(), input.description(), kind, rule,
                     tier(input), tags(input));
         }).map(row -> view(row.orElseThrow(() -> new ProblemException(ProblemType.CONFLICT,
@@ -94,7 +94,7 @@ public class SegmentService {
             throw ProblemException.validation("/key", "immutable", "the key of a segment cannot change");
         }
         SegmentInput in = new SegmentInput(key, input.name(), input.description(), input.kind(), input.rule(),
-                input.tier(), input.tags());
+                input.ruleFormat(), input.tier(), input.tags());
         return row(tenantId, key).chain(current -> {
             if (in.kind() != null && !in.kind().equals(current.kind())) {
                 return Uni.createFrom().failure(ProblemException.validation("/kind", "immutable",
@@ -105,7 +105,7 @@ public class SegmentService {
                 return Uni.createFrom().failure(stale(key));
             }
             return rules(tenantId).chain(rules -> {
-                String rule = current.isStatic() ? null : checkedRule(rules, in.rule(), key);
+                String rule = current.isStatic() ? null : checkedRule(rules, in.rule(), in.ruleFormat(), key);
                 return repository.update(tenantId, key, in.name(), in.description(), rule, tier(in), tags(in),
                         expectedVersion == null ? current.version() : expectedVersion);
             }).map(row -> view(row.orElseThrow(() -> stale(key))));
@@ -173,13 +173,14 @@ public class SegmentService {
         };
     }
 
-    private String checkedRule(TenantRules rules, JsonNode rule, String key) {
+    /** The rule checked and translated to the native language, as stored. */
+    private String checkedRule(TenantRules rules, JsonNode rule, String format, String key) {
         if (rule == null || rule.isNull()) {
             throw ProblemException.validation("/rule", "required", "a dynamic segment needs a rule");
         }
-        rules.check(rule, key);
+        JsonNode checked = rules.check(rule, TenantRules.format(format, "/ruleFormat"), key).rule();
         try {
-            return mapper.writeValueAsString(rule);
+            return mapper.writeValueAsString(checked);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -13,6 +13,9 @@ import dev.segments.rule.RuleError;
 import dev.segments.rule.RuleParser;
 import dev.segments.rule.RuleValidator;
 import dev.segments.rule.SegmentResolver;
+import dev.segments.rule.format.NativeTranslation;
+import dev.segments.rule.format.RuleFormat;
+import dev.segments.rule.format.RuleFormats;
 import dev.segments.segment.persistence.SegmentRow;
 
 import java.time.OffsetDateTime;
@@ -44,17 +47,53 @@ public record TenantRules(FieldCatalog catalog, Map<String, SegmentRow> segments
      */
     public RuleNode check(JsonNode rule, String key) {
         try {
-            RuleParser.Parsed parsed = parser.parseAll(rule);
-            RuleValidator validator = new RuleValidator(catalog, resolver());
-            if (parsed.errors().isEmpty()) {
-                validator.check(key, parsed.rule());
-                return parsed.rule();
-            }
-            List<RuleError> errors = new ArrayList<>(parsed.errors());
-            if (parsed.rule() != null) errors.addAll(validator.validate(key, parsed.rule()));
-            throw new InvalidRuleException(errors);
+            return parseAndValidate(rule, key);
         } catch (InvalidRuleException e) {
             throw invalid(e);
+        }
+    }
+
+    /** A rule as checked: the native tree (what is stored) and its AST. */
+    public record Checked(JsonNode rule, RuleNode node) {
+    }
+
+    /**
+     * Translates a rule sent in another format (react-querybuilder, JsonLogic) to the native language, then parses
+     * and validates it like {@link #check(JsonNode, String)}; every problem points into the document as sent.
+     */
+    public Checked check(JsonNode rule, RuleFormat format, String key) {
+        if (format == null || format == RuleFormat.NATIVE) {
+            return new Checked(rule, check(rule, key));
+        }
+        NativeTranslation translation = null;
+        try {
+            translation = RuleFormats.translate(format, rule, catalog);
+            return new Checked(translation.rule(), parseAndValidate(translation.rule(), key));
+        } catch (InvalidRuleException e) {
+            throw invalid(translation == null ? e : translation.toSource(e));
+        }
+    }
+
+    private RuleNode parseAndValidate(JsonNode rule, String key) {
+        RuleParser.Parsed parsed = parser.parseAll(rule);
+        RuleValidator validator = new RuleValidator(catalog, resolver());
+        if (parsed.errors().isEmpty()) {
+            validator.check(key, parsed.rule());
+            return parsed.rule();
+        }
+        List<RuleError> errors = new ArrayList<>(parsed.errors());
+        if (parsed.rule() != null) {
+            errors.addAll(validator.validate(key, parsed.rule()));
+        }
+        throw new InvalidRuleException(errors);
+    }
+
+    /** A rule format named by a client ({@code native}, {@code querybuilder}, {@code jsonlogic}); null is native. */
+    public static RuleFormat format(String name, String pointer) {
+        try {
+            return RuleFormat.fromParam(name);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.validation(pointer, "invalid_value", e.getMessage());
         }
     }
 
