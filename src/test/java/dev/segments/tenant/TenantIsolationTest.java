@@ -2,6 +2,7 @@ package dev.segments.tenant;
 
 import dev.segments.support.Api;
 import dev.segments.support.EmbeddedPostgresResource;
+import dev.segments.support.GraphQL;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
@@ -12,6 +13,7 @@ import java.util.Map;
 import static dev.segments.support.Api.as;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
 
 /** Tenant A cannot read, list, change or delete tenant B's customers or activity by any id. */
 @QuarkusTest
@@ -71,6 +73,51 @@ class TenantIsolationTest {
                 .body("rollups.purchaseCount", equalTo(1)).body("rollups.totalSpend", equalTo(10.0f));
         as(b).get("/purchases/" + bPurchase).then().statusCode(200);
         as(b).get("/customers").then().body("items.size()", equalTo(1));
+    }
+
+    @Test
+    void graphQLKeepsTenantsApartToo() {
+        String a = Api.newTenant();
+        String b = Api.newTenant();
+        long bCustomer = Api.customer(b, "b-only", Map.of("region", "Secret"));
+        as(b).body(Map.of("key", "b-seg", "name", "B", "rule", Map.of("field", "region", "op", "isSet")))
+                .post("/segments").then().statusCode(201);
+        as(b).body(Map.of("key", "b-static", "name", "B static", "kind", "static")).post("/segments").then().statusCode(201);
+
+        // reads by id, externalId, key, and lists
+        GraphQL.query(a, "query($id: ID) { customer(id: $id) { externalId } }", Map.of("id", bCustomer))
+                .body("data.customer", nullValue()).body("errors[0].extensions.code", equalTo("not-found"));
+        GraphQL.query(a, "{ customer(externalId: \"b-only\") { externalId } }")
+                .body("data.customer", nullValue()).body("errors[0].extensions.status", equalTo(404));
+        GraphQL.query(a, "{ segment(key: \"b-seg\") { key } }").body("data.segment", nullValue());
+        GraphQL.query(a, "{ segments { key } customers { nodes { id } totalCount } }")
+                .body("data.segments", empty()).body("data.customers.nodes", empty())
+                .body("data.customers.totalCount", equalTo(0));
+        GraphQL.query(a, "{ customers(rule: {field: \"region\", op: \"eq\", value: \"Secret\"}) { nodes { id } } }")
+                .body("data.customers.nodes", empty());
+        GraphQL.query(a, "{ previewSegment(rule: {segment: \"b-seg\"}) { count } }")
+                .body("errors[0].extensions.code", equalTo("unknown_segment"));
+        // writes against B's ids
+        GraphQL.query(a, "mutation($id: ID) { recordPurchase(input: {customerId: $id, occurredAt: \"2026-01-01T00:00:00Z\", amount: 5}) { created } }",
+                        Map.of("id", bCustomer))
+                .body("errors[0].extensions.code", equalTo("unknown_customer"));
+        GraphQL.query(a, "mutation($id: ID!) { deleteCustomer(id: $id) }", Map.of("id", bCustomer))
+                .body("errors[0].extensions.status", equalTo(404));
+        GraphQL.query(a, "mutation { deleteSegment(key: \"b-seg\") }").body("errors[0].extensions.status", equalTo(404));
+        GraphQL.query(a, "mutation($ids: [String]) { addSegmentMembers(key: \"b-static\", customerIds: $ids) { changed } }",
+                        Map.of("ids", java.util.List.of(String.valueOf(bCustomer))))
+                .body("errors[0].extensions.status", equalTo(404));
+        as(a).body(Map.of("key", "a-static", "name", "A static", "kind", "static")).post("/segments").then().statusCode(201);
+        GraphQL.query(a, "mutation($ids: [String]) { addSegmentMembers(key: \"a-static\", customerIds: $ids) { changed unknown } }",
+                        Map.of("ids", java.util.List.of(String.valueOf(bCustomer))))
+                .body("data.addSegmentMembers.changed", equalTo(0))
+                .body("data.addSegmentMembers.unknown", org.hamcrest.Matchers.contains(String.valueOf(bCustomer)));
+
+        // B's data is intact
+        GraphQL.query(b, "query($id: ID) { customer(id: $id) { externalId rollups { purchaseCount } segments { key } } }",
+                        Map.of("id", bCustomer))
+                .body("data.customer.rollups.purchaseCount", equalTo(0))
+                .body("data.customer.segments.key", org.hamcrest.Matchers.contains("b-seg"));
     }
 
     @Test

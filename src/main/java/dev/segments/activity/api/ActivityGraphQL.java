@@ -1,6 +1,6 @@
 package dev.segments.activity.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.segments.activity.api.ActivityDtos.EventInput;
 import dev.segments.activity.api.ActivityDtos.EventView;
 import dev.segments.activity.api.ActivityDtos.InteractionInput;
@@ -70,7 +70,7 @@ public class ActivityGraphQL {
                                    @Description("Your id of this purchase; a retried write with the same id is not counted twice") String externalId,
                                    @NonNull OffsetDateTime occurredAt, @NonNull BigDecimal amount, String currency,
                                    String product, String category, Integer quantity, String channel,
-                                   @Description("Custom attributes (JSON object), each declared in the attribute catalog") JsonValue attributes) {
+                                   @Description("Custom attributes (JSON object), each declared in the attribute catalog") @JsonIgnore JsonValue attributes) {
     }
 
     @Input("InteractionInput")
@@ -79,14 +79,14 @@ public class ActivityGraphQL {
                                       @NonNull OffsetDateTime occurredAt,
                                       @NonNull @Description("call, email, meeting, consultation, contact_attempt, chat, refusal, ...") String type,
                                       String channel, String outcome, @Description("E.g. the refusal reason") String reason,
-                                      @Description("Custom attributes (JSON object)") JsonValue attributes) {
+                                      @Description("Custom attributes (JSON object)") @JsonIgnore JsonValue attributes) {
     }
 
     @Input("EventInput")
     @Description("Identify the customer by customerId or customerExternalId")
     public record EventGqlInput(@Id Long customerId, String customerExternalId, String externalId,
                                 @NonNull OffsetDateTime occurredAt, @NonNull String name,
-                                @Description("Free-form event properties (JSON object)") JsonValue properties) {
+                                @Description("Free-form event properties (JSON object)") @JsonIgnore JsonValue properties) {
     }
 
     @Type("RecordPurchaseResult")
@@ -105,13 +105,11 @@ public class ActivityGraphQL {
     private final ActivityService service;
     private final CurrentTenant tenant;
     private final GraphQLSupport support;
-    private final ObjectMapper mapper;
 
-    ActivityGraphQL(ActivityService service, CurrentTenant tenant, GraphQLSupport support, ObjectMapper mapper) {
+    ActivityGraphQL(ActivityService service, CurrentTenant tenant, GraphQLSupport support) {
         this.service = service;
         this.tenant = tenant;
         this.support = support;
-        this.mapper = mapper;
     }
 
     // ------------------------------------------------------------------ fields of Customer (batched)
@@ -165,21 +163,21 @@ public class ActivityGraphQL {
     @Mutation("recordPurchase")
     @Description("Records a purchase and updates the customer's rollups in the same transaction")
     public Uni<PurchaseResult> recordPurchase(@NonNull PurchaseGqlInput input) {
-        return service.writeOne(tenant.id(), StreamKind.PURCHASE, mapper.convertValue(input, PurchaseInput.class),
+        return service.writeOne(tenant.id(), StreamKind.PURCHASE, support.convert(input, PurchaseInput.class, "attributes", input.attributes()),
                 PurchaseView.class).map(r -> new PurchaseResult(r.item(), r.created()));
     }
 
     @Mutation("recordInteraction")
     @Description("Records an interaction (call, consultation, contact attempt, refusal, ...)")
     public Uni<InteractionResult> recordInteraction(@NonNull InteractionGqlInput input) {
-        return service.writeOne(tenant.id(), StreamKind.INTERACTION, mapper.convertValue(input, InteractionInput.class),
+        return service.writeOne(tenant.id(), StreamKind.INTERACTION, support.convert(input, InteractionInput.class, "attributes", input.attributes()),
                 InteractionView.class).map(r -> new InteractionResult(r.item(), r.created()));
     }
 
     @Mutation("recordEvent")
     @Description("Records a site or product event")
     public Uni<EventResult> recordEvent(@NonNull EventGqlInput input) {
-        return service.writeOne(tenant.id(), StreamKind.EVENT, mapper.convertValue(input, EventInput.class),
+        return service.writeOne(tenant.id(), StreamKind.EVENT, support.convert(input, EventInput.class, "properties", input.properties()),
                 EventView.class).map(r -> new EventResult(r.item(), r.created()));
     }
 }

@@ -3,6 +3,7 @@ package dev.segments.common.graphql;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.pagination.Page;
@@ -62,6 +63,23 @@ public class GraphQLSupport {
             return reader.readValue();
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A GraphQL input record as the REST input type it mirrors: the record's plain fields are copied by name, its
+     * one JSON scalar field (marked {@code @JsonIgnore} on the record) is set from {@code json}. The REST type's
+     * own validation then runs in the service, as for REST.
+     */
+    public <T> T convert(Object input, Class<T> type, String jsonField, JsonValue json) {
+        ObjectNode tree = mapper.valueToTree(input);
+        if (json != null) {
+            tree.set(jsonField, tree(json));
+        }
+        try {
+            return mapper.treeToValue(tree, type);
+        } catch (JsonProcessingException e) {
+            throw ProblemException.validation("/" + jsonField, "invalid_value", e.getOriginalMessage());
         }
     }
 

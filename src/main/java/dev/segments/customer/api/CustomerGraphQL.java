@@ -1,6 +1,6 @@
 package dev.segments.customer.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.segments.common.graphql.GraphQLSupport;
 import dev.segments.common.graphql.PageInfo;
 import dev.segments.common.pagination.Cursors;
@@ -75,7 +75,7 @@ public class CustomerGraphQL {
             @DateFormat("yyyy-MM-dd") LocalDate birthDate, String country, String region, String city,
             String priceTier, String paymentTerms, String lifecycleStage, String source, String channel,
             List<String> tags,
-            @Description("Custom attributes (JSON object), each declared in the attribute catalog") JsonValue attributes,
+            @Description("Custom attributes (JSON object), each declared in the attribute catalog") @JsonIgnore JsonValue attributes,
             List<CustomerInput.Contact> contacts) {
     }
 
@@ -88,15 +88,13 @@ public class CustomerGraphQL {
     private final SegmentQueryService queries;
     private final CurrentTenant tenant;
     private final GraphQLSupport support;
-    private final ObjectMapper mapper;
 
     CustomerGraphQL(CustomerService customers, SegmentQueryService queries, CurrentTenant tenant,
-                    GraphQLSupport support, ObjectMapper mapper) {
+                    GraphQLSupport support) {
         this.customers = customers;
         this.queries = queries;
         this.tenant = tenant;
         this.support = support;
-        this.mapper = mapper;
     }
 
     @Query("customers")
@@ -175,7 +173,7 @@ public class CustomerGraphQL {
     @Mutation("upsertCustomer")
     @Description("Creates the customer with this externalId, or replaces its profile (idempotent)")
     public Uni<UpsertResult> upsertCustomer(@NonNull CustomerGqlInput input) {
-        CustomerInput in = mapper.convertValue(input, CustomerInput.class);
+        CustomerInput in = support.convert(input, CustomerInput.class, "attributes", input.attributes());
         return customers.upsert(tenant.id(), input.externalId(), in)
                 .map(w -> new UpsertResult(w.customer(), w.created()));
     }

@@ -20,7 +20,6 @@ import jakarta.json.JsonValue;
 import org.eclipse.microprofile.graphql.DefaultValue;
 import org.eclipse.microprofile.graphql.Description;
 import org.eclipse.microprofile.graphql.GraphQLApi;
-import org.eclipse.microprofile.graphql.Id;
 import org.eclipse.microprofile.graphql.Input;
 import org.eclipse.microprofile.graphql.Mutation;
 import org.eclipse.microprofile.graphql.NonNull;
@@ -212,15 +211,37 @@ public class SegmentGraphQL {
 
     @Mutation("addSegmentMembers")
     @Description("Adds customers (by id or externalId) to a static segment")
-    public Uni<MembersChangeResult> addSegmentMembers(@NonNull String key, @Id List<Long> customerIds,
+    public Uni<MembersChangeResult> addSegmentMembers(@NonNull String key,
+            @Description("Customer ids (the id field of Customer)") List<String> customerIds,
                                                       List<String> externalIds) {
-        return service.changeMembers(tenant.id(), key, new MembersChange(customerIds, externalIds), true);
+        return service.changeMembers(tenant.id(), key, new MembersChange(ids(customerIds), externalIds), true);
     }
 
     @Mutation("removeSegmentMembers")
     @Description("Removes customers (by id or externalId) from a static segment")
-    public Uni<MembersChangeResult> removeSegmentMembers(@NonNull String key, @Id List<Long> customerIds,
+    public Uni<MembersChangeResult> removeSegmentMembers(@NonNull String key,
+            @Description("Customer ids (the id field of Customer)") List<String> customerIds,
                                                          List<String> externalIds) {
-        return service.changeMembers(tenant.id(), key, new MembersChange(customerIds, externalIds), false);
+        return service.changeMembers(tenant.id(), key, new MembersChange(ids(customerIds), externalIds), false);
+    }
+
+    /**
+     * Customer ids as numbers. The argument is {@code [String]}, not {@code [ID]}: SmallRye GraphQL 2.17 rejects
+     * every value of an {@code @Id}-annotated list argument ("not a valid Unknown Scalar Type [java.util.List]").
+     */
+    private static List<Long> ids(List<String> ids) {
+        if (ids == null) {
+            return null;
+        }
+        List<Long> numbers = new java.util.ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            try {
+                numbers.add(Long.parseLong(ids.get(i)));
+            } catch (NumberFormatException e) {
+                throw dev.segments.common.error.ProblemException.validation("customerIds/" + i, "invalid_value",
+                        "'" + ids.get(i) + "' is not a customer id");
+            }
+        }
+        return numbers;
     }
 }
