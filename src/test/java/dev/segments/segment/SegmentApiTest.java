@@ -40,6 +40,50 @@ class SegmentApiTest {
                "op": "gte", "value": 2}
             ]}""";
 
+    @Test
+    void rulesInReactQueryBuilderAndJsonLogicFormatsAreStoredNativelyAndExported() {
+        String key = Api.newTenant();
+        Api.customer(key, "m1", Map.of("region", "Moscow", "priceTier", "vip"));
+        Api.customer(key, "m2", Map.of("region", "Moscow", "priceTier", "low"));
+        // JsonLogic in, native stored
+        as(key).body("""
+                {"key": "vip-moscow", "name": "VIP Moscow", "ruleFormat": "jsonlogic",
+                 "rule": {"and": [{"==": [{"var": "region"}, "Moscow"]}, {"in": [{"var": "priceTier"}, ["vip", "gold"]]}]}}""")
+                .post("/segments").then().statusCode(201)
+                .body("rule.and[0].field", equalTo("region"))
+                .body("rule.and[1].op", equalTo("in"));
+        as(key).get("/segments/vip-moscow/members").then().body("items.externalId", contains("m1"));
+        // exported in each format
+        as(key).get("/segments/vip-moscow/rule?format=querybuilder").then().statusCode(200)
+                .body("combinator", equalTo("and")).body("rules[0].field", equalTo("region"));
+        as(key).get("/segments/vip-moscow/rule?format=jsonlogic").then().statusCode(200)
+                .body("and[0]['==']", hasItem("Moscow"));
+        as(key).get("/segments/vip-moscow/rule").then().statusCode(200).body("and[0].op", equalTo("eq"));
+        // react-querybuilder in preview and search
+        String rqb = """
+                {"combinator": "and", "not": true, "rules": [{"field": "priceTier", "operator": "=", "value": "vip"}]}""";
+        as(key).body("{\"ruleFormat\": \"querybuilder\", \"rule\": " + rqb + "}").post("/segments/preview").then()
+                .statusCode(200).body("count", equalTo(1)).body("sample.externalId", contains("m2"));
+        as(key).body("{\"ruleFormat\": \"querybuilder\", \"rule\": " + rqb + "}").post("/customers/search").then()
+                .statusCode(200).body("items.externalId", contains("m2"));
+        // problems point into the document as sent
+        as(key).body("""
+                {"ruleFormat": "querybuilder", "rule": {"combinator": "and", "rules": [
+                  {"field": "priceTier", "operator": "=", "value": "vip"}, {"field": "totalSpend", "operator": "beginsWith", "value": "1"}]}}""")
+                .post("/segments/preview").then().statusCode(422)
+                .body("errors[0].pointer", equalTo("/rules/1/operator"));
+        as(key).body("{\"ruleFormat\": \"sql\", \"rule\": {}}").post("/segments/preview").then().statusCode(422)
+                .body("errors[0].pointer", equalTo("/ruleFormat"));
+        as(key).get("/segments/vip-moscow/rule?format=yaml").then().statusCode(422);
+        // the field catalog, natively and in react-querybuilder's shape
+        as(key).get("/fields").then().statusCode(200)
+                .body("customer.find { it.name == 'priceTier' }.operators", hasItem("in"))
+                .body("streams.name", contains("purchases", "interactions", "events"));
+        as(key).get("/fields/querybuilder").then().statusCode(200)
+                .body("find { it.name == '$segment' }.values.name", hasItem("vip-moscow"))
+                .body("find { it.name == 'region' }.operators.name", hasItem("contains"));
+    }
+
     /** Seeds: "fit" matches the canonical rule; each other customer misses exactly one condition. */
     private static void seedCanonical(String key) {
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
