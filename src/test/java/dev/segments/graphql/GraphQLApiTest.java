@@ -222,6 +222,9 @@ class GraphQLApiTest {
         RestAssured.given().contentType("application/json").body("{\"query\": \"{ segments { key } }\"}")
                 .post("/graphql").then().statusCode(401).contentType("application/problem+json");
         RestAssured.get("/graphql/schema.graphql").then().statusCode(200).body(containsString("type Segment"));
+        // introspection is on by default (GraphQLIntrospectionOffTest turns it off)
+        GraphQL.query(Api.newTenant(), "{ __schema { queryType { name } } }")
+                .body("data.__schema.queryType.name", equalTo("Query"));
     }
 
     /**

@@ -1,0 +1,36 @@
+package dev.segments.graphql;
+
+import dev.segments.support.Api;
+import dev.segments.support.EmbeddedPostgresResource;
+import dev.segments.support.GraphQL;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.notNullValue;
+
+/** With GRAPHQL_FIELD_VISIBILITY=no-introspection (production), introspection is refused; queries still work. */
+@QuarkusTest
+@TestProfile(GraphQLIntrospectionOffTest.NoIntrospection.class)
+@WithTestResource(EmbeddedPostgresResource.class)
+class GraphQLIntrospectionOffTest {
+
+    public static class NoIntrospection implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.smallrye-graphql.field-visibility", "no-introspection");
+        }
+    }
+
+    @Test
+    void introspectionIsOff() {
+        String key = Api.newTenant();
+        GraphQL.query(key, "{ __schema { queryType { name } } }").body("errors", notNullValue());
+        GraphQL.query(key, "{ segments { key } }").body("data.segments", empty());
+    }
+}
