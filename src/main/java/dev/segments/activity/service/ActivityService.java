@@ -1,5 +1,7 @@
 package dev.segments.activity.service;
 
+import dev.segments.rule.RuleDependencies.Source;
+import dev.segments.segment.service.MembershipService;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -44,14 +46,17 @@ public class ActivityService {
     private final ActivityRepository repository;
     private final AttributeService attributes;
     private final Validator validator;
+    private final MembershipService membership;
     private final ObjectMapper mapper;
     private final ServiceConfig config;
 
-    ActivityService(ActivityRepository repository, AttributeService attributes, Validator validator,
+    ActivityService(ActivityRepository repository, AttributeService attributes, MembershipService membership,
+                    Validator validator,
                     ObjectMapper mapper, ServiceConfig config) {
         this.repository = repository;
         this.attributes = attributes;
         this.validator = validator;
+        this.membership = membership;
         this.mapper = mapper;
         this.config = config;
     }
@@ -119,10 +124,24 @@ public class ActivityService {
                     }
                     return repository.insert(conn, kind, tenantId, rows.toString())
                             .chain(written -> outcome(conn, kind, tenantId, items, written))
-                            .call(() -> repository.recomputeRollups(conn, tenantId, known));
+                            .call(() -> repository.recomputeRollups(conn, tenantId, known))
+                            .map(result -> new Written(result, List.copyOf(known)));
                 });
-            });
+            // after the commit: the written customers' segment memberships
+            }).call(w -> membership.customersChanged(tenantId, w.customers(), source(kind))).map(Written::result);
         });
+    }
+
+    private record Written(BatchResult result, List<Long> customers) {
+    }
+
+    /** The data a write of this stream touches (for which segments can depend on it). */
+    private static Source source(StreamKind kind) {
+        return switch (kind) {
+            case PURCHASE -> Source.PURCHASES;
+            case INTERACTION -> Source.INTERACTIONS;
+            case EVENT -> Source.EVENTS;
+        };
     }
 
     /** Per item in request order: created now, or a duplicate of an item recorded before. */
@@ -252,8 +271,8 @@ public class ActivityService {
             }
             return repository.delete(conn, kind, tenantId, id)
                     .call(() -> repository.recomputeRollups(conn, tenantId, List.of(owner.get())))
-                    .replaceWithVoid();
-        }));
+                    .replaceWith(owner.get());
+        })).chain(customer -> membership.customersChanged(tenantId, List.of((Long) customer), source(kind)));
     }
 
     private <V> V read(String json, Class<V> view) {

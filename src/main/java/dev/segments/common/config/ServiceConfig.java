@@ -25,6 +25,31 @@ public interface ServiceConfig {
     /** Rule evaluation. */
     Query query();
 
+    /** Live membership of dynamic segments. */
+    Membership membership();
+
+    interface Membership {
+        /** Statement timeout of membership updates and full refreshes (a refresh scans the whole base). */
+        @WithDefault("5m")
+        Duration statementTimeout();
+
+        /** Run the time-driven refresh of rules with relative windows. */
+        @WithDefault("true")
+        boolean schedulerEnabled();
+
+        /** How often the scheduler looks for segments whose time-driven refresh is due. */
+        @WithDefault("15s")
+        Duration schedulerInterval();
+
+        /** Lower bound of a rule's time-driven refresh interval (a thousandth of its shortest window). */
+        @WithDefault("1m")
+        Duration minDriftInterval();
+
+        /** Upper bound of a rule's time-driven refresh interval. */
+        @WithDefault("1h")
+        Duration maxDriftInterval();
+    }
+
     interface Query {
         /** Statement timeout of every rule evaluation; a query that runs longer is a 503 problem. */
         @WithDefault("30s")

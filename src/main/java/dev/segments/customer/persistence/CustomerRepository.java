@@ -83,7 +83,7 @@ public class CustomerRepository {
     }
 
     /** Counts of a chunk upsert. */
-    public record ChunkResult(int created, int updated, int unchanged) {
+    public record ChunkResult(int created, int updated, int unchanged, List<Long> changedIds) {
     }
 
     private final Pool pool;
@@ -117,13 +117,15 @@ public class CustomerRepository {
     public Uni<ChunkResult> upsertChunk(long tenantId, List<CustomerInput> chunk) {
         return pool.preparedQuery(UPSERT).execute(Tuple.of(tenantId, json(chunk))).map(rows -> {
             int created = 0;
+            List<Long> changedIds = new ArrayList<>();
             for (Row r : rows) {
+                changedIds.add(r.getLong(0));
                 if (r.getBoolean("inserted")) {
                     created++;
                 }
             }
             int changed = rows.rowCount();
-            return new ChunkResult(created, changed - created, chunk.size() - changed);
+            return new ChunkResult(created, changed - created, chunk.size() - changed, changedIds);
         });
     }
 

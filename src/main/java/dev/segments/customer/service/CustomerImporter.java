@@ -1,5 +1,7 @@
 package dev.segments.customer.service;
 
+import dev.segments.rule.RuleDependencies.Source;
+import dev.segments.segment.service.MembershipService;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -55,15 +57,18 @@ public class CustomerImporter {
     private final CustomerService customers;
     private final CustomerRepository repository;
     private final AttributeService attributes;
+    private final MembershipService membership;
     private final ServiceConfig config;
     private final ObjectMapper mapper;
     private final CsvMapper csv = new CsvMapper();
 
     CustomerImporter(CustomerService customers, CustomerRepository repository, AttributeService attributes,
+                     MembershipService membership,
                      ServiceConfig config, ObjectMapper mapper) {
         this.customers = customers;
         this.repository = repository;
         this.attributes = attributes;
+        this.membership = membership;
         this.config = config;
         this.mapper = mapper;
     }
@@ -270,6 +275,7 @@ public class CustomerImporter {
                 return;
             }
             CustomerRepository.ChunkResult r = repository.upsertChunk(tenantId, new ArrayList<>(chunk.values()))
+                    .call(written -> membership.customersChanged(tenantId, written.changedIds(), Source.PROFILE))
                     .await().indefinitely();
             created += r.created();
             updated += r.updated();

@@ -1,5 +1,7 @@
 package dev.segments.customer.service;
 
+import dev.segments.rule.RuleDependencies.Source;
+import dev.segments.segment.service.MembershipService;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +24,7 @@ import jakarta.validation.Validator;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.EnumSet;
 import java.util.List;
 
 /** Customer profiles: create, upsert by external id, merge-patch, delete, list. */
@@ -31,21 +34,25 @@ public class CustomerService {
     private final CustomerRepository repository;
     private final AttributeService attributes;
     private final Validator validator;
+    private final MembershipService membership;
     private final ObjectMapper mapper;
 
-    CustomerService(CustomerRepository repository, AttributeService attributes, Validator validator,
+    CustomerService(CustomerRepository repository, AttributeService attributes, MembershipService membership,
+                    Validator validator,
                     ObjectMapper mapper) {
         this.repository = repository;
         this.attributes = attributes;
         this.validator = validator;
         this.mapper = mapper;
+        this.membership = membership;
     }
 
     public Uni<CustomerView> create(long tenantId, CustomerInput input) {
         return checked(tenantId, input).chain(valid -> repository.insert(tenantId, valid))
                 .map(created -> created.orElseThrow(() -> new ProblemException(ProblemType.CONFLICT,
                         "A customer with externalId '" + input.externalId() + "' already exists; "
-                                + "use PUT /customers/by-external-id/{externalId} to upsert")));
+                                + "use PUT /customers/by-external-id/{externalId} to upsert")))
+                .call(c -> membership.customersChanged(tenantId, List.of(c.id()), Source.PROFILE));
     }
 
     /** Creates or replaces the profile with this external id (idempotent). */
@@ -54,7 +61,8 @@ public class CustomerService {
             throw ProblemException.validation("/externalId", "mismatch",
                     "externalId in the body differs from the one in the path");
         }
-        return checked(tenantId, withExternalId(input, externalId)).chain(valid -> repository.upsert(tenantId, valid));
+        return checked(tenantId, withExternalId(input, externalId)).chain(valid -> repository.upsert(tenantId, valid))
+                .call(w -> membership.customersChanged(tenantId, List.of(w.customer().id()), Source.PROFILE));
     }
 
     public Uni<CustomerView> get(long tenantId, long id) {
@@ -95,16 +103,25 @@ public class CustomerService {
             }
             return checked(tenantId, input)
                     .chain(valid -> repository.update(tenantId, id, valid, current.version()))
-                    .map(updated -> updated.orElseThrow(() -> stale(id)));
+                    .map(updated -> updated.orElseThrow(() -> stale(id)))
+                    .call(c -> membership.customersChanged(tenantId, List.of(id), Source.PROFILE));
         });
     }
 
+    /**
+     * Deletes the customer (and its activity). Its segment memberships end first, each recorded as an exit in
+     * the change feed; if the delete then loses a race with a concurrent write, they are re-evaluated.
+     */
     public Uni<Void> delete(long tenantId, long id, Long expectedVersion) {
-        return repository.delete(tenantId, id, expectedVersion).chain(deleted -> {
-            if (deleted) {
-                return Uni.createFrom().voidItem();
+        return get(tenantId, id).chain(current -> {
+            if (expectedVersion != null && current.version() != expectedVersion) {
+                return Uni.createFrom().failure(stale(id));
             }
-            return get(tenantId, id).chain(c -> Uni.createFrom().failure(stale(id)));
+            return membership.customersDeleting(tenantId, List.of(id))
+                    .chain(() -> repository.delete(tenantId, id, expectedVersion))
+                    .chain(deleted -> deleted ? Uni.createFrom().voidItem()
+                            : membership.customersChanged(tenantId, List.of(id), EnumSet.allOf(Source.class))
+                            .chain(() -> Uni.createFrom().failure(stale(id))));
         });
     }
 

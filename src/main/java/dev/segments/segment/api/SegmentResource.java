@@ -17,6 +17,12 @@ import dev.segments.segment.api.SegmentDtos.SegmentView;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.segments.rule.format.RuleFormat;
 import dev.segments.rule.format.RuleFormats;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.segments.segment.api.MembershipDtos.ChangePage;
+import dev.segments.segment.api.MembershipDtos.Freshness;
+import dev.segments.segment.api.MembershipDtos.RefreshResult;
+import dev.segments.segment.api.MembershipDtos.SizePoint;
+import dev.segments.segment.service.MembershipQueries;
 import dev.segments.segment.service.SegmentQueryService;
 import dev.segments.segment.service.SegmentService;
 import dev.segments.segment.service.TenantRules;
@@ -57,11 +63,16 @@ public class SegmentResource {
 
     private final SegmentService service;
     private final SegmentQueryService queries;
+    private final MembershipQueries membership;
+    private final ObjectMapper mapper;
     private final CurrentTenant tenant;
     private final ServiceConfig config;
 
-    SegmentResource(SegmentService service, SegmentQueryService queries, CurrentTenant tenant, ServiceConfig config) {
+    SegmentResource(SegmentService service, SegmentQueryService queries, MembershipQueries membership,
+                    CurrentTenant tenant, ServiceConfig config, ObjectMapper mapper) {
         this.service = service;
+        this.membership = membership;
+        this.mapper = mapper;
         this.queries = queries;
         this.tenant = tenant;
         this.config = config;
@@ -172,8 +183,57 @@ public class SegmentResource {
                                    @Parameter(description = "Page size (default 50, at most 1000)") @QueryParam("limit") Integer limit,
                                    @Parameter(description = "The nextCursor of the previous page") @QueryParam("after") String after,
                                    @Parameter(description = "Comma-separated customer fields to return (default: all)") @QueryParam("fields") List<String> fields,
-                                   @Parameter(description = "Evaluate as of this time (ISO-8601)") @QueryParam("asOf") OffsetDateTime asOf) {
-        return queries.members(tenant.id(), key, null, null, PageRequest.of(limit, after, config.limits()), asOf, fields);
+                                   @Parameter(description = "Evaluate as of this time (ISO-8601)") @QueryParam("asOf") OffsetDateTime asOf,
+                                   @Parameter(description = "History: who was a member at this past time, from the change feed "
+                                           + "(items hold id and externalId only; the customer may have been deleted since)")
+                                   @QueryParam("at") OffsetDateTime at) {
+        PageRequest page = PageRequest.of(limit, after, config.limits());
+        if (at != null) {
+            if (asOf != null || (fields != null && !fields.isEmpty())) {
+                throw ProblemException.validation("at", "invalid_combination", "at cannot be combined with asOf or fields");
+            }
+            return membership.membersAt(tenant.id(), key, at, page).map(p -> new MemberPage(
+                    p.items().stream().map(m -> (JsonNode) mapper.createObjectNode().put("id", m.id())
+                            .put("externalId", m.externalId())).toList(), p.nextCursor()));
+        }
+        return queries.members(tenant.id(), key, null, null, page, asOf, fields);
+    }
+
+    @GET
+    @Path("/{key}/freshness")
+    @Operation(summary = "How current the segment's materialized membership is")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public Uni<Freshness> freshness(@PathParam("key") String key) {
+        return membership.freshness(tenant.id(), key);
+    }
+
+    @POST
+    @Path("/{key}/refresh")
+    @Operation(summary = "Evaluate a dynamic segment in full now; entries and exits go to the change feed (cause refresh)")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "409", ref = "Conflict")
+    public Uni<RefreshResult> refresh(@PathParam("key") String key) {
+        return membership.refresh(tenant.id(), key);
+    }
+
+    @GET
+    @Path("/{key}/changes")
+    @Operation(summary = "The segment's entries and exits in order, resumable from a cursor without gaps or duplicates")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public Uni<ChangePage> changes(@PathParam("key") String key,
+                                   @Parameter(description = "Page size (default 50, at most 1000)") @QueryParam("limit") Integer limit,
+                                   @Parameter(description = "The nextCursor of the previous page; omit to start at the beginning") @QueryParam("after") String after) {
+        return membership.changes(tenant.id(), key, PageRequest.of(limit, after, config.limits()));
+    }
+
+    @GET
+    @Path("/{key}/history")
+    @Operation(summary = "The segment's size at the end of each UTC day, from the change feed")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public Uni<List<SizePoint>> history(@PathParam("key") String key,
+                                        @Parameter(description = "First day (default: 29 days before to)") @QueryParam("from") OffsetDateTime from,
+                                        @Parameter(description = "Last day (default: now)") @QueryParam("to") OffsetDateTime to) {
+        return membership.history(tenant.id(), key, from, to);
     }
 
     @GET

@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -64,24 +65,34 @@ public class SegmentRepository {
                 .execute(Tuple.of(tenantId, key, expectedVersion)).map(rs -> rs.rowCount() == 1);
     }
 
-    /** Adds customers (given by id or external id) to a static segment; returns how many were new. */
-    public Uni<Integer> addMembers(long tenantId, long segmentId, List<Long> ids, List<String> externalIds) {
-        return pool.preparedQuery("""
+    /** Adds customers (given by id or external id) to a static segment; returns the ids that were new. */
+    public Uni<List<Long>> addMembers(SqlConnection conn, long tenantId, long segmentId, List<Long> ids,
+                                      List<String> externalIds) {
+        return conn.preparedQuery("""
                         insert into segment_member (segment_id, customer_id, tenant_id)
                         select $2, c.id, c.tenant_id from customer c
                         where c.tenant_id = $1 and (c.id = any($3::bigint[]) or c.external_id = any($4::text[]))
-                        on conflict do nothing""")
+                        on conflict do nothing returning customer_id""")
                 .execute(Tuple.of(tenantId, segmentId, ids.toArray(new Long[0]), externalIds.toArray(new String[0])))
-                .map(RowSet::rowCount);
+                .map(SegmentRepository::ids);
     }
 
-    public Uni<Integer> removeMembers(long tenantId, long segmentId, List<Long> ids, List<String> externalIds) {
-        return pool.preparedQuery("""
+    /** Removes customers from a static segment; returns the ids that were members. */
+    public Uni<List<Long>> removeMembers(SqlConnection conn, long tenantId, long segmentId, List<Long> ids,
+                                         List<String> externalIds) {
+        return conn.preparedQuery("""
                         delete from segment_member m using customer c
                         where m.segment_id = $2 and m.tenant_id = $1 and c.id = m.customer_id and c.tenant_id = $1
-                          and (c.id = any($3::bigint[]) or c.external_id = any($4::text[]))""")
+                          and (c.id = any($3::bigint[]) or c.external_id = any($4::text[]))
+                        returning m.customer_id""")
                 .execute(Tuple.of(tenantId, segmentId, ids.toArray(new Long[0]), externalIds.toArray(new String[0])))
-                .map(RowSet::rowCount);
+                .map(SegmentRepository::ids);
+    }
+
+    private static List<Long> ids(RowSet<Row> rs) {
+        List<Long> list = new ArrayList<>();
+        rs.forEach(r -> list.add(r.getLong(0)));
+        return list;
     }
 
     /** Which of these references exist among the tenant's customers (to report the unknown ones). */

@@ -34,13 +34,18 @@ import java.util.Map;
 public class SegmentService {
 
     private final SegmentRepository repository;
+    private final TenantRulesLoader rulesLoader;
+    private final MembershipService membership;
     private final Pool pool;
     private final Validator validator;
     private final ObjectMapper mapper;
     private final RuleParser parser = new RuleParser();
 
-    SegmentService(SegmentRepository repository, Pool pool, Validator validator, ObjectMapper mapper) {
+    SegmentService(SegmentRepository repository, TenantRulesLoader rulesLoader, MembershipService membership,
+                   Pool pool, Validator validator, ObjectMapper mapper) {
         this.repository = repository;
+        this.rulesLoader = rulesLoader;
+        this.membership = membership;
         this.pool = pool;
         this.validator = validator;
         this.mapper = mapper;
@@ -48,20 +53,7 @@ public class SegmentService {
 
     /** The tenant's field catalog and segments, for checking and compiling rules. */
     public Uni<TenantRules> rules(long tenantId) {
-        Uni<List<AttributeDef>> attributes = pool.preparedQuery(
-                        "select entity, key, type, description from attribute_definition where tenant_id = $1")
-                .execute(Tuple.of(tenantId))
-                .map(rows -> {
-                    List<AttributeDef> defs = new ArrayList<>();
-                    rows.forEach(r -> defs.add(new AttributeDef(r.getString(0), r.getString(1), r.getString(2),
-                            r.getString(3))));
-                    return defs;
-                });
-        return Uni.combine().all().unis(attributes, repository.listAll(tenantId)).asTuple().map(t -> {
-            Map<String, SegmentRow> segments = new LinkedHashMap<>();
-            t.getItem2().forEach(s -> segments.put(s.key(), s));
-            return new TenantRules(FieldCatalog.of(t.getItem1()), segments, parser);
-        });
+        return rulesLoader.load(tenantId);
     }
 
     public Uni<SegmentView> create(long tenantId, SegmentInput input) {
@@ -72,7 +64,8 @@ public class SegmentService {
             return repository.insert(tenantId, input.key(), input.name(), input.description(), kind, rule,
                     tier(input), tags(input));
         }).map(row -> view(row.orElseThrow(() -> new ProblemException(ProblemType.CONFLICT,
-                "A segment with key '" + input.key() + "' already exists"))));
+                "A segment with key '" + input.key() + "' already exists"))))
+                .call(s -> s.rule() == null ? Uni.createFrom().voidItem() : membership.ruleSaved(tenantId, s.key()));
     }
 
     public Uni<List<SegmentView>> list(long tenantId, String tag) {
@@ -108,7 +101,8 @@ public class SegmentService {
                 String rule = current.isStatic() ? null : checkedRule(rules, in.rule(), in.ruleFormat(), key);
                 return repository.update(tenantId, key, in.name(), in.description(), rule, tier(in), tags(in),
                         expectedVersion == null ? current.version() : expectedVersion);
-            }).map(row -> view(row.orElseThrow(() -> stale(key))));
+            }).map(row -> view(row.orElseThrow(() -> stale(key))))
+                    .call(s -> s.rule() == null ? Uni.createFrom().voidItem() : membership.ruleSaved(tenantId, key));
         });
     }
 
@@ -147,8 +141,9 @@ public class SegmentService {
                 return Uni.createFrom().failure(new ProblemException(ProblemType.CONFLICT,
                         "Segment '" + key + "' is dynamic: its members come from its rule"));
             }
-            Uni<Integer> changed = add ? repository.addMembers(tenantId, segment.id(), ids, externalIds)
-                    : repository.removeMembers(tenantId, segment.id(), ids, externalIds);
+            Uni<Integer> changed = membership.staticEdit(tenantId, segment.id(), add, conn -> add
+                    ? repository.addMembers(conn, tenantId, segment.id(), ids, externalIds)
+                    : repository.removeMembers(conn, tenantId, segment.id(), ids, externalIds)).map(List::size);
             return changed.chain(n -> repository.knownCustomers(tenantId, ids, externalIds).map(known -> {
                 List<String> unknown = new ArrayList<>();
                 ids.stream().filter(id -> !known.contains(id)).forEach(id -> unknown.add(String.valueOf(id)));

@@ -1,0 +1,272 @@
+package dev.segments.segment.persistence;
+
+import dev.segments.rule.SqlBuilder;
+import dev.segments.rule.SqlBuilder.PgType;
+import dev.segments.rule.SqlQuery;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Materialized membership and the change feed. Every statement that changes membership computes the diff
+ * (entered, exited) in PostgreSQL and records it in {@code membership_change} in the same statement, inside a
+ * transaction that first takes the tenant's advisory lock, so change ids commit in order per tenant.
+ */
+@ApplicationScoped
+public class MembershipRepository {
+
+    /** First key of the tenant's membership lock (the second is the tenant id); also used by webhooks. */
+    public static final int LOCK_NAMESPACE = 1936025972;
+
+    /** A membership diff: how many customers entered and exited. */
+    public record Diff(long entered, long exited) {
+        public static final Diff NONE = new Diff(0, 0);
+
+    }
+
+    /** One dynamic segment's predicate, appended over customer alias {@code c}. */
+    public record Target(long segmentId, Consumer<SqlBuilder> predicate) {
+    }
+
+    /** A recorded change of the feed. */
+    public record Change(long id, String segmentKey, long customerId, String customerExternalId, String kind,
+                         String cause, OffsetDateTime at) {
+    }
+
+    /** Freshness of a dynamic segment's materialized membership. */
+    public record State(long segmentId, long segmentVersion, OffsetDateTime lastEvaluatedAt, Long evaluationMs,
+                        long memberCount, Long driftIntervalMs, OffsetDateTime nextRefreshAt) {
+    }
+
+    private final Pool pool;
+
+    MembershipRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** Runs work in a transaction holding the tenant's membership lock, with a statement timeout. */
+    public <T> Uni<T> locked(long tenantId, String statementTimeout, Function<SqlConnection, Uni<T>> work) {
+        return pool.withTransaction(conn -> conn.preparedQuery("select set_config('statement_timeout', $1, true)")
+                .execute(Tuple.of(statementTimeout))
+                .chain(() -> conn.preparedQuery("select pg_advisory_xact_lock($1, $2::int)")
+                        .execute(Tuple.of(LOCK_NAMESPACE, tenantId)))
+                .chain(() -> work.apply(conn)));
+    }
+
+    /**
+     * Re-evaluates the given segments for all of the tenant's customers (customerIds null) or for some of them,
+     * and applies the diff: one statement inserts the entries, deletes the exits, records both as changes with
+     * this cause and time, and adjusts the member counts.
+     */
+    public Uni<Diff> apply(SqlConnection conn, long tenantId, List<Target> targets, List<Long> customerIds,
+                           String cause, OffsetDateTime now) {
+        if (targets.isEmpty() || customerIds != null && customerIds.isEmpty()) {
+            return Uni.createFrom().item(Diff.NONE);
+        }
+        SqlBuilder b = new SqlBuilder();
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        SqlBuilder.Bound ids = customerIds == null ? null
+                : b.bind(customerIds.stream().map(String::valueOf).toArray(String[]::new), PgType.TEXT_ARRAY);
+        SqlBuilder.Bound segments = b.bind(targets.stream().map(t -> String.valueOf(t.segmentId()))
+                .toArray(String[]::new), PgType.TEXT_ARRAY);
+        SqlBuilder.Bound at = b.bind(now, PgType.TIMESTAMPTZ);
+        SqlBuilder.Bound why = b.bind(cause, PgType.TEXT);
+        b.sql("with target (segment_id, customer_id) as (");
+        for (int i = 0; i < targets.size(); i++) {
+            b.sql(i == 0 ? "" : " union all ").sql("select ").param(targets.get(i).segmentId(), PgType.BIGINT)
+                    .sql(", c.id from customer c where c.tenant_id = ").ref(tenant);
+            if (ids != null) {
+                b.sql(" and c.id = any(").ref(ids).sql("::bigint[])");
+            }
+            b.sql(" and (");
+            targets.get(i).predicate().accept(b);
+            b.sql(")");
+        }
+        b.sql("), entered as (insert into segment_membership (segment_id, customer_id, tenant_id, since)"
+                + " select t.segment_id, t.customer_id, ").ref(tenant).sql(", ").ref(at)
+                .sql(" from target t on conflict do nothing returning segment_id, customer_id)"
+                        + ", exited as (delete from segment_membership m where m.segment_id = any(").ref(segments)
+                .sql("::bigint[])");
+        if (ids != null) {
+            b.sql(" and m.customer_id = any(").ref(ids).sql("::bigint[])");
+        }
+        b.sql(" and not exists (select 1 from target t where t.segment_id = m.segment_id"
+                        + " and t.customer_id = m.customer_id) returning segment_id, customer_id)"
+                        + ", changes as (insert into membership_change (tenant_id, segment_id, segment_key, customer_id,"
+                        + " customer_external_id, kind, cause, at) select ").ref(tenant)
+                .sql(", d.segment_id, s.key, d.customer_id, c.external_id, d.kind, ").ref(why).sql(", ").ref(at)
+                .sql(" from (select segment_id, customer_id, 'entered' as kind from entered union all"
+                        + " select segment_id, customer_id, 'exited' from exited) d"
+                        + " join segment s on s.id = d.segment_id left join customer c on c.id = d.customer_id"
+                        + " order by d.segment_id, d.customer_id returning segment_id, kind)"
+                        + ", counted as (update segment_state st set member_count = st.member_count + d.delta"
+                        + " from (select segment_id, sum(case kind when 'entered' then 1 else -1 end) as delta"
+                        + " from changes group by segment_id) d where st.segment_id = d.segment_id returning 1)"
+                        + " select count(*) filter (where kind = 'entered'), count(*) filter (where kind = 'exited')"
+                        + " from changes");
+        SqlQuery q = b.build();
+        return conn.preparedQuery(q.sql()).execute(Tuple.from(q.params())).map(rs -> {
+            Row r = rs.iterator().next();
+            return new Diff(r.getLong(0), r.getLong(1));
+        });
+    }
+
+    /** Records freshness after a full evaluation; the member count is recounted. */
+    public Uni<Void> saveState(SqlConnection conn, long tenantId, long segmentId, long segmentVersion,
+                               OffsetDateTime evaluatedAt, long evaluationMs, Long driftIntervalMs,
+                               OffsetDateTime nextRefreshAt) {
+        return conn.preparedQuery("""
+                        insert into segment_state as st (segment_id, tenant_id, segment_version, last_evaluated_at,
+                            evaluation_ms, member_count, drift_interval_ms, next_refresh_at)
+                        values ($1, $2, $3, $4, $5, (select count(*) from segment_membership where segment_id = $1), $6, $7)
+                        on conflict (segment_id) do update set segment_version = excluded.segment_version,
+                            last_evaluated_at = excluded.last_evaluated_at, evaluation_ms = excluded.evaluation_ms,
+                            member_count = excluded.member_count, drift_interval_ms = excluded.drift_interval_ms,
+                            next_refresh_at = excluded.next_refresh_at""")
+                .execute(Tuple.from(Arrays.asList(segmentId, tenantId, segmentVersion, evaluatedAt, evaluationMs,
+                        driftIntervalMs, nextRefreshAt)))
+                .replaceWithVoid();
+    }
+
+    public Uni<Optional<State>> state(long tenantId, long segmentId) {
+        return pool.preparedQuery("select " + STATE_COLUMNS + " from segment_state where tenant_id = $1 and segment_id = $2")
+                .execute(Tuple.of(tenantId, segmentId))
+                .map(rs -> rs.size() == 0 ? Optional.empty() : Optional.of(state(rs.iterator().next())));
+    }
+
+    public Uni<List<State>> states(long tenantId) {
+        return pool.preparedQuery("select " + STATE_COLUMNS + " from segment_state where tenant_id = $1")
+                .execute(Tuple.of(tenantId)).map(rs -> {
+                    List<State> list = new ArrayList<>();
+                    rs.forEach(r -> list.add(state(r)));
+                    return list;
+                });
+    }
+
+    /** Queues every dynamic segment of the tenant for a full refresh by the scheduler (repair after a failure). */
+    public Uni<Void> markAllDue(long tenantId) {
+        return pool.preparedQuery("""
+                        insert into segment_state as st (segment_id, tenant_id, segment_version, next_refresh_at)
+                        select id, tenant_id, 0, now() from segment where tenant_id = $1 and kind = 'dynamic'
+                        on conflict (segment_id) do update set next_refresh_at = now()""")
+                .execute(Tuple.of(tenantId)).replaceWithVoid();
+    }
+
+    /** Tenants with a dynamic segment whose time-driven refresh is due. */
+    public Uni<List<Long>> tenantsDue(OffsetDateTime now) {
+        return pool.preparedQuery("select distinct tenant_id from segment_state where next_refresh_at <= $1")
+                .execute(Tuple.of(now)).map(rs -> {
+                    List<Long> list = new ArrayList<>();
+                    rs.forEach(r -> list.add(r.getLong(0)));
+                    return list;
+                });
+    }
+
+    private static final String STATE_COLUMNS = "segment_id, segment_version, last_evaluated_at, evaluation_ms,"
+            + " member_count, drift_interval_ms, next_refresh_at";
+
+    private static State state(Row r) {
+        return new State(r.getLong(0), r.getLong(1), r.getOffsetDateTime(2), r.getLong(3), r.getLong(4), r.getLong(5),
+                r.getOffsetDateTime(6));
+    }
+
+    /** Records static-segment edits as changes (cause static_edit); rows are (customer id, kind). */
+    public Uni<Void> recordStaticChanges(SqlConnection conn, long tenantId, long segmentId, List<Long> entered,
+                                         List<Long> exited, OffsetDateTime now) {
+        return conn.preparedQuery("""
+                        insert into membership_change (tenant_id, segment_id, segment_key, customer_id,
+                            customer_external_id, kind, cause, at)
+                        select $1, s.id, s.key, c.id, c.external_id, d.kind, 'static_edit', $5
+                        from (select unnest($3::bigint[]) as customer_id, 'entered' as kind
+                              union all select unnest($4::bigint[]), 'exited') d
+                        join segment s on s.id = $2 join customer c on c.id = d.customer_id
+                        order by c.id""")
+                .execute(Tuple.from(List.of(tenantId, segmentId, entered.toArray(Long[]::new), exited.toArray(Long[]::new), now)))
+                .replaceWithVoid();
+    }
+
+    /**
+     * Before customers are deleted: removes them from every segment (materialized and static), recording each
+     * exit (cause data_write), so the feed tells subscribers that deleted customers left.
+     */
+    public Uni<Void> removeCustomers(SqlConnection conn, long tenantId, List<Long> customerIds, OffsetDateTime now) {
+        return conn.preparedQuery("""
+                        with gone as (
+                            delete from segment_membership where tenant_id = $1 and customer_id = any($2)
+                            returning segment_id, customer_id),
+                        gone_static as (
+                            delete from segment_member where tenant_id = $1 and customer_id = any($2)
+                            returning segment_id, customer_id),
+                        changes as (
+                            insert into membership_change (tenant_id, segment_id, segment_key, customer_id,
+                                customer_external_id, kind, cause, at)
+                            select $1, d.segment_id, s.key, d.customer_id, c.external_id, 'exited', 'data_write', $3
+                            from (select * from gone union all select * from gone_static) d
+                            join segment s on s.id = d.segment_id join customer c on c.id = d.customer_id
+                            order by d.segment_id, d.customer_id
+                            returning segment_id)
+                        update segment_state st set member_count = st.member_count - d.n
+                        from (select segment_id, count(*) as n from gone group by segment_id) d
+                        where st.segment_id = d.segment_id""")
+                .execute(Tuple.of(tenantId, customerIds.toArray(Long[]::new), now)).replaceWithVoid();
+    }
+
+    /** The tenant's changes (of one segment, when segmentId is given) with id > afterId, in order. */
+    public Uni<List<Change>> changes(long tenantId, Long segmentId, long afterId, int limit) {
+        return pool.preparedQuery("""
+                        select id, segment_key, customer_id, customer_external_id, kind, cause, at
+                        from membership_change where tenant_id = $1 and ($2::bigint is null or segment_id = $2)
+                        and id > $3 order by id limit $4""")
+                .execute(Tuple.of(tenantId, segmentId, afterId, limit)).map(rs -> {
+                    List<Change> list = new ArrayList<>();
+                    rs.forEach(r -> list.add(new Change(r.getLong(0), r.getString(1), r.getLong(2), r.getString(3),
+                            r.getString(4), r.getString(5), r.getOffsetDateTime(6))));
+                    return list;
+                });
+    }
+
+    /** Members of a segment at time {@code at}, from the recorded changes: (customer id, external id) by id. */
+    public Uni<List<Object[]>> membersAt(long segmentId, OffsetDateTime at, long afterId, int limit) {
+        return pool.preparedQuery("""
+                        select customer_id, customer_external_id from (
+                            select distinct on (customer_id) customer_id, customer_external_id, kind
+                            from membership_change where segment_id = $1 and at <= $2 and customer_id > $3
+                            order by customer_id, at desc, id desc) last
+                        where kind = 'entered' order by customer_id limit $4""")
+                .execute(Tuple.of(segmentId, at, afterId, limit)).map(rs -> {
+                    List<Object[]> list = new ArrayList<>();
+                    rs.forEach(r -> list.add(new Object[]{r.getLong(0), r.getString(1)}));
+                    return list;
+                });
+    }
+
+    /** The segment's size at the end of each UTC day from {@code from} to {@code to}, from the recorded changes. */
+    public Uni<List<Object[]>> dailySizes(long segmentId, OffsetDateTime from, OffsetDateTime to) {
+        return pool.preparedQuery("""
+                        with days as (
+                            select d::date as day from generate_series(($2::timestamptz at time zone 'UTC')::date,
+                                ($3::timestamptz at time zone 'UTC')::date, interval '1 day') d),
+                        deltas as (
+                            select (at at time zone 'UTC')::date as day,
+                                   sum(case kind when 'entered' then 1 else -1 end) as delta
+                            from membership_change where segment_id = $1 group by 1)
+                        select days.day, coalesce((select sum(delta) from deltas where deltas.day <= days.day), 0)
+                        from days order by days.day""")
+                .execute(Tuple.of(segmentId, from, to)).map(rs -> {
+                    List<Object[]> list = new ArrayList<>();
+                    rs.forEach(r -> list.add(new Object[]{r.getLocalDate(0), r.getLong(1)}));
+                    return list;
+                });
+    }
+}

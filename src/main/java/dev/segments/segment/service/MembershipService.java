@@ -1,0 +1,299 @@
+package dev.segments.segment.service;
+
+import dev.segments.common.config.ServiceConfig;
+import dev.segments.rule.CompileContext;
+import dev.segments.rule.ResolvedSegment;
+import dev.segments.rule.RuleDependencies;
+import dev.segments.rule.RuleDependencies.Source;
+import dev.segments.rule.RuleNode;
+import dev.segments.rule.SqlCompiler;
+import dev.segments.segment.persistence.MembershipRepository;
+import dev.segments.segment.persistence.MembershipRepository.Diff;
+import dev.segments.segment.persistence.MembershipRepository.Target;
+import dev.segments.segment.persistence.SegmentRow;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Keeps the materialized membership of dynamic segments equal to their rules:
+ * <ul>
+ *   <li><b>on write</b>: after a customer or activity write commits, the written customers are re-evaluated for
+ *   every dynamic segment that can depend on that kind of data, in one statement, before the request answers;</li>
+ *   <li><b>on rule edit</b>: a saved rule is evaluated in full (and the segments that reference it, after it);</li>
+ *   <li><b>time drift</b>: a rule with relative windows is re-evaluated in full on a schedule derived from its
+ *   shortest window (see {@link #driftInterval}), and on demand.</li>
+ * </ul>
+ * Every change is recorded in the feed with its cause, in the same transaction as the membership it changes.
+ */
+@ApplicationScoped
+public class MembershipService {
+
+    private static final Logger LOG = Logger.getLogger(MembershipService.class);
+
+    private final MembershipRepository repository;
+    private final TenantRulesLoader rules;
+    private final ServiceConfig.Membership config;
+    private final Vertx vertx;
+    private final AtomicBoolean ticking = new AtomicBoolean();
+    private long timer = -1;
+
+    MembershipService(MembershipRepository repository, TenantRulesLoader rules, ServiceConfig config, Vertx vertx) {
+        this.repository = repository;
+        this.rules = rules;
+        this.config = config.membership();
+        this.vertx = vertx;
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /**
+     * Re-evaluates these customers (after a write of this kind committed) for the dynamic segments that can
+     * depend on it. A failure does not fail the write: the tenant's segments are marked for a full refresh.
+     */
+    public Uni<Void> customersChanged(long tenantId, Collection<Long> customerIds, Source source) {
+        return customersChanged(tenantId, customerIds, EnumSet.of(source));
+    }
+
+    /** Like {@link #customersChanged(long, Collection, Source)} for writes that touch several kinds of data. */
+    public Uni<Void> customersChanged(long tenantId, Collection<Long> customerIds, Set<Source> sources) {
+        if (customerIds.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        OffsetDateTime now = now();
+        List<Long> ids = List.copyOf(new LinkedHashSet<>(customerIds));
+        return rules.load(tenantId).chain(r -> {
+            List<Target> targets = targets(r, now, dynamicSegments(r).stream()
+                    .filter(s -> sources.stream().anyMatch(dependencies(r, s)::dependsOn)).toList());
+            if (targets.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            return repository.locked(tenantId, timeout(), conn ->
+                    repository.apply(conn, tenantId, targets, ids, "data_write", now)).replaceWithVoid();
+        }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
+    }
+
+    /** Before customers are deleted: every membership they have ends, recorded as an exit. */
+    public Uni<Void> customersDeleting(long tenantId, List<Long> customerIds) {
+        OffsetDateTime now = now();
+        return repository.locked(tenantId, timeout(), conn -> repository.removeCustomers(conn, tenantId, customerIds, now));
+    }
+
+    /**
+     * Adds or removes static members, records each change (cause static_edit), and re-evaluates the dynamic
+     * segments that reference static segments for those customers, all under the tenant's membership lock.
+     */
+    public Uni<List<Long>> staticEdit(long tenantId, long segmentId, boolean add,
+                                      java.util.function.Function<io.vertx.mutiny.sqlclient.SqlConnection, Uni<List<Long>>> edit) {
+        OffsetDateTime now = now();
+        return rules.load(tenantId).chain(r -> repository.locked(tenantId, timeout(), conn -> edit.apply(conn)
+                .call(changed -> repository.recordStaticChanges(conn, tenantId, segmentId,
+                        add ? changed : List.of(), add ? List.of() : changed, now))
+                .call(changed -> repository.apply(conn, tenantId, targets(r, now, dynamicSegments(r).stream()
+                        .filter(s -> dependencies(r, s).dependsOn(Source.STATIC_MEMBERS)).toList()), changed,
+                        "static_edit", now))));
+    }
+
+    // ------------------------------------------------------------------ full refreshes
+
+    /** Full evaluation of one dynamic segment now, with this cause; returns the diff. */
+    public Uni<Diff> refresh(long tenantId, String key, String cause) {
+        return refresh(tenantId, List.of(key), cause, now()).map(m -> m.getOrDefault(key, Diff.NONE));
+    }
+
+    /** After a segment's rule was saved: evaluate it, then the segments that reference it (cause rule_edit). */
+    public Uni<Void> ruleSaved(long tenantId, String key) {
+        return rules.load(tenantId).chain(r -> {
+            List<String> affected = dependencyOrder(r).stream()
+                    .filter(k -> k.equals(key) || references(r, k, key)).toList();
+            return refresh(tenantId, affected, "rule_edit", now()).replaceWithVoid();
+        }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
+    }
+
+    /**
+     * The time-driven refresh: every dynamic segment whose next refresh is due at {@code now} is evaluated in
+     * full at {@code now} (cause time_drift), tenant by tenant, referenced segments first. Tests call it with a
+     * later {@code now} to let time pass.
+     */
+    public Uni<Integer> refreshDue(OffsetDateTime now) {
+        return repository.tenantsDue(now).chain(tenants -> Multi.createFrom().iterable(tenants)
+                .onItem().transformToUniAndConcatenate(tenantId -> repository.states(tenantId).chain(states -> {
+                    Set<Long> due = new HashSet<>();
+                    states.stream().filter(s -> s.nextRefreshAt() != null && !s.nextRefreshAt().isAfter(now))
+                            .forEach(s -> due.add(s.segmentId()));
+                    return rules.load(tenantId).chain(r -> refresh(tenantId, dependencyOrder(r).stream()
+                            .filter(k -> due.contains(r.segments().get(k).id())).toList(), "time_drift", now))
+                            .map(Map::size);
+                }).onFailure().recoverWithItem(e -> {
+                    LOG.errorf(e, "time-driven refresh of tenant %d failed", tenantId);
+                    return 0;
+                }))
+                .collect().asList().map(counts -> counts.stream().mapToInt(Integer::intValue).sum()));
+    }
+
+    /** Evaluates these dynamic segments in full, in the given order, each in its own locked transaction. */
+    private Uni<Map<String, Diff>> refresh(long tenantId, List<String> keys, String cause, OffsetDateTime now) {
+        Map<String, Diff> diffs = new LinkedHashMap<>();
+        return Multi.createFrom().iterable(keys).onItem().transformToUniAndConcatenate(key -> rules.load(tenantId)
+                        .chain(r -> {
+                            SegmentRow row = r.segments().get(key);
+                            if (row == null || row.isStatic()) {
+                                return Uni.createFrom().voidItem();
+                            }
+                            long started = System.nanoTime();
+                            RuleDependencies deps = dependencies(r, row);
+                            Duration interval = driftInterval(deps);
+                            return repository.locked(tenantId, timeout(), conn ->
+                                    repository.apply(conn, tenantId, targets(r, now, List.of(row)), null, cause, now)
+                                            .call(diff -> repository.saveState(conn, tenantId, row.id(), row.version(), now,
+                                                    (System.nanoTime() - started) / 1_000_000,
+                                                    interval == null ? null : interval.toMillis(),
+                                                    interval == null ? null : now.plus(interval))))
+                                    .invoke(diff -> diffs.put(key, diff)).replaceWithVoid();
+                        }))
+                .collect().last().map(v -> diffs);
+    }
+
+    // ------------------------------------------------------------------ the schedule
+
+    /**
+     * How often time alone can change a rule's membership enough to refresh it: a thousandth of its shortest
+     * relative window (so a member leaves at most 0.1% of the window late), clamped to the configured bounds
+     * (default 1 minute to 1 hour). Null for rules without relative windows.
+     */
+    public Duration driftInterval(RuleDependencies deps) {
+        if (deps.shortestWindow().isEmpty()) {
+            return null;
+        }
+        Duration d = deps.shortestWindow().get().dividedBy(1000);
+        if (d.compareTo(config.minDriftInterval()) < 0) {
+            return config.minDriftInterval();
+        }
+        return d.compareTo(config.maxDriftInterval()) > 0 ? config.maxDriftInterval() : d;
+    }
+
+    void start(@Observes StartupEvent event) {
+        if (!config.schedulerEnabled()) {
+            return;
+        }
+        timer = vertx.setPeriodic(config.schedulerInterval().toMillis(), id -> {
+            if (!ticking.compareAndSet(false, true)) {
+                return; // the previous round is still running
+            }
+            refreshDue(now()).onTermination().invoke(() -> ticking.set(false))
+                    .subscribe().with(n -> {
+                        if (n > 0) {
+                            LOG.debugf("time-driven refresh: %d segments", n);
+                        }
+                    }, e -> LOG.error("time-driven refresh failed", e));
+        });
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private Uni<Void> markStale(long tenantId, Throwable e) {
+        LOG.errorf(e, "membership update of tenant %d failed; its segments are queued for a full refresh", tenantId);
+        return repository.markAllDue(tenantId).onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    private static List<SegmentRow> dynamicSegments(TenantRules r) {
+        return r.segments().values().stream().filter(s -> !s.isStatic()).toList();
+    }
+
+    private static RuleDependencies dependencies(TenantRules r, SegmentRow s) {
+        return RuleDependencies.of(new RuleNode.SegmentRef("", s.key()), r.resolver());
+    }
+
+    private static List<Target> targets(TenantRules r, OffsetDateTime now, List<SegmentRow> segments) {
+        CompileContext ctx = r.context(now);
+        List<Target> targets = new ArrayList<>();
+        for (SegmentRow s : segments) {
+            RuleNode ref = new RuleNode.SegmentRef("", s.key());
+            targets.add(new Target(s.id(), b -> SqlCompiler.predicate(ref, b, ctx)));
+        }
+        return targets;
+    }
+
+    /** Whether segment {@code key}'s rule refers (directly or through others) to segment {@code target}. */
+    private static boolean references(TenantRules r, String key, String target) {
+        return referencedKeys(r, key, new HashSet<>()).contains(target);
+    }
+
+    private static Set<String> referencedKeys(TenantRules r, String key, Set<String> seen) {
+        if (!seen.add(key)) {
+            return seen;
+        }
+        SegmentRow row = r.segments().get(key);
+        if (row != null && !row.isStatic() && r.resolver().resolve(key).orElse(null) instanceof ResolvedSegment.Dynamic d) {
+            collectRefs(d.rule(), ref -> referencedKeys(r, ref, seen));
+        }
+        return seen;
+    }
+
+    private static void collectRefs(RuleNode n, java.util.function.Consumer<String> sink) {
+        switch (n) {
+            case RuleNode.Group g -> g.children().forEach(c -> collectRefs(c, sink));
+            case RuleNode.Not not -> collectRefs(not.child(), sink);
+            case RuleNode.SegmentRef s -> sink.accept(s.key());
+            case RuleNode.Condition c -> {
+            }
+            case RuleNode.Aggregate a -> {
+            }
+        }
+    }
+
+    /** The tenant's dynamic segment keys, every segment after the segments it references. */
+    static List<String> dependencyOrder(TenantRules r) {
+        List<String> order = new ArrayList<>();
+        Set<String> done = new HashSet<>();
+        for (SegmentRow s : dynamicSegments(r)) {
+            visit(r, s.key(), done, new HashSet<>(), order);
+        }
+        return order;
+    }
+
+    private static void visit(TenantRules r, String key, Set<String> done, Set<String> onPath, List<String> order) {
+        SegmentRow row = r.segments().get(key);
+        if (row == null || row.isStatic() || done.contains(key) || !onPath.add(key)) {
+            return;
+        }
+        if (r.resolver().resolve(key).orElse(null) instanceof ResolvedSegment.Dynamic d) {
+            collectRefs(d.rule(), ref -> visit(r, ref, done, onPath, order));
+        }
+        done.add(key);
+        order.add(key);
+    }
+
+    private String timeout() {
+        return config.statementTimeout().toMillis() + "ms";
+    }
+
+    private static OffsetDateTime now() {
+        return OffsetDateTime.now(ZoneOffset.UTC);
+    }
+}

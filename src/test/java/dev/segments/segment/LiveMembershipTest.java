@@ -1,0 +1,256 @@
+package dev.segments.segment;
+
+import dev.segments.segment.service.MembershipService;
+import dev.segments.support.Api;
+import dev.segments.support.EmbeddedPostgresResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static dev.segments.support.Api.as;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Materialized membership follows writes, rule edits, static edits and time; the feed records each move once. */
+@QuarkusTest
+@WithTestResource(EmbeddedPostgresResource.class)
+class LiveMembershipTest {
+
+    static final OffsetDateTime NOW = OffsetDateTime.now(ZoneOffset.UTC);
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    MembershipService membership;
+
+    private static void segment(String key, String segmentKey, Map<String, ?> rule) {
+        as(key).body(Map.of("key", segmentKey, "name", segmentKey, "rule", rule)).post("/segments").then().statusCode(201);
+    }
+
+    /** The feed of one segment as "kind:externalId:cause" strings, in order. */
+    private static List<String> feed(String key, String segmentKey) {
+        JsonPath page = as(key).get("/segments/" + segmentKey + "/changes?limit=1000").then().statusCode(200).extract().jsonPath();
+        List<String> out = new ArrayList<>();
+        for (Map<String, Object> c : page.<Map<String, Object>>getList("items")) {
+            out.add(c.get("kind") + ":" + c.get("customerExternalId") + ":" + c.get("cause"));
+        }
+        return out;
+    }
+
+    private long segmentId(String key, String segmentKey) {
+        return as(key).get("/segments/" + segmentKey).then().extract().jsonPath().getLong("id");
+    }
+
+    private Set<Long> materialized(long segmentId) {
+        Set<Long> ids = new TreeSet<>();
+        pool.preparedQuery("select customer_id from segment_membership where segment_id = $1").execute(Tuple.of(segmentId))
+                .await().atMost(Duration.ofSeconds(30)).forEach(r -> ids.add(r.getLong(0)));
+        return ids;
+    }
+
+    private static Set<Long> evaluated(String key, String segmentKey) {
+        return new TreeSet<>(as(key).get("/segments/" + segmentKey + "/members?limit=1000&fields=id").then().statusCode(200)
+                .extract().jsonPath().getList("items.id", Long.class));
+    }
+
+    private static void purchase(String key, String customer, String externalId, OffsetDateTime at, String amount) {
+        as(key).body(Map.of("customerExternalId", customer, "externalId", externalId, "occurredAt", at.toString(),
+                "amount", amount)).post("/purchases").then().statusCode(201);
+    }
+
+    @Test
+    void profileWritesMoveCustomersInAndOutWithinTheRequest() {
+        String key = Api.newTenant();
+        Api.customer(key, "anna", Map.of("region", "Moscow"));
+        Api.customer(key, "boris", Map.of("region", "Kazan"));
+        segment(key, "moscow", Map.of("field", "region", "op", "eq", "value", "Moscow"));
+        assertEquals(List.of("entered:anna:rule_edit"), feed(key, "moscow"));
+
+        as(key).body(Map.of("region", "Moscow")).put("/customers/by-external-id/boris").then().statusCode(200);
+        long annaId = as(key).get("/customers/by-external-id/anna").then().extract().jsonPath().getLong("id");
+        as(key).contentType("application/merge-patch+json").body("{\"region\": \"Tver\"}").patch("/customers/" + annaId)
+                .then().statusCode(200);
+        Api.customer(key, "clara", Map.of("region", "Moscow"));
+        as(key).delete("/customers/" + as(key).get("/customers/by-external-id/clara").then().extract().jsonPath().getLong("id"))
+                .then().statusCode(204);
+
+        assertEquals(List.of("entered:anna:rule_edit", "entered:boris:data_write", "exited:anna:data_write",
+                "entered:clara:data_write", "exited:clara:data_write"), feed(key, "moscow"));
+        long id = segmentId(key, "moscow");
+        assertEquals(evaluated(key, "moscow"), materialized(id));
+        as(key).get("/segments/moscow/freshness").then().statusCode(200)
+                .body("memberCount", equalTo(1)).body("lastEvaluatedAt", notNullValue()).body("driftInterval", equalTo(null));
+    }
+
+    @Test
+    void activityRuleEditsAndStaticEditsAreRecordedWithTheirCause() {
+        String key = Api.newTenant();
+        Api.customer(key, "a", Map.of());
+        Api.customer(key, "b", Map.of());
+        segment(key, "spenders", Map.of("aggregate", "sum", "of", "purchases", "field", "amount", "op", "gt", "value", 100));
+        purchase(key, "a", "p1", NOW.minusDays(3), "150");
+        long p1 = as(key).get("/customers/by-external-id/a").then().extract().jsonPath().getLong("id");
+        long purchaseId = as(key).get("/customers/" + p1 + "/purchases").then().extract().jsonPath().getLong("items[0].id");
+        as(key).delete("/purchases/" + purchaseId).then().statusCode(204);
+        purchase(key, "b", "p2", NOW.minusDays(2), "101");
+        // the rule changes: b (101) leaves, nobody enters
+        as(key).body(Map.of("name", "big", "rule", Map.of("field", "totalSpend", "op", "gte", "value", 200)))
+                .put("/segments/spenders").then().statusCode(200);
+        assertEquals(List.of("entered:a:data_write", "exited:a:data_write", "entered:b:data_write", "exited:b:rule_edit"),
+                feed(key, "spenders"));
+
+        // static segments: edits are changes too, and a dynamic segment referring to one follows it
+        as(key).body(Map.of("key", "picked", "name", "picked", "kind", "static")).post("/segments").then().statusCode(201);
+        segment(key, "picked-spenders", Map.of("or", List.of(Map.of("segment", "picked"), Map.of("segment", "spenders"))));
+        as(key).body(Map.of("externalIds", List.of("a"))).post("/segments/picked/members").then().statusCode(200);
+        as(key).body(Map.of("externalIds", List.of("a"))).post("/segments/picked/members/remove").then().statusCode(200);
+        assertEquals(List.of("entered:a:static_edit", "exited:a:static_edit"), feed(key, "picked"));
+        assertEquals(List.of("entered:a:static_edit", "exited:a:static_edit"), feed(key, "picked-spenders"));
+    }
+
+    @Test
+    void timeAloneMovesMembersOnTheDerivedSchedule() {
+        String key = Api.newTenant();
+        Api.customer(key, "recent", Map.of());
+        purchase(key, "recent", "p", NOW.minusHours(23), "10");
+        segment(key, "bought-today", Map.of("field", "lastPurchaseAt", "op", "within", "value", "P1D"));
+        assertEquals(List.of("entered:recent:rule_edit"), feed(key, "bought-today"));
+        // a thousandth of the window: P1D / 1000 = 86.4 s (within the 1 minute .. 1 hour bounds)
+        as(key).get("/segments/bought-today/freshness").then().body("driftInterval", equalTo("PT1M26.4S"))
+                .body("nextRefreshAt", notNullValue());
+
+        membership.refreshDue(NOW.plusSeconds(30)).await().atMost(Duration.ofSeconds(30)); // not due yet
+        assertEquals(1, feed(key, "bought-today").size());
+        membership.refreshDue(NOW.plusHours(2)).await().atMost(Duration.ofSeconds(30)); // 25 h after the purchase
+        assertEquals(List.of("entered:recent:rule_edit", "exited:recent:time_drift"), feed(key, "bought-today"));
+
+        // on demand, at the real now: the customer is back (the simulated clock moved past real time)
+        as(key).post("/segments/bought-today/refresh").then().statusCode(200)
+                .body("entered", equalTo(1)).body("exited", equalTo(0)).body("freshness.memberCount", equalTo(1));
+        assertEquals("entered:recent:refresh", feed(key, "bought-today").get(2));
+        as(key).body(Map.of("key", "st", "name", "st", "kind", "static")).post("/segments").then().statusCode(201);
+        as(key).post("/segments/st/refresh").then().statusCode(409);
+    }
+
+    @Test
+    void theFeedResumesFromACursorAndHistoryIsRebuiltFromIt() throws Exception {
+        String key = Api.newTenant();
+        segment(key, "vip", Map.of("field", "priceTier", "op", "eq", "value", "vip"));
+        for (int i = 0; i < 5; i++) {
+            Api.customer(key, "c" + i, Map.of("priceTier", "vip"));
+        }
+        OffsetDateTime between = OffsetDateTime.now(ZoneOffset.UTC);
+        Thread.sleep(20);
+        as(key).body(Map.of("priceTier", "low")).put("/customers/by-external-id/c0").then().statusCode(200);
+
+        // tenant-wide feed in pages of 2: every change exactly once, in order
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        for (int guard = 0; guard < 10; guard++) {
+            var page = as(key).queryParam("limit", 2).queryParam("after", cursor == null ? "" : cursor).get("/changes")
+                    .then().statusCode(200).extract().jsonPath();
+            page.<Map<String, Object>>getList("items").forEach(c -> seen.add(c.get("kind") + ":" + c.get("customerExternalId")));
+            cursor = page.getString("nextCursor");
+            if (!page.getBoolean("hasMore")) {
+                break;
+            }
+        }
+        assertEquals(List.of("entered:c0", "entered:c1", "entered:c2", "entered:c3", "entered:c4", "exited:c0"), seen);
+        // nothing new: the cursor stays, and a new change appears after it
+        as(key).queryParam("after", cursor).get("/changes").then().body("items", empty()).body("nextCursor", equalTo(cursor));
+        Api.customer(key, "c5", Map.of("priceTier", "vip"));
+        as(key).queryParam("after", cursor).get("/changes").then().body("items.customerExternalId", contains("c5"));
+
+        // members at a past time, and the size per day
+        as(key).queryParam("at", between.toString()).get("/segments/vip/members").then().statusCode(200)
+                .body("items.externalId", contains("c0", "c1", "c2", "c3", "c4"));
+        as(key).get("/segments/vip/members?at=" + NOW.minusYears(1)).then().body("items", empty());
+        as(key).get("/segments/vip/history?from=" + NOW.minusDays(2)).then().statusCode(200)
+                .body("size", contains(0, 0, 5))
+                .body("[2].date", equalTo(NOW.toLocalDate().toString()));
+    }
+
+    /**
+     * Concurrent writers on overlapping customers: afterwards the materialized membership of every segment equals
+     * a fresh evaluation, and replaying the feed gives the same set.
+     */
+    @Test
+    void underConcurrentWritesTheMaterializedMembershipEqualsAFreshEvaluation() throws Exception {
+        String key = Api.newTenant();
+        int customers = 12;
+        for (int i = 0; i < customers; i++) {
+            Api.customer(key, "k" + i, Map.of("region", i % 2 == 0 ? "Moscow" : "Kazan"));
+        }
+        segment(key, "big", Map.of("field", "totalSpend", "op", "gte", "value", 300));
+        segment(key, "moscow-buyers", Map.of("and", List.of(Map.of("field", "region", "op", "eq", "value", "Moscow"),
+                Map.of("aggregate", "count", "of", "purchases", "within", "P30D", "op", "gte", "value", 2))));
+        segment(key, "few", Map.of("aggregate", "count", "of", "purchases", "op", "lt", "value", 6));
+
+        ExecutorService pool8 = Executors.newFixedThreadPool(8);
+        List<Future<?>> work = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int thread = t;
+            work.add(pool8.submit(() -> {
+                for (int n = 0; n < 10; n++) {
+                    String customer = "k" + ((thread * 7 + n * 5) % customers);
+                    if (n % 4 == 3) {
+                        as(key).body(Map.of("region", n % 8 == 3 ? "Moscow" : "Kazan"))
+                                .put("/customers/by-external-id/" + customer).then().statusCode(200);
+                    } else {
+                        purchase(key, customer, "t" + thread + "-" + n, NOW.minusDays(n), String.valueOf(40 + n * 10));
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : work) {
+            f.get();
+        }
+        pool8.shutdown();
+
+        for (String s : List.of("big", "moscow-buyers", "few")) {
+            long id = segmentId(key, s);
+            Set<Long> fresh = evaluated(key, s);
+            assertEquals(fresh, materialized(id), "materialized membership of " + s);
+            // replaying the segment's feed gives the same members
+            Map<Long, String> last = new HashMap<>();
+            as(key).get("/segments/" + s + "/changes?limit=1000").then().extract().jsonPath()
+                    .<Map<String, Object>>getList("items")
+                    .forEach(c -> last.put(((Number) c.get("customerId")).longValue(), (String) c.get("kind")));
+            Set<Long> replayed = new TreeSet<>();
+            last.forEach((c, kind) -> {
+                if (kind.equals("entered")) {
+                    replayed.add(c);
+                }
+            });
+            assertEquals(fresh, replayed, "feed replay of " + s);
+            as(key).get("/segments/" + s + "/freshness").then().body("memberCount", equalTo(fresh.size()));
+        }
+        // the writes moved customers both ways
+        List<String> kinds = as(key).get("/changes?limit=1000").then().extract().jsonPath().getList("items.kind");
+        assertTrue(kinds.contains("entered") && kinds.contains("exited"), "no movement: " + kinds);
+        assertTrue(!evaluated(key, "big").isEmpty(), "big is empty");
+    }
+}
