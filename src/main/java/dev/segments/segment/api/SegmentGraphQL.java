@@ -13,8 +13,18 @@ import dev.segments.segment.api.SegmentDtos.SegmentView;
 import dev.segments.rule.format.QueryBuilderFields;
 import dev.segments.rule.format.RuleFormat;
 import dev.segments.rule.format.RuleFormats;
+import dev.segments.segment.api.MembershipDtos.Change;
+import dev.segments.segment.api.MembershipDtos.ChangePage;
+import dev.segments.segment.api.MembershipDtos.Freshness;
+import dev.segments.segment.api.MembershipDtos.HistoricMemberPage;
+import dev.segments.segment.api.MembershipDtos.RefreshResult;
+import dev.segments.segment.api.MembershipDtos.SizePoint;
+import dev.segments.segment.persistence.SegmentRow;
+import dev.segments.segment.service.ChangeFeedFollower;
+import dev.segments.segment.service.MembershipQueries;
 import dev.segments.segment.service.SegmentQueryService;
 import dev.segments.segment.service.SegmentService;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.json.JsonValue;
 import org.eclipse.microprofile.graphql.DefaultValue;
@@ -25,10 +35,10 @@ import org.eclipse.microprofile.graphql.Mutation;
 import org.eclipse.microprofile.graphql.NonNull;
 import org.eclipse.microprofile.graphql.Query;
 import org.eclipse.microprofile.graphql.Source;
+import io.smallrye.graphql.api.Subscription;
 import org.eclipse.microprofile.graphql.Type;
 
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -75,20 +85,18 @@ public class SegmentGraphQL {
                                    String tier, List<String> tags) {
     }
 
-    @Type("SegmentFreshness")
-    @Description("How current the membership is")
-    public record Freshness(
-            @Description("True: members are evaluated from the data at the time of the query") boolean live,
-            @Description("The time the membership shown in this response was evaluated at") @NonNull OffsetDateTime evaluatedAt) {
-    }
-
     private final SegmentService service;
     private final SegmentQueryService queries;
+    private final MembershipQueries membership;
+    private final ChangeFeedFollower feed;
     private final CurrentTenant tenant;
     private final GraphQLSupport support;
 
-    SegmentGraphQL(SegmentService service, SegmentQueryService queries, CurrentTenant tenant, GraphQLSupport support) {
+    SegmentGraphQL(SegmentService service, SegmentQueryService queries, MembershipQueries membership,
+                   ChangeFeedFollower feed, CurrentTenant tenant, GraphQLSupport support) {
         this.service = service;
+        this.membership = membership;
+        this.feed = feed;
         this.queries = queries;
         this.tenant = tenant;
         this.support = support;
@@ -157,9 +165,47 @@ public class SegmentGraphQL {
         return queries.counts(tenant.id(), keys, asOf).map(counts -> keys.stream().map(counts::get).toList());
     }
 
-    @Description("How current the membership is")
-    public Freshness freshness(@Source SegmentView segment) {
-        return new Freshness(true, OffsetDateTime.now(ZoneOffset.UTC));
+    @Description("How current the materialized membership is")
+    public Uni<List<Freshness>> freshness(@Source List<SegmentView> segments) {
+        long tenantId = tenant.id();
+        return service.rules(tenantId).chain(r -> {
+            List<SegmentRow> rows = segments.stream().map(s -> r.segments().get(s.key())).filter(java.util.Objects::nonNull).toList();
+            return membership.freshness(tenantId, rows).map(f -> segments.stream().map(s -> f.get(s.key())).toList());
+        });
+    }
+
+    @Description("The segment's entries and exits in order, after a cursor (endCursor of a previous page)")
+    public Uni<ChangePage> changes(@Source SegmentView segment, Integer first, String after) {
+        return membership.changes(tenant.id(), segment.key(), support.page(first, after));
+    }
+
+    @Description("The segment's size at the end of each UTC day (default: the last 30 days)")
+    public Uni<List<SizePoint>> history(@Source SegmentView segment, OffsetDateTime from, OffsetDateTime to) {
+        return membership.history(tenant.id(), segment.key(), from, to);
+    }
+
+    @Description("Who was a member at a past time, from the change feed")
+    public Uni<HistoricMemberPage> membersAt(@Source SegmentView segment, @NonNull OffsetDateTime at, Integer first,
+                                             String after) {
+        return membership.membersAt(tenant.id(), segment.key(), at, support.page(first, after));
+    }
+
+    @Query("changes")
+    @Description("Every segment's entries and exits in commit order, resumable from a cursor")
+    public Uni<ChangePage> tenantChanges(Integer first, String after) {
+        return membership.changes(tenant.id(), null, support.page(first, after));
+    }
+
+    @Mutation("refreshSegment")
+    @Description("Evaluates a dynamic segment in full now; entries and exits go to the change feed (cause refresh)")
+    public Uni<RefreshResult> refreshSegment(@NonNull String key) {
+        return membership.refresh(tenant.id(), key);
+    }
+
+    @Subscription("membershipChanges")
+    @Description("The segment's entries and exits as they are recorded, from after (a feed cursor) or from now")
+    public Multi<Change> membershipChanges(@NonNull String segment, String after) {
+        return feed.follow(tenant.id(), segment, after);
     }
 
     @Description("With explain: the parameters of the SQL (JSON)")

@@ -236,6 +236,12 @@ public class MembershipRepository {
                 });
     }
 
+    /** The id of the tenant's latest change (0 when none): the current end of its feed. */
+    public Uni<Long> lastChangeId(long tenantId) {
+        return pool.preparedQuery("select coalesce(max(id), 0) from membership_change where tenant_id = $1")
+                .execute(Tuple.of(tenantId)).map(rs -> rs.iterator().next().getLong(0));
+    }
+
     /** Members of a segment at time {@code at}, from the recorded changes: (customer id, external id) by id. */
     public Uni<List<Object[]>> membersAt(long segmentId, OffsetDateTime at, long afterId, int limit) {
         return pool.preparedQuery("""

@@ -1,0 +1,111 @@
+package dev.segments.graphql;
+
+import dev.segments.support.Api;
+import dev.segments.support.EmbeddedPostgresResource;
+import dev.segments.support.GraphQL;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static dev.segments.support.Api.as;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/** Live membership over GraphQL: freshness, the changes feed, history, refresh, and the subscription. */
+@QuarkusTest
+@WithTestResource(EmbeddedPostgresResource.class)
+class GraphQLMembershipTest {
+
+    @TestHTTPResource("/graphql")
+    URI graphql;
+
+    @Test
+    void freshnessChangesHistoryAndRefresh() {
+        String key = Api.newTenant();
+        as(key).body(Map.of("key", "vip", "name", "VIP", "rule", Map.of("field", "priceTier", "op", "eq", "value", "vip")))
+                .post("/segments").then().statusCode(201);
+        Api.customer(key, "v1", Map.of("priceTier", "vip"));
+        Api.customer(key, "v2", Map.of("priceTier", "vip"));
+        GraphQL.query(key, """
+                { segments { key freshness { live memberCount lastEvaluatedAt }
+                    changes(first: 1) { items { segment kind cause customerExternalId cursor } nextCursor hasMore }
+                    history { date size } } }""")
+                .body("errors", nullValue())
+                .body("data.segments[0].freshness.memberCount", equalTo(2))
+                .body("data.segments[0].freshness.lastEvaluatedAt", notNullValue())
+                .body("data.segments[0].changes.items.customerExternalId", contains("v1"))
+                .body("data.segments[0].changes.hasMore", equalTo(true))
+                .body("data.segments[0].history", hasSize(30))
+                .body("data.segments[0].history[29].size", equalTo(2));
+        GraphQL.query(key, "{ changes(first: 10) { items { kind customerExternalId cause } } }")
+                .body("data.changes.items.customerExternalId", contains("v1", "v2"))
+                .body("data.changes.items.cause", contains("data_write", "data_write"));
+        GraphQL.query(key, "mutation { refreshSegment(key: \"vip\") { entered exited freshness { memberCount } } }")
+                .body("data.refreshSegment.entered", equalTo(0))
+                .body("data.refreshSegment.freshness.memberCount", equalTo(2));
+        GraphQL.query(key, "query($at: DateTime!) { segment(key: \"vip\") { membersAt(at: $at) { items { externalId } } } }",
+                        Map.of("at", "2000-01-01T00:00:00Z"))
+                .body("data.segment.membersAt.items", hasSize(0));
+    }
+
+    /** graphql-transport-ws over the same endpoint, authenticated with the tenant's key on the upgrade request. */
+    @Test
+    void subscriptionDeliversEntriesAndExits() throws Exception {
+        String key = Api.newTenant();
+        as(key).body(Map.of("key", "vip", "name", "VIP", "rule", Map.of("field", "priceTier", "op", "eq", "value", "vip")))
+                .post("/segments").then().statusCode(201);
+        Vertx vertx = Vertx.vertx();
+        LinkedBlockingQueue<JsonObject> messages = new LinkedBlockingQueue<>();
+        try {
+            WebSocketConnectOptions options = new WebSocketConnectOptions()
+                    .setHost(graphql.getHost()).setPort(graphql.getPort()).setURI(graphql.getPath())
+                    .setSubProtocols(List.of("graphql-transport-ws"))
+                    .addHeader("Authorization", "Bearer " + key);
+            WebSocket ws = vertx.createWebSocketClient().connect(options).toCompletionStage().toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            ws.textMessageHandler(text -> messages.add(new JsonObject(text)));
+            ws.writeTextMessage(new JsonObject().put("type", "connection_init").encode());
+            assertEquals("connection_ack", messages.poll(10, TimeUnit.SECONDS).getString("type"));
+            ws.writeTextMessage(new JsonObject().put("id", "1").put("type", "subscribe").put("payload", new JsonObject()
+                    .put("query", "subscription { membershipChanges(segment: \"vip\") { segment kind cause customerExternalId cursor } }"))
+                    .encode());
+            Thread.sleep(1500); // the subscription starts at the current end of the feed
+
+            Api.customer(key, "sub-1", Map.of("priceTier", "vip"));
+            as(key).body(Map.of("priceTier", "low")).put("/customers/by-external-id/sub-1").then().statusCode(200);
+
+            JsonObject entered = next(messages);
+            JsonObject exited = next(messages);
+            assertEquals("entered", entered.getString("kind"));
+            assertEquals("sub-1", entered.getString("customerExternalId"));
+            assertEquals("exited", exited.getString("kind"));
+            assertEquals("data_write", exited.getString("cause"));
+            ws.close();
+        } finally {
+            vertx.close();
+        }
+    }
+
+    private static JsonObject next(LinkedBlockingQueue<JsonObject> messages) throws InterruptedException {
+        JsonObject m = messages.poll(15, TimeUnit.SECONDS);
+        assertNotNull(m, "no message from the subscription");
+        assertEquals("next", m.getString("type"), m.encode());
+        return m.getJsonObject("payload").getJsonObject("data").getJsonObject("membershipChanges");
+    }
+}
