@@ -86,7 +86,7 @@ public final class WebhookDtos {
     @Description("One batch of changes sent (or to be sent) to a webhook")
     public record DeliveryView(
             @Schema(description = "The delivery id, sent as the Webhook-Id header on every attempt (deduplicate by it)")
-            @Description("Sent as the Webhook-Id header on every attempt; deduplicate by it") @NonNull String id,
+            @Description("Sent as the Webhook-Id header on every attempt; deduplicate by it") @Id @NonNull String id,
             @Schema(enumeration = {"pending", "delivered", "failed"}) @Description("pending, delivered or failed") @NonNull String status,
             @Schema(description = "Attempts made so far") int attempts,
             @Schema(description = "Id of the first change in the batch") long firstChangeId,
