@@ -50,6 +50,50 @@ public interface ServiceConfig {
         Duration maxDriftInterval();
     }
 
+    /** Webhook deliveries of membership changes (see docs/webhooks.md). */
+    Webhooks webhooks();
+
+    interface Webhooks {
+        /** Run the dispatcher on a timer in this process; with false, nothing is delivered by this instance. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often the dispatcher looks for new changes and due deliveries. */
+        @WithDefault("1s")
+        Duration pollInterval();
+
+        /** Most changes in one delivery. */
+        @WithDefault("500")
+        int batchSize();
+
+        /** Most deliveries sent at the same time by one instance. */
+        @WithDefault("32")
+        int maxInFlight();
+
+        /** Time a receiver has to answer one delivery (connecting, sending, and reading the response). */
+        @WithDefault("10s")
+        Duration requestTimeout();
+
+        /**
+         * Extra time on top of the request timeout before a claimed delivery whose outcome was never recorded
+         * (the instance stopped mid-call) is sent again.
+         */
+        @WithDefault("30s")
+        Duration leaseMargin();
+
+        /** Attempts before a delivery is marked failed (it can then be retried by hand). */
+        @WithDefault("15")
+        int maxAttempts();
+
+        /** Wait after the first failed attempt; it doubles after each further failure. */
+        @WithDefault("1s")
+        Duration backoffBase();
+
+        /** The longest wait between two attempts. */
+        @WithDefault("1h")
+        Duration backoffMax();
+    }
+
     interface Query {
         /** Statement timeout of every rule evaluation; a query that runs longer is a 503 problem. */
         @WithDefault("30s")

@@ -1,0 +1,331 @@
+package dev.segments.webhook.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.segments.common.config.ServiceConfig;
+import dev.segments.webhook.persistence.ChangeRow;
+import dev.segments.webhook.persistence.ClaimedDelivery;
+import dev.segments.webhook.persistence.DeliveryRepository;
+import dev.segments.webhook.persistence.SubscriptionRow;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.core.http.HttpClient;
+import io.vertx.mutiny.core.http.HttpClientRequest;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Turns the change feed into webhook deliveries and sends them (docs/webhooks.md).
+ *
+ * <p>A cycle has two steps. <b>Enqueue:</b> for every active subscription without a pending delivery whose tenant
+ * has changes after its cursor, one transaction reads up to {@code batch-size} matching changes, inserts a pending
+ * delivery holding the exact body to send, and moves the cursor past every change it scanned. <b>Send:</b> due
+ * pending deliveries are claimed with a lease (attempts + 1, not due again until request timeout + lease margin)
+ * in a committed statement, then POSTed, signed; the outcome is recorded afterwards. A process that stops between
+ * the claim and the record leaves the delivery pending, so it is sent again, with the same id, when the lease ends.
+ *
+ * <p>With {@code segments.webhooks.enabled} a timer runs a cycle every {@code poll-interval}, sends without
+ * waiting for them (at most {@code max-in-flight} at once), and starts the next cycle at once after a delivery
+ * succeeds so a backlog drains at the receiver's pace. Several instances may run: claims use
+ * {@code for update skip locked}. Tests call {@link #runOnce()}.
+ */
+@ApplicationScoped
+public class WebhookDispatcher {
+
+    /** What one {@link #runOnce()} did: deliveries created, attempts made, attempts that succeeded. */
+    public record Cycle(int created, int sent, int delivered) {
+    }
+
+    /** The outcome of one HTTP attempt: the status code if a response came, else why not. */
+    public record Attempt(Integer statusCode, String error) {
+        public boolean ok() {
+            return statusCode != null && statusCode >= 200 && statusCode < 300;
+        }
+    }
+
+    public static final String EVENT_TYPE = "membership.changed";
+    private static final Logger LOG = Logger.getLogger(WebhookDispatcher.class);
+    private static final int ENQUEUE_LIMIT = 1000;
+    private static final int MAX_ERROR_CHARS = 500;
+    private static final String USER_AGENT = "segments-webhooks/1";
+
+    private final DeliveryRepository deliveries;
+    private final ObjectMapper mapper;
+    private final ServiceConfig.Webhooks config;
+    private final Vertx vertx;
+    private final Backoff backoff;
+    private final HttpClient client;
+
+    private final AtomicBoolean ticking = new AtomicBoolean();
+    private final AtomicBoolean again = new AtomicBoolean();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile long timerId = -1;
+    private volatile boolean stopping;
+
+    WebhookDispatcher(DeliveryRepository deliveries, ObjectMapper mapper, ServiceConfig config, Vertx vertx) {
+        this.deliveries = deliveries;
+        this.mapper = mapper;
+        this.config = config.webhooks();
+        this.vertx = vertx;
+        this.backoff = new Backoff(this.config.backoffBase(), this.config.backoffMax());
+        int timeoutMs = (int) Math.min(Integer.MAX_VALUE, this.config.requestTimeout().toMillis());
+        this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(timeoutMs).setKeepAlive(true)
+                        .setName("webhooks"),
+                new PoolOptions().setHttp1MaxSize(Math.max(1, this.config.maxInFlight())));
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (!config.enabled()) {
+            LOG.info("Webhook dispatcher disabled (segments.webhooks.enabled=false)");
+            return;
+        }
+        timerId = vertx.setPeriodic(Math.max(10, config.pollInterval().toMillis()), id -> tick());
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        client.closeAndForget();
+    }
+
+    // ------------------------------------------------------------------ the timer
+
+    private void tick() {
+        if (stopping) {
+            return;
+        }
+        if (!ticking.compareAndSet(false, true)) {
+            again.set(true);
+            return;
+        }
+        again.set(false);
+        enqueue().chain(() -> {
+            int room = Math.max(1, config.maxInFlight()) - inFlight.get();
+            return room > 0 ? claim(room) : Uni.createFrom().item(List.<ClaimedDelivery>of());
+        }).subscribe().with(claimed -> {
+            claimed.forEach(this::deliverInBackground);
+            tickDone();
+        }, failure -> {
+            LOG.warn("Webhook dispatch cycle failed; retrying at the next poll", failure);
+            tickDone();
+        });
+    }
+
+    private void tickDone() {
+        ticking.set(false);
+        if (again.getAndSet(false)) {
+            tick();
+        }
+    }
+
+    private void deliverInBackground(ClaimedDelivery delivery) {
+        inFlight.incrementAndGet();
+        deliver(delivery).subscribe().with(attempt -> {
+            inFlight.decrementAndGet();
+            if (attempt.ok()) {
+                tick();
+            }
+        }, failure -> {
+            inFlight.decrementAndGet();
+            LOG.warnf(failure, "Recording the outcome of webhook delivery %s failed; it is sent again after its lease",
+                    delivery.id());
+        });
+    }
+
+    // ------------------------------------------------------------------ the steps of a cycle
+
+    /** One full cycle (enqueue, claim, send every claimed delivery and record the outcomes), for tests and tools. */
+    public Uni<Cycle> runOnce() {
+        return enqueue().chain(created -> claim(Math.max(1, config.maxInFlight())).chain(claimed -> {
+            if (claimed.isEmpty()) {
+                return Uni.createFrom().item(new Cycle(created, 0, 0));
+            }
+            return Uni.join().all(claimed.stream().map(this::deliver).toList()).andCollectFailures()
+                    .map(attempts -> new Cycle(created, attempts.size(),
+                            (int) attempts.stream().filter(Attempt::ok).count()));
+        }));
+    }
+
+    /** Creates the next delivery of every subscription that is behind and has none pending; returns how many. */
+    public Uni<Integer> enqueue() {
+        return deliveries.subscriptionsBehind(ENQUEUE_LIMIT).chain(ids -> Multi.createFrom().iterable(ids)
+                .onItem().transformToUniAndConcatenate(id -> enqueue(id).onFailure().recoverWithItem(e -> {
+                    LOG.warnf(e, "Creating the next delivery of webhook %d failed", id);
+                    return false;
+                }))
+                .collect().asList()
+                .map(created -> (int) created.stream().filter(Boolean::booleanValue).count()));
+    }
+
+    /**
+     * In one transaction: locks the subscription (if idle), reads its next batch, inserts the delivery and moves
+     * the cursor. True when a delivery was created (false also when only non-matching changes were skipped).
+     */
+    Uni<Boolean> enqueue(long subscriptionId) {
+        return deliveries.inTransaction(conn -> deliveries.lockIfIdle(conn, subscriptionId).chain(locked -> {
+            if (locked.isEmpty()) {
+                return Uni.createFrom().item(false);
+            }
+            SubscriptionRow s = locked.get();
+            return deliveries.readFeed(conn, s.tenantId(), s.lastChangeId(), s.segments(),
+                    Math.max(1, config.batchSize())).chain(batch -> {
+                Uni<Boolean> created;
+                if (batch.changes().isEmpty()) {
+                    created = Uni.createFrom().item(false);
+                } else {
+                    UUID id = UUID.randomUUID();
+                    created = deliveries.insert(conn, id, s, batch.changes(), body(id, s, batch.changes()))
+                            .replaceWith(true);
+                }
+                return created.call(() -> deliveries.advance(conn, s.id(), batch.scannedTo()));
+            });
+        }));
+    }
+
+    /** Claims up to {@code limit} due deliveries for one attempt each (see {@link DeliveryRepository#claim}). */
+    public Uni<List<ClaimedDelivery>> claim(int limit) {
+        return deliveries.claim(lease(), limit);
+    }
+
+    /** How long a claimed attempt is protected from being claimed again. */
+    public Duration lease() {
+        return config.requestTimeout().plus(config.leaseMargin());
+    }
+
+    /** Sends a claimed delivery and records the outcome. */
+    public Uni<Attempt> deliver(ClaimedDelivery delivery) {
+        return send(delivery).call(attempt -> record(delivery, attempt));
+    }
+
+    /**
+     * The HTTP attempt alone: POSTs the body with the id, timestamp and signature headers; never fails (an error
+     * or timeout is an {@link Attempt} without a status code). Redirects are not followed.
+     */
+    public Uni<Attempt> send(ClaimedDelivery delivery) {
+        long timestamp = Instant.now().getEpochSecond();
+        String signature = WebhookSignature.sign(delivery.secret(), timestamp, delivery.body());
+        Duration timeout = config.requestTimeout();
+        AtomicReference<HttpClientRequest> request = new AtomicReference<>();
+        return Uni.createFrom().deferred(() -> client.request(new RequestOptions()
+                        .setMethod(HttpMethod.POST).setAbsoluteURI(delivery.url()).setFollowRedirects(false)
+                        .setConnectTimeout(timeout.toMillis()).setIdleTimeout(timeout.toMillis())
+                        .putHeader("Content-Type", "application/json")
+                        .putHeader("User-Agent", USER_AGENT)
+                        .putHeader(WebhookSignature.ID_HEADER, delivery.id().toString())
+                        .putHeader(WebhookSignature.TIMESTAMP_HEADER, Long.toString(timestamp))
+                        .putHeader(WebhookSignature.SIGNATURE_HEADER, signature)))
+                .chain(req -> {
+                    request.set(req);
+                    return req.send(delivery.body());
+                })
+                .chain(response -> {
+                    // Keep the start of the response for the log; the rest is read and dropped.
+                    StringBuilder text = new StringBuilder();
+                    response.handler(buffer -> {
+                        if (text.length() < MAX_ERROR_CHARS) {
+                            text.append(buffer.toString());
+                        }
+                    });
+                    return response.end().map(v -> attempt(response.statusCode(), text.toString()));
+                })
+                .ifNoItem().after(timeout).failWith(() -> new TimeoutException("no response within " + timeout))
+                .onFailure().invoke(e -> {
+                    HttpClientRequest req = request.get();
+                    if (req != null) {
+                        req.reset();
+                    }
+                })
+                .onFailure().recoverWithItem(e -> new Attempt(null, describe(e, timeout)));
+    }
+
+    /** Delivered; or due again after the backoff; or failed for good after the last attempt. */
+    Uni<Void> record(ClaimedDelivery delivery, Attempt attempt) {
+        if (attempt.ok()) {
+            return deliveries.markDelivered(delivery.id(), attempt.statusCode());
+        }
+        boolean last = delivery.attempt() >= Math.max(1, config.maxAttempts());
+        if (last) {
+            LOG.warnf("Webhook delivery %s to subscription %d failed after %d attempts: %s", delivery.id(),
+                    delivery.subscriptionId(), delivery.attempt(), attempt.error());
+        }
+        return deliveries.markAttemptFailed(delivery.id(), delivery.attempt(), attempt.statusCode(), attempt.error(),
+                last ? null : backoff.after(delivery.attempt()));
+    }
+
+    /** The body of a delivery: what the receiver gets, stored before the first attempt and identical on each. */
+    String body(UUID id, SubscriptionRow subscription, List<ChangeRow> changes) {
+        ObjectNode root = mapper.createObjectNode();
+        root.put("type", EVENT_TYPE);
+        root.put("deliveryId", id.toString());
+        root.put("subscriptionId", subscription.id());
+        root.put("firstChangeId", changes.get(0).id());
+        root.put("lastChangeId", changes.get(changes.size() - 1).id());
+        root.put("count", changes.size());
+        ArrayNode list = root.putArray("changes");
+        for (ChangeRow c : changes) {
+            ObjectNode item = list.addObject();
+            item.put("id", c.id());
+            item.put("segment", c.segmentKey());
+            item.put("customerId", c.customerId());
+            if (c.customerExternalId() == null) {
+                item.putNull("customerExternalId");
+            } else {
+                item.put("customerExternalId", c.customerExternalId());
+            }
+            item.put("kind", c.kind());
+            item.put("cause", c.cause());
+            item.put("at", DateTimeFormatter.ISO_INSTANT.format(c.at().toInstant()));
+        }
+        try {
+            return mapper.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Attempt attempt(int status, String responseText) {
+        if (status >= 200 && status < 300) {
+            return new Attempt(status, null);
+        }
+        String text = responseText.isBlank() ? "" : ": " + responseText.strip();
+        return new Attempt(status, truncate("HTTP " + status + text));
+    }
+
+    private static String describe(Throwable e, Duration timeout) {
+        if (e instanceof TimeoutException || e.getClass().getSimpleName().contains("Timeout")) {
+            return "timed out: no response within " + timeout.toMillis() + " ms";
+        }
+        return truncate(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= MAX_ERROR_CHARS ? s : s.substring(0, MAX_ERROR_CHARS) + "...";
+    }
+}
