@@ -2,11 +2,13 @@ package dev.segments.rule;
 
 import dev.segments.rule.SqlBuilder.PgType;
 
+import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -17,6 +19,10 @@ import java.util.function.Consumer;
  * WHERE clause (positive polarity). Where a node is negated — {@code not}, and the negating operators neq, notIn,
  * notContains, hasNone, notWithin, isNotSet — the positive form is wrapped as {@code not coalesce(X, false)}, which
  * is exactly true where X is not true, so NULL never leaks.
+ *
+ * <p>Aggregates have two exact shapes: a correlated probe of one customer's rows (membership, pages) and, for
+ * counts over the whole tenant, a pre-aggregation of the stream joined by customer id; see
+ * {@code aggregate} below, docs/rule-semantics.md and docs/query-plans.md.
  */
 public final class SqlCompiler {
 
@@ -25,30 +31,49 @@ public final class SqlCompiler {
 
     // ---------------------------------------------------------------- convenience queries for the service layer
 
-    /** {@code select count(*) as count from customer c where c.tenant_id = $1 and (rule)}. Validates first. */
+    /**
+     * {@code select count(*) as count from customer c where c.tenant_id = $1 and (rule)}, aggregates in the
+     * set-oriented form (see {@link #predicate(RuleNode, SqlBuilder, CompileContext, SqlBuilder.Bound)}).
+     * Validates first.
+     */
     public static SqlQuery count(long tenantId, RuleNode rule, CompileContext ctx) {
+        return count(tenantId, rule, ctx, Shape.SET);
+    }
+
+    static SqlQuery count(long tenantId, RuleNode rule, CompileContext ctx, Shape shape) {
         new RuleValidator(ctx.catalog(), ctx.resolver()).check(rule);
         SqlBuilder b = new SqlBuilder();
-        b.sql("select count(*) as count from customer c where c.tenant_id = ").param(tenantId, PgType.BIGINT).sql(" and (");
-        predicate(rule, b, ctx);
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        b.sql("select count(*) as count from customer c where c.tenant_id = ").ref(tenant).sql(" and (");
+        new Run(ctx, b, tenant, shape).node(rule, null);
         return b.sql(")").build();
     }
 
     /**
      * Keyset page of members: {@code select c.id, c.external_id ... and c.id > $k order by c.id limit $n}.
-     * Pass {@code afterId = 0} for the first page. Validates first.
+     * Pass {@code afterId = 0} for the first page. Validates first. Aggregates stay correlated: walking customers
+     * in id order and probing each one's rows stops after {@code limit} members, while a pre-aggregation may have
+     * to aggregate the whole tenant before the first row, again for every page (docs/query-plans.md).
      */
     public static SqlQuery page(long tenantId, RuleNode rule, long afterId, int limit, CompileContext ctx) {
+        return page(tenantId, rule, afterId, limit, ctx, Shape.CORRELATED);
+    }
+
+    static SqlQuery page(long tenantId, RuleNode rule, long afterId, int limit, CompileContext ctx, Shape shape) {
         if (limit < 1) throw new IllegalArgumentException("limit must be positive");
         new RuleValidator(ctx.catalog(), ctx.resolver()).check(rule);
         SqlBuilder b = new SqlBuilder();
-        b.sql("select c.id, c.external_id from customer c where c.tenant_id = ").param(tenantId, PgType.BIGINT)
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        b.sql("select c.id, c.external_id from customer c where c.tenant_id = ").ref(tenant)
                 .sql(" and c.id > ").param(afterId, PgType.BIGINT).sql(" and (");
-        predicate(rule, b, ctx);
+        new Run(ctx, b, tenant, shape).node(rule, null);
         return b.sql(") order by c.id limit ").param((long) limit, PgType.BIGINT).build();
     }
 
-    /** One row with one boolean column {@code member}: is customer {@code customerId} of the tenant a member. */
+    /**
+     * One row with one boolean column {@code member}: is customer {@code customerId} of the tenant a member.
+     * Aggregates stay correlated: for one customer an index lookup beats aggregating the whole tenant.
+     */
     public static SqlQuery membership(long tenantId, long customerId, RuleNode rule, CompileContext ctx) {
         new RuleValidator(ctx.catalog(), ctx.resolver()).check(rule);
         SqlBuilder b = new SqlBuilder();
@@ -59,11 +84,35 @@ public final class SqlCompiler {
     }
 
     /**
-     * Appends the predicate of a validated rule over customer alias {@code c}. Throws IllegalStateException
-     * for a rule that did not pass {@link RuleValidator}.
+     * Appends the predicate of a validated rule over customer alias {@code c}, aggregates as correlated subqueries
+     * (one index probe per customer evaluated): the form for one or a few customers (membership, a customer's
+     * segments) and for keyset pages. Throws IllegalStateException for a rule that did not pass
+     * {@link RuleValidator}.
      */
     public static void predicate(RuleNode rule, SqlBuilder b, CompileContext ctx) {
-        new Run(ctx, b).node(rule, null);
+        new Run(ctx, b, null, Shape.CORRELATED).node(rule, null);
+    }
+
+    /**
+     * Appends the predicate of a validated rule over customer alias {@code c} for a query that evaluates all of the
+     * tenant's customers at once (counts): an aggregate is pre-aggregated in one pass over its stream and
+     * (anti-)semi-joined by customer id, unless its value is a {@code ref} or a customer-only condition is AND-ed
+     * with it (then the condition filters first and the correlated probe runs only for the customers it leaves).
+     * {@code tenant} must be the parameter the enclosing query restricts {@code c.tenant_id} to; the
+     * pre-aggregation reads only that tenant's activity.
+     */
+    public static void predicate(RuleNode rule, SqlBuilder b, CompileContext ctx, SqlBuilder.Bound tenant) {
+        new Run(ctx, b, Objects.requireNonNull(tenant), Shape.SET).node(rule, null);
+    }
+
+    /** How aggregates compile. */
+    enum Shape {
+        /** Every aggregate a correlated {@code exists (... having ...)} (or its rollup). */
+        CORRELATED,
+        /** Pre-aggregated where allowed, except next to an AND-ed customer-only condition. */
+        SET,
+        /** Pre-aggregated wherever allowed: only for plan comparisons (QueryPlanBench). */
+        SET_ALWAYS
     }
 
     // ---------------------------------------------------------------- compilation
@@ -79,12 +128,20 @@ public final class SqlCompiler {
     private static final class Run {
         final CompileContext ctx;
         final SqlBuilder b;
+        /** The tenant parameter of the enclosing query (needed by the pre-aggregated form). */
+        final SqlBuilder.Bound tenant;
+        final Shape shape;
         final Deque<String> segmentStack = new ArrayDeque<>();
         final LocalDate today;
+        /** True while compiling below an AND that also has a customer-only condition among its other children. */
+        boolean restricted;
 
-        Run(CompileContext ctx, SqlBuilder b) {
+        Run(CompileContext ctx, SqlBuilder b, SqlBuilder.Bound tenant, Shape shape) {
+            if (shape != Shape.CORRELATED && tenant == null) throw new IllegalArgumentException("tenant parameter needed");
             this.ctx = ctx;
             this.b = b;
+            this.tenant = tenant;
+            this.shape = shape;
             this.today = ctx.now().toLocalDate();
         }
 
@@ -92,21 +149,28 @@ public final class SqlCompiler {
         void node(RuleNode n, FieldCatalog.StreamDef stream) {
             switch (n) {
                 case RuleNode.Group g -> {
-                    String sep = g.combinator() == RuleNode.Combinator.AND ? " and " : " or ";
+                    boolean and = g.combinator() == RuleNode.Combinator.AND;
                     b.sql("(");
                     for (int i = 0; i < g.children().size(); i++) {
-                        if (i > 0) b.sql(sep);
+                        if (i > 0) b.sql(and ? " and " : " or ");
+                        boolean outer = restricted;
+                        if (and && stream == null && !restricted) restricted = otherCustomerOnly(g.children(), i);
                         node(g.children().get(i), stream);
+                        restricted = outer;
                     }
                     b.sql(")");
                 }
                 case RuleNode.Not not -> {
-                    b.sql("not coalesce(");
-                    node(not.child(), stream);
-                    b.sql(", false)");
+                    if (not.child() instanceof RuleNode.Aggregate a && preAggregated(a)) {
+                        aggregate(a, true); // never NULL: plain "not exists", which plans as an anti join
+                    } else {
+                        b.sql("not coalesce(");
+                        node(not.child(), stream);
+                        b.sql(", false)");
+                    }
                 }
                 case RuleNode.Condition c -> condition(c, stream);
-                case RuleNode.Aggregate a -> aggregate(a);
+                case RuleNode.Aggregate a -> aggregate(a, false);
                 case RuleNode.SegmentRef s -> segment(s);
             }
         }
@@ -172,7 +236,13 @@ public final class SqlCompiler {
          * rather than text[].
          */
         void compare(Expr x, FieldType type, boolean jsonList, Operator op, Value value) {
-            Operator positive = switch (op) {
+            Operator positive = positiveOf(op);
+            negatable(positive != op, () -> positive(x, type, jsonList, positive, value));
+        }
+
+        /** The operator a negating operator is the exact complement of; other operators map to themselves. */
+        static Operator positiveOf(Operator op) {
+            return switch (op) {
                 case NEQ -> Operator.EQ;
                 case NOT_IN -> Operator.IN;
                 case NOT_CONTAINS -> Operator.CONTAINS;
@@ -181,7 +251,6 @@ public final class SqlCompiler {
                 case IS_NOT_SET -> Operator.IS_SET;
                 default -> op;
             };
-            negatable(positive != op, () -> positive(x, type, jsonList, positive, value));
         }
 
         void positive(Expr x, FieldType type, boolean jsonList, Operator op, Value value) {
@@ -412,7 +481,24 @@ public final class SqlCompiler {
 
         // ------------------------------------------------------------ aggregates
 
-        void aggregate(RuleNode.Aggregate a) {
+        /**
+         * An aggregate node. Without where/within it may read a rollup column. Otherwise, in a set-oriented query
+         * (counts), unless the compared value is a {@code ref} or an AND-ed customer-only condition already narrows
+         * the customers to probe, the stream is pre-aggregated once (joining each row's customer when the where
+         * has refs):
+         * <pre>
+         * exists (select 1 from (select x.customer_id from stream x [join customer c on c.tenant_id = x.tenant_id
+         *         and c.id = x.customer_id] where x.tenant_id = $t [and where] [and window]
+         *         group by x.customer_id having cmp) g where g.customer_id = c.id)
+         * </pre>
+         * which plans as a hash/merge semi join. Customers without (matching) rows form no group there, while the
+         * contract gives them one (count = sum = 0, avg/min/max missing). The comparison on that empty group is
+         * known at compile time ({@link #emptyGroupTruth}); when it is true the node is the complement of the
+         * groups that fail: {@code not exists (... having not coalesce(cmp, false) ...)}, an anti join.
+         * {@code negate} compiles {@code not node} (both forms are never NULL, so a plain {@code not} is exact).
+         * Otherwise the aggregate is a correlated {@code exists (... having cmp)} over the customer's rows.
+         */
+        void aggregate(RuleNode.Aggregate a, boolean negate) {
             FieldCatalog.StreamDef s = ctx.catalog().stream(a.stream())
                     .orElseThrow(() -> new IllegalStateException("unvalidated rule: unknown stream " + a.stream()));
             FieldDef field = a.field() == null ? null : s.field(a.field())
@@ -421,14 +507,48 @@ public final class SqlCompiler {
             if (a.where() == null && a.within() == null) {
                 String rollup = rollup(a);
                 if (rollup != null) {
-                    compare(z -> z.sql(rollup), rt, false, a.op(), a.value());
+                    negatable(negate, () -> compare(z -> z.sql(rollup), rt, false, a.op(), a.value()));
                     return;
                 }
             }
             String al = s.alias();
+            Expr agg = aggregateExpr(a.fn(), field, rt);
+            if (preAggregated(a)) {
+                boolean empty = emptyGroupTruth(a.fn(), rt, a.op(), a.value());
+                if (empty != negate) b.sql("not ");
+                b.sql("exists (select 1 from (select ").sql(al).sql(".customer_id from ").sql(s.table()).sql(" ").sql(al);
+                if (a.where() != null && hasRef(a.where())) {
+                    // refs in the where compare each row with its own customer's fields: join that customer,
+                    // under the same alias c (this derived table cannot see the outer c)
+                    b.sql(" join customer c on c.tenant_id = ").sql(al).sql(".tenant_id and c.id = ").sql(al).sql(".customer_id");
+                }
+                b.sql(" where ").sql(al).sql(".tenant_id = ").ref(tenant);
+                rowFilter(a, s);
+                b.sql(" group by ").sql(al).sql(".customer_id having ");
+                Operator positive = positiveOf(a.op());
+                if (empty && positive != a.op()) {
+                    positive(agg, rt, false, positive, a.value()); // not (not P) = P; HAVING drops NULL as false
+                } else {
+                    negatable(empty, () -> compare(agg, rt, false, a.op(), a.value()));
+                }
+                b.sql(") g where g.customer_id = c.id)");
+                return;
+            }
+            negatable(negate, () -> {
+                b.sql("exists (select 1 from ").sql(s.table()).sql(" ").sql(al)
+                        .sql(" where ").sql(al).sql(".tenant_id = c.tenant_id and ").sql(al).sql(".customer_id = c.id");
+                rowFilter(a, s);
+                b.sql(" having ");
+                // HAVING without GROUP BY: exactly one group, even over no rows; the comparison decides existence,
+                // so the node is two-valued and the aggregate may be referenced more than once (computed once).
+                compare(agg, rt, false, a.op(), a.value());
+                b.sql(")");
+            });
+        }
+
+        /** {@code [and where] [and window]} of an aggregate's rows. */
+        void rowFilter(RuleNode.Aggregate a, FieldCatalog.StreamDef s) {
             String occurred = ((FieldDef.Column) s.field("occurredAt").orElseThrow().access()).sql();
-            b.sql("exists (select 1 from ").sql(s.table()).sql(" ").sql(al)
-                    .sql(" where ").sql(al).sql(".tenant_id = c.tenant_id and ").sql(al).sql(".customer_id = c.id");
             if (a.where() != null) {
                 b.sql(" and ");
                 node(a.where(), s);
@@ -451,12 +571,83 @@ public final class SqlCompiler {
                     case Value.Ref r -> throw new IllegalStateException("unvalidated rule: within ref");
                 }
             }
-            b.sql(" having ");
-            // HAVING without GROUP BY: exactly one group, even over no rows; the comparison decides existence,
-            // so the node is two-valued and the aggregate may be referenced more than once (computed once).
-            Expr agg = aggregateExpr(a.fn(), field, rt);
-            compare(agg, rt, false, a.op(), a.value());
-            b.sql(")");
+        }
+
+        /**
+         * Whether this aggregate compiles to the pre-aggregated form: only in a set-oriented query, not when a rollup
+         * column answers it, and not when its value is a {@code ref} (the comparison, and its truth on the empty
+         * group, would then differ per customer). Refs inside the where are fine: the pre-aggregation joins each
+         * row's customer.
+         */
+        boolean preAggregated(RuleNode.Aggregate a) {
+            if (shape == Shape.CORRELATED || (shape == Shape.SET && restricted)) return false;
+            if (a.where() == null && a.within() == null && rollup(a) != null) return false;
+            return !(a.value() instanceof Value.Ref);
+        }
+
+        /** Whether a child other than {@code i} is customer-only (compiles to customer columns alone). */
+        static boolean otherCustomerOnly(List<RuleNode> children, int i) {
+            for (int j = 0; j < children.size(); j++) {
+                if (j != i && customerOnly(children.get(j))) return true;
+            }
+            return false;
+        }
+
+        static boolean customerOnly(RuleNode n) {
+            return switch (n) {
+                case RuleNode.Group g -> g.children().stream().allMatch(Run::customerOnly);
+                case RuleNode.Not not -> customerOnly(not.child());
+                case RuleNode.Condition c -> true;
+                case RuleNode.Aggregate a -> false;
+                case RuleNode.SegmentRef s -> false;
+            };
+        }
+
+        static boolean hasRef(RuleNode n) {
+            return switch (n) {
+                case RuleNode.Group g -> g.children().stream().anyMatch(Run::hasRef);
+                case RuleNode.Not not -> hasRef(not.child());
+                case RuleNode.Condition c -> c.value() instanceof Value.Ref;
+                case RuleNode.Aggregate a -> throw new IllegalStateException("unvalidated rule: aggregate in a where");
+                case RuleNode.SegmentRef s -> throw new IllegalStateException("unvalidated rule: segment in a where");
+            };
+        }
+
+        /**
+         * The comparison's truth on the empty group, the aggregate of a customer without (matching) rows: count
+         * and sum are 0, avg, min and max missing (NULL). Mirrors {@link #compare}: a missing value fails every
+         * positive comparison, so exactly the negating operators hold; 0 is compared with the literal exactly
+         * (numeric comparison, as PostgreSQL does).
+         */
+        static boolean emptyGroupTruth(RuleNode.AggregateFn fn, FieldType rt, Operator op, Value value) {
+            boolean negating = positiveOf(op) != op;
+            if (fn != RuleNode.AggregateFn.COUNT && fn != RuleNode.AggregateFn.SUM) return negating;
+            if (!rt.isNumeric()) throw new IllegalStateException("unvalidated rule: " + fn.json() + " of " + rt);
+            return switch (op) {
+                case IS_SET -> true;
+                case IS_NOT_SET -> false;
+                case EQ -> zeroCmp(value) == 0;
+                case NEQ -> zeroCmp(value) != 0;
+                case GT -> zeroCmp(value) > 0;
+                case GTE -> zeroCmp(value) >= 0;
+                case LT -> zeroCmp(value) < 0;
+                case LTE -> zeroCmp(value) <= 0;
+                case BETWEEN -> {
+                    List<Value.Literal> items = ((Value.ListValue) value).items();
+                    yield zeroCmp(items.get(0)) >= 0 && zeroCmp(items.get(1)) <= 0;
+                }
+                case IN, NOT_IN -> {
+                    boolean any = ((Value.ListValue) value).items().stream().anyMatch(l -> zeroCmp(l) == 0);
+                    yield op == Operator.IN ? any : !any;
+                }
+                default -> throw new IllegalStateException("unvalidated rule: " + op.json() + " on " + fn.json());
+            };
+        }
+
+        /** Sign of 0 compared with a numeric literal: 0 - value. */
+        static int zeroCmp(Value v) {
+            return BigDecimal.ZERO.compareTo(Values.decimal(((Value.Literal) v).value()).orElseThrow(
+                    () -> new IllegalStateException("unvalidated rule: not a number")));
         }
 
         Expr aggregateExpr(RuleNode.AggregateFn fn, FieldDef field, FieldType rt) {

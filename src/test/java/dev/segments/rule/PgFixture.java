@@ -16,10 +16,14 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
-/** Embedded PostgreSQL with the schema applied, plus a Vert.x pool to run compiled queries. */
+/** Embedded PostgreSQL with the schema applied (migrations but V2), plus a Vert.x pool to run compiled queries. */
 final class PgFixture implements AutoCloseable {
     final EmbeddedPostgres pg;
     final Vertx vertx;
@@ -28,7 +32,7 @@ final class PgFixture implements AutoCloseable {
     PgFixture() throws Exception {
         pg = EmbeddedPostgres.builder().start();
         try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-            s.execute(Files.readString(Path.of("src/main/resources/db/migration/V1__init.sql")));
+            for (Path migration : migrations()) s.execute(Files.readString(migration));
             s.execute("create table segment_member(segment_id bigint not null, customer_id bigint not null, "
                     + "primary key(segment_id, customer_id))");
         }
@@ -36,6 +40,24 @@ final class PgFixture implements AutoCloseable {
         PgConnectOptions opts = new PgConnectOptions().setHost("localhost").setPort(pg.getPort())
                 .setDatabase("postgres").setUser("postgres").setPassword("postgres");
         pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4)).connectingTo(opts).using(vertx).build();
+    }
+
+    /**
+     * The Flyway migrations in version order, except V2 (segments): the rule tests seed static segment members
+     * without segment rows, so the fixture creates its own segment_member table instead.
+     */
+    static List<Path> migrations() throws Exception {
+        Pattern name = Pattern.compile("V(\\d+)__.*\\.sql");
+        try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration"))) {
+            return files.filter(f -> name.matcher(f.getFileName().toString()).matches())
+                    .filter(f -> !f.getFileName().toString().equals("V2__segments.sql"))
+                    .sorted(Comparator.comparingInt(f -> {
+                        Matcher m = name.matcher(f.getFileName().toString());
+                        m.matches();
+                        return Integer.parseInt(m.group(1));
+                    }))
+                    .toList();
+        }
     }
 
     /** Runs plain SQL over JDBC (seeding). */

@@ -108,6 +108,97 @@ class SqlCompilerGoldenTest {
         );
     }
 
+    static final String P90D = "p.occurred_at >= $2::timestamptz";
+
+    /** The set-oriented form (counts): tenant parameter $1, aggregates pre-aggregated where the rule allows. */
+    static Stream<Arguments> goldenSet() {
+        OffsetDateTime d90 = ts("2025-03-17T12:00:00Z");
+        return Stream.of(
+                // false on the empty group: semi join with the groups that pass
+                g("{'aggregate':'count','of':'purchases','within':'P90D','op':'gte','value':3}",
+                        "exists (select 1 from (select p.customer_id from purchase p where p.tenant_id = $1::bigint and "
+                                + P90D + " group by p.customer_id having count(*) >= $3::bigint) g where g.customer_id = c.id)",
+                        1L, d90, 3L),
+                // true on the empty group (count 0 < 2): anti join with the groups that fail
+                g("{'aggregate':'count','of':'purchases','within':'P90D','op':'lt','value':2}",
+                        "not exists (select 1 from (select p.customer_id from purchase p where p.tenant_id = $1::bigint and "
+                                + P90D + " group by p.customer_id having not coalesce(count(*) < $3::bigint, false)) g"
+                                + " where g.customer_id = c.id)",
+                        1L, d90, 2L),
+                g("{'aggregate':'sum','of':'purchases','field':'amount','within':'P90D','op':'between','value':[0, 100]}",
+                        "not exists (select 1 from (select p.customer_id from purchase p where p.tenant_id = $1::bigint and "
+                                + P90D + " group by p.customer_id having not coalesce(coalesce(sum(p.amount), 0) between $3::numeric"
+                                + " and $4::numeric, false)) g where g.customer_id = c.id)",
+                        1L, d90, new BigDecimal("0"), new BigDecimal("100")),
+                // avg missing on the empty group: a negating operator holds there; not (not P) = P
+                g("{'aggregate':'avg','of':'purchases','field':'amount','within':'P90D','op':'neq','value':100}",
+                        "not exists (select 1 from (select p.customer_id from purchase p where p.tenant_id = $1::bigint and "
+                                + P90D + " group by p.customer_id having avg(p.amount) = $3::numeric) g where g.customer_id = c.id)",
+                        1L, d90, new BigDecimal("100")),
+                g("{'aggregate':'max','of':'purchases','field':'amount','within':'P90D','op':'isNotSet'}",
+                        "not exists (select 1 from (select p.customer_id from purchase p where p.tenant_id = $1::bigint and "
+                                + P90D + " group by p.customer_id having max(p.amount) is not null) g where g.customer_id = c.id)",
+                        1L, d90),
+                // not around an aggregate: the other join
+                g("{'not':{'aggregate':'count','of':'purchases','within':'P90D','op':'gte','value':1}}",
+                        "not exists (select 1 from (select p.customer_id from purchase p where p.tenant_id = $1::bigint and "
+                                + P90D + " group by p.customer_id having count(*) >= $3::bigint) g where g.customer_id = c.id)",
+                        1L, d90, 1L),
+                g("{'not':{'aggregate':'count','of':'purchases','within':'P90D','op':'eq','value':0}}",
+                        "exists (select 1 from (select p.customer_id from purchase p where p.tenant_id = $1::bigint and "
+                                + P90D + " group by p.customer_id having not coalesce(count(*) = $3::bigint, false)) g"
+                                + " where g.customer_id = c.id)",
+                        1L, d90, 0L),
+                // refs in the where: each row joins its own customer, under the alias c
+                g("{'aggregate':'count','of':'interactions','where':{'and':[{'field':'type','op':'eq','value':'consultation'},"
+                                + "{'field':'occurredAt','op':'before','value':{'ref':'lastPurchaseAt'}}]},'op':'gte','value':2}",
+                        "exists (select 1 from (select i.customer_id from interaction i join customer c on c.tenant_id = i.tenant_id"
+                                + " and c.id = i.customer_id where i.tenant_id = $1::bigint and (i.type = $2::text and"
+                                + " i.occurred_at < c.last_purchase_at) group by i.customer_id having count(*) >= $3::bigint) g"
+                                + " where g.customer_id = c.id)",
+                        1L, "consultation", 2L),
+                // a ref value stays correlated
+                g("{'aggregate':'count','of':'purchases','within':'P90D','op':'gte','value':{'ref':'attributes.score'}}",
+                        "exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id and "
+                                + P90D + " having count(*) >= case when jsonb_typeof(c.attributes -> $3::text) = 'number'"
+                                + " then (c.attributes ->> $3::text)::numeric end)",
+                        1L, d90, "score"),
+                // AND-ed with a customer-only condition: that condition filters first, the aggregate stays correlated
+                g(CANONICAL,
+                        "(c.last_purchase_at >= $2::timestamptz"
+                                + " and exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id"
+                                + " and p.occurred_at >= $3::timestamptz having coalesce(sum(p.amount), 0) > $4::numeric)"
+                                + " and exists (select 1 from interaction i where i.tenant_id = c.tenant_id and i.customer_id = c.id"
+                                + " and (i.type = $5::text and i.occurred_at < c.last_purchase_at) having count(*) >= $6::bigint))",
+                        1L, d90, ts("2024-06-15T12:00:00Z"), new BigDecimal("1000"), "consultation", 2L),
+                g("{'and':[{'field':'priceTier','op':'eq','value':'vip'},{'or':[{'not':{'aggregate':'count','of':'purchases','within':'P90D','op':'gte','value':1}}]}]}",
+                        "(c.price_tier = $2::text and (not coalesce(exists (select 1 from purchase p where p.tenant_id = c.tenant_id"
+                                + " and p.customer_id = c.id and p.occurred_at >= $3::timestamptz having count(*) >= $4::bigint), false)))",
+                        1L, "vip", d90, 1L),
+                // next to other aggregates, or under OR, each aggregate is pre-aggregated
+                g("{'or':[{'field':'priceTier','op':'eq','value':'vip'},{'aggregate':'count','of':'events','where':{'field':'name','op':'eq','value':'checkout'},'op':'gte','value':1}]}",
+                        "(c.price_tier = $2::text or exists (select 1 from (select e.customer_id from event e where e.tenant_id = $1::bigint"
+                                + " and e.name = $3::text group by e.customer_id having count(*) >= $4::bigint) g where g.customer_id = c.id))",
+                        1L, "vip", "checkout", 1L),
+                // without where/within the rollup is read, as before
+                g("{'aggregate':'sum','of':'purchases','field':'amount','op':'gt','value':10}", "c.total_spend > $2::numeric",
+                        1L, new BigDecimal("10"))
+        );
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("goldenSet")
+    void compilesSetOriented(String rule, String expectedSql, List<Object> expectedParams) {
+        RuleNode node = new RuleParser().parse(rule);
+        new RuleValidator(CATALOG, CTX.resolver()).check(node);
+        SqlBuilder b = new SqlBuilder();
+        SqlBuilder.Bound tenant = b.bind(1L, SqlBuilder.PgType.BIGINT);
+        SqlCompiler.predicate(node, b, CTX, tenant);
+        SqlQuery q = b.build();
+        assertEquals(expectedSql, q.sql());
+        assertEquals(normalize(expectedParams), normalize(q.params()));
+    }
+
     @ParameterizedTest(name = "[{index}] {0}")
     @MethodSource("golden")
     void compiles(String rule, String expectedSql, List<Object> expectedParams) {
@@ -136,6 +227,15 @@ class SqlCompilerGoldenTest {
         assertEquals("select c.id, c.external_id from customer c where c.tenant_id = $1::bigint and c.id > $2::bigint"
                 + " and (c.region = $3::text) order by c.id limit $4::bigint", page.sql());
         assertEquals(List.of(5L, 100L, "North", 50L), page.params());
+        RuleNode agg = new RuleParser().parse("{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":1}");
+        assertEquals("select count(*) as count from customer c where c.tenant_id = $1::bigint and (exists (select 1 from"
+                + " (select p.customer_id from purchase p where p.tenant_id = $1::bigint and p.occurred_at >= $2::timestamptz"
+                + " group by p.customer_id having count(*) >= $3::bigint) g where g.customer_id = c.id))",
+                SqlCompiler.count(5, agg, CTX).sql());
+        assertEquals("select c.id, c.external_id from customer c where c.tenant_id = $1::bigint and c.id > $2::bigint and"
+                + " (exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id"
+                + " and p.occurred_at >= $3::timestamptz having count(*) >= $4::bigint)) order by c.id limit $5::bigint",
+                SqlCompiler.page(5, agg, 0, 50, CTX).sql());
         SqlQuery m = SqlCompiler.membership(5, 9, node, CTX);
         assertEquals("select exists (select 1 from customer c where c.tenant_id = $1::bigint and c.id = $2::bigint"
                 + " and (c.region = $3::text)) as member", m.sql());
