@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -35,8 +35,12 @@ public class MembershipRepository {
 
     }
 
-    /** One dynamic segment's predicate, appended over customer alias {@code c}. */
-    public record Target(long segmentId, Consumer<SqlBuilder> predicate) {
+    /**
+     * One dynamic segment's predicate, appended over customer alias {@code c}. It receives the tenant parameter
+     * when all of the tenant's customers are evaluated (so aggregates can be pre-aggregated in one pass), null
+     * when only a few are (correlated probes of their rows are cheaper).
+     */
+    public record Target(long segmentId, BiConsumer<SqlBuilder, SqlBuilder.Bound> predicate) {
     }
 
     /** A recorded change of the feed. */
@@ -90,7 +94,7 @@ public class MembershipRepository {
                 b.sql(" and c.id = any(").ref(ids).sql("::bigint[])");
             }
             b.sql(" and (");
-            targets.get(i).predicate().accept(b);
+            targets.get(i).predicate().accept(b, ids == null ? tenant : null);
             b.sql(")");
         }
         b.sql("), entered as (insert into segment_membership (segment_id, customer_id, tenant_id, since)"

@@ -234,7 +234,13 @@ public class MembershipService {
         List<Target> targets = new ArrayList<>();
         for (SegmentRow s : segments) {
             RuleNode ref = new RuleNode.SegmentRef("", s.key());
-            targets.add(new Target(s.id(), b -> SqlCompiler.predicate(ref, b, ctx)));
+            targets.add(new Target(s.id(), (b, tenant) -> {
+                if (tenant == null) {
+                    SqlCompiler.predicate(ref, b, ctx);
+                } else {
+                    SqlCompiler.predicate(ref, b, ctx, tenant);
+                }
+            }));
         }
         return targets;
     }

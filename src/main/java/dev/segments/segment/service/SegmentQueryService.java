@@ -183,13 +183,14 @@ public class SegmentQueryService {
             }
             CompileContext ctx = rules.context(now);
             SqlBuilder b = new SqlBuilder();
+            SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
             b.sql("select ");
             for (int i = 0; i < known.size(); i++) {
                 b.sql(i == 0 ? "" : ", ").sql("count(*) filter (where ");
-                SqlCompiler.predicate(new RuleNode.SegmentRef("", known.get(i)), b, ctx);
+                SqlCompiler.predicate(new RuleNode.SegmentRef("", known.get(i)), b, ctx, tenant);
                 b.sql(")");
             }
-            b.sql(" from customer c where c.tenant_id = ").param(tenantId, PgType.BIGINT);
+            b.sql(" from customer c where c.tenant_id = ").ref(tenant);
             return executor.run(b.build()).map(rs -> {
                 Row row = rs.iterator().next();
                 Map<String, Long> counts = new LinkedHashMap<>();
