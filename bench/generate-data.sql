@@ -1,7 +1,7 @@
 -- Deterministic benchmark dataset: one tenant with N customers, their purchases, interactions and events, and
 -- exact customer rollups. Set-based (INSERT ... SELECT over generate_series), no loops.
 --
--- Usage (psql; schema = the Flyway migrations V1, V2, V3 applied):
+-- Usage (psql; schema: the Flyway migrations V1, V2 and V3, where V3's indexes are cheaper to build after loading):
 --   psql -v tenant_id=1000 -v customers=100000 -f bench/generate-data.sql
 -- Optional: -v seed=0.4242 (setseed argument, -1..1) and -v anchor="'2025-06-15 12:00:00+00'" (the dataset's
 -- "now": every timestamp is at or before it; evaluate rules with asOf = anchor). Same seed, anchor, customer
@@ -15,7 +15,8 @@
 --   1500), amounts by price tier (low ~30, mid ~110, vip ~550 per purchase)
 --   interactions ~3.6 (~15% have none), 7 types weighted, refusals with a reason
 --   events ~7.5 (one signup each + page_view/add_to_cart/login/search/checkout/email_open with properties)
--- Runtime on 2 vCPUs (PostgreSQL 17, fsync off): see docs/query-plans.md (~1 min per 100k customers).
+-- Runtime (PostgreSQL 17, fsync off, 2 shared vCPUs): 100k customers 60 s, 1M customers 14.5 min (phases in
+-- docs/query-plans.md).
 
 \set ON_ERROR_STOP on
 \if :{?tenant_id}
@@ -186,99 +187,120 @@ select setval(pg_get_serial_sequence('customer', 'id'), (select max(id) from cus
 -- ------------------------------------------------------------------------------------------------ purchases
 -- Between the customer's creation and the end of its active period; amounts lognormal by tier (money rounded to
 -- cents); ~12 categories and 4 channels with skew; 3% USD, 2% GBP; 5% without quantity; 20% with a discount.
+-- Every stream is written in time order, as activity arrives in production: the heap is not clustered by
+-- customer (that would flatter sequential scans feeding per-worker partial aggregates).
 insert into purchase (tenant_id, customer_id, occurred_at, amount, currency, product, category, quantity, channel,
                       attributes)
-select :tenant_id, :base + s.n,
-       s.created_at + s.u_t * (s.active_until - s.created_at),
-       round((case s.tier when 'low' then 25 when 'mid' then 90 else 400 end
-              * exp(0.8 * sqrt(-2 * ln(1 - s.g1)) * cos(2 * pi() * s.g2)) * exp(0.15 * s.z_spend))::numeric, 2),
-       case when s.u_cur < 0.95 then 'EUR' when s.u_cur < 0.98 then 'USD' else 'GBP' end,
-       cat.name[1 + floor(power(s.u_cat, 1.8) * 12)::int] || '-' || (1 + floor(power(s.u_prod, 2) * 40)::int),
-       cat.name[1 + floor(power(s.u_cat, 1.8) * 12)::int],
-       case when s.u_q < 0.95 then 1 + floor(power(s.u_q2, 3) * 6)::int end,
-       (array['web', 'store', 'app', 'phone'])[1 + floor(power(s.u_ch, 1.3) * 4)::int],
-       case when s.u_d < 0.2 then jsonb_build_object('discount', round((5 + 45 * s.u_d2)::numeric, 2))
-            else '{}'::jsonb end
+select :tenant_id, :base + x.n, x.occurred_at, x.amount, x.currency, x.product, x.category, x.quantity, x.channel,
+       x.attributes
 from (
-    select b.n, b.tier, b.created_at, b.active_until, b.z_spend,
-           random() u_t, random() g1, random() g2, random() u_cur, random() u_cat, random() u_prod, random() u_q,
-           random() u_q2, random() u_ch, random() u_d, random() u_d2
-    from (select * from bench_c where np > 0 order by n) b
-    cross join lateral generate_series(1, b.np) k
-    offset 0
-) s,
-(select array['groceries', 'electronics', 'apparel', 'home', 'beauty', 'sports', 'books', 'toys', 'golf', 'wine',
-              'garden', 'office'] as name) cat;
+    select s.n, s.k,
+           s.created_at + s.u_t * (s.active_until - s.created_at) as occurred_at,
+           round((case s.tier when 'low' then 25 when 'mid' then 90 else 400 end
+                  * exp(0.8 * sqrt(-2 * ln(1 - s.g1)) * cos(2 * pi() * s.g2)) * exp(0.15 * s.z_spend))::numeric, 2)
+               as amount,
+           case when s.u_cur < 0.95 then 'EUR' when s.u_cur < 0.98 then 'USD' else 'GBP' end as currency,
+           cat.name[1 + floor(power(s.u_cat, 1.8) * 12)::int] || '-' || (1 + floor(power(s.u_prod, 2) * 40)::int)
+               as product,
+           cat.name[1 + floor(power(s.u_cat, 1.8) * 12)::int] as category,
+           case when s.u_q < 0.95 then 1 + floor(power(s.u_q2, 3) * 6)::int end as quantity,
+           (array['web', 'store', 'app', 'phone'])[1 + floor(power(s.u_ch, 1.3) * 4)::int] as channel,
+           case when s.u_d < 0.2 then jsonb_build_object('discount', round((5 + 45 * s.u_d2)::numeric, 2))
+                else '{}'::jsonb end as attributes
+    from (
+        select b.n, k, b.tier, b.created_at, b.active_until, b.z_spend,
+               random() u_t, random() g1, random() g2, random() u_cur, random() u_cat, random() u_prod, random() u_q,
+               random() u_q2, random() u_ch, random() u_d, random() u_d2
+        from (select * from bench_c where np > 0 order by n) b
+        cross join lateral generate_series(1, b.np) k
+        offset 0
+    ) s,
+    (select array['groceries', 'electronics', 'apparel', 'home', 'beauty', 'sports', 'books', 'toys', 'golf', 'wine',
+                  'garden', 'office'] as name) cat
+) x
+order by x.occurred_at, x.n, x.k;
 
 -- ------------------------------------------------------------------------------------------------ interactions
 insert into interaction (tenant_id, customer_id, occurred_at, type, channel, outcome, reason, attributes)
-select :tenant_id, :base + s.n,
-       s.created_at + s.u_t * (least(:anchor::timestamptz, s.active_until + interval '60 days') - s.created_at),
-       s.type,
-       case s.type when 'email' then 'email' when 'chat' then 'web' when 'meeting' then 'store'
-                   when 'consultation' then (case when s.u_o < 0.5 then 'store' else 'phone' end) else 'phone' end,
-       case s.type
-           when 'refusal' then 'refused'
-           when 'call' then (array['reached', 'no_answer', 'voicemail'])[1 + floor(power(s.u_o, 1.5) * 3)::int]
-           when 'contact_attempt' then (array['no_answer', 'reached', 'wrong_number'])[1 + floor(power(s.u_o, 1.5) * 3)::int]
-           when 'email' then (array['sent', 'opened', 'replied', 'bounced'])[1 + floor(power(s.u_o, 1.2) * 4)::int]
-           else (array['completed', 'follow_up', 'no_show'])[1 + floor(power(s.u_o, 2) * 3)::int] end,
-       case when s.type = 'refusal'
-            then (array['price', 'no_need', 'competitor', 'timing', 'not_interested'])[1 + floor(s.u_r * 5)::int] end,
-       case when s.type in ('call', 'meeting', 'consultation')
-            then jsonb_build_object('durationMin', 1 + floor(power(s.u_r, 2) * 90)::int) else '{}'::jsonb end
+select :tenant_id, :base + x.n, x.occurred_at, x.type, x.channel, x.outcome, x.reason, x.attributes
 from (
-    select n, created_at, active_until,
-           case when u_ty < 0.35 then 'email' when u_ty < 0.55 then 'call' when u_ty < 0.70 then 'chat'
-                when u_ty < 0.82 then 'contact_attempt' when u_ty < 0.88 then 'meeting'
-                when u_ty < 0.96 then 'consultation' else 'refusal' end as type,
-           u_t, u_o, u_r
+    select s.n, s.k,
+           s.created_at + s.u_t * (least(:anchor::timestamptz, s.active_until + interval '60 days') - s.created_at)
+               as occurred_at,
+           s.type,
+           case s.type when 'email' then 'email' when 'chat' then 'web' when 'meeting' then 'store'
+                       when 'consultation' then (case when s.u_o < 0.5 then 'store' else 'phone' end) else 'phone' end
+               as channel,
+           case s.type
+               when 'refusal' then 'refused'
+               when 'call' then (array['reached', 'no_answer', 'voicemail'])[1 + floor(power(s.u_o, 1.5) * 3)::int]
+               when 'contact_attempt' then (array['no_answer', 'reached', 'wrong_number'])[1 + floor(power(s.u_o, 1.5) * 3)::int]
+               when 'email' then (array['sent', 'opened', 'replied', 'bounced'])[1 + floor(power(s.u_o, 1.2) * 4)::int]
+               else (array['completed', 'follow_up', 'no_show'])[1 + floor(power(s.u_o, 2) * 3)::int] end as outcome,
+           case when s.type = 'refusal'
+                then (array['price', 'no_need', 'competitor', 'timing', 'not_interested'])[1 + floor(s.u_r * 5)::int] end
+               as reason,
+           case when s.type in ('call', 'meeting', 'consultation')
+                then jsonb_build_object('durationMin', 1 + floor(power(s.u_r, 2) * 90)::int) else '{}'::jsonb end
+               as attributes
     from (
-        select b.n, b.created_at, b.active_until, random() u_ty, random() u_t, random() u_o, random() u_r
-        from (select * from bench_c where ni > 0 order by n) b
-        cross join lateral generate_series(1, b.ni) k
-        offset 0
-    ) d
-) s;
+        select n, k, created_at, active_until,
+               case when u_ty < 0.35 then 'email' when u_ty < 0.55 then 'call' when u_ty < 0.70 then 'chat'
+                    when u_ty < 0.82 then 'contact_attempt' when u_ty < 0.88 then 'meeting'
+                    when u_ty < 0.96 then 'consultation' else 'refusal' end as type,
+               u_t, u_o, u_r
+        from (
+            select b.n, k, b.created_at, b.active_until, random() u_ty, random() u_t, random() u_o, random() u_r
+            from (select * from bench_c where ni > 0 order by n) b
+            cross join lateral generate_series(1, b.ni) k
+            offset 0
+        ) d
+    ) s
+) x
+order by x.occurred_at, x.n, x.k;
 
 -- ------------------------------------------------------------------------------------------------ events
--- One signup per customer at creation, then page views and friends with properties.
+-- One signup per customer at creation (k = 0), then page views and friends with properties.
 insert into event (tenant_id, customer_id, occurred_at, name, properties)
-select :tenant_id, :base + b.n, b.created_at, 'signup',
-       jsonb_build_object('plan', (array['free', 'basic', 'pro'])[1 + floor(power(random(), 1.5) * 3)::int],
-                          'source', (array['ads', 'organic', 'referral'])[1 + floor(random() * 3)::int])
-from (select * from bench_c order by n) b;
-
-insert into event (tenant_id, customer_id, occurred_at, name, properties)
-select :tenant_id, :base + s.n,
-       s.created_at + s.u_t * (least(:anchor::timestamptz, s.active_until + interval '30 days') - s.created_at),
-       s.name,
-       case s.name
-           when 'page_view' then jsonb_build_object('path', '/p/' || (1 + floor(power(s.u_a, 2) * 500)::int),
-                                                    'device', (array['desktop', 'mobile', 'tablet'])[1 + floor(s.u_b * 3)::int])
-           when 'add_to_cart' then jsonb_build_object('sku', 'SKU-' || (1 + floor(power(s.u_a, 2) * 2000)::int),
-                                                      'amount', round((5 + 300 * power(s.u_b, 2))::numeric, 2),
-                                                      'category', (array['groceries', 'electronics', 'apparel', 'home'])[1 + floor(s.u_c * 4)::int])
-           when 'login' then jsonb_build_object('device', (array['desktop', 'mobile', 'tablet'])[1 + floor(s.u_b * 3)::int],
-                                                'plan', (array['free', 'basic', 'pro'])[1 + floor(power(s.u_a, 1.5) * 3)::int])
-           when 'search' then jsonb_build_object('query', (array['shoes', 'tv', 'wine', 'golf balls', 'laptop', 'gift'])[1 + floor(s.u_a * 6)::int],
-                                                 'results', floor(s.u_b * 120)::int)
-           when 'checkout' then jsonb_build_object('amount', round((10 + 900 * power(s.u_a, 2))::numeric, 2),
-                                                   'items', 1 + floor(power(s.u_b, 2) * 8)::int)
-           else jsonb_build_object('campaign', (array['spring', 'summer', 'black-friday', 'xmas'])[1 + floor(s.u_a * 4)::int])
-       end
+select :tenant_id, :base + x.n, x.occurred_at, x.name, x.properties
 from (
-    select n, created_at, active_until,
-           case when u_n < 0.55 then 'page_view' when u_n < 0.70 then 'add_to_cart' when u_n < 0.82 then 'login'
-                when u_n < 0.92 then 'search' when u_n < 0.97 then 'checkout' else 'email_open' end as name,
-           u_t, u_a, u_b, u_c
+    select b.n, 0 as k, b.created_at as occurred_at, 'signup' as name,
+           jsonb_build_object('plan', (array['free', 'basic', 'pro'])[1 + floor(power(b.u_a, 1.5) * 3)::int],
+                              'source', (array['ads', 'organic', 'referral'])[1 + floor(b.u_b * 3)::int]) as properties
+    from (select c.n, c.created_at, random() u_a, random() u_b from (select * from bench_c order by n) c offset 0) b
+    union all
+    select s.n, s.k,
+           s.created_at + s.u_t * (least(:anchor::timestamptz, s.active_until + interval '30 days') - s.created_at),
+           s.name,
+           case s.name
+               when 'page_view' then jsonb_build_object('path', '/p/' || (1 + floor(power(s.u_a, 2) * 500)::int),
+                                                        'device', (array['desktop', 'mobile', 'tablet'])[1 + floor(s.u_b * 3)::int])
+               when 'add_to_cart' then jsonb_build_object('sku', 'SKU-' || (1 + floor(power(s.u_a, 2) * 2000)::int),
+                                                          'amount', round((5 + 300 * power(s.u_b, 2))::numeric, 2),
+                                                          'category', (array['groceries', 'electronics', 'apparel', 'home'])[1 + floor(s.u_c * 4)::int])
+               when 'login' then jsonb_build_object('device', (array['desktop', 'mobile', 'tablet'])[1 + floor(s.u_b * 3)::int],
+                                                    'plan', (array['free', 'basic', 'pro'])[1 + floor(power(s.u_a, 1.5) * 3)::int])
+               when 'search' then jsonb_build_object('query', (array['shoes', 'tv', 'wine', 'golf balls', 'laptop', 'gift'])[1 + floor(s.u_a * 6)::int],
+                                                     'results', floor(s.u_b * 120)::int)
+               when 'checkout' then jsonb_build_object('amount', round((10 + 900 * power(s.u_a, 2))::numeric, 2),
+                                                       'items', 1 + floor(power(s.u_b, 2) * 8)::int)
+               else jsonb_build_object('campaign', (array['spring', 'summer', 'black-friday', 'xmas'])[1 + floor(s.u_a * 4)::int])
+           end
     from (
-        select b.n, b.created_at, b.active_until, random() u_n, random() u_t, random() u_a, random() u_b, random() u_c
-        from (select * from bench_c where ne > 0 order by n) b
-        cross join lateral generate_series(1, b.ne) k
-        offset 0
-    ) d
-) s;
+        select n, k, created_at, active_until,
+               case when u_n < 0.55 then 'page_view' when u_n < 0.70 then 'add_to_cart' when u_n < 0.82 then 'login'
+                    when u_n < 0.92 then 'search' when u_n < 0.97 then 'checkout' else 'email_open' end as name,
+               u_t, u_a, u_b, u_c
+        from (
+            select b.n, k, b.created_at, b.active_until, random() u_n, random() u_t, random() u_a, random() u_b,
+                   random() u_c
+            from (select * from bench_c where ne > 0 order by n) b
+            cross join lateral generate_series(1, b.ne) k
+            offset 0
+        ) d
+    ) s
+) x
+order by x.occurred_at, x.n, x.k;
 
 -- ------------------------------------------------------------------------------------------------ rollups
 -- Exactly what ActivityRepository.recomputeRollups computes, for the whole tenant in one pass per stream.
@@ -298,13 +320,17 @@ where c.tenant_id = :tenant_id and c.id = :base + b.n;
 drop table bench_c;
 reset session_replication_role;
 
--- Referential integrity, checked once per stream (a hash anti join) since the row-level checks were skipped.
-select orphans, orphans > 0 as has_orphans from (select (select count(*) from purchase x where x.tenant_id = :tenant_id
-            and not exists (select 1 from customer c where c.tenant_id = x.tenant_id and c.id = x.customer_id))
-     + (select count(*) from interaction x where x.tenant_id = :tenant_id
-            and not exists (select 1 from customer c where c.tenant_id = x.tenant_id and c.id = x.customer_id))
-     + (select count(*) from event x where x.tenant_id = :tenant_id
-            and not exists (select 1 from customer c where c.tenant_id = x.tenant_id and c.id = x.customer_id))
+-- Referential integrity, checked set-based since the row-level checks were skipped: the tenant has exactly the
+-- customers base+1 .. base+N, and every activity row points into that range.
+select orphans, orphans > 0 as has_orphans from (select
+       (select count(*) from purchase where tenant_id = :tenant_id
+            and customer_id not between :base + 1 and :base + :customers)
+     + (select count(*) from interaction where tenant_id = :tenant_id
+            and customer_id not between :base + 1 and :base + :customers)
+     + (select count(*) from event where tenant_id = :tenant_id
+            and customer_id not between :base + 1 and :base + :customers)
+     + (select :customers - count(*) from customer where tenant_id = :tenant_id
+            and id between :base + 1 and :base + :customers)
        as orphans) o \gset
 \if :has_orphans
   \echo 'activity rows without a customer:' :orphans
