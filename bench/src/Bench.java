@@ -72,7 +72,7 @@ public final class Bench {
             List<String> sizes = List.of("10k", "100k", "1m");
             boolean quick = false, reportOnly = false, keep = false;
             String seed = "0.4242", anchor = null, dbUrl = System.getenv("DB_URL");
-            int conc = 2, http = 18080, pg = 55432;
+            int conc = 2, http = 0, pg = 0;
             List<String> jvm = new ArrayList<>(), only = new ArrayList<>();
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -93,7 +93,26 @@ public final class Bench {
                             + "; see bench/README.md");
                 }
             }
+            if (http == 0) http = freePort();
+            if (pg == 0) pg = freePort();
             return new Options(sizes, quick, reportOnly, keep, seed, anchor, conc, http, pg, dbUrl, jvm, only);
+        }
+
+        /** A port free on both loopback addresses ("localhost" may resolve to either). */
+        static int freePort() {
+            for (int attempt = 0; attempt < 50; attempt++) {
+                try (java.net.ServerSocket a = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+                    int port = a.getLocalPort();
+                    try (java.net.ServerSocket b = new java.net.ServerSocket(port, 1, java.net.InetAddress.getByName("::1"))) {
+                        return port;
+                    } catch (java.io.IOException e) {
+                        // taken on ::1, try another
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            throw new IllegalStateException("no free port");
         }
     }
 
@@ -184,9 +203,17 @@ public final class Bench {
                 log("service ready in " + ms + " ms (fresh database: initdb + migrations)");
             });
             try (Connection db = connect("postgres")) {
+                if (o.dbUrl == null) {
+                    // make sure we talk to the service's own embedded server and nobody else's
+                    String dir = scalar(db, "show data_directory");
+                    if (!Path.of(dir).toRealPath().equals(service.dataDir.toRealPath())) {
+                        throw new IllegalStateException("port " + o.pgPort + " is served by " + dir + ", not by "
+                                + service.dataDir + ": refusing to touch another PostgreSQL");
+                    }
+                }
                 exec(db, "create extension if not exists pg_stat_statements");
-                R.with("machine").put("postgres", scalar(db, "select version()"));
-                R.with("machine").set("postgresSettings", settings(db));
+                R.withObjectProperty("machine").put("postgres", scalar(db, "select version()"));
+                R.withObjectProperty("machine").set("postgresSettings", settings(db));
             }
             createTenant();
             save();
@@ -301,7 +328,7 @@ public final class Bench {
         psql("bench_src", List.of("-v", "tenant_id=1", "-v", "customers=" + n, "-v", "seed=" + o.seed,
                 "-v", "anchor=" + anchorSql, "-f", "bench/generate-data.sql"), out);
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        ObjectNode g = R.with("load").putObject("generation");
+        ObjectNode g = R.withObjectProperty("load").putObject("generation");
         g.put("totalMs", ms);
         // psql echoes each command tag and its \timing; pick the inserts in script order
         String text = Files.readString(out);
@@ -391,7 +418,7 @@ public final class Bench {
      * the same columns, defaults and indexes ({@code like ... including all}; foreign keys are not copied).
      */
     void rawCopy() throws Exception {
-        ObjectNode c = R.with("load").putObject("rawCopy");
+        ObjectNode c = R.withObjectProperty("load").putObject("rawCopy");
         try (Connection src = connect("bench_src")) {
             String[][] tables = {
                     {"customer", "tenant_id, " + CUSTOMER_COLS, "customers.csv", "customers"},
@@ -415,7 +442,7 @@ public final class Bench {
     }
 
     void loadThroughService() throws Exception {
-        ObjectNode s = R.with("load").putObject("service");
+        ObjectNode s = R.withObjectProperty("load").putObject("service");
         // customers: one streamed NDJSON body to the bulk import
         long t0 = System.nanoTime();
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(service.base() + "/customers/import"))
@@ -526,7 +553,7 @@ public final class Bench {
 
     void createSegments() throws Exception {
         JsonNode all = M.readTree(Path.of("bench/reference-segments.json").toFile()).path("segments");
-        ArrayNode created = R.with("segments").putArray("created");
+        ArrayNode created = R.withObjectProperty("segments").putArray("created");
         for (JsonNode s : all) {
             ObjectNode body = M.createObjectNode();
             body.put("key", s.path("key").asText()).put("name", s.path("name").asText()).set("rule", s.path("rule"));
@@ -541,7 +568,7 @@ public final class Bench {
             log("segment " + s.path("key").asText() + ": " + fr.path("memberCount").asLong() + " members, created in "
                     + ms + " ms");
         }
-        R.with("segments").put("count", segments.size());
+        R.withObjectProperty("segments").put("count", segments.size());
     }
 
     List<JsonNode> referenceSegments() {
@@ -755,7 +782,7 @@ public final class Bench {
 
     /** Latency of single purchase writes; with segments, each re-evaluates the customer's dependent memberships. */
     void figure3(String label) throws Exception {
-        ObjectNode f = R.with("fig3").putObject(label);
+        ObjectNode f = R.withObjectProperty("fig3").putObject(label);
         long[] range = idRange();
         Random rnd = new Random(42);
         List<Double> lat = new ArrayList<>();
@@ -880,7 +907,7 @@ public final class Bench {
     // ------------------------------------------------------------------ figure 5
 
     void figure5() throws Exception {
-        ObjectNode f = R.with("fig5");
+        ObjectNode f = R.withObjectProperty("fig5");
         f.set("memoryAfterBenchmark", M.valueToTree(service.memory()));
         service.stop();
         Thread.sleep(2000);

@@ -184,7 +184,7 @@ final class Report {
         JsonNode s = runs.get(runs.size() - 1).path("machine").path("postgresSettings");
         md.append("\nPostgreSQL settings (the embedded server's, `EmbeddedDatabase`): ");
         List<String> kv = new ArrayList<>();
-        s.fields().forEachRemaining(e -> kv.add("`" + e.getKey() + "=" + e.getValue().asText() + "`"));
+        s.properties().forEach(e -> kv.add("`" + e.getKey() + "=" + e.getValue().asText() + "`"));
         md.append(String.join(", ", kv)).append(".\n\n");
         md.append("The machine is shared: other engineers run builds on it. Every phase records the load average before "
                 + "and after it (raw numbers below); with 2 cores a load average above 2 means the benchmark shared the "
@@ -343,7 +343,7 @@ final class Report {
             JsonNode t = f.path("total");
             JsonNode mid = medianRun(f.path("runs"));
             List<String[]> slow = new ArrayList<>();
-            mid.path("segments").fields().forEachRemaining(e -> slow.add(new String[]{e.getKey(), e.getValue().path("ms").asText()}));
+            mid.path("segments").properties().forEach(e -> slow.add(new String[]{e.getKey(), e.getValue().path("ms").asText()}));
             slow.sort((a, b) -> Double.compare(Double.parseDouble(b[1]), Double.parseDouble(a[1])));
             List<String> top = new ArrayList<>();
             for (int i = 0; i < Math.min(5, slow.size()); i++) top.add(slow.get(i)[0] + " " + sec(Double.parseDouble(slow.get(i)[1])));
@@ -458,7 +458,7 @@ final class Report {
                 for (JsonNode s : r.path("fig1")) {
                     JsonNode raw = s.path("raw");
                     md.append(s.path("key").asText()).append('\n');
-                    raw.fields().forEachRemaining(e -> md.append("  ").append(e.getKey()).append(": ")
+                    raw.properties().forEach(e -> md.append("  ").append(e.getKey()).append(": ")
                             .append(e.getValue().toString()).append('\n'));
                 }
                 md.append("```\n\n");
