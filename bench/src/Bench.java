@@ -212,6 +212,11 @@ public final class Bench {
                     }
                 }
                 exec(db, "create extension if not exists pg_stat_statements");
+                if (o.dbUrl == null) {
+                    // planning time per statement too (our own server only): the service plans every execution
+                    exec(db, "alter system set pg_stat_statements.track_planning = on");
+                    exec(db, "select pg_reload_conf()");
+                }
                 R.withObjectProperty("machine").put("postgres", scalar(db, "select version()"));
                 R.withObjectProperty("machine").set("postgresSettings", settings(db));
             }
@@ -677,7 +682,7 @@ public final class Bench {
     /** pg_stat_statements for the statements of one segment's measured rounds (server-side execution time). */
     void pgss(Connection db, ObjectNode out) throws Exception {
         try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
-                select query, calls, mean_exec_time, min_exec_time, max_exec_time, stddev_exec_time
+                select query, calls, mean_exec_time, min_exec_time, max_exec_time, stddev_exec_time, mean_plan_time
                 from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
                 order by total_exec_time desc limit 40""")) {
             while (rs.next()) {
@@ -691,7 +696,7 @@ public final class Bench {
                 if (kind == null || out.has(kind)) continue;
                 out.putObject(kind).put("calls", rs.getLong(2)).put("meanMs", Stats.round(rs.getDouble(3)))
                         .put("minMs", Stats.round(rs.getDouble(4))).put("maxMs", Stats.round(rs.getDouble(5)))
-                        .put("stddevMs", Stats.round(rs.getDouble(6)));
+                        .put("stddevMs", Stats.round(rs.getDouble(6))).put("meanPlanMs", Stats.round(rs.getDouble(7)));
             }
         }
     }
@@ -802,16 +807,18 @@ public final class Bench {
             f.set("latencyMs", M.valueToTree(Stats.summary(lat, true)));
             f.set("raw", M.valueToTree(round(lat)));
             try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
-                    select query, calls, mean_exec_time, min_exec_time, max_exec_time, stddev_exec_time, total_exec_time
+                    select query, calls, mean_exec_time, min_exec_time, max_exec_time, stddev_exec_time, total_exec_time,
+                        mean_plan_time, max_plan_time
                     from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
-                    order by total_exec_time desc limit 12""")) {
+                    order by total_exec_time + total_plan_time desc limit 12""")) {
                 ArrayNode top = f.putArray("topStatements");
                 while (rs.next()) {
                     String q = rs.getString(1).trim();
                     ObjectNode s = M.createObjectNode().put("calls", rs.getLong(2))
                             .put("meanMs", Stats.round(rs.getDouble(3))).put("minMs", Stats.round(rs.getDouble(4)))
                             .put("maxMs", Stats.round(rs.getDouble(5))).put("stddevMs", Stats.round(rs.getDouble(6)))
-                            .put("totalMs", Stats.round(rs.getDouble(7)));
+                            .put("totalMs", Stats.round(rs.getDouble(7))).put("meanPlanMs", Stats.round(rs.getDouble(8)))
+                            .put("maxPlanMs", Stats.round(rs.getDouble(9)));
                     if (q.startsWith("with target (segment_id, customer_id) as")) {
                         int targets = 0;
                         Matcher m = Pattern.compile("select \\$\\d+::bigint, c\\.id from customer c").matcher(q);
@@ -827,8 +834,9 @@ public final class Bench {
         JsonNode ms = f.path("membershipStatement");
         log(String.format(Locale.ROOT, "fig3 %s: POST /purchases p50 %.1f p99 %.1f ms%s", label, Stats.median(lat),
                 Stats.pct(lat, 99), ms.isMissingNode() ? "" : String.format(Locale.ROOT,
-                        "; membership statement (%d segments) mean %.1f max %.1f ms", ms.path("dependentSegments").asInt(),
-                        ms.path("meanMs").asDouble(), ms.path("maxMs").asDouble())));
+                        "; membership statement (%d segments) execution mean %.1f max %.1f ms, planning mean %.1f ms",
+                        ms.path("dependentSegments").asInt(), ms.path("meanMs").asDouble(), ms.path("maxMs").asDouble(),
+                        ms.path("meanPlanMs").asDouble())));
     }
 
     long[] idRange() throws Exception {
