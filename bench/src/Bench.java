@@ -1,0 +1,1094 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.postgresql.copy.CopyManager;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The benchmark of issue 6, one size at a time: a fresh service and database, deterministic data loaded through the
+ * service's bulk paths (next to a raw COPY of the same rows), 30 segments, then figures 1-5. Results go to
+ * bench/results/&lt;size&gt;.json after every phase (a run that stops early keeps what it measured) and
+ * docs/benchmarks.md is regenerated from every results file at the end. Run it with bench/run.sh.
+ */
+public final class Bench {
+
+    static final ObjectMapper M = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final Path RESULTS = Path.of("bench/results");
+    static final String COLUMNS = """
+            c.id, c.external_id, c.name, c.email, c.phone, c.phones, c.gender, c.birth_date, c.country, c.region,
+            c.city, c.price_tier, c.payment_terms, c.lifecycle_stage, c.source, c.channel, c.tags,
+            c.attributes::text, c.contacts::text, c.purchase_count, c.total_spend, c.average_order_value,
+            c.first_purchase_at, c.last_purchase_at, c.last_interaction_at, c.last_seen_at, c.created_at,
+            c.updated_at, c.version""";
+    static final int PAGE = 50;
+
+    // ------------------------------------------------------------------ options
+
+    record Options(List<String> sizes, boolean quick, boolean reportOnly, boolean keep, String seed, String anchor,
+                   int loadConcurrency, int httpPort, int pgPort, String dbUrl, List<String> jvmOpts,
+                   List<String> only) {
+        static Options parse(String[] args) {
+            List<String> sizes = List.of("10k", "100k", "1m");
+            boolean quick = false, reportOnly = false, keep = false;
+            String seed = "0.4242", anchor = null, dbUrl = System.getenv("DB_URL");
+            int conc = 2, http = 0, pg = 0;
+            List<String> jvm = new ArrayList<>(), only = new ArrayList<>();
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--sizes" -> sizes = List.of(args[++i].split(","));
+                    case "--quick" -> quick = true;
+                    case "--report-only" -> reportOnly = true;
+                    case "--keep" -> keep = true;
+                    case "--build" -> { }
+                    case "--seed" -> seed = args[++i];
+                    case "--anchor" -> anchor = args[++i];
+                    case "--load-concurrency" -> conc = Integer.parseInt(args[++i]);
+                    case "--port" -> http = Integer.parseInt(args[++i]);
+                    case "--pg-port" -> pg = Integer.parseInt(args[++i]);
+                    case "--db-url" -> dbUrl = args[++i];
+                    case "--service-jvm-opt" -> jvm.add(args[++i]);
+                    case "--only" -> only = List.of(args[++i].split(","));
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]
+                            + "; see bench/README.md");
+                }
+            }
+            if (http == 0) http = freePort();
+            if (pg == 0) pg = freePort();
+            return new Options(sizes, quick, reportOnly, keep, seed, anchor, conc, http, pg, dbUrl, jvm, only);
+        }
+
+        /** A port free on both loopback addresses ("localhost" may resolve to either). */
+        static int freePort() {
+            for (int attempt = 0; attempt < 50; attempt++) {
+                try (java.net.ServerSocket a = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+                    int port = a.getLocalPort();
+                    try (java.net.ServerSocket b = new java.net.ServerSocket(port, 1, java.net.InetAddress.getByName("::1"))) {
+                        return port;
+                    } catch (java.io.IOException e) {
+                        // taken on ::1, try another
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            throw new IllegalStateException("no free port");
+        }
+    }
+
+    static int customers(String size) {
+        String s = size.toLowerCase(Locale.ROOT);
+        if (s.endsWith("m")) return (int) (Double.parseDouble(s.substring(0, s.length() - 1)) * 1_000_000);
+        if (s.endsWith("k")) return (int) (Double.parseDouble(s.substring(0, s.length() - 1)) * 1_000);
+        return Integer.parseInt(s);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options o = Options.parse(args);
+        Files.createDirectories(RESULTS);
+        if (!o.reportOnly) {
+            for (String size : o.sizes) {
+                new Bench(o, size).run();
+            }
+        }
+        Report.write(RESULTS, Path.of("docs/benchmarks.md"));
+        System.out.println("== wrote docs/benchmarks.md");
+    }
+
+    // ------------------------------------------------------------------ state
+
+    final Options o;
+    final String size;
+    final int n;
+    final Path work;
+    final Path exportDir;
+    final ObjectNode R = M.createObjectNode();
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+    final int reps1, reps2, writes3, seconds4, reps4, conns4;
+    Service service;
+    String key;       // the benchmark tenant's API key
+    long tenantId;
+    String anchor;    // the dataset's "now" (generator), ISO
+    OffsetDateTime evalNow;
+    final List<JsonNode> segments = new ArrayList<>();
+
+    Bench(Options o, String size) {
+        this.o = o;
+        this.size = size.toLowerCase(Locale.ROOT);
+        this.n = customers(size);
+        this.work = Path.of("bench/.work", this.size).toAbsolutePath();
+        this.exportDir = work.resolve("export");
+        reps1 = o.quick ? 5 : 11;
+        reps2 = o.quick ? 2 : 3;
+        writes3 = o.quick ? 100 : 500;
+        seconds4 = o.quick ? 10 : 30;
+        reps4 = o.quick ? 2 : 3;
+        conns4 = 16;
+    }
+
+    boolean phase(String name) {
+        return o.only.isEmpty() || o.only.contains(name);
+    }
+
+    void run() throws Exception {
+        log("==== size " + size + " (" + n + " customers)" + (o.quick ? " quick" : ""));
+        R.put("size", size).put("customers", n).put("quick", o.quick)
+                .put("startedAt", Instant.now().toString()).put("seed", o.seed);
+        R.set("machine", machine());
+        R.set("phases", M.createArrayNode());
+        R.set("settings", M.valueToTree(Map.of("fig1Repetitions", reps1, "fig2Repetitions", reps2,
+                "fig3Writes", writes3, "fig4Seconds", seconds4, "fig4Repetitions", reps4, "fig4Connections", conns4,
+                "activityLoadConcurrency", o.loadConcurrency)));
+        anchor = o.anchor != null ? o.anchor
+                : OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.HOURS).toString();
+        R.put("anchor", anchor);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                if (service != null) service.stop();
+            } catch (Exception ignored) {
+                // exiting anyway
+            }
+        }));
+        try {
+            if (o.dbUrl == null) deleteTree(work.resolve("data"));
+            Files.createDirectories(exportDir);
+            Files.deleteIfExists(work.resolve("service.log"));
+            service = new Service(o.httpPort, o.pgPort, work.resolve("data"), o.dbUrl,
+                    "bench-admin-" + UUID.randomUUID(), work.resolve("service.log"), o.jvmOpts);
+            timed("start (fresh database)", () -> {
+                long ms = service.start();
+                ObjectNode f5 = R.putObject("fig5");
+                f5.put("firstStartMs", ms).put("firstStartQuarkusMs", service.quarkusStartedInMs());
+                log("service ready in " + ms + " ms (fresh database: initdb + migrations)");
+            });
+            try (Connection db = connect("postgres")) {
+                if (o.dbUrl == null) {
+                    // make sure we talk to the service's own embedded server and nobody else's
+                    String dir = scalar(db, "show data_directory");
+                    if (!Path.of(dir).toRealPath().equals(service.dataDir.toRealPath())) {
+                        throw new IllegalStateException("port " + o.pgPort + " is served by " + dir + ", not by "
+                                + service.dataDir + ": refusing to touch another PostgreSQL");
+                    }
+                }
+                exec(db, "create extension if not exists pg_stat_statements");
+                if (o.dbUrl == null) {
+                    // planning time per statement too (our own server only): the service plans every execution
+                    exec(db, "alter system set pg_stat_statements.track_planning = on");
+                    exec(db, "select pg_reload_conf()");
+                }
+                R.withObjectProperty("machine").put("postgres", scalar(db, "select version()"));
+                R.withObjectProperty("machine").set("postgresSettings", settings(db));
+            }
+            createTenant();
+            save();
+            timed("generate source data (SQL)", this::generateSource);
+            save();
+            timed("export", this::export);
+            timed("raw COPY (the limit)", this::rawCopy);
+            save();
+            timed("load through the service", this::loadThroughService);
+            save();
+            if (phase("fig3")) timed("figure 3 baseline (0 segments)", () -> figure3("baseline"));
+            save();
+            timed("create segments", this::createSegments);
+            save();
+            evalNow = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
+            R.put("evaluatedAt", evalNow.toString());
+            if (phase("fig1")) timed("figure 1", this::figure1);
+            save();
+            if (phase("fig2")) timed("figure 2", this::figure2);
+            save();
+            if (phase("fig3")) timed("figure 3 (30 segments)", () -> figure3("with30"));
+            save();
+            if (phase("fig4")) timed("figure 4", this::figure4);
+            save();
+            timed("figure 5 (restart)", this::figure5);
+            R.put("finishedAt", Instant.now().toString());
+            save();
+        } finally {
+            service.stop();
+            if (!o.keep) {
+                deleteTree(exportDir);
+            }
+        }
+        log("==== size " + size + " done");
+    }
+
+    // ------------------------------------------------------------------ machine
+
+    ObjectNode machine() throws Exception {
+        ObjectNode m = M.createObjectNode();
+        m.put("nproc", Runtime.getRuntime().availableProcessors());
+        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
+        m.put("cpu", cpu);
+        String mem = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
+                .findFirst().orElse("?");
+        m.put("memTotalGiB", Stats.round(Long.parseLong(mem.replaceAll("\\D", "")) / 1024.0 / 1024.0));
+        m.put("kernel", Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim());
+        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        m.put("psql", sh("psql", "--version").trim());
+        m.put("node", sh("node", "--version").trim());
+        m.put("loadAvgAtStart", loadAvg());
+        String commit = sh("git", "rev-parse", "--short", "HEAD").trim();
+        m.put("gitCommit", commit);
+        return m;
+    }
+
+    static String loadAvg() {
+        try {
+            String[] p = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return p[0] + " " + p[1] + " " + p[2];
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    ObjectNode settings(Connection db) throws Exception {
+        ObjectNode s = M.createObjectNode();
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(
+                "select name, setting, unit from pg_settings where name in ('shared_buffers', 'work_mem', 'jit',"
+                        + " 'max_parallel_workers_per_gather', 'effective_cache_size', 'random_page_cost', 'fsync',"
+                        + " 'synchronous_commit', 'max_wal_size', 'checkpoint_timeout') order by name")) {
+            while (rs.next()) s.put(rs.getString(1), rs.getString(2) + (rs.getString(3) == null ? "" : " " + rs.getString(3)));
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------ tenant and data
+
+    void createTenant() throws Exception {
+        JsonNode t = post(service.adminKey, "/admin/tenants", "{\"name\": \"bench " + size + "\"}", 201);
+        key = t.path("apiKey").path("key").asText();
+        tenantId = t.path("tenant").path("id").asLong();
+        R.put("tenantId", tenantId);
+        String[][] attrs = {
+                {"customer", "plan", "string"}, {"customer", "score", "number"}, {"customer", "seats", "integer"},
+                {"customer", "optIn", "boolean"}, {"customer", "renewal", "date"},
+                {"customer", "interests", "stringList"}, {"customer", "loyaltyPoints", "integer"},
+                {"purchase", "discount", "number"}, {"interaction", "durationMin", "integer"}};
+        for (String[] a : attrs) {
+            post(key, "/attributes", "{\"entity\": \"" + a[0] + "\", \"key\": \"" + a[1] + "\", \"type\": \"" + a[2]
+                    + "\"}", 201);
+        }
+        log("tenant " + tenantId + " created with its attribute catalog");
+    }
+
+    /** bench_src: the schema (the Flyway migration files) and bench/generate-data.sql for tenant 1. */
+    void generateSource() throws Exception {
+        try (Connection db = connect("postgres")) {
+            exec(db, "drop database if exists bench_src with (force)");
+            exec(db, "create database bench_src");
+        }
+        try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".sql")).sorted(
+                    Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().replaceAll("^V(\\d+)__.*", "$1")))).toList()) {
+                psql("bench_src", List.of("-q", "-f", f.toString()), work.resolve("migrate-src.log"));
+            }
+        }
+        String anchorSql = "'" + OffsetDateTime.parse(anchor).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ssxxx")) + "'";
+        Path out = work.resolve("generate.log");
+        long t0 = System.nanoTime();
+        psql("bench_src", List.of("-v", "tenant_id=1", "-v", "customers=" + n, "-v", "seed=" + o.seed,
+                "-v", "anchor=" + anchorSql, "-f", "bench/generate-data.sql"), out);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        ObjectNode g = R.withObjectProperty("load").putObject("generation");
+        g.put("totalMs", ms);
+        // psql echoes each command tag and its \timing; pick the inserts in script order
+        String text = Files.readString(out);
+        Matcher m = Pattern.compile("(INSERT 0|UPDATE) (\\d+)\\s*\\nTime: ([0-9.,]+) ms").matcher(text);
+        String[] names = {"customers", "purchases", "interactions", "events (signups)", "events (others)", "rollups"};
+        ArrayNode steps = g.putArray("steps");
+        int i = 0;
+        while (m.find()) {
+            long rows = Long.parseLong(m.group(2));
+            if (rows < 1000 && i == 0) continue; // attribute catalog
+            double t = Double.parseDouble(m.group(3).replace(",", ""));
+            steps.addObject().put("step", i < names.length ? names[i] : "step " + i).put("rows", rows)
+                    .put("ms", Stats.round(t)).put("rowsPerSec", Math.round(rows / (t / 1000.0)));
+            i++;
+        }
+        try (Connection src = connect("bench_src")) {
+            ObjectNode c = g.putObject("rows");
+            c.put("customers", lng(src, "select count(*) from customer where tenant_id = 1"));
+            c.put("purchases", lng(src, "select count(*) from purchase where tenant_id = 1"));
+            c.put("interactions", lng(src, "select count(*) from interaction where tenant_id = 1"));
+            c.put("events", lng(src, "select count(*) from event where tenant_id = 1"));
+            g.put("dataset", describeDataset(src));
+        }
+        log("generated in " + ms + " ms: " + g.get("rows"));
+    }
+
+    String describeDataset(Connection src) throws Exception {
+        return scalar(src, """
+                select format('purchases per customer: mean %s, median %s, p99 %s, max %s, none %s%%; interactions: mean %s; events: mean %s',
+                    round(avg(purchase_count), 2), percentile_cont(0.5) within group (order by purchase_count),
+                    percentile_cont(0.99) within group (order by purchase_count), max(purchase_count),
+                    round(100.0 * count(*) filter (where purchase_count = 0) / count(*), 1),
+                    round((select count(*) from interaction where tenant_id = 1)::numeric / count(*), 2),
+                    round((select count(*) from event where tenant_id = 1)::numeric / count(*), 2))
+                from customer where tenant_id = 1""");
+    }
+
+    static final String CUSTOMER_COLS = "external_id, name, email, phone, gender, birth_date, country, region, city,"
+            + " price_tier, payment_terms, lifecycle_stage, source, channel, tags, attributes";
+    static final String PURCHASE_COLS = "occurred_at, amount, currency, product, category, quantity, channel, attributes";
+    static final String INTERACTION_COLS = "occurred_at, type, channel, outcome, reason, attributes";
+    static final String EVENT_COLS = "occurred_at, name, properties";
+
+    /** COPY options that write each JSON document verbatim (text format would double its backslashes). */
+    static final String RAW = " (format csv, quote e'\\x01', delimiter e'\\x02')";
+
+    /** The same rows, twice: NDJSON for the service's endpoints and CSV for the raw COPY. */
+    void export() throws Exception {
+        try (Connection src = connect("bench_src")) {
+            copyOut(src, """
+                    copy (select json_strip_nulls(json_build_object('externalId', external_id, 'name', name, 'email', email,
+                        'phone', phone, 'gender', gender, 'birthDate', birth_date, 'country', country, 'region', region,
+                        'city', city, 'priceTier', price_tier, 'paymentTerms', payment_terms,
+                        'lifecycleStage', lifecycle_stage, 'source', source, 'channel', channel, 'tags', tags,
+                        'attributes', attributes))
+                    from customer where tenant_id = 1 order by id) to stdout""" + RAW, exportDir.resolve("customers.ndjson"));
+            copyOut(src, """
+                    copy (select json_strip_nulls(json_build_object('customerExternalId', c.external_id,
+                        'occurredAt', p.occurred_at, 'amount', p.amount, 'currency', p.currency, 'product', p.product,
+                        'category', p.category, 'quantity', p.quantity, 'channel', p.channel, 'attributes', p.attributes))
+                    from purchase p join customer c on c.id = p.customer_id where p.tenant_id = 1 order by p.id) to stdout""" + RAW,
+                    exportDir.resolve("purchases.ndjson"));
+            copyOut(src, """
+                    copy (select json_strip_nulls(json_build_object('customerExternalId', c.external_id,
+                        'occurredAt', i.occurred_at, 'type', i.type, 'channel', i.channel, 'outcome', i.outcome,
+                        'reason', i.reason, 'attributes', i.attributes))
+                    from interaction i join customer c on c.id = i.customer_id where i.tenant_id = 1 order by i.id) to stdout""" + RAW,
+                    exportDir.resolve("interactions.ndjson"));
+            copyOut(src, """
+                    copy (select json_strip_nulls(json_build_object('customerExternalId', c.external_id,
+                        'occurredAt', e.occurred_at, 'name', e.name, 'properties', e.properties))
+                    from event e join customer c on c.id = e.customer_id where e.tenant_id = 1 order by e.id) to stdout""" + RAW,
+                    exportDir.resolve("events.ndjson"));
+            copyOut(src, "copy (select 2, " + CUSTOMER_COLS + " from customer where tenant_id = 1 order by id)"
+                    + " to stdout (format csv)", exportDir.resolve("customers.csv"));
+            copyOut(src, "copy (select 2, customer_id, " + PURCHASE_COLS + " from purchase where tenant_id = 1 order by id)"
+                    + " to stdout (format csv)", exportDir.resolve("purchases.csv"));
+            copyOut(src, "copy (select 2, customer_id, " + INTERACTION_COLS + " from interaction where tenant_id = 1"
+                    + " order by id) to stdout (format csv)", exportDir.resolve("interactions.csv"));
+            copyOut(src, "copy (select 2, customer_id, " + EVENT_COLS + " from event where tenant_id = 1 order by id)"
+                    + " to stdout (format csv)", exportDir.resolve("events.csv"));
+        }
+    }
+
+    /**
+     * The limit: COPY of the same rows (CSV, streamed from this client like the HTTP bodies) into scratch tables with
+     * the same columns, defaults and indexes ({@code like ... including all}; foreign keys are not copied).
+     */
+    void rawCopy() throws Exception {
+        ObjectNode c = R.withObjectProperty("load").putObject("rawCopy");
+        try (Connection src = connect("bench_src")) {
+            String[][] tables = {
+                    {"customer", "tenant_id, " + CUSTOMER_COLS, "customers.csv", "customers"},
+                    {"purchase", "tenant_id, customer_id, " + PURCHASE_COLS, "purchases.csv", "purchases"},
+                    {"interaction", "tenant_id, customer_id, " + INTERACTION_COLS, "interactions.csv", "interactions"},
+                    {"event", "tenant_id, customer_id, " + EVENT_COLS, "events.csv", "events"}};
+            for (String[] t : tables) {
+                exec(src, "drop table if exists copy_" + t[0]);
+                exec(src, "create table copy_" + t[0] + " (like " + t[0] + " including all)");
+                long t0 = System.nanoTime();
+                long rows;
+                try (InputStream in = Files.newInputStream(exportDir.resolve(t[2]))) {
+                    rows = new CopyManager(src.unwrap(org.postgresql.core.BaseConnection.class)).copyIn("copy copy_" + t[0] + " (" + t[1] + ") from stdin (format csv)", in);
+                }
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                c.putObject(t[3]).put("rows", rows).put("ms", ms).put("rowsPerSec", rate(rows, ms));
+                log("raw COPY " + t[3] + ": " + rows + " rows in " + ms + " ms");
+                exec(src, "drop table copy_" + t[0]);
+            }
+        }
+    }
+
+    void loadThroughService() throws Exception {
+        ObjectNode s = R.withObjectProperty("load").putObject("service");
+        // customers: one streamed NDJSON body to the bulk import
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(service.base() + "/customers/import"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/x-ndjson")
+                .timeout(Duration.ofHours(3))
+                .POST(HttpRequest.BodyPublishers.ofFile(exportDir.resolve("customers.ndjson"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        if (r.statusCode() != 200) throw new IllegalStateException("import: " + r.statusCode() + " " + r.body());
+        JsonNode report = M.readTree(r.body());
+        long created = report.path("created").asLong();
+        if (report.path("failed").asLong() > 0) throw new IllegalStateException("import failures: " + r.body());
+        s.putObject("customers").put("path", "POST /customers/import (NDJSON, one streamed request)")
+                .put("rows", created).put("ms", ms).put("rowsPerSec", rate(created, ms));
+        log("import: " + created + " customers in " + ms + " ms");
+        // activity: batches of 1000 items, a few requests in flight
+        for (String stream : List.of("purchases", "interactions", "events")) {
+            long[] res = postBatches(stream, exportDir.resolve(stream + ".ndjson"), o.loadConcurrency);
+            s.putObject(stream).put("path", "POST /" + stream + "/batch (1000 items, " + o.loadConcurrency
+                            + " requests in flight)").put("rows", res[0]).put("ms", res[1])
+                    .put("rowsPerSec", rate(res[0], res[1])).put("batches", res[2]);
+            log(stream + ": " + res[0] + " rows in " + res[1] + " ms");
+            save();
+        }
+        try (Connection db = connect("postgres")) {
+            long v0 = System.nanoTime();
+            exec(db, "vacuum analyze customer, purchase, interaction, event");
+            s.put("vacuumAnalyzeMs", (System.nanoTime() - v0) / 1_000_000);
+            s.put("databaseSize", scalar(db, "select pg_size_pretty(pg_database_size(current_database()))"));
+            try (Connection src = connect("bench_src")) {
+                s.set("verify", verify(src, db));
+            }
+        }
+    }
+
+    /** The service tenant holds exactly the source rows: counts, sums and rollups agree. */
+    ObjectNode verify(Connection src, Connection db) throws Exception {
+        String q = """
+                select (select count(*) from customer where tenant_id = %1$d)
+                    || '/' || (select count(*) from purchase where tenant_id = %1$d)
+                    || '/' || (select coalesce(sum(amount), 0) from purchase where tenant_id = %1$d)
+                    || '/' || (select count(*) from interaction where tenant_id = %1$d)
+                    || '/' || (select count(*) from event where tenant_id = %1$d)
+                    || '/' || (select sum(purchase_count) || ':' || sum(total_spend) || ':' || count(last_seen_at)
+                                      || ':' || count(last_interaction_at) from customer where tenant_id = %1$d)""";
+        String a = scalar(src, q.formatted(1));
+        String b = scalar(db, q.formatted(tenantId));
+        ObjectNode v = M.createObjectNode();
+        v.put("source", a).put("service", b).put("equal", a.equals(b));
+        log("verify (customers/purchases/amount/interactions/events/rollups): source " + a + " service " + b);
+        if (!a.equals(b)) log("WARNING: the service's data differs from the source");
+        return v;
+    }
+
+    long[] postBatches(String stream, Path file, int concurrency) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        Semaphore slots = new Semaphore(concurrency * 2);
+        AtomicLong rows = new AtomicLong();
+        AtomicLong batches = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        long t0 = System.nanoTime();
+        long[] lastLog = {System.nanoTime()};
+        try (BufferedReader in = Files.newBufferedReader(file)) {
+            List<String> batch = new ArrayList<>(1000);
+            String line;
+            while (failure.get() == null) {
+                line = in.readLine();
+                if (line != null) batch.add(line);
+                if (batch.size() == 1000 || (line == null && !batch.isEmpty())) {
+                    List<String> items = batch;
+                    batch = new ArrayList<>(1000);
+                    slots.acquire();
+                    pool.execute(() -> {
+                        try {
+                            String body = "{\"items\": [" + String.join(",", items) + "]}";
+                            HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                                            URI.create(service.base() + "/" + stream + "/batch"))
+                                    .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                                    .timeout(Duration.ofMinutes(5)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                                    HttpResponse.BodyHandlers.ofString());
+                            if (r.statusCode() / 100 != 2) {
+                                throw new IllegalStateException(stream + " batch: " + r.statusCode() + " " + r.body());
+                            }
+                            rows.addAndGet(items.size());
+                            batches.incrementAndGet();
+                        } catch (Throwable e) {
+                            failure.compareAndSet(null, e);
+                        } finally {
+                            slots.release();
+                        }
+                    });
+                    if (System.nanoTime() - lastLog[0] > TimeUnit.SECONDS.toNanos(30)) {
+                        lastLog[0] = System.nanoTime();
+                        long el = (System.nanoTime() - t0) / 1_000_000;
+                        log("  " + stream + ": " + rows.get() + " rows, " + rate(rows.get(), el) + " rows/s");
+                    }
+                }
+                if (line == null) break;
+            }
+        }
+        pool.shutdown();
+        pool.awaitTermination(1, TimeUnit.HOURS);
+        if (failure.get() != null) throw new IllegalStateException(failure.get());
+        return new long[]{rows.get(), (System.nanoTime() - t0) / 1_000_000, batches.get()};
+    }
+
+    // ------------------------------------------------------------------ segments
+
+    void createSegments() throws Exception {
+        JsonNode all = M.readTree(Path.of("bench/reference-segments.json").toFile()).path("segments");
+        ArrayNode created = R.withObjectProperty("segments").putArray("created");
+        for (JsonNode s : all) {
+            ObjectNode body = M.createObjectNode();
+            body.put("key", s.path("key").asText()).put("name", s.path("name").asText()).set("rule", s.path("rule"));
+            long t0 = System.nanoTime();
+            post(key, "/segments", M.writeValueAsString(body), 201);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            JsonNode fr = get(key, "/segments/" + s.path("key").asText() + "/freshness");
+            created.addObject().put("key", s.path("key").asText()).put("reference", s.path("reference").asBoolean())
+                    .put("createMs", ms).put("evaluationMs", fr.path("evaluationMs").asLong())
+                    .put("members", fr.path("memberCount").asLong());
+            segments.add(s);
+            log("segment " + s.path("key").asText() + ": " + fr.path("memberCount").asLong() + " members, created in "
+                    + ms + " ms");
+        }
+        R.withObjectProperty("segments").put("count", segments.size());
+    }
+
+    List<JsonNode> referenceSegments() {
+        return segments.stream().filter(s -> s.path("reference").asBoolean()).toList();
+    }
+
+    // ------------------------------------------------------------------ figure 1
+
+    /** Count and first page of every reference segment: the service's endpoints and SQL next to the expert SQL. */
+    void figure1() throws Exception {
+        ArrayNode out = R.putArray("fig1");
+        Path plans = RESULTS.resolve("plans-" + size);
+        Files.createDirectories(plans);
+        String nowLit = "'" + evalNow + "'::timestamptz";
+        String todayLit = "'" + evalNow.toLocalDate() + "'::date";
+        String asOf = java.net.URLEncoder.encode(evalNow.toString(), StandardCharsets.UTF_8);
+        try (Connection db = connect("postgres")) {
+            for (JsonNode seg : referenceSegments()) {
+                String k = seg.path("key").asText();
+                Map<String, String> expert = expertSql(k, tenantId, nowLit, todayLit);
+                String expertCount = "/* expert count " + k + " */ " + expert.get("count");
+                String expertPage = "/* expert page " + k + " */ " + expert.get("page");
+                JsonNode preview = post(key, "/segments/preview?explain=true", "{\"rule\": {\"segment\": \"" + k
+                        + "\"}, \"asOf\": \"" + evalNow + "\", \"sampleSize\": 0}", 200);
+                String serviceSql = "/* service-sql count " + k + " */ " + inline(preview.path("sql").asText(),
+                        preview.path("params"));
+                ObjectNode row = out.addObject();
+                row.put("key", k).set("features", seg.path("features"));
+                row.set("rule", seg.path("rule"));
+                List<Double> hc = new ArrayList<>(), hp = new ArrayList<>(), ec = new ArrayList<>(),
+                        ep = new ArrayList<>(), sc = new ArrayList<>();
+                long[] counts = new long[3];
+                List<List<Long>> pages = new ArrayList<>();
+                // one warm-up round, then the measured rounds (round robin, so drift hits all alike)
+                for (int r = -1; r < reps1; r++) {
+                    if (r == 0) exec(db, "select pg_stat_statements_reset()");
+                    long t0 = System.nanoTime();
+                    JsonNode cnt = get(key, "/segments/" + k + "/count?asOf=" + asOf);
+                    double a = ms(t0);
+                    t0 = System.nanoTime();
+                    JsonNode page = get(key, "/segments/" + k + "/members?limit=" + PAGE + "&asOf=" + asOf);
+                    double b = ms(t0);
+                    t0 = System.nanoTime();
+                    long ecount = lng(db, expertCount);
+                    double c = ms(t0);
+                    t0 = System.nanoTime();
+                    List<Long> epage = ids(db, expertPage);
+                    double d = ms(t0);
+                    t0 = System.nanoTime();
+                    long scount = lng(db, serviceSql);
+                    double e = ms(t0);
+                    if (r >= 0) {
+                        hc.add(a); hp.add(b); ec.add(c); ep.add(d); sc.add(e);
+                    } else {
+                        counts[0] = cnt.path("count").asLong();
+                        counts[1] = ecount;
+                        counts[2] = scount;
+                        List<Long> sp = new ArrayList<>();
+                        page.path("items").forEach(i -> sp.add(i.path("id").asLong()));
+                        pages.add(sp);
+                        pages.add(epage);
+                    }
+                }
+                ObjectNode pg = row.putObject("pgStatStatements");
+                pgss(db, pg);
+                row.put("count", counts[0]).put("expertCount", counts[1]).put("serviceSqlCount", counts[2]);
+                boolean countOk = counts[0] == counts[1] && counts[1] == counts[2];
+                boolean pageOk = pages.get(0).equals(pages.get(1));
+                row.put("countsMatch", countOk).put("pagesMatch", pageOk).put("pageRows", pages.get(0).size());
+                row.set("serviceCountHttp", M.valueToTree(Stats.summary(hc, false)));
+                row.set("servicePageHttp", M.valueToTree(Stats.summary(hp, false)));
+                row.set("expertCount", M.valueToTree(Stats.summary(ec, false)));
+                row.set("expertPage", M.valueToTree(Stats.summary(ep, false)));
+                row.set("serviceCountSql", M.valueToTree(Stats.summary(sc, false)));
+                row.put("countRatio", Stats.round(Stats.median(hc) / Stats.median(ec)));
+                row.put("pageRatio", Stats.round(Stats.median(hp) / Stats.median(ep)));
+                row.put("countSqlRatio", Stats.round(Stats.median(sc) / Stats.median(ec)));
+                ObjectNode raw = row.putObject("raw");
+                raw.set("serviceCountHttp", M.valueToTree(round(hc)));
+                raw.set("servicePageHttp", M.valueToTree(round(hp)));
+                raw.set("expertCount", M.valueToTree(round(ec)));
+                raw.set("expertPage", M.valueToTree(round(ep)));
+                raw.set("serviceCountSql", M.valueToTree(round(sc)));
+                log(String.format(Locale.ROOT, "fig1 %-28s count %8d %s | count http %8.1f expert %8.1f svc-sql %8.1f"
+                                + " (x%.2f) | page http %7.1f expert %7.1f (x%.2f)", k, counts[0],
+                        countOk && pageOk ? "ok" : "MISMATCH " + counts[0] + "/" + counts[1] + "/" + counts[2] + " pages " + pageOk,
+                        Stats.median(hc), Stats.median(ec), Stats.median(sc), Stats.median(hc) / Stats.median(ec),
+                        Stats.median(hp), Stats.median(ep), Stats.median(hp) / Stats.median(ep)));
+                // plans, for the record (one more execution each)
+                StringBuilder pl = new StringBuilder();
+                pl.append("-- ").append(k).append(" at ").append(size).append(", now = ").append(evalNow).append("\n\n");
+                pl.append("-- service count SQL (from POST /segments/preview?explain=true, parameters inlined)\n")
+                        .append(serviceSql).append("\n\n").append(explain(db, serviceSql)).append("\n\n");
+                pl.append("-- expert count SQL\n").append(expertCount).append("\n\n").append(explain(db, expertCount)).append("\n\n");
+                pl.append("-- expert page SQL\n").append(expertPage).append("\n\n").append(explain(db, expertPage)).append("\n");
+                Files.writeString(plans.resolve(k + ".txt"), pl.toString());
+                save();
+            }
+        }
+    }
+
+    static List<Double> round(List<Double> v) {
+        return v.stream().map(Stats::round).toList();
+    }
+
+    /** pg_stat_statements for the statements of one segment's measured rounds (server-side execution time). */
+    void pgss(Connection db, ObjectNode out) throws Exception {
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
+                select query, calls, mean_exec_time, min_exec_time, max_exec_time, stddev_exec_time, mean_plan_time
+                from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+                order by total_exec_time desc limit 40""")) {
+            while (rs.next()) {
+                String q = rs.getString(1).trim();
+                String kind = q.startsWith("/* expert count") ? "expertCount"
+                        : q.startsWith("/* expert page") ? "expertPage"
+                        : q.startsWith("/* service-sql count") ? "serviceCountSql"
+                        : q.startsWith("select count(*) as count from customer c") ? "serviceCount"
+                        : q.startsWith("select c.id, c.external_id, c.name") && q.contains("order by c.id limit") ? "servicePage"
+                        : null;
+                if (kind == null || out.has(kind)) continue;
+                out.putObject(kind).put("calls", rs.getLong(2)).put("meanMs", Stats.round(rs.getDouble(3)))
+                        .put("minMs", Stats.round(rs.getDouble(4))).put("maxMs", Stats.round(rs.getDouble(5)))
+                        .put("stddevMs", Stats.round(rs.getDouble(6))).put("meanPlanMs", Stats.round(rs.getDouble(7)));
+            }
+        }
+    }
+
+    static Map<String, String> expertSql(String key, long tenant, String now, String today) throws Exception {
+        String text = Files.readString(Path.of("bench/expert", key + ".sql"));
+        Map<String, String> out = new LinkedHashMap<>();
+        String[] parts = text.split("(?m)^-- name: ");
+        for (int i = 1; i < parts.length; i++) {
+            String name = parts[i].substring(0, parts[i].indexOf('\n')).trim();
+            String sql = parts[i].substring(parts[i].indexOf('\n') + 1).trim();
+            if (sql.endsWith(";")) sql = sql.substring(0, sql.length() - 1);
+            sql = sql.replace("{{tenant}}", String.valueOf(tenant)).replace("{{now}}", now).replace("{{today}}", today)
+                    .replace("{{columns}}", COLUMNS).replace("{{limit}}", String.valueOf(PAGE));
+            out.put(name, sql);
+        }
+        if (!out.containsKey("count") || !out.containsKey("page")) {
+            throw new IllegalStateException("bench/expert/" + key + ".sql needs '-- name: count' and '-- name: page'");
+        }
+        return out;
+    }
+
+    /** The service's SQL with its parameters inlined as typed literals ($n::type keeps its cast). */
+    static String inline(String sql, JsonNode params) {
+        Matcher m = Pattern.compile("\\$(\\d+)").matcher(sql);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            JsonNode p = params.get(Integer.parseInt(m.group(1)) - 1);
+            String lit;
+            if (p.isArray()) {
+                StringBuilder a = new StringBuilder("{");
+                for (int i = 0; i < p.size(); i++) {
+                    if (i > 0) a.append(',');
+                    a.append('"').append(p.get(i).asText().replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+                }
+                lit = a.append('}').toString();
+            } else {
+                lit = p.asText();
+            }
+            m.appendReplacement(sb, Matcher.quoteReplacement("'" + lit.replace("'", "''") + "'"));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    static String explain(Connection db, String sql) {
+        StringBuilder sb = new StringBuilder();
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("explain (analyze, buffers) " + sql)) {
+            while (rs.next()) sb.append(rs.getString(1)).append('\n');
+        } catch (Exception e) {
+            sb.append("explain failed: ").append(e.getMessage());
+        }
+        return sb.toString();
+    }
+
+    // ------------------------------------------------------------------ figure 2
+
+    /** Full refresh of all 30 segments, one after another, repeated. */
+    void figure2() throws Exception {
+        ObjectNode f = R.putObject("fig2");
+        ArrayNode runs = f.putArray("runs");
+        List<Double> totals = new ArrayList<>();
+        for (int r = 0; r < reps2; r++) {
+            ObjectNode run = runs.addObject();
+            ObjectNode per = run.putObject("segments");
+            long t0 = System.nanoTime();
+            long evalSum = 0;
+            for (JsonNode s : segments) {
+                String k = s.path("key").asText();
+                long s0 = System.nanoTime();
+                JsonNode res = post(key, "/segments/" + k + "/refresh", "", 200);
+                long ev = res.path("freshness").path("evaluationMs").asLong();
+                evalSum += ev;
+                per.putObject(k).put("ms", Stats.round(ms(s0))).put("evaluationMs", ev)
+                        .put("members", res.path("freshness").path("memberCount").asLong())
+                        .put("entered", res.path("entered").asLong()).put("exited", res.path("exited").asLong());
+            }
+            double total = ms(t0);
+            totals.add(total);
+            run.put("totalMs", Stats.round(total)).put("evaluationMsSum", evalSum).put("loadAvg", loadAvg());
+            log(String.format(Locale.ROOT, "fig2 run %d: 30 refreshes in %.0f ms (evaluation %d ms)", r + 1, total, evalSum));
+            save();
+        }
+        f.set("total", M.valueToTree(Stats.summary(totals, false)));
+    }
+
+    // ------------------------------------------------------------------ figure 3
+
+    /** Latency of single purchase writes; with segments, each re-evaluates the customer's dependent memberships. */
+    void figure3(String label) throws Exception {
+        ObjectNode f = R.withObjectProperty("fig3").putObject(label);
+        long[] range = idRange();
+        Random rnd = new Random(42);
+        List<Double> lat = new ArrayList<>();
+        try (Connection db = connect("postgres")) {
+            for (int i = -20; i < writes3; i++) {
+                if (i == 0) exec(db, "select pg_stat_statements_reset()");
+                long id = range[0] + (long) (rnd.nextDouble() * (range[1] - range[0] + 1));
+                OffsetDateTime at = OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(rnd.nextInt(400 * 24 * 60))
+                        .truncatedTo(ChronoUnit.SECONDS);
+                String amount = String.format(Locale.ROOT, "%.2f", Math.exp(4 + rnd.nextGaussian()));
+                String body = "{\"customerId\": " + id + ", \"occurredAt\": \"" + at + "\", \"amount\": " + amount
+                        + ", \"currency\": \"EUR\", \"category\": \"books\", \"product\": \"bench-write\", \"channel\": \"web\"}";
+                long t0 = System.nanoTime();
+                post(key, "/purchases", body, 201);
+                if (i >= 0) lat.add(ms(t0));
+            }
+            f.set("latencyMs", M.valueToTree(Stats.summary(lat, true)));
+            f.set("raw", M.valueToTree(round(lat)));
+            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
+                    select query, calls, mean_exec_time, min_exec_time, max_exec_time, stddev_exec_time, total_exec_time,
+                        mean_plan_time, max_plan_time
+                    from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+                    order by total_exec_time + total_plan_time desc limit 12""")) {
+                ArrayNode top = f.putArray("topStatements");
+                while (rs.next()) {
+                    String q = rs.getString(1).trim();
+                    ObjectNode s = M.createObjectNode().put("calls", rs.getLong(2))
+                            .put("meanMs", Stats.round(rs.getDouble(3))).put("minMs", Stats.round(rs.getDouble(4)))
+                            .put("maxMs", Stats.round(rs.getDouble(5))).put("stddevMs", Stats.round(rs.getDouble(6)))
+                            .put("totalMs", Stats.round(rs.getDouble(7))).put("meanPlanMs", Stats.round(rs.getDouble(8)))
+                            .put("maxPlanMs", Stats.round(rs.getDouble(9)));
+                    if (q.startsWith("with target (segment_id, customer_id) as")) {
+                        int targets = 0;
+                        Matcher m = Pattern.compile("select \\$\\d+::bigint, c\\.id from customer c").matcher(q);
+                        while (m.find()) targets++;
+                        s.put("dependentSegments", targets);
+                        f.set("membershipStatement", s);
+                    }
+                    top.add(s.put("query", q.length() > 160 ? q.substring(0, 160) + "..." : q));
+                }
+            }
+        }
+        f.put("loadAvg", loadAvg());
+        JsonNode ms = f.path("membershipStatement");
+        log(String.format(Locale.ROOT, "fig3 %s: POST /purchases p50 %.1f p99 %.1f ms%s", label, Stats.median(lat),
+                Stats.pct(lat, 99), ms.isMissingNode() ? "" : String.format(Locale.ROOT,
+                        "; membership statement (%d segments) execution mean %.1f max %.1f ms, planning mean %.1f ms",
+                        ms.path("dependentSegments").asInt(), ms.path("meanMs").asDouble(), ms.path("maxMs").asDouble(),
+                        ms.path("meanPlanMs").asDouble())));
+    }
+
+    long[] idRange() throws Exception {
+        try (Connection db = connect("postgres"); Statement st = db.createStatement();
+             ResultSet rs = st.executeQuery("select min(id), max(id), count(*) from customer where tenant_id = " + tenantId)) {
+            rs.next();
+            long lo = rs.getLong(1), hi = rs.getLong(2), cnt = rs.getLong(3);
+            if (hi - lo + 1 != cnt) log("WARNING: customer ids are not contiguous; some lookups will 404");
+            return new long[]{lo, hi};
+        }
+    }
+
+    // ------------------------------------------------------------------ figure 4
+
+    /** Concurrent load (autocannon) on the customer's segments and on members, next to the liveness endpoint. */
+    void figure4() throws Exception {
+        ObjectNode f = R.putObject("fig4");
+        long[] range = idRange();
+        String keys = String.join(",", referenceSegments().stream().map(s -> s.path("key").asText()).toList());
+        f.set("memoryBeforeLoad", M.valueToTree(service.memory()));
+        for (String mode : List.of("health", "customer-segments", "members")) {
+            ArrayNode runs = f.putArray(mode);
+            for (int r = 0; r < reps4; r++) {
+                MemorySampler sampler = new MemorySampler(service);
+                sampler.start();
+                String outText = sh("node", "bench/load.js", service.base(), key, mode, String.valueOf(conns4),
+                        String.valueOf(seconds4), String.valueOf(range[0]), String.valueOf(range[1]), keys);
+                sampler.stopSampling();
+                JsonNode res = M.readTree(outText.substring(outText.indexOf('{')));
+                ObjectNode run = (ObjectNode) res;
+                run.set("memoryPeak", M.valueToTree(sampler.peak));
+                run.put("loadAvg", loadAvg());
+                runs.add(run);
+                log(String.format(Locale.ROOT, "fig4 %-18s run %d: %.0f req/s, p50 %s p99 %s ms, non2xx %d errors %d",
+                        mode, r + 1, res.path("requestsPerSec").asDouble(), res.path("latencyMs").path("p50").asText(),
+                        res.path("latencyMs").path("p99").asText(), res.path("non2xx").asLong(), res.path("errors").asLong()));
+                save();
+            }
+        }
+    }
+
+    /** Samples the service's memory every 500 ms; keeps the peak of each figure. */
+    static final class MemorySampler extends Thread {
+        final Service service;
+        final Map<String, Object> peak = new LinkedHashMap<>();
+        volatile boolean running = true;
+
+        MemorySampler(Service service) {
+            this.service = service;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            while (running) {
+                service.memory().forEach((k, v) -> {
+                    if (v instanceof Number num) {
+                        Object old = peak.get(k);
+                        if (old == null || ((Number) old).doubleValue() < num.doubleValue()) peak.put(k, v);
+                    }
+                });
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        void stopSampling() throws InterruptedException {
+            running = false;
+            join();
+        }
+    }
+
+    // ------------------------------------------------------------------ figure 5
+
+    void figure5() throws Exception {
+        ObjectNode f = R.withObjectProperty("fig5");
+        f.set("memoryAfterBenchmark", M.valueToTree(service.memory()));
+        service.stop();
+        Thread.sleep(2000);
+        long ms = service.start();
+        f.put("restartMs", ms).put("restartQuarkusMs", service.quarkusStartedInMs());
+        log("restart on the loaded database: ready in " + ms + " ms");
+        Thread.sleep(10_000);
+        f.set("memoryIdleAfterRestart", M.valueToTree(service.memory()));
+        // a short load right after the restart (cold caches in the JVM, warm in the OS)
+        MemorySampler sampler = new MemorySampler(service);
+        sampler.start();
+        long[] range = idRange();
+        String outText = sh("node", "bench/load.js", service.base(), key, "customer-segments", String.valueOf(conns4),
+                String.valueOf(seconds4), String.valueOf(range[0]), String.valueOf(range[1]), "");
+        sampler.stopSampling();
+        ObjectNode res = (ObjectNode) M.readTree(outText.substring(outText.indexOf('{')));
+        res.set("memoryPeak", M.valueToTree(sampler.peak));
+        f.set("loadAfterRestart", res);
+        f.set("memoryIdleAfterLoad", M.valueToTree(service.memory()));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    interface Step {
+        void run() throws Exception;
+    }
+
+    void timed(String name, Step step) throws Exception {
+        String before = loadAvg();
+        long t0 = System.nanoTime();
+        log("-- " + name + " (load average " + before + ")");
+        step.run();
+        ((ArrayNode) R.get("phases")).addObject().put("phase", name).put("seconds", Stats.round(ms(t0) / 1000))
+                .put("loadAvgBefore", before).put("loadAvgAfter", loadAvg());
+    }
+
+    void save() throws Exception {
+        Files.writeString(RESULTS.resolve(size + ".json"), M.writeValueAsString(R));
+    }
+
+    static double ms(long t0) {
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    static long rate(long rows, long ms) {
+        return ms <= 0 ? 0 : Math.round(rows * 1000.0 / ms);
+    }
+
+    static void log(String s) {
+        System.out.println(OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toLocalTime() + " " + s);
+        System.out.flush();
+    }
+
+    JsonNode post(String bearer, String path, String body, int expected) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(service.base() + path))
+                .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
+                .timeout(Duration.ofMinutes(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != expected) {
+            throw new IllegalStateException("POST " + path + ": " + r.statusCode() + " " + r.body());
+        }
+        return r.body().isEmpty() ? M.createObjectNode() : M.readTree(r.body());
+    }
+
+    JsonNode get(String bearer, String path) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(service.base() + path))
+                .header("Authorization", "Bearer " + bearer).timeout(Duration.ofMinutes(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) throw new IllegalStateException("GET " + path + ": " + r.statusCode() + " " + r.body());
+        return M.readTree(r.body());
+    }
+
+    /** JDBC to the service's database (or bench_src); unnamed statements, so every execution gets a custom plan. */
+    Connection connect(String database) throws Exception {
+        String host = "localhost", user = "postgres", password = "";
+        int port = o.pgPort;
+        String db = database;
+        if (o.dbUrl != null) {
+            URI u = URI.create(o.dbUrl);
+            host = u.getHost();
+            port = u.getPort() > 0 ? u.getPort() : 5432;
+            if (database.equals("postgres")) db = u.getPath().substring(1);
+            user = System.getenv().getOrDefault("DB_USER", "postgres");
+            password = System.getenv().getOrDefault("DB_PASSWORD", "");
+        }
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        p.setProperty("password", password);
+        p.setProperty("prepareThreshold", "0");
+        return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/" + db, p);
+    }
+
+    void psql(String database, List<String> args, Path out) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(System.getenv().getOrDefault("PSQL", "psql"), "-X",
+                "-v", "ON_ERROR_STOP=1"));
+        String host = "localhost", user = "postgres", password = "";
+        int port = o.pgPort;
+        if (o.dbUrl != null) {
+            URI u = URI.create(o.dbUrl);
+            host = u.getHost();
+            port = u.getPort() > 0 ? u.getPort() : 5432;
+            user = System.getenv().getOrDefault("DB_USER", "postgres");
+            password = System.getenv().getOrDefault("DB_PASSWORD", "");
+        }
+        cmd.addAll(List.of("-h", host, "-p", String.valueOf(port), "-U", user, "-d", database));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()));
+        pb.environment().put("PGPASSWORD", password);
+        Process p = pb.start();
+        if (p.waitFor() != 0) throw new IllegalStateException("psql failed; see " + out);
+    }
+
+    static String sh(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+        return out;
+    }
+
+    static void exec(Connection db, String sql) throws Exception {
+        try (Statement st = db.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    static String scalar(Connection db, String sql) throws Exception {
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    static long lng(Connection db, String sql) throws Exception {
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Runs a page query reading every column (as the service does); returns the ids. */
+    static List<Long> ids(Connection db, String sql) throws Exception {
+        List<Long> ids = new ArrayList<>();
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            int cols = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+                for (int i = 2; i <= cols; i++) rs.getString(i);
+            }
+        }
+        return ids;
+    }
+
+    static void copyOut(Connection db, String sql, Path file) throws Exception {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            new CopyManager(db.unwrap(org.postgresql.core.BaseConnection.class)).copyOut(sql, out);
+        }
+    }
+
+    static void deleteTree(Path p) throws Exception {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
+        }
+    }
+
+    @SuppressWarnings("unused")
+    static void writeLines(Path p, List<String> lines) throws Exception {
+        try (BufferedWriter w = Files.newBufferedWriter(p)) {
+            for (String l : lines) {
+                w.write(l);
+                w.newLine();
+            }
+        }
+    }
+}
