@@ -34,7 +34,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * Starts a server keeping its data in {@code dataDir}; initialises the directory when it holds no cluster yet.
      *
      * @param port the port to listen on on localhost, or 0 for a free one
-     * @param clean whether to wipe the directory first (tests)
+     * @param clean whether to wipe the directory first (tests; a throwaway server also skips fsync)
      */
     public static EmbeddedDatabase start(Path dataDir, int port, boolean clean) {
         try {
@@ -49,6 +49,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     // per-statement statistics (create extension pg_stat_statements to read them): used by the
                     // tests that prove GraphQL batching and by the benchmarks
                     .setServerConfig("shared_preload_libraries", "pg_stat_statements");
+            if (!clean) {
+                // zonky's defaults favour throwaway test databases (fsync, synchronous_commit and full_page_writes
+                // off); a kept data directory must not lose or corrupt acknowledged writes on a crash
+                builder.setServerConfig("fsync", "on")
+                        .setServerConfig("synchronous_commit", "on")
+                        .setServerConfig("full_page_writes", "on");
+            }
             if (port > 0) {
                 builder.setPort(port);
             }
