@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.error.ProblemType;
 import dev.segments.common.error.Violations;
-import dev.segments.rule.AttributeDef;
-import dev.segments.rule.FieldCatalog;
 import dev.segments.rule.RuleNode;
 import dev.segments.rule.RuleParser;
 import dev.segments.segment.api.SegmentDtos.MembersChange;
@@ -17,17 +15,13 @@ import dev.segments.segment.api.SegmentDtos.SegmentView;
 import dev.segments.segment.persistence.SegmentRepository;
 import dev.segments.segment.persistence.SegmentRow;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.validation.Validator;
 
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 
 /** Segment definitions: create, read, replace (with optimistic concurrency), delete, static members. */
 @ApplicationScoped
@@ -36,17 +30,15 @@ public class SegmentService {
     private final SegmentRepository repository;
     private final TenantRulesLoader rulesLoader;
     private final MembershipService membership;
-    private final Pool pool;
     private final Validator validator;
     private final ObjectMapper mapper;
     private final RuleParser parser = new RuleParser();
 
     SegmentService(SegmentRepository repository, TenantRulesLoader rulesLoader, MembershipService membership,
-                   Pool pool, Validator validator, ObjectMapper mapper) {
+                   Validator validator, ObjectMapper mapper) {
         this.repository = repository;
         this.rulesLoader = rulesLoader;
         this.membership = membership;
-        this.pool = pool;
         this.validator = validator;
         this.mapper = mapper;
     }
