@@ -18,6 +18,7 @@ if [[ ! -d bench/.node/node_modules/autocannon ]]; then
   echo "== installing autocannon into bench/.node"
   npm install --prefix bench/.node --no-audit --no-fund --loglevel=error autocannon@8 >/dev/null
 fi
+rm -rf bench/.work/app   # the service runs from a private copy of target/quarkus-app (Service.app())
 lib=target/quarkus-app/lib/main
 cp=$(ls $lib/org.postgresql.postgresql-*.jar $lib/com.fasterxml.jackson.core.jackson-{core,databind,annotations}-*.jar | tr '\n' ':')
 exec "$JAVA_HOME/bin/java" -Xmx2g -cp "$cp" bench/src/Bench.java "$@"

@@ -392,28 +392,28 @@ public final class Bench {
                     from customer where tenant_id = 1 order by id) to stdout""" + RAW, exportDir.resolve("customers.ndjson"));
             copyOut(src, """
                     copy (select json_strip_nulls(json_build_object('customerExternalId', c.external_id,
-                        'occurredAt', p.occurred_at, 'amount', p.amount, 'currency', p.currency, 'product', p.product,
+                        'externalId', 'p-' || p.id, 'occurredAt', p.occurred_at, 'amount', p.amount, 'currency', p.currency, 'product', p.product,
                         'category', p.category, 'quantity', p.quantity, 'channel', p.channel, 'attributes', p.attributes))
                     from purchase p join customer c on c.id = p.customer_id where p.tenant_id = 1 order by p.id) to stdout""" + RAW,
                     exportDir.resolve("purchases.ndjson"));
             copyOut(src, """
                     copy (select json_strip_nulls(json_build_object('customerExternalId', c.external_id,
-                        'occurredAt', i.occurred_at, 'type', i.type, 'channel', i.channel, 'outcome', i.outcome,
+                        'externalId', 'i-' || i.id, 'occurredAt', i.occurred_at, 'type', i.type, 'channel', i.channel, 'outcome', i.outcome,
                         'reason', i.reason, 'attributes', i.attributes))
                     from interaction i join customer c on c.id = i.customer_id where i.tenant_id = 1 order by i.id) to stdout""" + RAW,
                     exportDir.resolve("interactions.ndjson"));
             copyOut(src, """
                     copy (select json_strip_nulls(json_build_object('customerExternalId', c.external_id,
-                        'occurredAt', e.occurred_at, 'name', e.name, 'properties', e.properties))
+                        'externalId', 'e-' || e.id, 'occurredAt', e.occurred_at, 'name', e.name, 'properties', e.properties))
                     from event e join customer c on c.id = e.customer_id where e.tenant_id = 1 order by e.id) to stdout""" + RAW,
                     exportDir.resolve("events.ndjson"));
             copyOut(src, "copy (select 2, " + CUSTOMER_COLS + " from customer where tenant_id = 1 order by id)"
                     + " to stdout (format csv)", exportDir.resolve("customers.csv"));
-            copyOut(src, "copy (select 2, customer_id, " + PURCHASE_COLS + " from purchase where tenant_id = 1 order by id)"
+            copyOut(src, "copy (select 2, customer_id, 'p-' || id, " + PURCHASE_COLS + " from purchase where tenant_id = 1 order by id)"
                     + " to stdout (format csv)", exportDir.resolve("purchases.csv"));
-            copyOut(src, "copy (select 2, customer_id, " + INTERACTION_COLS + " from interaction where tenant_id = 1"
+            copyOut(src, "copy (select 2, customer_id, 'i-' || id, " + INTERACTION_COLS + " from interaction where tenant_id = 1"
                     + " order by id) to stdout (format csv)", exportDir.resolve("interactions.csv"));
-            copyOut(src, "copy (select 2, customer_id, " + EVENT_COLS + " from event where tenant_id = 1 order by id)"
+            copyOut(src, "copy (select 2, customer_id, 'e-' || id, " + EVENT_COLS + " from event where tenant_id = 1 order by id)"
                     + " to stdout (format csv)", exportDir.resolve("events.csv"));
         }
     }
@@ -427,9 +427,9 @@ public final class Bench {
         try (Connection src = connect("bench_src")) {
             String[][] tables = {
                     {"customer", "tenant_id, " + CUSTOMER_COLS, "customers.csv", "customers"},
-                    {"purchase", "tenant_id, customer_id, " + PURCHASE_COLS, "purchases.csv", "purchases"},
-                    {"interaction", "tenant_id, customer_id, " + INTERACTION_COLS, "interactions.csv", "interactions"},
-                    {"event", "tenant_id, customer_id, " + EVENT_COLS, "events.csv", "events"}};
+                    {"purchase", "tenant_id, customer_id, external_id, " + PURCHASE_COLS, "purchases.csv", "purchases"},
+                    {"interaction", "tenant_id, customer_id, external_id, " + INTERACTION_COLS, "interactions.csv", "interactions"},
+                    {"event", "tenant_id, customer_id, external_id, " + EVENT_COLS, "events.csv", "events"}};
             for (String[] t : tables) {
                 exec(src, "drop table if exists copy_" + t[0]);
                 exec(src, "create table copy_" + t[0] + " (like " + t[0] + " including all)");
@@ -943,11 +943,31 @@ public final class Bench {
         void run() throws Exception;
     }
 
+    /**
+     * Runs a phase. If the service process died during it (the machine is shared; a stray "pkill java" is not ours
+     * to prevent), the incident is recorded, the service restarted on the same data and the phase run once more
+     * (every phase is safe to repeat: imports upsert, activity items carry external ids).
+     */
     void timed(String name, Step step) throws Exception {
         String before = loadAvg();
         long t0 = System.nanoTime();
         log("-- " + name + " (load average " + before + ")");
-        step.run();
+        try {
+            step.run();
+        } catch (Exception e) {
+            if (service == null || service.process == null || service.process.isAlive()) throw e;
+            String what = "the service died during '" + name + "' (exit code " + service.process.exitValue()
+                    + "): " + e;
+            log("WARNING: " + what + "; restarting it and repeating the phase");
+            R.withArray("incidents").add(Instant.now() + " " + what);
+            if (service.dbUrl == null) {
+                Path pid = service.dataDir.resolve("postmaster.pid");
+                for (int i = 0; i < 600 && Files.exists(pid); i++) Thread.sleep(100);
+            }
+            service.start();
+            t0 = System.nanoTime();
+            step.run();
+        }
         ((ArrayNode) R.get("phases")).addObject().put("phase", name).put("seconds", Stats.round(ms(t0) / 1000))
                 .put("loadAvgBefore", before).put("loadAvgAfter", loadAvg());
     }

@@ -37,6 +37,27 @@ final class Service {
         this.jvmOpts = jvmOpts;
     }
 
+    /**
+     * A private copy of target/quarkus-app with the runner renamed: a rebuild by someone else cannot swap the jar
+     * under a running benchmark, and a "pkill -f quarkus-run.jar" aimed at another service does not hit this one.
+     */
+    static Path app() throws IOException {
+        Path dir = Path.of("bench/.work/app").toAbsolutePath();
+        Path jar = dir.resolve("segments-bench.jar");
+        if (!Files.exists(jar)) {
+            Path src = Path.of("target/quarkus-app").toAbsolutePath();
+            try (var files = Files.walk(src)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Path to = dir.resolve(src.relativize(f).toString());
+                    if (Files.isDirectory(f)) Files.createDirectories(to);
+                    else Files.copy(f, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Files.move(dir.resolve("quarkus-run.jar"), jar);
+        }
+        return jar;
+    }
+
     String base() {
         return "http://localhost:" + httpPort;
     }
@@ -48,7 +69,7 @@ final class Service {
         cmd.add(java);
         cmd.addAll(jvmOpts);
         cmd.add("-jar");
-        cmd.add(Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
+        cmd.add(app().toString());
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();
         env.put("PORT", String.valueOf(httpPort));
