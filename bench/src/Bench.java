@@ -65,12 +65,17 @@ public final class Bench {
 
     // ------------------------------------------------------------------ options
 
+    /**
+     * {@code loadOnly}: stop after loading (the data directory and the tenant's key are kept in bench/.work/<size>);
+     * {@code reuse}: skip generation and loading, start on that kept directory with the current build and measure.
+     */
     record Options(List<String> sizes, boolean quick, boolean reportOnly, boolean keep, String seed, String anchor,
                    int loadConcurrency, int httpPort, int pgPort, String dbUrl, List<String> jvmOpts,
-                   List<String> only) {
+                   List<String> only, boolean loadOnly, boolean reuse, Integer fig1Reps) {
         static Options parse(String[] args) {
             List<String> sizes = List.of("10k", "100k", "1m");
-            boolean quick = false, reportOnly = false, keep = false;
+            boolean quick = false, reportOnly = false, keep = false, loadOnly = false, reuse = false;
+            Integer fig1Reps = null;
             String seed = "0.4242", anchor = null, dbUrl = System.getenv("DB_URL");
             int conc = 2, http = 0, pg = 0;
             List<String> jvm = new ArrayList<>(), only = new ArrayList<>();
@@ -89,13 +94,19 @@ public final class Bench {
                     case "--db-url" -> dbUrl = args[++i];
                     case "--service-jvm-opt" -> jvm.add(args[++i]);
                     case "--only" -> only = List.of(args[++i].split(","));
+                    case "--load-only" -> loadOnly = true;
+                    case "--reuse-data" -> reuse = true;
+                    case "--fig1-repetitions" -> fig1Reps = Integer.parseInt(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
                             + "; see bench/README.md");
                 }
             }
             if (http == 0) http = freePort();
             if (pg == 0) pg = freePort();
-            return new Options(sizes, quick, reportOnly, keep, seed, anchor, conc, http, pg, dbUrl, jvm, only);
+            if (loadOnly && reuse) throw new IllegalArgumentException("--load-only and --reuse-data exclude each other");
+            if (reuse && dbUrl != null) throw new IllegalArgumentException("--reuse-data works with the embedded server only");
+            return new Options(sizes, quick, reportOnly, keep, seed, anchor, conc, http, pg, dbUrl, jvm, only,
+                    loadOnly, reuse, fig1Reps);
         }
 
         /** A port free on both loopback addresses ("localhost" may resolve to either). */
@@ -159,7 +170,8 @@ public final class Bench {
         this.n = customers(size);
         this.work = Path.of("bench/.work", this.size).toAbsolutePath();
         this.exportDir = work.resolve("export");
-        reps1 = o.quick ? 5 : 11;
+        // 1M: a round of figure 1 takes minutes, so 5 rounds by default there
+        reps1 = o.fig1Reps != null ? o.fig1Reps : o.quick || n >= 1_000_000 ? 5 : 11;
         reps2 = o.quick ? 2 : 3;
         writes3 = o.quick ? 100 : 500;
         seconds4 = o.quick ? 10 : 30;
@@ -172,15 +184,29 @@ public final class Bench {
     }
 
     void run() throws Exception {
-        log("==== size " + size + " (" + n + " customers)" + (o.quick ? " quick" : ""));
+        log("==== size " + size + " (" + n + " customers)" + (o.quick ? " quick" : "")
+                + (o.reuse ? ", on the data kept by --load-only" : "") + (o.loadOnly ? ", load only" : ""));
+        Path kept = work.resolve("loaded.json");
+        JsonNode prior = null;
+        if (o.reuse) {
+            if (!Files.exists(kept) || !Files.isDirectory(work.resolve("data"))) {
+                throw new IllegalStateException("nothing kept in " + work + ": run with --load-only first");
+            }
+            prior = M.readTree(kept.toFile());
+            R.setAll((ObjectNode) prior.path("results"));   // the loading figures of the run that loaded the data
+        }
         R.put("size", size).put("customers", n).put("quick", o.quick)
                 .put("startedAt", Instant.now().toString()).put("seed", o.seed);
+        if (prior != null) {
+            R.put("loadedBy", prior.path("results").path("machine").path("gitCommit").asText())
+                    .put("loadedAt", prior.path("results").path("startedAt").asText());
+        }
         R.set("machine", machine());
-        R.set("phases", M.createArrayNode());
+        if (prior == null) R.set("phases", M.createArrayNode());
         R.set("settings", M.valueToTree(Map.of("fig1Repetitions", reps1, "fig2Repetitions", reps2,
                 "fig3Writes", writes3, "fig4Seconds", seconds4, "fig4Repetitions", reps4, "fig4Connections", conns4,
                 "activityLoadConcurrency", o.loadConcurrency)));
-        anchor = o.anchor != null ? o.anchor
+        anchor = prior != null ? prior.path("anchor").asText() : o.anchor != null ? o.anchor
                 : OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.HOURS).toString();
         R.put("anchor", anchor);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -191,16 +217,19 @@ public final class Bench {
             }
         }));
         try {
-            if (o.dbUrl == null) deleteTree(work.resolve("data"));
+            if (o.dbUrl == null && !o.reuse) deleteTree(work.resolve("data"));
+            Files.deleteIfExists(kept);
             Files.createDirectories(exportDir);
             Files.deleteIfExists(work.resolve("service.log"));
             service = new Service(o.httpPort, o.pgPort, work.resolve("data"), o.dbUrl,
                     "bench-admin-" + UUID.randomUUID(), work.resolve("service.log"), o.jvmOpts);
-            timed("start (fresh database)", () -> {
+            timed(o.reuse ? "start (kept, loaded database)" : "start (fresh database)", () -> {
                 long ms = service.start();
-                ObjectNode f5 = R.putObject("fig5");
-                f5.put("firstStartMs", ms).put("firstStartQuarkusMs", service.quarkusStartedInMs());
-                log("service ready in " + ms + " ms (fresh database: initdb + migrations)");
+                if (!o.reuse) {
+                    ObjectNode f5 = R.putObject("fig5");
+                    f5.put("firstStartMs", ms).put("firstStartQuarkusMs", service.quarkusStartedInMs());
+                }
+                log("service ready in " + ms + " ms" + (o.reuse ? "" : " (fresh database: initdb + migrations)"));
             });
             try (Connection db = connect("postgres")) {
                 if (o.dbUrl == null) {
@@ -220,15 +249,20 @@ public final class Bench {
                 R.withObjectProperty("machine").put("postgres", scalar(db, "select version()"));
                 R.withObjectProperty("machine").set("postgresSettings", settings(db));
             }
-            createTenant();
-            save();
-            timed("generate source data (SQL)", this::generateSource);
-            save();
-            timed("export", this::export);
-            timed("raw COPY (the limit)", this::rawCopy);
-            save();
-            timed("load through the service", this::loadThroughService);
-            save();
+            if (prior != null) {
+                key = prior.path("key").asText();
+                tenantId = prior.path("tenantId").asLong();
+                dropSegments();
+            } else {
+                load();
+                if (o.loadOnly) {
+                    ObjectNode k = M.createObjectNode().put("key", key).put("tenantId", tenantId).put("anchor", anchor);
+                    k.set("results", R);
+                    Files.writeString(kept, M.writeValueAsString(k));
+                    log("==== size " + size + " loaded; measure with --reuse-data (data kept in " + work + ")");
+                    return;
+                }
+            }
             if (phase("fig3")) timed("figure 3 baseline (0 segments)", () -> figure3("baseline"));
             save();
             timed("create segments", this::createSegments);
@@ -253,6 +287,37 @@ public final class Bench {
             }
         }
         log("==== size " + size + " done");
+    }
+
+    /** A new tenant, its data generated, exported, COPY'd raw and loaded through the service. */
+    void load() throws Exception {
+        createTenant();
+        save();
+        timed("generate source data (SQL)", this::generateSource);
+        save();
+        timed("export", this::export);
+        timed("raw COPY (the limit)", this::rawCopy);
+        save();
+        timed("load through the service", this::loadThroughService);
+        save();
+    }
+
+    /** A kept database may hold the segments of an earlier measurement: remove them (references first). */
+    void dropSegments() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            JsonNode list = get(key, "/segments");
+            JsonNode items = list.isArray() ? list : list.path("items");
+            if (items.isEmpty()) return;
+            for (JsonNode s : items) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(service.base() + "/segments/"
+                                + s.path("key").asText())).header("Authorization", "Bearer " + key).DELETE().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 204 && r.statusCode() != 409) {
+                    throw new IllegalStateException("DELETE segment " + s.path("key").asText() + ": " + r.statusCode());
+                }
+            }
+        }
+        throw new IllegalStateException("could not remove the kept tenant's segments");
     }
 
     // ------------------------------------------------------------------ machine
