@@ -884,7 +884,7 @@ public final class Bench {
                             .put("maxMs", Stats.round(rs.getDouble(5))).put("stddevMs", Stats.round(rs.getDouble(6)))
                             .put("totalMs", Stats.round(rs.getDouble(7))).put("meanPlanMs", Stats.round(rs.getDouble(8)))
                             .put("maxPlanMs", Stats.round(rs.getDouble(9)));
-                    if (q.startsWith("with target (segment_id, customer_id) as")) {
+                    if (q.contains("with target (segment_id, customer_id) as")) {
                         int targets = 0;
                         Matcher m = Pattern.compile("select \\$\\d+::bigint, c\\.id from customer c").matcher(q);
                         while (m.find()) targets++;

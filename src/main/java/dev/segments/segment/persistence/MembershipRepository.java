@@ -1,5 +1,6 @@
 package dev.segments.segment.persistence;
 
+import dev.segments.common.db.PreparedStatements;
 import dev.segments.rule.SqlBuilder;
 import dev.segments.rule.SqlBuilder.PgType;
 import dev.segments.rule.SqlQuery;
@@ -59,12 +60,17 @@ public class MembershipRepository {
         this.pool = pool;
     }
 
-    /** Runs work in a transaction holding the tenant's membership lock, with a statement timeout. */
-    public <T> Uni<T> locked(long tenantId, String statementTimeout, Function<SqlConnection, Uni<T>> work) {
-        return pool.withTransaction(conn -> conn.preparedQuery("select set_config('statement_timeout', $1, true)")
-                .execute(Tuple.of(statementTimeout))
-                .chain(() -> conn.preparedQuery("select pg_advisory_xact_lock($1, $2::int)")
-                        .execute(Tuple.of(LOCK_NAMESPACE, tenantId)))
+    /**
+     * Runs work in a transaction holding the tenant's membership lock, with a statement timeout (one round trip).
+     * {@code fewCustomers}: the work evaluates rules for given customers only, so its statements reuse one generic
+     * plan per connection (see {@link PreparedStatements}); a full refresh is planned with its values.
+     */
+    public <T> Uni<T> locked(long tenantId, String statementTimeout, boolean fewCustomers,
+                             Function<SqlConnection, Uni<T>> work) {
+        return pool.withTransaction(conn -> conn.preparedQuery("select set_config('statement_timeout', $1, true),"
+                                + " set_config('plan_cache_mode', $2, true), pg_advisory_xact_lock($3, $4::int)")
+                .execute(Tuple.of(statementTimeout, fewCustomers ? "force_generic_plan" : "auto", LOCK_NAMESPACE,
+                        tenantId))
                 .chain(() -> work.apply(conn)));
     }
 
@@ -86,7 +92,8 @@ public class MembershipRepository {
                 .toArray(String[]::new), PgType.TEXT_ARRAY);
         SqlBuilder.Bound at = b.bind(now, PgType.TIMESTAMPTZ);
         SqlBuilder.Bound why = b.bind(cause, PgType.TEXT);
-        b.sql("with target (segment_id, customer_id) as (");
+        // a few customers: one generic plan per connection (locked(..., fewCustomers = true) sets the plan mode)
+        b.sql(ids == null ? "" : PreparedStatements.KEEP).sql("with target (segment_id, customer_id) as (");
         for (int i = 0; i < targets.size(); i++) {
             b.sql(i == 0 ? "" : " union all ").sql("select ").param(targets.get(i).segmentId(), PgType.BIGINT)
                     .sql(", c.id from customer c where c.tenant_id = ").ref(tenant);

@@ -1,6 +1,7 @@
 package dev.segments.segment.persistence;
 
 import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.db.PreparedStatements;
 import dev.segments.rule.SqlQuery;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -18,6 +19,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class RuleQueryExecutor {
 
+    /**
+     * The transaction's settings in one round trip. {@code plan_cache_mode}: queries about a few given customers
+     * ({@link #runForCustomers}) are kept prepared and their generic plan reused (see {@link PreparedStatements}).
+     * Whole-tenant queries keep PostgreSQL's default.
+     */
+    static final String SETTINGS = "select set_config('transaction_read_only', 'on', true),"
+            + " set_config('statement_timeout', $1, true), set_config('plan_cache_mode', $2, true)";
+
     private final Pool pool;
     private final String timeout;
 
@@ -26,10 +35,22 @@ public class RuleQueryExecutor {
         this.timeout = config.query().statementTimeout().toMillis() + "ms";
     }
 
+    /** A query over the tenant's customers (counts, pages, exports, previews). */
     public Uni<RowSet<Row>> run(SqlQuery query) {
-        return pool.withTransaction(conn -> conn.query("set transaction read only").execute()
-                .chain(() -> conn.preparedQuery("select set_config('statement_timeout', $1, true)")
-                        .execute(Tuple.of(timeout)))
-                .chain(() -> conn.preparedQuery(query.sql()).execute(Tuple.from(query.params()))));
+        return run(query, "auto");
+    }
+
+    /** A query restricted to a few customers by id (which segments they are in). */
+    public Uni<RowSet<Row>> runForCustomers(SqlQuery query) {
+        return run(PreparedStatements.KEEP + query.sql(), query, "force_generic_plan");
+    }
+
+    private Uni<RowSet<Row>> run(SqlQuery query, String planCacheMode) {
+        return run(query.sql(), query, planCacheMode);
+    }
+
+    private Uni<RowSet<Row>> run(String sql, SqlQuery query, String planCacheMode) {
+        return pool.withTransaction(conn -> conn.preparedQuery(SETTINGS).execute(Tuple.of(timeout, planCacheMode))
+                .chain(() -> conn.preparedQuery(sql).execute(Tuple.from(query.params()))));
     }
 }

@@ -87,7 +87,7 @@ public class MembershipService {
             if (targets.isEmpty()) {
                 return Uni.createFrom().voidItem();
             }
-            return repository.locked(tenantId, timeout(), conn ->
+            return repository.locked(tenantId, timeout(), true, conn ->
                     repository.apply(conn, tenantId, targets, ids, "data_write", now)).replaceWithVoid();
         }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
     }
@@ -95,7 +95,7 @@ public class MembershipService {
     /** Before customers are deleted: every membership they have ends, recorded as an exit. */
     public Uni<Void> customersDeleting(long tenantId, List<Long> customerIds) {
         OffsetDateTime now = now();
-        return repository.locked(tenantId, timeout(), conn -> repository.removeCustomers(conn, tenantId, customerIds, now));
+        return repository.locked(tenantId, timeout(), true, conn -> repository.removeCustomers(conn, tenantId, customerIds, now));
     }
 
     /**
@@ -105,7 +105,7 @@ public class MembershipService {
     public Uni<List<Long>> staticEdit(long tenantId, long segmentId, boolean add,
                                       java.util.function.Function<io.vertx.mutiny.sqlclient.SqlConnection, Uni<List<Long>>> edit) {
         OffsetDateTime now = now();
-        return rules.load(tenantId).chain(r -> repository.locked(tenantId, timeout(), conn -> edit.apply(conn)
+        return rules.load(tenantId).chain(r -> repository.locked(tenantId, timeout(), true, conn -> edit.apply(conn)
                 .call(changed -> repository.recordStaticChanges(conn, tenantId, segmentId,
                         add ? changed : List.of(), add ? List.of() : changed, now))
                 .call(changed -> repository.apply(conn, tenantId, targets(r, now, dynamicSegments(r).stream()
@@ -162,7 +162,7 @@ public class MembershipService {
                             long started = System.nanoTime();
                             RuleDependencies deps = dependencies(r, row);
                             Duration interval = driftInterval(deps);
-                            return repository.locked(tenantId, timeout(), conn ->
+                            return repository.locked(tenantId, timeout(), false, conn ->
                                     repository.apply(conn, tenantId, targets(r, now, List.of(row)), null, cause, now)
                                             .call(diff -> repository.saveState(conn, tenantId, row.id(), row.version(), now,
                                                     (System.nanoTime() - started) / 1_000_000,

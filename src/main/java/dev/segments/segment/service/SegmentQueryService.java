@@ -261,7 +261,7 @@ public class SegmentQueryService {
             b.sql("], null) from customer c where c.tenant_id = ").param(tenantId, PgType.BIGINT)
                     .sql(" and c.id = any(").param(customerIds.stream().distinct().map(String::valueOf)
                             .toArray(String[]::new), PgType.TEXT_ARRAY).sql("::bigint[])");
-            return executor.run(b.build()).map(rs -> {
+            return executor.runForCustomers(b.build()).map(rs -> {
                 for (Row row : rs) {
                     String[] keys = row.getArrayOfStrings(1);
                     List<String> member = keys == null ? List.of() : Arrays.asList(keys);

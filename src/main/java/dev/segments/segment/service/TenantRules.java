@@ -20,15 +20,24 @@ import dev.segments.segment.persistence.SegmentRow;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * What a tenant's rules are checked and compiled against: the field catalog (built-in fields plus declared
- * attributes) and the tenant's segments (for references). Loaded per request; both are small.
+ * attributes) and the tenant's segments (for references), as of {@code version} (tenant.rules_version).
+ * Immutable and shared between requests by {@link TenantRulesLoader}; stored rules are parsed once, on first use.
  */
-public record TenantRules(FieldCatalog catalog, Map<String, SegmentRow> segments, RuleParser parser) {
+public record TenantRules(long version, FieldCatalog catalog, Map<String, SegmentRow> segments, RuleParser parser,
+                          ConcurrentMap<String, RuleNode> parsed) {
+
+    public TenantRules(long version, FieldCatalog catalog, Map<String, SegmentRow> segments, RuleParser parser) {
+        this(version, catalog, Collections.unmodifiableMap(segments), parser, new ConcurrentHashMap<>());
+    }
 
     public SegmentResolver resolver() {
         return key -> Optional.ofNullable(segments.get(key)).map(this::resolve);
@@ -38,7 +47,8 @@ public record TenantRules(FieldCatalog catalog, Map<String, SegmentRow> segments
         if (row.isStatic()) {
             return new ResolvedSegment.Static(row.id());
         }
-        return new ResolvedSegment.Dynamic(parser.parse(row.rule()));
+        // the AST is immutable: every request compiling against this version shares one parse per segment
+        return new ResolvedSegment.Dynamic(parsed.computeIfAbsent(row.key(), k -> parser.parse(row.rule())));
     }
 
     /**
