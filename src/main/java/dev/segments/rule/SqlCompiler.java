@@ -511,6 +511,9 @@ public final class SqlCompiler {
                     return;
                 }
             }
+            if (existenceByRollup(a, rt, negate)) {
+                return;
+            }
             String al = s.alias();
             Expr agg = aggregateExpr(a.fn(), field, rt);
             if (preAggregated(a)) {
@@ -544,6 +547,57 @@ public final class SqlCompiler {
                 compare(agg, rt, false, a.op(), a.value());
                 b.sql(")");
             });
+        }
+
+        /**
+         * A count of purchases or interactions in a window open towards the future (a duration, or a range without
+         * {@code to}), without where, compared so that only "none" versus "at least one" matters ({@code gte 1},
+         * {@code gt 0}, {@code eq 0}, {@code lt 1}, ...): there is such a row iff the customer's latest one (the exact
+         * rollup last_purchase_at / last_interaction_at) is at or after the window's start. Emits that and returns
+         * true, or returns false (nothing emitted). Never NULL: {@code not} is exact.
+         */
+        boolean existenceByRollup(RuleNode.Aggregate a, FieldType rt, boolean negate) {
+            if (a.fn() != RuleNode.AggregateFn.COUNT || a.where() != null || a.within() == null
+                    || !(a.value() instanceof Value.Literal)) {
+                return false;
+            }
+            String latest = switch (a.stream()) {
+                case "purchases" -> "c.last_purchase_at";
+                case "interactions" -> "c.last_interaction_at";
+                default -> null;
+            };
+            OffsetDateTime since = switch (a.within()) {
+                case Value.Literal l -> Values.duration((String) l.value()).orElseThrow().before(ctx.now());
+                case Value.Window w -> w.from() != null && w.to() == null ? timeValue(w.from()).start() : null;
+                default -> null;
+            };
+            Boolean some = truthForEveryPositiveCount(a.op(), a.value());
+            if (latest == null || since == null || some == null) {
+                return false;
+            }
+            boolean none = emptyGroupTruth(a.fn(), rt, a.op(), a.value());
+            if (some == none) {
+                return false; // true (or false) whatever the count: rare, left to the general form
+            }
+            b.sql(some != negate ? "(" : "not (").sql(latest).sql(" is not null and ").sql(latest).sql(" >= ")
+                    .param(since, PgType.TIMESTAMPTZ).sql(")");
+            return true;
+        }
+
+        /** The comparison's truth for every count n >= 1 if it is the same for all of them, else null. */
+        static Boolean truthForEveryPositiveCount(Operator op, Value value) {
+            BigDecimal v = Values.decimal(((Value.Literal) value).value()).orElse(null);
+            if (v == null) return null;
+            int vs1 = v.compareTo(BigDecimal.ONE);
+            return switch (op) {
+                case GTE -> vs1 <= 0 ? Boolean.TRUE : null;
+                case GT -> vs1 < 0 ? Boolean.TRUE : null;
+                case LTE -> vs1 < 0 ? Boolean.FALSE : null;
+                case LT -> vs1 <= 0 ? Boolean.FALSE : null;
+                case EQ -> v.signum() <= 0 ? Boolean.FALSE : null;
+                case NEQ -> v.signum() <= 0 ? Boolean.TRUE : null;
+                default -> null;
+            };
         }
 
         /** {@code [and where] [and window]} of an aggregate's rows. */

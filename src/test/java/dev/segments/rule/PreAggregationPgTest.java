@@ -282,6 +282,53 @@ class PreAggregationPgTest {
         assertTrue(checked > 1000, "checked " + checked);
     }
 
+    /**
+     * Counts of purchases or interactions in a window open towards the future, compared so that only none versus
+     * some matters, read the latest-activity rollup instead of the stream (SqlCompiler existenceByRollup): the
+     * same customers as counting the rows, at the window's exact start, with future rows and without any row.
+     */
+    @Test
+    void existenceInAnOpenWindowReadsTheRollup() throws Exception {
+        String[][] streams = {{"purchases", "purchase"}, {"interactions", "interaction"}};
+        String[][] windows = {{"'P90D'", N + " - interval '90 days'"}, {"'P2D'", N + " - interval '2 days'"},
+                {"{'from':'2025-03-17T12:00:00Z'}", "timestamptz '2025-03-17 12:00:00+00'"},
+                {"{'from':'2025-06-13'}", "timestamptz '2025-06-13 00:00:00+00'"}};
+        String[][] ops = {{"gte", "1", ">="}, {"gt", "0", ">"}, {"neq", "0", "<>"}, {"eq", "0", "="},
+                {"lt", "1", "<"}, {"lte", "0", "<="}};
+        List<String> failures = new ArrayList<>();
+        for (String[] st : streams) {
+            for (String[] w : windows) {
+                for (String[] op : ops) {
+                    String rule = agg("count", st[0], null, null, w[0], op[0], op[1]).replace('\'', '"');
+                    String rows = "(select count(*) from " + st[1] + " x where x.customer_id = c.id and x.occurred_at >= "
+                            + w[1] + ") " + op[2] + " " + op[1];
+                    for (boolean negated : List.of(false, true)) {
+                        RuleNode node = parser.parse(negated ? "{\"not\":" + rule + "}" : rule);
+                        SqlBuilder b = new SqlBuilder();
+                        SqlCompiler.predicate(node, b, ctx());
+                        if (!b.build().sql().contains("is not null and c.last_")) {
+                            failures.add(rule + ": not read from the rollup: " + b.build().sql());
+                            continue;
+                        }
+                        Set<String> expected = new TreeSet<>();
+                        try (var c = db.pg.getPostgresDatabase().getConnection(); var q = c.createStatement();
+                             var rs = q.executeQuery("select external_id from customer c where tenant_id = " + T1
+                                     + " and " + (negated ? "not " : "") + "(" + rows + ")")) {
+                            while (rs.next()) expected.add(rs.getString(1));
+                        }
+                        Set<String> correlated = correlated(node);
+                        Set<String> pre = page(node, SqlCompiler.Shape.SET);
+                        if (!expected.equals(correlated) || !expected.equals(pre) || count(node) != expected.size()) {
+                            failures.add((negated ? "not " : "") + rule + ": rows say " + expected + ", compiled "
+                                    + correlated + " / " + pre);
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), failures);
+    }
+
     @Test
     void otherTenantsRowsNeverCount() throws Exception {
         // tenant 2: zed has purchases; an empty-group-true rule over tenant 2 selects nobody but zed's complement

@@ -140,15 +140,21 @@ class SqlCompilerGoldenTest {
                                 + P90D + " group by p.customer_id having max(p.amount) is not null) g where g.customer_id = c.id)",
                         1L, d90),
                 // not around an aggregate: the other join
-                g("{'not':{'aggregate':'count','of':'purchases','within':'P90D','op':'gte','value':1}}",
+                g("{'not':{'aggregate':'count','of':'purchases','within':'P90D','op':'gte','value':2}}",
                         "not exists (select 1 from (select p.customer_id from purchase p where p.tenant_id = $1::bigint and "
                                 + P90D + " group by p.customer_id having count(*) >= $3::bigint) g where g.customer_id = c.id)",
-                        1L, d90, 1L),
-                g("{'not':{'aggregate':'count','of':'purchases','within':'P90D','op':'eq','value':0}}",
+                        1L, d90, 2L),
+                g("{'not':{'aggregate':'count','of':'purchases','within':'P90D','op':'lt','value':2}}",
                         "exists (select 1 from (select p.customer_id from purchase p where p.tenant_id = $1::bigint and "
-                                + P90D + " group by p.customer_id having not coalesce(count(*) = $3::bigint, false)) g"
+                                + P90D + " group by p.customer_id having not coalesce(count(*) < $3::bigint, false)) g"
                                 + " where g.customer_id = c.id)",
-                        1L, d90, 0L),
+                        1L, d90, 2L),
+                // none versus some in a window open towards the future: the latest-activity rollup answers it
+                g("{'aggregate':'count','of':'purchases','within':'P90D','op':'eq','value':0}",
+                        "not (c.last_purchase_at is not null and c.last_purchase_at >= $2::timestamptz)", 1L, d90),
+                g("{'not':{'aggregate':'count','of':'interactions','within':{'from':'2025-01-01'},'op':'gte','value':1}}",
+                        "not (c.last_interaction_at is not null and c.last_interaction_at >= $2::timestamptz)",
+                        1L, ts("2025-01-01T00:00:00Z")),
                 // refs in the where: each row joins its own customer, under the alias c
                 g("{'aggregate':'count','of':'interactions','where':{'and':[{'field':'type','op':'eq','value':'consultation'},"
                                 + "{'field':'occurredAt','op':'before','value':{'ref':'lastPurchaseAt'}}]},'op':'gte','value':2}",
@@ -171,10 +177,10 @@ class SqlCompilerGoldenTest {
                                 + " and exists (select 1 from interaction i where i.tenant_id = c.tenant_id and i.customer_id = c.id"
                                 + " and (i.type = $5::text and i.occurred_at < c.last_purchase_at) having count(*) >= $6::bigint))",
                         1L, d90, ts("2024-06-15T12:00:00Z"), new BigDecimal("1000"), "consultation", 2L),
-                g("{'and':[{'field':'priceTier','op':'eq','value':'vip'},{'or':[{'not':{'aggregate':'count','of':'purchases','within':'P90D','op':'gte','value':1}}]}]}",
+                g("{'and':[{'field':'priceTier','op':'eq','value':'vip'},{'or':[{'not':{'aggregate':'count','of':'purchases','within':'P90D','op':'gte','value':2}}]}]}",
                         "(c.price_tier = $2::text and (not coalesce(exists (select 1 from purchase p where p.tenant_id = c.tenant_id"
                                 + " and p.customer_id = c.id and p.occurred_at >= $3::timestamptz having count(*) >= $4::bigint), false)))",
-                        1L, "vip", d90, 1L),
+                        1L, "vip", d90, 2L),
                 // next to other aggregates, or under OR, each aggregate is pre-aggregated
                 g("{'or':[{'field':'priceTier','op':'eq','value':'vip'},{'aggregate':'count','of':'events','where':{'field':'name','op':'eq','value':'checkout'},'op':'gte','value':1}]}",
                         "(c.price_tier = $2::text or exists (select 1 from (select e.customer_id from event e where e.tenant_id = $1::bigint"
@@ -227,7 +233,7 @@ class SqlCompilerGoldenTest {
         assertEquals("select c.id, c.external_id from customer c where c.tenant_id = $1::bigint and c.id > $2::bigint"
                 + " and (c.region = $3::text) order by c.id limit $4::bigint", page.sql());
         assertEquals(List.of(5L, 100L, "North", 50L), page.params());
-        RuleNode agg = new RuleParser().parse("{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":1}");
+        RuleNode agg = new RuleParser().parse("{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":2}");
         assertEquals("select count(*) as count from customer c where c.tenant_id = $1::bigint and (exists (select 1 from"
                 + " (select p.customer_id from purchase p where p.tenant_id = $1::bigint and p.occurred_at >= $2::timestamptz"
                 + " group by p.customer_id having count(*) >= $3::bigint) g where g.customer_id = c.id))",
