@@ -44,8 +44,12 @@ public final class SqlCompiler {
         new RuleValidator(ctx.catalog(), ctx.resolver()).check(rule);
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        Run run = new Run(ctx, b, tenant, shape);
+        if (shape != Shape.CORRELATED && run.countOverGroups(rule)) {
+            return b.build();
+        }
         b.sql("select count(*) as count from customer c where c.tenant_id = ").ref(tenant).sql(" and (");
-        new Run(ctx, b, tenant, shape).node(rule, null);
+        run.node(rule, null);
         return b.sql(")").build();
     }
 
@@ -511,32 +515,19 @@ public final class SqlCompiler {
                     return;
                 }
             }
-            if (existenceByRollup(a, rt, negate)) {
+            if (existenceByRollup(a, negate)) {
+                return;
+            }
+            if (preAggregated(a)) {
+                boolean empty = emptyGroupTruth(a.fn(), rt, a.op(), a.value());
+                if (empty != negate) b.sql("not ");
+                b.sql("exists (select 1 from (");
+                groups(a, empty);
+                b.sql(") g where g.customer_id = c.id)");
                 return;
             }
             String al = s.alias();
             Expr agg = aggregateExpr(a.fn(), field, rt);
-            if (preAggregated(a)) {
-                boolean empty = emptyGroupTruth(a.fn(), rt, a.op(), a.value());
-                if (empty != negate) b.sql("not ");
-                b.sql("exists (select 1 from (select ").sql(al).sql(".customer_id from ").sql(s.table()).sql(" ").sql(al);
-                if (a.where() != null && hasRef(a.where())) {
-                    // refs in the where compare each row with its own customer's fields: join that customer,
-                    // under the same alias c (this derived table cannot see the outer c)
-                    b.sql(" join customer c on c.tenant_id = ").sql(al).sql(".tenant_id and c.id = ").sql(al).sql(".customer_id");
-                }
-                b.sql(" where ").sql(al).sql(".tenant_id = ").ref(tenant);
-                rowFilter(a, s);
-                b.sql(" group by ").sql(al).sql(".customer_id having ");
-                Operator positive = positiveOf(a.op());
-                if (empty && positive != a.op()) {
-                    positive(agg, rt, false, positive, a.value()); // not (not P) = P; HAVING drops NULL as false
-                } else {
-                    negatable(empty, () -> compare(agg, rt, false, a.op(), a.value()));
-                }
-                b.sql(") g where g.customer_id = c.id)");
-                return;
-            }
             negatable(negate, () -> {
                 b.sql("exists (select 1 from ").sql(s.table()).sql(" ").sql(al)
                         .sql(" where ").sql(al).sql(".tenant_id = c.tenant_id and ").sql(al).sql(".customer_id = c.id");
@@ -556,10 +547,24 @@ public final class SqlCompiler {
          * rollup last_purchase_at / last_interaction_at) is at or after the window's start. Emits that and returns
          * true, or returns false (nothing emitted). Never NULL: {@code not} is exact.
          */
-        boolean existenceByRollup(RuleNode.Aggregate a, FieldType rt, boolean negate) {
+        boolean existenceByRollup(RuleNode.Aggregate a, boolean negate) {
+            Existence e = existence(a);
+            if (e == null) {
+                return false;
+            }
+            b.sql(e.some() != negate ? "(" : "not (").sql(e.latest()).sql(" is not null and ").sql(e.latest())
+                    .sql(" >= ").param(e.since(), PgType.TIMESTAMPTZ).sql(")");
+            return true;
+        }
+
+        /** The node is "the latest row is at or after since" (some = true) or its negation. */
+        record Existence(String latest, OffsetDateTime since, boolean some) {
+        }
+
+        Existence existence(RuleNode.Aggregate a) {
             if (a.fn() != RuleNode.AggregateFn.COUNT || a.where() != null || a.within() == null
                     || !(a.value() instanceof Value.Literal)) {
-                return false;
+                return null;
             }
             String latest = switch (a.stream()) {
                 case "purchases" -> "c.last_purchase_at";
@@ -573,15 +578,11 @@ public final class SqlCompiler {
             };
             Boolean some = truthForEveryPositiveCount(a.op(), a.value());
             if (latest == null || since == null || some == null) {
-                return false;
+                return null;
             }
-            boolean none = emptyGroupTruth(a.fn(), rt, a.op(), a.value());
-            if (some == none) {
-                return false; // true (or false) whatever the count: rare, left to the general form
-            }
-            b.sql(some != negate ? "(" : "not (").sql(latest).sql(" is not null and ").sql(latest).sql(" >= ")
-                    .param(since, PgType.TIMESTAMPTZ).sql(")");
-            return true;
+            boolean none = emptyGroupTruth(a.fn(), FieldType.INTEGER, a.op(), a.value());
+            // true (or false) whatever the count: rare, left to the general form
+            return some == none ? null : new Existence(latest, since, some);
         }
 
         /** The comparison's truth for every count n >= 1 if it is the same for all of them, else null. */
@@ -598,6 +599,102 @@ public final class SqlCompiler {
                 case NEQ -> v.signum() <= 0 ? Boolean.TRUE : null;
                 default -> null;
             };
+        }
+
+        /**
+         * {@code select x.customer_id from stream x ... group by x.customer_id having cmp}: the customers whose rows
+         * satisfy the aggregate's comparison, or (failing) those whose rows fail it. Only customers with matching
+         * rows form a group.
+         */
+        void groups(RuleNode.Aggregate a, boolean failing) {
+            FieldCatalog.StreamDef s = ctx.catalog().stream(a.stream()).orElseThrow();
+            FieldDef field = a.field() == null ? null : s.field(a.field()).orElseThrow();
+            FieldType rt = Typing.aggregateType(a.fn(), field, a.value());
+            Expr agg = aggregateExpr(a.fn(), field, rt);
+            String al = s.alias();
+            b.sql("select ").sql(al).sql(".customer_id from ").sql(s.table()).sql(" ").sql(al);
+            if (a.where() != null && hasRef(a.where())) {
+                // refs in the where compare each row with its own customer's fields: join that customer,
+                // under the same alias c (this derived table cannot see the outer c)
+                b.sql(" join customer c on c.tenant_id = ").sql(al).sql(".tenant_id and c.id = ").sql(al).sql(".customer_id");
+            }
+            b.sql(" where ").sql(al).sql(".tenant_id = ").ref(tenant);
+            rowFilter(a, s);
+            b.sql(" group by ").sql(al).sql(".customer_id having ");
+            Operator positive = positiveOf(a.op());
+            if (failing && positive != a.op()) {
+                positive(agg, rt, false, positive, a.value()); // not (not P) = P; HAVING drops NULL as false
+            } else {
+                negatable(failing, () -> compare(agg, rt, false, a.op(), a.value()));
+            }
+        }
+
+        /** Whether the aggregate compiles to the pre-aggregated form here (and no rollup answers it). */
+        boolean grouped(RuleNode.Aggregate a) {
+            return preAggregated(a) && existence(a) == null;
+        }
+
+        /**
+         * Whether the node refers to its customer by id alone: pre-aggregated aggregates (each a semi or anti join
+         * on {@code c.id}), their negations and combinations. Such a predicate can run over any relation
+         * {@code c (id)}.
+         */
+        boolean byIdOnly(RuleNode n) {
+            return switch (n) {
+                case RuleNode.Aggregate a -> grouped(a);
+                case RuleNode.Not not -> byIdOnly(not.child());
+                case RuleNode.Group g -> g.children().stream().allMatch(this::byIdOnly);
+                case RuleNode.Condition c -> false;
+                case RuleNode.SegmentRef r -> false;
+            };
+        }
+
+        /**
+         * A count whose members all have matching rows in one stream: the rule is a pre-aggregated aggregate that is
+         * false for customers without rows (a driver), alone or AND-ed with nodes that refer to the customer by id
+         * only. Then {@code select count(*) from (driver's groups) c (id) where (the rest)}: the groups are
+         * customers of this tenant (activity references customer (tenant_id, id)), so the customer table is not
+         * read at all. Emits that and returns true, or returns false (nothing emitted).
+         */
+        boolean countOverGroups(RuleNode rule) {
+            // a saved segment is counted as GET /segments/{key}/count asks: as a reference to it
+            while (rule instanceof RuleNode.SegmentRef ref
+                    && ctx.resolver().resolve(ref.key()).orElse(null) instanceof ResolvedSegment.Dynamic d) {
+                rule = d.rule();
+            }
+            List<RuleNode> terms = rule instanceof RuleNode.Group g && g.combinator() == RuleNode.Combinator.AND
+                    ? g.children() : List.of(rule);
+            if (!terms.stream().allMatch(this::byIdOnly)) {
+                return false;
+            }
+            RuleNode.Aggregate driver = null;
+            for (RuleNode t : terms) {
+                if (t instanceof RuleNode.Aggregate a && !emptyGroupTruth(a)) {
+                    driver = a;
+                    break;
+                }
+            }
+            if (driver == null) {
+                return false;
+            }
+            b.sql("select count(*) as count from (");
+            groups(driver, false);
+            b.sql(") c (id)");
+            String glue = " where ";
+            for (RuleNode t : terms) {
+                if (t != driver) {
+                    b.sql(glue);
+                    node(t, null);
+                    glue = " and ";
+                }
+            }
+            return true;
+        }
+
+        boolean emptyGroupTruth(RuleNode.Aggregate a) {
+            FieldCatalog.StreamDef s = ctx.catalog().stream(a.stream()).orElseThrow();
+            FieldDef field = a.field() == null ? null : s.field(a.field()).orElseThrow();
+            return emptyGroupTruth(a.fn(), Typing.aggregateType(a.fn(), field, a.value()), a.op(), a.value());
         }
 
         /** {@code [and where] [and window]} of an aggregate's rows. */

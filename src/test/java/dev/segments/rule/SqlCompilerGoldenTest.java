@@ -28,7 +28,9 @@ class SqlCompilerGoldenTest {
             new AttributeDef("customer", "score", "number")));
     static final Map<String, ResolvedSegment> SEGMENTS = Map.of(
             "vips", new ResolvedSegment.Dynamic(new RuleParser().parse("{\"field\":\"priceTier\",\"op\":\"eq\",\"value\":\"vip\"}")),
-            "list", new ResolvedSegment.Static(42));
+            "list", new ResolvedSegment.Static(42),
+            "buyers", new ResolvedSegment.Dynamic(new RuleParser().parse(
+                    "{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":2}")));
     static final CompileContext CTX = new CompileContext(NOW, CATALOG, k -> Optional.ofNullable(SEGMENTS.get(k)));
 
     static OffsetDateTime ts(String s) { return OffsetDateTime.parse(s); }
@@ -234,10 +236,27 @@ class SqlCompilerGoldenTest {
                 + " and (c.region = $3::text) order by c.id limit $4::bigint", page.sql());
         assertEquals(List.of(5L, 100L, "North", 50L), page.params());
         RuleNode agg = new RuleParser().parse("{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":2}");
-        assertEquals("select count(*) as count from customer c where c.tenant_id = $1::bigint and (exists (select 1 from"
-                + " (select p.customer_id from purchase p where p.tenant_id = $1::bigint and p.occurred_at >= $2::timestamptz"
-                + " group by p.customer_id having count(*) >= $3::bigint) g where g.customer_id = c.id))",
+        // every member has purchases: counted over the pre-aggregated groups, without reading customer
+        assertEquals("select count(*) as count from (select p.customer_id from purchase p where p.tenant_id = $1::bigint"
+                + " and p.occurred_at >= $2::timestamptz group by p.customer_id having count(*) >= $3::bigint) c (id)",
                 SqlCompiler.count(5, agg, CTX).sql());
+        RuleNode cartNoCheckout = new RuleParser().parse("{\"and\":[{\"aggregate\":\"count\",\"of\":\"events\",\"where\":{\"field\":\"name\",\"op\":\"eq\",\"value\":\"cart\"},"
+                + "\"op\":\"gte\",\"value\":2},{\"aggregate\":\"count\",\"of\":\"events\",\"where\":{\"field\":\"name\",\"op\":\"eq\","
+                + "\"value\":\"checkout\"},\"op\":\"eq\",\"value\":0}]}");
+        assertEquals("select count(*) as count from (select e.customer_id from event e where e.tenant_id = $1::bigint"
+                + " and e.name = $2::text group by e.customer_id having count(*) >= $3::bigint) c (id) where not exists"
+                + " (select 1 from (select e.customer_id from event e where e.tenant_id = $1::bigint and e.name = $4::text"
+                + " group by e.customer_id having not coalesce(count(*) = $5::bigint, false)) g where g.customer_id = c.id)",
+                SqlCompiler.count(5, cartNoCheckout, CTX).sql());
+        // a saved segment's count (GET /segments/{key}/count compiles a reference to it): the same
+        assertEquals(SqlCompiler.count(5, agg, CTX).sql(), SqlCompiler.count(5, new RuleNode.SegmentRef("", "buyers"), CTX).sql());
+        // a customer condition next to it: the customer table drives
+        RuleNode vip = new RuleParser().parse("{\"and\":[{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"},"
+                + "{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":2}]}");
+        assertEquals("select count(*) as count from customer c where c.tenant_id = $1::bigint and ((c.region = $2::text"
+                + " and exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id"
+                + " and p.occurred_at >= $3::timestamptz having count(*) >= $4::bigint)))",
+                SqlCompiler.count(5, vip, CTX).sql());
         assertEquals("select c.id, c.external_id from customer c where c.tenant_id = $1::bigint and c.id > $2::bigint and"
                 + " (exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id"
                 + " and p.occurred_at >= $3::timestamptz having count(*) >= $4::bigint)) order by c.id limit $5::bigint",
