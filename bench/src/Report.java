@@ -180,7 +180,9 @@ final class Report {
                     .append(" | ").append(m.path("memTotalGiB").asText()).append(" GiB | ").append(m.path("kernel").asText())
                     .append(" | ").append(m.path("java").asText()).append(" | ")
                     .append(m.path("postgres").asText().replaceAll(" on x86_64.*", "")).append(" | ")
-                    .append(m.path("gitCommit").asText()).append(" | ").append(m.path("loadAvgAtStart").asText()).append(" |\n");
+                    .append(m.path("gitCommit").asText())
+                    .append(r.has("loadedBy") ? " (data loaded by " + r.path("loadedBy").asText() + ")" : "")
+                    .append(" | ").append(m.path("loadAvgAtStart").asText()).append(" |\n");
         }
         JsonNode s = runs.get(runs.size() - 1).path("machine").path("postgresSettings");
         md.append("\nPostgreSQL settings (the embedded server's, `EmbeddedDatabase`): ");
@@ -198,7 +200,9 @@ final class Report {
 
                 One run per size, each on a **fresh embedded PostgreSQL 17** (a new data directory) started by the service
                 itself (`java -jar target/quarkus-app/quarkus-run.jar`, default JVM options, the time-driven membership
-                scheduler off so that no background refresh runs during the measurements).
+                scheduler off so that no background refresh runs during the measurements). A size whose commit says
+                "data loaded by" was loaded by `--load-only` with that commit and measured by `--reuse-data` with the
+                other: the service restarted on the kept data directory, its segments dropped and created again.
 
                 **Data.** `bench/generate-data.sql` (set-based, deterministic by `seed` and `anchor`; the anchor is the
                 run's hour, so "the last 90 days" means the same thing for the data and the rules) generates one tenant
