@@ -217,8 +217,10 @@ public final class Bench {
             }
         }));
         try {
-            if (o.dbUrl == null && !o.reuse) deleteTree(work.resolve("data"));
-            Files.deleteIfExists(kept);
+            if (!o.reuse) {
+                if (o.dbUrl == null) deleteTree(work.resolve("data"));
+                Files.deleteIfExists(kept); // a reused directory stays reusable: measure again as often as needed
+            }
             Files.createDirectories(exportDir);
             Files.deleteIfExists(work.resolve("service.log"));
             service = new Service(o.httpPort, o.pgPort, work.resolve("data"), o.dbUrl,
