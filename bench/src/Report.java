@@ -200,7 +200,8 @@ final class Report {
 
                 One run per size, each on a **fresh embedded PostgreSQL 17** (a new data directory) started by the service
                 itself (`java -jar target/quarkus-app/quarkus-run.jar`, default JVM options, the time-driven membership
-                scheduler off so that no background refresh runs during the measurements). A size whose commit says
+                scheduler off so that no background refresh runs during the measurements, the rule query timeout
+                raised from 30 s to 10 min so that a slow rule is measured rather than cut off). A size whose commit says
                 "data loaded by" was loaded by `--load-only` with that commit and measured by `--reuse-data` with the
                 other: the service restarted on the kept data directory, its segments dropped and created again.
 

@@ -77,6 +77,8 @@ final class Service {
         env.put("DEMO_ENABLED", "false");
         // the time-driven refresh would re-evaluate windowed segments in the background while we measure
         env.put("SEGMENTS_MEMBERSHIP_SCHEDULER_ENABLED", "false");
+        // a slow rule at 1M is measured rather than cut off by the 30 s default (a 503 would stop the run)
+        env.put("SEGMENTS_QUERY_STATEMENT_TIMEOUT", "10m");
         if (dbUrl != null) {
             env.put("DB_URL", dbUrl);
         } else {
