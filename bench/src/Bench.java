@@ -875,7 +875,7 @@ public final class Bench {
             f.set("raw", M.valueToTree(round(lat)));
             try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
                     select query, calls, mean_exec_time, min_exec_time, max_exec_time, stddev_exec_time, total_exec_time,
-                        mean_plan_time, max_plan_time
+                        mean_plan_time, max_plan_time, plans
                     from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
                     order by total_exec_time + total_plan_time desc limit 12""")) {
                 ArrayNode top = f.putArray("topStatements");
@@ -885,7 +885,7 @@ public final class Bench {
                             .put("meanMs", Stats.round(rs.getDouble(3))).put("minMs", Stats.round(rs.getDouble(4)))
                             .put("maxMs", Stats.round(rs.getDouble(5))).put("stddevMs", Stats.round(rs.getDouble(6)))
                             .put("totalMs", Stats.round(rs.getDouble(7))).put("meanPlanMs", Stats.round(rs.getDouble(8)))
-                            .put("maxPlanMs", Stats.round(rs.getDouble(9)));
+                            .put("maxPlanMs", Stats.round(rs.getDouble(9))).put("plans", rs.getLong(10));
                     if (q.contains("with target (segment_id, customer_id) as")) {
                         int targets = 0;
                         Matcher m = Pattern.compile("select \\$\\d+::bigint, c\\.id from customer c").matcher(q);
