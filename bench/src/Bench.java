@@ -757,7 +757,7 @@ public final class Bench {
                 String kind = q.startsWith("/* expert count") ? "expertCount"
                         : q.startsWith("/* expert page") ? "expertPage"
                         : q.startsWith("/* service-sql count") ? "serviceCountSql"
-                        : q.startsWith("select count(*) as count from customer c") ? "serviceCount"
+                        : q.startsWith("select count(*) as count from ") ? "serviceCount"
                         : q.startsWith("select c.id, c.external_id, c.name") && q.contains("order by c.id limit") ? "servicePage"
                         : null;
                 if (kind == null || out.has(kind)) continue;

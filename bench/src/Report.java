@@ -330,12 +330,16 @@ final class Report {
         List<String> items = new ArrayList<>();
         for (JsonNode s : f) {
             JsonNode p = s.path("pgStatStatements");
-            items.add(s.path("key").asText() + " count " + fmt(p.path("serviceCount").path("meanMs").asDouble()) + " vs "
-                    + fmt(p.path("expertCount").path("meanMs").asDouble()) + ", page "
-                    + fmt(p.path("servicePage").path("meanMs").asDouble()) + " vs "
-                    + fmt(p.path("expertPage").path("meanMs").asDouble()));
+            items.add(s.path("key").asText() + " count " + mean(p.path("serviceCount")) + " vs "
+                    + mean(p.path("expertCount")) + ", page " + mean(p.path("servicePage")) + " vs "
+                    + mean(p.path("expertPage")));
         }
         md.append(String.join("; ", items)).append(".\n\n");
+    }
+
+    /** A statement's mean, or "-" when the run did not find it in pg_stat_statements. */
+    static String mean(JsonNode statement) {
+        return statement.isMissingNode() ? "-" : fmt(statement.path("meanMs").asDouble());
     }
 
     static String spread(JsonNode s) {
