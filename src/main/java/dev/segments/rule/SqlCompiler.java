@@ -502,12 +502,23 @@ public final class SqlCompiler {
          * {@code negate} compiles {@code not node} (both forms are never NULL, so a plain {@code not} is exact).
          * Otherwise the aggregate is a correlated {@code exists (... having cmp)} over the customer's rows.
          */
-        void aggregate(RuleNode.Aggregate a, boolean negate) {
+        /** An aggregate's stream, aggregated field (null for count) and result type. */
+        record Typed(FieldCatalog.StreamDef stream, FieldDef field, FieldType type) {
+        }
+
+        Typed typed(RuleNode.Aggregate a) {
             FieldCatalog.StreamDef s = ctx.catalog().stream(a.stream())
                     .orElseThrow(() -> new IllegalStateException("unvalidated rule: unknown stream " + a.stream()));
             FieldDef field = a.field() == null ? null : s.field(a.field())
                     .orElseThrow(() -> new IllegalStateException("unvalidated rule: unknown field " + a.field()));
-            FieldType rt = Typing.aggregateType(a.fn(), field, a.value());
+            return new Typed(s, field, Typing.aggregateType(a.fn(), field, a.value()));
+        }
+
+        void aggregate(RuleNode.Aggregate a, boolean negate) {
+            Typed t = typed(a);
+            FieldCatalog.StreamDef s = t.stream();
+            FieldDef field = t.field();
+            FieldType rt = t.type();
             if (a.where() == null && a.within() == null) {
                 String rollup = rollup(a);
                 if (rollup != null) {
@@ -566,16 +577,8 @@ public final class SqlCompiler {
                     || !(a.value() instanceof Value.Literal)) {
                 return null;
             }
-            String latest = switch (a.stream()) {
-                case "purchases" -> "c.last_purchase_at";
-                case "interactions" -> "c.last_interaction_at";
-                default -> null;
-            };
-            OffsetDateTime since = switch (a.within()) {
-                case Value.Literal l -> Values.duration((String) l.value()).orElseThrow().before(ctx.now());
-                case Value.Window w -> w.from() != null && w.to() == null ? timeValue(w.from()).start() : null;
-                default -> null;
-            };
+            String latest = rollup(a.stream(), RuleNode.AggregateFn.MAX, "occurredAt");
+            OffsetDateTime since = a.within() instanceof Value.Window w && w.to() != null ? null : windowStart(a.within());
             Boolean some = truthForEveryPositiveCount(a.op(), a.value());
             if (latest == null || since == null || some == null) {
                 return null;
@@ -607,10 +610,10 @@ public final class SqlCompiler {
          * rows form a group.
          */
         void groups(RuleNode.Aggregate a, boolean failing) {
-            FieldCatalog.StreamDef s = ctx.catalog().stream(a.stream()).orElseThrow();
-            FieldDef field = a.field() == null ? null : s.field(a.field()).orElseThrow();
-            FieldType rt = Typing.aggregateType(a.fn(), field, a.value());
-            Expr agg = aggregateExpr(a.fn(), field, rt);
+            Typed t = typed(a);
+            FieldCatalog.StreamDef s = t.stream();
+            FieldType rt = t.type();
+            Expr agg = aggregateExpr(a.fn(), t.field(), rt);
             String al = s.alias();
             b.sql("select ").sql(al).sql(".customer_id from ").sql(s.table()).sql(" ").sql(al);
             if (a.where() != null && hasRef(a.where())) {
@@ -692,9 +695,17 @@ public final class SqlCompiler {
         }
 
         boolean emptyGroupTruth(RuleNode.Aggregate a) {
-            FieldCatalog.StreamDef s = ctx.catalog().stream(a.stream()).orElseThrow();
-            FieldDef field = a.field() == null ? null : s.field(a.field()).orElseThrow();
-            return emptyGroupTruth(a.fn(), Typing.aggregateType(a.fn(), field, a.value()), a.op(), a.value());
+            return emptyGroupTruth(a.fn(), typed(a).type(), a.op(), a.value());
+        }
+
+        /** The inclusive start of an aggregate's window (a duration before now, or a range's from), or null. */
+        OffsetDateTime windowStart(Value within) {
+            return switch (within) {
+                case Value.Literal l -> Values.duration((String) l.value()).orElseThrow().before(ctx.now());
+                case Value.Window w -> w.from() == null ? null : timeValue(w.from()).start();
+                case Value.ListValue lv -> throw new IllegalStateException("unvalidated rule: within list");
+                case Value.Ref r -> throw new IllegalStateException("unvalidated rule: within ref");
+            };
         }
 
         /** {@code [and where] [and window]} of an aggregate's rows. */
@@ -705,21 +716,14 @@ public final class SqlCompiler {
                 node(a.where(), s);
             }
             if (a.within() != null) {
-                switch (a.within()) {
-                    case Value.Literal l -> b.sql(" and ").sql(occurred).sql(" >= ")
-                            .param(Values.duration((String) l.value()).orElseThrow().before(ctx.now()), PgType.TIMESTAMPTZ);
-                    case Value.Window w -> {
-                        if (w.from() != null) {
-                            b.sql(" and ").sql(occurred).sql(" >= ").param(timeValue(w.from()).start(), PgType.TIMESTAMPTZ);
-                        }
-                        if (w.to() != null) {
-                            Values.TimeValue t = timeValue(w.to());
-                            if (t.isDate()) b.sql(" and ").sql(occurred).sql(" < ").param(t.endExclusiveOfDay(), PgType.TIMESTAMPTZ);
-                            else b.sql(" and ").sql(occurred).sql(" <= ").param(t.instant(), PgType.TIMESTAMPTZ);
-                        }
-                    }
-                    case Value.ListValue lv -> throw new IllegalStateException("unvalidated rule: within list");
-                    case Value.Ref r -> throw new IllegalStateException("unvalidated rule: within ref");
+                OffsetDateTime start = windowStart(a.within());
+                if (start != null) {
+                    b.sql(" and ").sql(occurred).sql(" >= ").param(start, PgType.TIMESTAMPTZ);
+                }
+                if (a.within() instanceof Value.Window w && w.to() != null) {
+                    Values.TimeValue t = timeValue(w.to());
+                    if (t.isDate()) b.sql(" and ").sql(occurred).sql(" < ").param(t.endExclusiveOfDay(), PgType.TIMESTAMPTZ);
+                    else b.sql(" and ").sql(occurred).sql(" <= ").param(t.instant(), PgType.TIMESTAMPTZ);
                 }
             }
         }
@@ -830,7 +834,12 @@ public final class SqlCompiler {
 
         /** The per-customer rollup column that equals this unfiltered aggregate, or null. */
         static String rollup(RuleNode.Aggregate a) {
-            String key = a.stream() + "/" + a.fn().json() + "/" + (a.field() == null ? "" : a.field());
+            return rollup(a.stream(), a.fn(), a.field());
+        }
+
+        /** The rollup column that equals fn(field) over all of a customer's rows of the stream, or null. */
+        static String rollup(String stream, RuleNode.AggregateFn fn, String field) {
+            String key = stream + "/" + fn.json() + "/" + (field == null ? "" : field);
             return switch (key) {
                 case "purchases/count/" -> "c.purchase_count";
                 case "purchases/sum/amount" -> "c.total_spend";
