@@ -23,6 +23,14 @@ public class PreparedStatements implements PgPoolCreator {
 
     static final int DEFAULT_SQL_LIMIT = 2048;
 
+    /**
+     * The {@code plan_cache_mode} a transaction sets for its rule statements: a generic plan for statements about
+     * a few given customers (those start with {@link #KEEP}), PostgreSQL's default otherwise.
+     */
+    public static String planCacheMode(boolean fewCustomers) {
+        return fewCustomers ? "force_generic_plan" : "auto";
+    }
+
     @Override
     public Pool create(Input input) {
         input.pgConnectOptionsList().forEach(options -> options.setPreparedStatementCacheSqlFilter(

@@ -69,7 +69,7 @@ public class MembershipRepository {
                              Function<SqlConnection, Uni<T>> work) {
         return pool.withTransaction(conn -> conn.preparedQuery("select set_config('statement_timeout', $1, true),"
                                 + " set_config('plan_cache_mode', $2, true), pg_advisory_xact_lock($3, $4::int)")
-                .execute(Tuple.of(statementTimeout, fewCustomers ? "force_generic_plan" : "auto", LOCK_NAMESPACE,
+                .execute(Tuple.of(statementTimeout, PreparedStatements.planCacheMode(fewCustomers), LOCK_NAMESPACE,
                         tenantId))
                 .chain(() -> work.apply(conn)));
     }

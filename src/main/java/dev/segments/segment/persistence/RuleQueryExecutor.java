@@ -37,20 +37,17 @@ public class RuleQueryExecutor {
 
     /** A query over the tenant's customers (counts, pages, exports, previews). */
     public Uni<RowSet<Row>> run(SqlQuery query) {
-        return run(query, "auto");
+        return run(query.sql(), query, false);
     }
 
     /** A query restricted to a few customers by id (which segments they are in). */
     public Uni<RowSet<Row>> runForCustomers(SqlQuery query) {
-        return run(PreparedStatements.KEEP + query.sql(), query, "force_generic_plan");
+        return run(PreparedStatements.KEEP + query.sql(), query, true);
     }
 
-    private Uni<RowSet<Row>> run(SqlQuery query, String planCacheMode) {
-        return run(query.sql(), query, planCacheMode);
-    }
-
-    private Uni<RowSet<Row>> run(String sql, SqlQuery query, String planCacheMode) {
-        return pool.withTransaction(conn -> conn.preparedQuery(SETTINGS).execute(Tuple.of(timeout, planCacheMode))
+    private Uni<RowSet<Row>> run(String sql, SqlQuery query, boolean fewCustomers) {
+        return pool.withTransaction(conn -> conn.preparedQuery(SETTINGS)
+                .execute(Tuple.of(timeout, PreparedStatements.planCacheMode(fewCustomers)))
                 .chain(() -> conn.preparedQuery(sql).execute(Tuple.from(query.params()))));
     }
 }
