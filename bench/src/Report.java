@@ -77,45 +77,40 @@ final class Report {
         md.append("\n|---|");
         runs.forEach(r -> md.append("---|"));
         md.append('\n');
-        md.append("| 1. count, median ratio service HTTP / expert SQL over the reference segments (worst) (target <= 1.2) |");
-        runs.forEach(r -> md.append(' ').append(ratios(r, "countRatio")).append(" |"));
-        md.append("\n| 1. first page, median ratio service HTTP / expert SQL (worst) (target <= 1.2) |");
-        runs.forEach(r -> md.append(' ').append(ratios(r, "pageRatio")).append(" |"));
-        md.append("\n| 1. count, service SQL run directly / expert SQL (worst) |");
-        runs.forEach(r -> md.append(' ').append(ratios(r, "countSqlRatio")).append(" |"));
-        md.append("\n| 1. segments within 1.2x on count / on page |");
-        runs.forEach(r -> md.append(' ').append(within(r, "countRatio")).append(" / ").append(within(r, "pageRatio"))
-                .append(" |"));
-        md.append("\n| 2. full refresh of 30 segments, total (target < 60 s) |");
-        runs.forEach(r -> md.append(' ').append(r.path("fig2").isMissingNode() ? "-"
+        row(md, runs, "1. count, median ratio service HTTP / expert SQL over the reference segments (worst) (target <= 1.2)",
+                r -> ratios(r, "countRatio"));
+        row(md, runs, "1. first page, median ratio service HTTP / expert SQL (worst) (target <= 1.2)",
+                r -> ratios(r, "pageRatio"));
+        row(md, runs, "1. count, service SQL run directly / expert SQL (worst)", r -> ratios(r, "countSqlRatio"));
+        row(md, runs, "1. segments within 1.2x on count / on page",
+                r -> within(r, "countRatio") + " / " + within(r, "pageRatio"));
+        row(md, runs, "2. full refresh of 30 segments, total (target < 60 s)", r -> r.path("fig2").isMissingNode() ? "-"
                 : sec(r.path("fig2").path("total").path("median").asDouble()) + " " + met(
-                r.path("fig2").path("total").path("median").asDouble() < 60_000)).append(" |"));
-        md.append("\n| 3. POST /purchases p99 with 30 segments (target < 50 ms) |");
-        runs.forEach(r -> {
+                r.path("fig2").path("total").path("median").asDouble() < 60_000));
+        row(md, runs, "3. POST /purchases p99 with 30 segments (target < 50 ms)", r -> {
             JsonNode w = r.path("fig3").path("with30").path("latencyMs");
-            md.append(' ').append(w.isMissingNode() ? "-" : fmt(w.path("p99").asDouble()) + " ms " + met(
-                    w.path("p99").asDouble() < 50)).append(" |");
+            return w.isMissingNode() ? "-" : fmt(w.path("p99").asDouble()) + " ms " + met(w.path("p99").asDouble() < 50);
         });
-        md.append("\n| 3. membership statement alone: execution mean / max; planning (pg_stat_statements) |");
-        runs.forEach(r -> {
+        row(md, runs, "3. membership statement alone: execution mean / max; planning (pg_stat_statements)", r -> {
             JsonNode s = r.path("fig3").path("with30").path("membershipStatement");
-            md.append(' ').append(s.isMissingNode() ? "-" : fmt(s.path("meanMs").asDouble()) + " / "
-                    + fmt(s.path("maxMs").asDouble()) + " ms" + planning(s)).append(" |");
+            return s.isMissingNode() ? "-" : fmt(s.path("meanMs").asDouble()) + " / " + fmt(s.path("maxMs").asDouble())
+                    + " ms" + planning(s);
         });
-        md.append("\n| 4. GET /customers/{id}/segments, req/s and p99 |");
-        runs.forEach(r -> md.append(' ').append(load4(r, "customer-segments")).append(" |"));
-        md.append("\n| 4. GET /segments/{key}/members, req/s and p99 |");
-        runs.forEach(r -> md.append(' ').append(load4(r, "members")).append(" |"));
-        md.append("\n| 4. ceiling: GET /q/health/live, req/s and p99 |");
-        runs.forEach(r -> md.append(' ').append(load4(r, "health")).append(" |"));
-        md.append("\n| 5. start (restart on the loaded database) to ready |");
-        runs.forEach(r -> md.append(' ').append(r.path("fig5").has("restartMs")
-                ? sec(r.path("fig5").path("restartMs").asDouble()) : "-").append(" |"));
-        md.append("\n| 5. RSS idle / under load, JVM (MiB) |");
-        runs.forEach(r -> md.append(' ').append(rss(r, "jvmRssMiB")).append(" |"));
-        md.append("\n| 5. PostgreSQL PSS idle / under load (MiB) |");
-        runs.forEach(r -> md.append(' ').append(rss(r, "pgPssSumMiB")).append(" |"));
-        md.append("\n\n");
+        row(md, runs, "4. GET /customers/{id}/segments, req/s and p99", r -> load4(r, "customer-segments"));
+        row(md, runs, "4. GET /segments/{key}/members, req/s and p99", r -> load4(r, "members"));
+        row(md, runs, "4. ceiling: GET /q/health/live, req/s and p99", r -> load4(r, "health"));
+        row(md, runs, "5. start (restart on the loaded database) to ready", r -> r.path("fig5").has("restartMs")
+                ? sec(r.path("fig5").path("restartMs").asDouble()) : "-");
+        row(md, runs, "5. RSS idle / under load, JVM (MiB)", r -> rss(r, "jvmRssMiB"));
+        row(md, runs, "5. PostgreSQL PSS idle / under load (MiB)", r -> rss(r, "pgPssSumMiB"));
+        md.append("\n");
+    }
+
+    /** One row of the summary: the label, then a cell per run. */
+    static void row(StringBuilder md, List<JsonNode> runs, String label, java.util.function.Function<JsonNode, String> cell) {
+        md.append("| ").append(label).append(" |");
+        runs.forEach(r -> md.append(' ').append(cell.apply(r)).append(" |"));
+        md.append('\n');
     }
 
     static String met(boolean ok) {
