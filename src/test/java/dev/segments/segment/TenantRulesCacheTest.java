@@ -19,6 +19,7 @@ import static dev.segments.support.Api.customer;
 import static dev.segments.support.Api.newTenant;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -93,7 +94,7 @@ class TenantRulesCacheTest {
         sql("select pg_stat_statements_reset()");
         int requests = 60;
         for (int i = 0; i < requests; i++) {
-            as(key).get("/customers/" + id + "/segments").then().statusCode(200).body("key", org.hamcrest.Matchers.hasSize(6));
+            as(key).get("/customers/" + id + "/segments").then().statusCode(200).body("key", hasSize(6));
         }
         Row row = pool.query("select coalesce(sum(calls), 0), coalesce(sum(plans), 0) from pg_stat_statements"
                         + " where query like '/* keep prepared */ select c.id, array_remove%'")
