@@ -67,14 +67,17 @@ public final class Bench {
 
     /**
      * {@code loadOnly}: stop after loading (the data directory and the tenant's key are kept in bench/.work/<size>);
-     * {@code reuse}: skip generation and loading, start on that kept directory with the current build and measure.
+     * {@code reuse}: skip generation and loading, start on that kept directory with the current build and measure;
+     * {@code resumeLoad}: finish a {@code --load-only} run that was interrupted while loading through the service
+     * (its data directory, export files and partial results kept): the streams not yet recorded are posted again
+     * in full, the rows already stored are skipped as duplicates by external id, then it ends as {@code loadOnly}.
      */
     record Options(List<String> sizes, boolean quick, boolean reportOnly, boolean keep, String seed, String anchor,
                    int loadConcurrency, int httpPort, int pgPort, String dbUrl, List<String> jvmOpts,
-                   List<String> only, boolean loadOnly, boolean reuse, Integer fig1Reps) {
+                   List<String> only, boolean loadOnly, boolean reuse, boolean resumeLoad, Integer fig1Reps) {
         static Options parse(String[] args) {
             List<String> sizes = List.of("10k", "100k", "1m");
-            boolean quick = false, reportOnly = false, keep = false, loadOnly = false, reuse = false;
+            boolean quick = false, reportOnly = false, keep = false, loadOnly = false, reuse = false, resume = false;
             Integer fig1Reps = null;
             String seed = "0.4242", anchor = null, dbUrl = System.getenv("DB_URL");
             int conc = 2, http = 0, pg = 0;
@@ -96,6 +99,7 @@ public final class Bench {
                     case "--only" -> only = List.of(args[++i].split(","));
                     case "--load-only" -> loadOnly = true;
                     case "--reuse-data" -> reuse = true;
+                    case "--resume-load" -> resume = true;
                     case "--fig1-repetitions" -> fig1Reps = Integer.parseInt(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
                             + "; see bench/README.md");
@@ -104,9 +108,12 @@ public final class Bench {
             if (http == 0) http = freePort();
             if (pg == 0) pg = freePort();
             if (loadOnly && reuse) throw new IllegalArgumentException("--load-only and --reuse-data exclude each other");
-            if (reuse && dbUrl != null) throw new IllegalArgumentException("--reuse-data works with the embedded server only");
+            if (resume && (loadOnly || reuse)) {
+                throw new IllegalArgumentException("--resume-load excludes --load-only and --reuse-data");
+            }
+            if ((reuse || resume) && dbUrl != null) throw new IllegalArgumentException("--reuse-data and --resume-load work with the embedded server only");
             return new Options(sizes, quick, reportOnly, keep, seed, anchor, conc, http, pg, dbUrl, jvm, only,
-                    loadOnly, reuse, fig1Reps);
+                    loadOnly || resume, reuse, resume, fig1Reps);
         }
 
         /** A port free on both loopback addresses ("localhost" may resolve to either). */
@@ -195,18 +202,29 @@ public final class Bench {
             prior = M.readTree(kept.toFile());
             R.setAll((ObjectNode) prior.path("results"));   // the loading figures of the run that loaded the data
         }
-        R.put("size", size).put("customers", n).put("quick", o.quick)
-                .put("startedAt", Instant.now().toString()).put("seed", o.seed);
+        Path partial = RESULTS.resolve(size + ".json");
+        if (o.resumeLoad) {
+            if (!Files.isDirectory(work.resolve("data")) || !Files.isDirectory(exportDir) || !Files.exists(partial)
+                    || M.readTree(partial.toFile()).path("load").path("service").isMissingNode()) {
+                throw new IllegalStateException("no interrupted load in " + work + " and " + partial);
+            }
+            R.setAll((ObjectNode) M.readTree(partial.toFile()));   // the figures measured before the interruption
+            R.put("loadResumedAt", Instant.now().toString());
+        } else {
+            R.put("startedAt", Instant.now().toString());
+        }
+        R.put("size", size).put("customers", n).put("quick", o.quick).put("seed", o.seed);
         if (prior != null) {
             R.put("loadedBy", prior.path("results").path("machine").path("gitCommit").asText())
                     .put("loadedAt", prior.path("results").path("startedAt").asText());
         }
         R.set("machine", machine());
-        if (prior == null) R.set("phases", M.createArrayNode());
+        if (prior == null && !o.resumeLoad) R.set("phases", M.createArrayNode());
         R.set("settings", M.valueToTree(Map.of("fig1Repetitions", reps1, "fig2Repetitions", reps2,
                 "fig3Writes", writes3, "fig4Seconds", seconds4, "fig4Repetitions", reps4, "fig4Connections", conns4,
                 "activityLoadConcurrency", o.loadConcurrency)));
-        anchor = prior != null ? prior.path("anchor").asText() : o.anchor != null ? o.anchor
+        anchor = prior != null ? prior.path("anchor").asText() : o.resumeLoad ? R.path("anchor").asText()
+                : o.anchor != null ? o.anchor
                 : OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.HOURS).toString();
         R.put("anchor", anchor);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -217,7 +235,7 @@ public final class Bench {
             }
         }));
         try {
-            if (!o.reuse) {
+            if (!o.reuse && !o.resumeLoad) {
                 if (o.dbUrl == null) deleteTree(work.resolve("data"));
                 Files.deleteIfExists(kept); // a reused directory stays reusable: measure again as often as needed
             }
@@ -225,13 +243,14 @@ public final class Bench {
             Files.deleteIfExists(work.resolve("service.log"));
             service = new Service(o.httpPort, o.pgPort, work.resolve("data"), o.dbUrl,
                     "bench-admin-" + UUID.randomUUID(), work.resolve("service.log"), o.jvmOpts);
-            timed(o.reuse ? "start (kept, loaded database)" : "start (fresh database)", () -> {
+            boolean fresh = !o.reuse && !o.resumeLoad;
+            timed(fresh ? "start (fresh database)" : "start (kept database)", () -> {
                 long ms = service.start();
-                if (!o.reuse) {
+                if (fresh) {
                     ObjectNode f5 = R.putObject("fig5");
                     f5.put("firstStartMs", ms).put("firstStartQuarkusMs", service.quarkusStartedInMs());
                 }
-                log("service ready in " + ms + " ms" + (o.reuse ? "" : " (fresh database: initdb + migrations)"));
+                log("service ready in " + ms + " ms" + (fresh ? " (fresh database: initdb + migrations)" : ""));
             });
             try (Connection db = connect("postgres")) {
                 if (o.dbUrl == null) {
@@ -256,7 +275,15 @@ public final class Bench {
                 tenantId = prior.path("tenantId").asLong();
                 dropSegments();
             } else {
-                load();
+                if (o.resumeLoad) {
+                    tenantId = R.path("tenantId").asLong();
+                    key = post(service.adminKey, "/admin/tenants/" + tenantId + "/keys", "{\"name\": \"bench (resumed)\"}",
+                            201).path("key").asText();
+                    timed("load through the service (resumed)", this::loadThroughService);
+                    save();
+                } else {
+                    load();
+                }
                 if (o.loadOnly) {
                     ObjectNode k = M.createObjectNode().put("key", key).put("tenantId", tenantId).put("anchor", anchor);
                     k.set("results", R);
@@ -514,8 +541,24 @@ public final class Bench {
     }
 
     void loadThroughService() throws Exception {
-        ObjectNode s = R.withObjectProperty("load").putObject("service");
-        // customers: one streamed NDJSON body to the bulk import
+        // what an interrupted run recorded is kept (--resume-load); a fresh run starts with nothing recorded
+        ObjectNode s = R.withObjectProperty("load").withObjectProperty("service");
+        if (!s.has("customers")) importCustomers(s);
+        // activity: batches of 1000 items, a few requests in flight
+        for (String stream : List.of("purchases", "interactions", "events")) {
+            if (s.has(stream)) continue;
+            long[] res = postBatches(stream, exportDir.resolve(stream + ".ndjson"), o.loadConcurrency);
+            s.putObject(stream).put("path", "POST /" + stream + "/batch (1000 items, " + o.loadConcurrency
+                            + " requests in flight)").put("rows", res[0]).put("ms", res[1])
+                    .put("rowsPerSec", rate(res[0], res[1])).put("batches", res[2]).put("resumed", o.resumeLoad);
+            log(stream + ": " + res[0] + " rows in " + res[1] + " ms");
+            save();
+        }
+        vacuumAndVerify(s);
+    }
+
+    /** Customers: one streamed NDJSON body to the bulk import. */
+    void importCustomers(ObjectNode s) throws Exception {
         long t0 = System.nanoTime();
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(service.base() + "/customers/import"))
                 .header("Authorization", "Bearer " + key).header("Content-Type", "application/x-ndjson")
@@ -530,15 +573,9 @@ public final class Bench {
         s.putObject("customers").put("path", "POST /customers/import (NDJSON, one streamed request)")
                 .put("rows", created).put("ms", ms).put("rowsPerSec", rate(created, ms));
         log("import: " + created + " customers in " + ms + " ms");
-        // activity: batches of 1000 items, a few requests in flight
-        for (String stream : List.of("purchases", "interactions", "events")) {
-            long[] res = postBatches(stream, exportDir.resolve(stream + ".ndjson"), o.loadConcurrency);
-            s.putObject(stream).put("path", "POST /" + stream + "/batch (1000 items, " + o.loadConcurrency
-                            + " requests in flight)").put("rows", res[0]).put("ms", res[1])
-                    .put("rowsPerSec", rate(res[0], res[1])).put("batches", res[2]);
-            log(stream + ": " + res[0] + " rows in " + res[1] + " ms");
-            save();
-        }
+    }
+
+    void vacuumAndVerify(ObjectNode s) throws Exception {
         try (Connection db = connect("postgres")) {
             long v0 = System.nanoTime();
             exec(db, "vacuum analyze customer, purchase, interaction, event");
