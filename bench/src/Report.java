@@ -284,7 +284,9 @@ final class Report {
                 }
                 md.append("| ").append(label(r)).append(" | ").append(s[0]).append(": ")
                         .append(String.format(Locale.ROOT, "%,d", sv.path("rows").asLong(cp.path("rows").asLong())))
-                        .append(" | ").append(sv.path("path").asText("-")).append(" | ")
+                        .append(" | ").append(sv.path("path").asText("-"))
+                        .append(sv.path("resumed").asBoolean() ? "; resumed after an interruption: the file posted again"
+                                + " in full, the rows stored before skipped as duplicates" : "").append(" | ")
                         .append(sv.has("rowsPerSec") ? String.format(Locale.ROOT, "%,d", sv.path("rowsPerSec").asLong()) : "-")
                         .append(" | ").append(cp.has("rowsPerSec") ? String.format(Locale.ROOT, "%,d", cp.path("rowsPerSec").asLong()) : "-")
                         .append(" | ").append(sv.has("rowsPerSec") && cp.has("rowsPerSec")
