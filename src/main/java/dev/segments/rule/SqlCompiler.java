@@ -539,7 +539,12 @@ public final class SqlCompiler {
             }
             String al = s.alias();
             Expr agg = aggregateExpr(a.fn(), field, rt);
+            Existence needed = rowInWindowNeeded(a, rt);
             negatable(negate, () -> {
+                if (needed != null) {
+                    // a cheap necessary condition first: most customers are never probed
+                    b.sql("(").sql(needed.latest()).sql(" >= ").param(needed.since(), PgType.TIMESTAMPTZ).sql(" and ");
+                }
                 b.sql("exists (select 1 from ").sql(s.table()).sql(" ").sql(al)
                         .sql(" where ").sql(al).sql(".tenant_id = c.tenant_id and ").sql(al).sql(".customer_id = c.id");
                 rowFilter(a, s);
@@ -548,7 +553,26 @@ public final class SqlCompiler {
                 // so the node is two-valued and the aggregate may be referenced more than once (computed once).
                 compare(agg, rt, false, a.op(), a.value());
                 b.sql(")");
+                if (needed != null) b.sql(")");
             });
+        }
+
+        /**
+         * When the aggregate can hold only for a customer with a row in its window (its comparison is false on the
+         * empty group) and the stream keeps the customer's latest row time (the exact rollup last_purchase_at /
+         * last_interaction_at): that rollup and the window's start, since such a row exists only if the latest row
+         * is at or after the start. Else null. A customer without rows has a NULL rollup, and {@code NULL and exists}
+         * is false there (the probe finds no group passing), so the node stays two-valued.
+         */
+        Existence rowInWindowNeeded(RuleNode.Aggregate a, FieldType rt) {
+            if (a.within() == null) return null;
+            boolean countOrSum = a.fn() == RuleNode.AggregateFn.COUNT || a.fn() == RuleNode.AggregateFn.SUM;
+            // a count or sum on the empty group is 0, compared with a ref: true or false per customer
+            if (countOrSum && !(a.value() instanceof Value.Literal) && a.value() != null) return null;
+            if (emptyGroupTruth(a.fn(), rt, a.op(), a.value())) return null;
+            String latest = rollup(a.stream(), RuleNode.AggregateFn.MAX, "occurredAt");
+            OffsetDateTime since = windowStart(a.within());
+            return latest == null || since == null ? null : new Existence(latest, since, true);
         }
 
         /**

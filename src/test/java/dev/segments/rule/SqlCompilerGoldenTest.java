@@ -54,11 +54,14 @@ class SqlCompilerGoldenTest {
         return Stream.of(
                 g(CANONICAL,
                         "(c.last_purchase_at >= $1::timestamptz"
+                                // the windowed sum needs a purchase in its window: the rollup bound first (implied here)
+                                + " and (c.last_purchase_at >= $2::timestamptz"
                                 + " and exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id"
-                                + " and p.occurred_at >= $2::timestamptz having coalesce(sum(p.amount), 0) > $3::numeric)"
+                                + " and p.occurred_at >= $3::timestamptz having coalesce(sum(p.amount), 0) > $4::numeric))"
                                 + " and exists (select 1 from interaction i where i.tenant_id = c.tenant_id and i.customer_id = c.id"
-                                + " and (i.type = $4::text and i.occurred_at < c.last_purchase_at) having count(*) >= $5::bigint))",
-                        ts("2025-03-17T12:00:00Z"), ts("2024-06-15T12:00:00Z"), new BigDecimal("1000"), "consultation", 2L),
+                                + " and (i.type = $5::text and i.occurred_at < c.last_purchase_at) having count(*) >= $6::bigint))",
+                        ts("2025-03-17T12:00:00Z"), ts("2024-06-15T12:00:00Z"), ts("2024-06-15T12:00:00Z"),
+                        new BigDecimal("1000"), "consultation", 2L),
                 g("{'field':'lifecycleStage','op':'eq','value':'lead'}", "c.lifecycle_stage = $1::text", "lead"),
                 g("{'field':'lifecycleStage','op':'neq','value':'lead'}", "not coalesce(c.lifecycle_stage = $1::text, false)", "lead"),
                 g("{'field':'name','op':'contains','value':'50%_\\\\'}", "c.name ilike $1::text", "%50\\%\\_\\\\%"),
@@ -99,9 +102,10 @@ class SqlCompilerGoldenTest {
                         "vip", 42L),
                 g("{'aggregate':'count','of':'purchases','op':'eq','value':0}", "c.purchase_count = $1::bigint", 0L),
                 g("{'aggregate':'avg','of':'purchases','field':'amount','within':{'from':'2025-01-01','to':'2025-01-31'},'op':'lt','value':10}",
-                        "exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id"
-                                + " and p.occurred_at >= $1::timestamptz and p.occurred_at < $2::timestamptz having avg(p.amount) < $3::numeric)",
-                        ts("2025-01-01T00:00:00Z"), ts("2025-02-01T00:00:00Z"), new BigDecimal("10")),
+                        "(c.last_purchase_at >= $1::timestamptz and exists (select 1 from purchase p where p.tenant_id = c.tenant_id"
+                                + " and p.customer_id = c.id and p.occurred_at >= $2::timestamptz and p.occurred_at < $3::timestamptz"
+                                + " having avg(p.amount) < $4::numeric))",
+                        ts("2025-01-01T00:00:00Z"), ts("2025-01-01T00:00:00Z"), ts("2025-02-01T00:00:00Z"), new BigDecimal("10")),
                 g("{'aggregate':'count','of':'events','where':{'field':'properties.amount','op':'gte','value':10},'op':'gte','value':1}",
                         "exists (select 1 from event e where e.tenant_id = c.tenant_id and e.customer_id = c.id and "
                                 + "case when jsonb_typeof(e.properties -> $1::text) = 'number' then (e.properties ->> $1::text)::numeric end >= $2::numeric"
@@ -174,15 +178,18 @@ class SqlCompilerGoldenTest {
                 // AND-ed with a customer-only condition: that condition filters first, the aggregate stays correlated
                 g(CANONICAL,
                         "(c.last_purchase_at >= $2::timestamptz"
+                                + " and (c.last_purchase_at >= $3::timestamptz"
                                 + " and exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id"
-                                + " and p.occurred_at >= $3::timestamptz having coalesce(sum(p.amount), 0) > $4::numeric)"
+                                + " and p.occurred_at >= $4::timestamptz having coalesce(sum(p.amount), 0) > $5::numeric))"
                                 + " and exists (select 1 from interaction i where i.tenant_id = c.tenant_id and i.customer_id = c.id"
-                                + " and (i.type = $5::text and i.occurred_at < c.last_purchase_at) having count(*) >= $6::bigint))",
-                        1L, d90, ts("2024-06-15T12:00:00Z"), new BigDecimal("1000"), "consultation", 2L),
+                                + " and (i.type = $6::text and i.occurred_at < c.last_purchase_at) having count(*) >= $7::bigint))",
+                        1L, d90, ts("2024-06-15T12:00:00Z"), ts("2024-06-15T12:00:00Z"), new BigDecimal("1000"), "consultation",
+                        2L),
                 g("{'and':[{'field':'priceTier','op':'eq','value':'vip'},{'or':[{'not':{'aggregate':'count','of':'purchases','within':'P90D','op':'gte','value':2}}]}]}",
-                        "(c.price_tier = $2::text and (not coalesce(exists (select 1 from purchase p where p.tenant_id = c.tenant_id"
-                                + " and p.customer_id = c.id and p.occurred_at >= $3::timestamptz having count(*) >= $4::bigint), false)))",
-                        1L, "vip", d90, 2L),
+                        "(c.price_tier = $2::text and (not coalesce((c.last_purchase_at >= $3::timestamptz and exists (select 1"
+                                + " from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id"
+                                + " and p.occurred_at >= $4::timestamptz having count(*) >= $5::bigint)), false)))",
+                        1L, "vip", d90, d90, 2L),
                 // next to other aggregates, or under OR, each aggregate is pre-aggregated
                 g("{'or':[{'field':'priceTier','op':'eq','value':'vip'},{'aggregate':'count','of':'events','where':{'field':'name','op':'eq','value':'checkout'},'op':'gte','value':1}]}",
                         "(c.price_tier = $2::text or exists (select 1 from (select e.customer_id from event e where e.tenant_id = $1::bigint"
@@ -254,12 +261,13 @@ class SqlCompilerGoldenTest {
         RuleNode vip = new RuleParser().parse("{\"and\":[{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"},"
                 + "{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":2}]}");
         assertEquals("select count(*) as count from customer c where c.tenant_id = $1::bigint and ((c.region = $2::text"
-                + " and exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id"
-                + " and p.occurred_at >= $3::timestamptz having count(*) >= $4::bigint)))",
+                + " and (c.last_purchase_at >= $3::timestamptz and exists (select 1 from purchase p where p.tenant_id = c.tenant_id"
+                + " and p.customer_id = c.id and p.occurred_at >= $4::timestamptz having count(*) >= $5::bigint))))",
                 SqlCompiler.count(5, vip, CTX).sql());
         assertEquals("select c.id, c.external_id from customer c where c.tenant_id = $1::bigint and c.id > $2::bigint and"
-                + " (exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id"
-                + " and p.occurred_at >= $3::timestamptz having count(*) >= $4::bigint)) order by c.id limit $5::bigint",
+                + " ((c.last_purchase_at >= $3::timestamptz and exists (select 1 from purchase p where p.tenant_id = c.tenant_id"
+                + " and p.customer_id = c.id and p.occurred_at >= $4::timestamptz having count(*) >= $5::bigint)))"
+                + " order by c.id limit $6::bigint",
                 SqlCompiler.page(5, agg, 0, 50, CTX).sql());
         SqlQuery m = SqlCompiler.membership(5, 9, node, CTX);
         assertEquals("select exists (select 1 from customer c where c.tenant_id = $1::bigint and c.id = $2::bigint"
