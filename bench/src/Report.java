@@ -230,7 +230,10 @@ final class Report {
                 `isNotSet` over missing values, segment references, RFM-style conditions, `or` with an aggregate), plus 12
                 variants: 30 segments in all, created through `POST /segments` (which evaluates each in full).
 
-                **Figure 1.** For each reference segment, one warm-up round and then N rounds, round robin:
+                **Figure 1.** Runs that record `fig1WarmupMs` first serve 100 first pages of every reference segment,
+                over HTTP and as expert SQL over JDBC (the JIT of a service that has been running; earlier runs went
+                straight to the rounds, so their page times include a barely compiled request path). Then for each
+                reference segment, one warm-up round and N measured rounds, round robin:
                 `GET /segments/{key}/count` and `GET /segments/{key}/members?limit=50` over HTTP (client-side wall time,
                 `asOf` fixed so every run evaluates the same instant), the hand-written expert SQL
                 (`bench/expert/<key>.sql`, count and the same first page with the same columns) over JDBC to the same
@@ -238,7 +241,8 @@ final class Report {
                 inlined as typed literals) over JDBC. JDBC uses unnamed statements (`prepareThreshold=0`) so every
                 execution is planned with its values, as the service's are. The results are checked: the three counts
                 and the two pages must be identical. The ratio is service median / expert median; HTTP adds the
-                request, authentication, loading the tenant's rules and JSON (about a millisecond), which dominates
+                request, authentication, the tenant's rules version check, a read-only transaction, 50 customers as JSON
+                and the client's parsing of them (a few milliseconds once compiled), which dominates
                 the ratio of very fast queries. pg_stat_statements gives the server-side execution time of each
                 statement as well, and `bench/results/plans-<size>/` holds `EXPLAIN (ANALYZE, BUFFERS)` of the service's
                 and the expert's SQL.
