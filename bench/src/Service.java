@@ -88,10 +88,18 @@ final class Service {
         }
         Files.createDirectories(log.getParent());
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        try {
+            http.send(HttpRequest.newBuilder(URI.create(base() + "/q/health/live")).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            // whatever answers is not the process about to start: its times and memory would be measured instead
+            throw new IllegalStateException("port " + httpPort + " already answers: stop that service first");
+        } catch (IOException e) {
+            // nothing listening: as it should be
+        }
         long t0 = System.nanoTime();
         startMs = System.currentTimeMillis();
         process = pb.start();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
