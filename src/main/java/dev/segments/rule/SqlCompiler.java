@@ -567,7 +567,8 @@ public final class SqlCompiler {
         Existence rowInWindowNeeded(RuleNode.Aggregate a, FieldType rt) {
             if (a.within() == null) return null;
             boolean countOrSum = a.fn() == RuleNode.AggregateFn.COUNT || a.fn() == RuleNode.AggregateFn.SUM;
-            // a count or sum on the empty group is 0, compared with a ref: true or false per customer
+            // a count or sum on the empty group is 0: against a ref it holds or not per customer (lists, whose
+            // truth on 0 emptyGroupTruth could tell, are left unguarded too: the probe alone is still exact)
             if (countOrSum && !(a.value() instanceof Value.Literal) && a.value() != null) return null;
             if (emptyGroupTruth(a.fn(), rt, a.op(), a.value())) return null;
             String latest = rollup(a.stream(), RuleNode.AggregateFn.MAX, "occurredAt");
