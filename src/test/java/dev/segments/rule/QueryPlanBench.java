@@ -46,15 +46,7 @@ class QueryPlanBench {
     /** name -> rule (single quotes for double quotes). */
     static Map<String, String> rules() {
         Map<String, String> r = new LinkedHashMap<>();
-        r.put("canonical", """
-                {'and': [
-                  {'field': 'lastPurchaseAt', 'op': 'within', 'value': 'P90D'},
-                  {'aggregate': 'sum', 'of': 'purchases', 'field': 'amount', 'within': 'P365D', 'op': 'gt', 'value': 1000},
-                  {'aggregate': 'count', 'of': 'interactions',
-                   'where': {'and': [
-                     {'field': 'type', 'op': 'eq', 'value': 'consultation'},
-                     {'field': 'occurredAt', 'op': 'before', 'value': {'ref': 'lastPurchaseAt'}}]},
-                   'op': 'gte', 'value': 2}]}""");
+        r.put("canonical", RuleExamples.CANONICAL);
         r.put("profile-vip-bavaria", "{'and':[{'field':'priceTier','op':'eq','value':'vip'},{'field':'region','op':'eq','value':'Bavaria'}]}");
         r.put("profile-city-in", "{'field':'city','op':'in','value':['Wien','Graz','Linz']}");
         r.put("profile-stage-age", "{'and':[{'field':'lifecycleStage','op':'in','value':['customer','churned']},"

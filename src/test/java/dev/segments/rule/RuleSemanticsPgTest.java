@@ -309,16 +309,7 @@ class RuleSemanticsPgTest {
                 c("{'aggregate':'count','of':'events','where':{'not':" + cond("properties.plan", "eq", "'pro'") + "},'op':'gte','value':1}", "erin"),
                 c("{'aggregate':'count','of':'events','where':" + cond("properties.plan", "contains", "'AS'") + ",'op':'gte','value':1}", "erin"),
                 // ---- the canonical example
-                c("""
-                  {'and': [
-                    {'field': 'lastPurchaseAt', 'op': 'within', 'value': 'P90D'},
-                    {'aggregate': 'sum', 'of': 'purchases', 'field': 'amount', 'within': 'P365D', 'op': 'gt', 'value': 1000},
-                    {'aggregate': 'count', 'of': 'interactions',
-                     'where': {'and': [
-                       {'field': 'type', 'op': 'eq', 'value': 'consultation'},
-                       {'field': 'occurredAt', 'op': 'before', 'value': {'ref': 'lastPurchaseAt'}}]},
-                     'op': 'gte', 'value': 2}
-                  ]}""", "alice"),
+                c(RuleExamples.CANONICAL, "alice"),
                 // ---- segments
                 c("{'segment':'vips'}", "alice", "erin"),
                 c("{'not':{'segment':'vips'}}", "bob", "carol", "dave", "frank"),

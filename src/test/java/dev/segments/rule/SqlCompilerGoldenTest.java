@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
+import static dev.segments.rule.RuleExamples.CANONICAL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -38,17 +39,6 @@ class SqlCompilerGoldenTest {
     static Arguments g(String rule, String sql, Object... params) {
         return Arguments.of(rule.replace('\'', '"'), sql, List.of(params));
     }
-
-    static final String CANONICAL = """
-            {"and": [
-              {"field": "lastPurchaseAt", "op": "within", "value": "P90D"},
-              {"aggregate": "sum", "of": "purchases", "field": "amount", "within": "P365D", "op": "gt", "value": 1000},
-              {"aggregate": "count", "of": "interactions",
-               "where": {"and": [
-                 {"field": "type", "op": "eq", "value": "consultation"},
-                 {"field": "occurredAt", "op": "before", "value": {"ref": "lastPurchaseAt"}}]},
-               "op": "gte", "value": 2}
-            ]}""";
 
     static Stream<Arguments> golden() {
         return Stream.of(

@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 
+import static dev.segments.rule.RuleExamples.CANONICAL;
 import static dev.segments.support.Api.as;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
@@ -28,17 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @QuarkusTest
 @WithTestResource(EmbeddedPostgresResource.class)
 class SegmentApiTest {
-
-    static final String CANONICAL = """
-            {"and": [
-              {"field": "lastPurchaseAt", "op": "within", "value": "P90D"},
-              {"aggregate": "sum", "of": "purchases", "field": "amount", "within": "P365D", "op": "gt", "value": 1000},
-              {"aggregate": "count", "of": "interactions",
-               "where": {"and": [
-                 {"field": "type", "op": "eq", "value": "consultation"},
-                 {"field": "occurredAt", "op": "before", "value": {"ref": "lastPurchaseAt"}}]},
-               "op": "gte", "value": 2}
-            ]}""";
 
     @Test
     void rulesInReactQueryBuilderAndJsonLogicFormatsAreStoredNativelyAndExported() {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import static dev.segments.rule.RuleExamples.CANONICAL;
 import static dev.segments.rule.format.Fixtures.CATALOG;
 import static dev.segments.rule.format.Fixtures.assertValidNative;
 import static dev.segments.rule.format.Fixtures.compact;
@@ -23,17 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * corpus of valid rules covering every node type and every operator (with and without a catalog on import).
  */
 class RoundTripTest {
-
-    static final String CANONICAL = """
-            {"and": [
-              {"field": "lastPurchaseAt", "op": "within", "value": "P90D"},
-              {"aggregate": "sum", "of": "purchases", "field": "amount", "within": "P365D", "op": "gt", "value": 1000},
-              {"aggregate": "count", "of": "interactions",
-               "where": {"and": [
-                 {"field": "type", "op": "eq", "value": "consultation"},
-                 {"field": "occurredAt", "op": "before", "value": {"ref": "lastPurchaseAt"}}]},
-               "op": "gte", "value": 2}
-            ]}""";
 
     static final List<String> CORPUS = List.of(
             CANONICAL,
