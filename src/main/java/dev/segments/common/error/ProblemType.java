@@ -15,6 +15,9 @@ public enum ProblemType {
     VALIDATION(422, "/problems/validation", "Validation failed"),
     INVALID_RULE(422, "/problems/invalid-rule", "Invalid segment rule"),
     PRECONDITION_REQUIRED(428, "/problems/precondition-required", "Precondition required"),
+    TOO_MANY_REQUESTS(429, "/problems/too-many-requests", "Too many requests"),
+    URI_TOO_LONG(414, "/problems/uri-too-long", "URI too long"),
+    HEADERS_TOO_LARGE(431, "/problems/headers-too-large", "Request headers too large"),
     QUERY_TIMEOUT(503, "/problems/query-timeout", "Query took too long"),
     UNAVAILABLE(503, "/problems/unavailable", "Service unavailable"),
     INTERNAL(500, "/problems/internal", "Internal error");
