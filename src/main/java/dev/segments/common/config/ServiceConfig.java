@@ -28,6 +28,50 @@ public interface ServiceConfig {
     /** Live membership of dynamic segments. */
     Membership membership();
 
+    /** Request rate limits (token buckets) and throttling of failed authentication; see docs/security.md. */
+    RateLimit rateLimit();
+
+    interface RateLimit {
+        /** Enforce the rate limits below (429 problem with Retry-After and RateLimit headers past them). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Sustained requests per second one API key may send. */
+        @WithDefault("100")
+        int keyPerSecond();
+
+        /** Burst one API key may send at once (bucket capacity). */
+        @WithDefault("200")
+        int keyBurst();
+
+        /** Sustained requests per second over all of a tenant's keys (a tenant's own setting overrides it). */
+        @WithDefault("200")
+        int tenantPerSecond();
+
+        /** Burst over all of a tenant's keys (a tenant's own setting overrides it). */
+        @WithDefault("400")
+        int tenantBurst();
+
+        /**
+         * Failed authentications (an unknown or revoked key) one client address may make per minute; past
+         * that, requests with a key from that address get 429 until the budget refills.
+         */
+        @WithDefault("30")
+        int failedAuthPerMinute();
+
+        /** Most client addresses tracked for failed authentication (the idle ones are dropped first). */
+        @WithDefault("100000")
+        int maxTrackedAddresses();
+
+        /** Most open GraphQL subscriptions on one WebSocket connection. */
+        @WithDefault("20")
+        int maxSubscriptionsPerConnection();
+
+        /** Most open GraphQL subscriptions per tenant on one instance. */
+        @WithDefault("200")
+        int maxSubscriptionsPerTenant();
+    }
+
     interface Membership {
         /** Statement timeout of membership updates and full refreshes (a refresh scans the whole base). */
         @WithDefault("5m")

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.error.Problem;
 import dev.segments.common.error.ProblemType;
+import dev.segments.common.ratelimit.RateLimits;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -15,27 +17,39 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 /**
- * Authenticates every HTTP request (REST and GraphQL alike) before it reaches an endpoint:
- * {@code Authorization: Bearer <key>} with a tenant API key, or the admin key for {@code /admin/*}.
- * Health, OpenAPI and dev endpoints under {@code /q/} and the GraphQL schema file are open. It also enforces the JSON body limit
- * up front, so an oversized request gets a 413 problem before any of it is read.
+ * Authentication of every HTTP request (REST and GraphQL alike), before any endpoint runs: it decides who the
+ * caller is from {@code Authorization: Bearer <key>} alone, the admin key or a tenant API key, and puts that
+ * {@link Principal} on the request. It never decides what the caller may do from the path: that is decided on
+ * the matched endpoint ({@link EndpointAuthorization} for REST, {@link CurrentTenant#id()} for GraphQL).
+ * <p>
+ * It also refuses, before anything else: a path with a matrix parameter ({@code ;}), which the REST layer would
+ * strip and no client of this API needs; a request without a key except to the open operational routes (health,
+ * OpenAPI, the GraphQL schema file); a body over the JSON limit when its length is declared; an address that
+ * failed authentication too often; and a key or tenant over its request rate ({@link RateLimits}).
  */
 @ApplicationScoped
 public class ApiKeyAuthentication {
 
-    static final String TENANT_KEY = "segments.tenant-id";
+    private static final String PRINCIPAL = "segments.principal";
     private static final Logger LOG = Logger.getLogger(ApiKeyAuthentication.class);
 
     private final Pool pool;
     private final AdminKey adminKey;
     private final ServiceConfig config;
+    private final RateLimits limits;
     private final ObjectMapper mapper;
 
-    ApiKeyAuthentication(Pool pool, AdminKey adminKey, ServiceConfig config, ObjectMapper mapper) {
+    ApiKeyAuthentication(Pool pool, AdminKey adminKey, ServiceConfig config, RateLimits limits, ObjectMapper mapper) {
         this.pool = pool;
         this.adminKey = adminKey;
         this.config = config;
+        this.limits = limits;
         this.mapper = mapper;
+    }
+
+    /** The principal the request authenticated as, or null (an open route, or not yet authenticated). */
+    public static Principal principal(RoutingContext rc) {
+        return rc == null ? null : rc.get(PRINCIPAL);
     }
 
     void install(@Observes Router router) {
@@ -43,45 +57,84 @@ public class ApiKeyAuthentication {
     }
 
     private void handle(RoutingContext rc) {
+        String rawPath = rc.request().path();
+        if (rawPath == null || rawPath.indexOf(';') >= 0) {
+            fail(rc, ProblemType.MALFORMED_REQUEST, "Matrix parameters (';' in the path) are not accepted", null);
+            return;
+        }
         String path = rc.normalizedPath();
-        if (path.startsWith("/q/") || path.equals("/q") || path.equals("/graphql/schema.graphql")) {
+        if (open(path)) {
             rc.next();
             return;
         }
         if (tooLarge(rc, path)) {
-            fail(rc, ProblemType.PAYLOAD_TOO_LARGE, "The body is larger than " + config.limits().maxJsonBytes() + " bytes");
+            fail(rc, ProblemType.PAYLOAD_TOO_LARGE, "The body is larger than " + config.limits().maxJsonBytes() + " bytes", null);
             return;
         }
         String key = bearer(rc);
         if (key == null) {
-            fail(rc, ProblemType.UNAUTHORIZED, "Send an API key as 'Authorization: Bearer <key>'");
+            fail(rc, ProblemType.UNAUTHORIZED, "Send an API key as 'Authorization: Bearer <key>'", null);
             return;
         }
-        if (path.startsWith("/admin/") || path.equals("/admin")) {
-            if (adminKey.matches(key)) {
-                rc.next();
-            } else {
-                fail(rc, ProblemType.FORBIDDEN, "The admin API needs the admin key");
-            }
+        String address = clientAddress(rc);
+        RateLimits.Decision throttle = limits.enabled() ? limits.authenticationAllowed(address) : null;
+        if (throttle != null && !throttle.allowed()) {
+            fail(rc, ProblemType.TOO_MANY_REQUESTS,
+                    "Too many failed authentications from this address; retry after the time in Retry-After", throttle);
+            return;
+        }
+        if (adminKey.matches(key)) {
+            rc.put(PRINCIPAL, new Principal.Admin());
+            rc.next();
             return;
         }
         rc.request().pause();
-        pool.preparedQuery("select tenant_id from api_key where key_hash = $1 and revoked_at is null")
+        pool.preparedQuery("select k.id, k.tenant_id, t.rate_limit_per_second, t.rate_limit_burst"
+                        + " from api_key k join tenant t on t.id = k.tenant_id"
+                        + " where k.key_hash = $1 and k.revoked_at is null")
                 .execute(Tuple.of(ApiKeys.hash(key)))
                 .subscribe().with(rows -> {
                     rc.request().resume();
                     if (rows.size() == 0) {
-                        fail(rc, ProblemType.UNAUTHORIZED, "The API key is not valid");
+                        if (limits.enabled()) {
+                            limits.failedAuthentication(address);
+                        }
+                        fail(rc, ProblemType.UNAUTHORIZED, "The API key is not valid", null);
                         return;
                     }
                     Row row = rows.iterator().next();
-                    rc.put(TENANT_KEY, row.getLong(0));
+                    long keyId = row.getLong(0);
+                    long tenantId = row.getLong(1);
+                    if (limits.enabled()) {
+                        RateLimits.Decision decision = limits.request(tenantId, keyId,
+                                new RateLimits.TenantLimit(row.getInteger(2), row.getInteger(3)));
+                        rateLimitHeaders(rc.response(), decision);
+                        if (!decision.allowed()) {
+                            fail(rc, ProblemType.TOO_MANY_REQUESTS, "Request rate of this " + decision.policy()
+                                    + " exceeded; retry after the time in Retry-After", decision);
+                            return;
+                        }
+                    }
+                    rc.put(PRINCIPAL, new Principal.TenantKey(tenantId, keyId));
                     rc.next();
                 }, failure -> {
                     rc.request().resume();
                     LOG.error("API key lookup failed", failure);
-                    fail(rc, ProblemType.UNAVAILABLE, "Could not check the API key; try again");
+                    fail(rc, ProblemType.UNAVAILABLE, "Could not check the API key; try again", null);
                 });
+    }
+
+    /**
+     * Operational routes served without a key. They are Vert.x routes, not REST resources; should such a path
+     * ever reach a REST resource, {@link EndpointAuthorization} refuses it for want of a principal.
+     */
+    private static boolean open(String path) {
+        return path.startsWith("/q/") || path.equals("/q") || path.equals("/graphql/schema.graphql");
+    }
+
+    private static String clientAddress(RoutingContext rc) {
+        var remote = rc.request().remoteAddress();
+        return remote == null || remote.host() == null ? "unknown" : remote.host();
     }
 
     private boolean tooLarge(RoutingContext rc, String path) {
@@ -108,7 +161,12 @@ public class ApiKeyAuthentication {
         return key.isEmpty() ? null : key;
     }
 
-    private void fail(RoutingContext rc, ProblemType type, String detail) {
+    private static void rateLimitHeaders(HttpServerResponse response, RateLimits.Decision decision) {
+        response.putHeader("RateLimit-Policy", decision.policyHeader());
+        response.putHeader("RateLimit", decision.limitHeader());
+    }
+
+    private void fail(RoutingContext rc, ProblemType type, String detail, RateLimits.Decision decision) {
         try {
             var response = rc.response().setStatusCode(type.status())
                     .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
@@ -117,6 +175,10 @@ public class ApiKeyAuthentication {
             }
             if (type == ProblemType.PAYLOAD_TOO_LARGE) {
                 response.putHeader(HttpHeaders.CONNECTION, "close");
+            }
+            if (decision != null) {
+                rateLimitHeaders(response, decision);
+                response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(decision.resetSeconds()));
             }
             response.end(mapper.writeValueAsString(type.problem(detail)));
         } catch (Exception e) {

@@ -5,7 +5,11 @@ import dev.segments.common.error.ProblemType;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.RequestScoped;
 
-/** The tenant of the request being served, as authenticated by {@link ApiKeyAuthentication}. */
+/**
+ * The tenant of the request being served, from the principal {@link ApiKeyAuthentication} authenticated.
+ * {@link #id()} is the check every tenant-scoped endpoint passes through (GraphQL resolvers included): without a
+ * tenant principal it throws, so the admin key never reads a tenant's data.
+ */
 @RequestScoped
 public class CurrentTenant {
 
@@ -15,16 +19,22 @@ public class CurrentTenant {
         this.routingContext = routingContext;
     }
 
-    /** The tenant, or null on requests without one (admin API). */
+    /** The tenant, or null on requests without a tenant principal (admin API, unauthenticated). */
     public Long optionalId() {
-        return routingContext.get(ApiKeyAuthentication.TENANT_KEY);
+        return ApiKeyAuthentication.principal(routingContext) instanceof Principal.TenantKey t ? t.tenantId() : null;
+    }
+
+    /** The id of the API key the request authenticated with, or null without a tenant principal. */
+    public Long optionalKeyId() {
+        return ApiKeyAuthentication.principal(routingContext) instanceof Principal.TenantKey t ? t.keyId() : null;
     }
 
     public long id() {
-        Long id = routingContext.get(ApiKeyAuthentication.TENANT_KEY);
-        if (id == null) {
-            throw new ProblemException(ProblemType.UNAUTHORIZED, "This endpoint needs a tenant API key");
-        }
-        return id;
+        return switch (ApiKeyAuthentication.principal(routingContext)) {
+            case Principal.TenantKey t -> t.tenantId();
+            case Principal.Admin a -> throw new ProblemException(ProblemType.FORBIDDEN,
+                    "The admin key does not act for a tenant; use a tenant API key");
+            case null -> throw new ProblemException(ProblemType.UNAUTHORIZED, "This endpoint needs a tenant API key");
+        };
     }
 }

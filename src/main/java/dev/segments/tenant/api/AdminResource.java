@@ -1,9 +1,11 @@
 package dev.segments.tenant.api;
 
+import dev.segments.common.tenancy.AdminOnly;
 import dev.segments.tenant.api.TenantDtos.ApiKeyInput;
 import dev.segments.tenant.api.TenantDtos.ApiKeyView;
 import dev.segments.tenant.api.TenantDtos.CreatedTenantView;
 import dev.segments.tenant.api.TenantDtos.TenantInput;
+import dev.segments.tenant.api.TenantDtos.TenantPatch;
 import dev.segments.tenant.api.TenantDtos.TenantView;
 import dev.segments.tenant.service.TenantService;
 import io.smallrye.mutiny.Uni;
@@ -12,6 +14,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -25,7 +28,8 @@ import org.jboss.resteasy.reactive.ResponseStatus;
 
 import java.util.List;
 
-/** Tenants and API keys; authenticated with the admin key. */
+/** Tenants and API keys; only the admin key may call it ({@link AdminOnly}, checked on the matched method). */
+@AdminOnly
 @Path("/admin/tenants")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -61,6 +65,18 @@ public class AdminResource {
     @APIResponse(responseCode = "404", ref = "NotFound")
     public Uni<TenantView> get(@PathParam("tenantId") long tenantId) {
         return service.get(tenantId).map(TenantView::of);
+    }
+
+    @PATCH
+    @Path("/{tenantId}")
+    @Operation(summary = "Rename a tenant or set its own rate limit",
+            description = "The body replaces `rateLimit` as a whole: absent or null members use the service's defaults.")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "422", ref = "ValidationFailed")
+    public Uni<TenantView> update(@PathParam("tenantId") long tenantId, @Valid @NotNull TenantPatch patch) {
+        var limit = patch.rateLimit();
+        return service.update(tenantId, patch.name(), limit == null ? null : limit.perSecond(),
+                limit == null ? null : limit.burst()).map(TenantView::of);
     }
 
     @POST

@@ -2,7 +2,11 @@ package dev.segments.tenant.api;
 
 import dev.segments.tenant.persistence.ApiKey;
 import dev.segments.tenant.persistence.Tenant;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -22,10 +26,20 @@ public final class TenantDtos {
     public record ApiKeyInput(@Size(max = 200) String name) {
     }
 
+    @Schema(name = "RateLimit", description = "A tenant's own request rate over all its keys; an absent member keeps"
+            + " the service's default (segments.rate-limit.tenant-per-second / tenant-burst)")
+    public record RateLimitView(@Min(1) @Max(1_000_000) Integer perSecond, @Min(1) @Max(1_000_000) Integer burst) {
+    }
+
+    @Schema(name = "TenantPatch", description = "Changes to a tenant; `rateLimit: null` returns to the defaults")
+    public record TenantPatch(@Size(max = 200) @Pattern(regexp = ".*\\S.*", message = "must not be blank") String name,
+                              @Valid RateLimitView rateLimit) {
+    }
+
     @Schema(name = "Tenant")
-    public record TenantView(long id, String name, OffsetDateTime createdAt) {
+    public record TenantView(long id, String name, OffsetDateTime createdAt, RateLimitView rateLimit) {
         static TenantView of(Tenant t) {
-            return new TenantView(t.id, t.name, t.createdAt);
+            return new TenantView(t.id, t.name, t.createdAt, new RateLimitView(t.rateLimitPerSecond, t.rateLimitBurst));
         }
     }
 

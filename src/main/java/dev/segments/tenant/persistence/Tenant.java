@@ -24,4 +24,12 @@ public class Tenant extends PanacheEntityBase {
 
     @Column(name = "created_at", nullable = false)
     public OffsetDateTime createdAt;
+
+    /** The tenant's own sustained request rate; null: the configured default. */
+    @Column(name = "rate_limit_per_second")
+    public Integer rateLimitPerSecond;
+
+    /** The tenant's own burst; null: the configured default. */
+    @Column(name = "rate_limit_burst")
+    public Integer rateLimitBurst;
 }

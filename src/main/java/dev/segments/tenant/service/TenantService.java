@@ -55,6 +55,20 @@ public class TenantService {
         return tenants.findById(id).onItem().ifNull().failWith(() -> ProblemException.notFound("Tenant " + id));
     }
 
+    /** Renames the tenant (name non-null) and sets its own rate limit (null members: the defaults). */
+    @WithTransaction
+    public Uni<Tenant> update(long id, String name, Integer perSecond, Integer burst) {
+        return tenants.findById(id)
+                .onItem().ifNull().failWith(() -> ProblemException.notFound("Tenant " + id))
+                .invoke(t -> {
+                    if (name != null) {
+                        t.name = name;
+                    }
+                    t.rateLimitPerSecond = perSecond;
+                    t.rateLimitBurst = burst;
+                });
+    }
+
     @WithTransaction
     public Uni<IssuedKey> createKey(long tenantId, String name) {
         return tenants.findById(tenantId)
