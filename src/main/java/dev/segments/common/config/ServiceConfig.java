@@ -62,14 +62,27 @@ public interface ServiceConfig {
         /** Most client addresses tracked for failed authentication (the idle ones are dropped first). */
         @WithDefault("100000")
         int maxTrackedAddresses();
+    }
 
-        /** Most open GraphQL subscriptions on one WebSocket connection. */
+    /** Live GraphQL subscriptions (membershipChanges). */
+    Subscriptions subscriptions();
+
+    interface Subscriptions {
+        /** Most open subscriptions on one WebSocket connection. */
         @WithDefault("20")
-        int maxSubscriptionsPerConnection();
+        int maxPerConnection();
 
-        /** Most open GraphQL subscriptions per tenant on one instance. */
+        /** Most open subscriptions of one tenant on one instance. */
         @WithDefault("200")
-        int maxSubscriptionsPerTenant();
+        int maxPerTenant();
+
+        /** How often the instance reads the change feed for all its subscribers (one statement per read). */
+        @WithDefault("500ms")
+        Duration pollInterval();
+
+        /** How often the API keys of open subscriptions are checked; a revoked key's subscriptions end. */
+        @WithDefault("5s")
+        Duration keyCheckInterval();
     }
 
     interface Membership {

@@ -29,6 +29,11 @@ public class CurrentTenant {
         return ApiKeyAuthentication.principal(routingContext) instanceof Principal.TenantKey t ? t.keyId() : null;
     }
 
+    /** The HTTP connection the request came on (for a WebSocket: the socket), as an identity for per-connection limits. */
+    public io.vertx.core.http.HttpConnection connection() {
+        return routingContext.request().connection();
+    }
+
     public long id() {
         return switch (ApiKeyAuthentication.principal(routingContext)) {
             case Principal.TenantKey t -> t.tenantId();

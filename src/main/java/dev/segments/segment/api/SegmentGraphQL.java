@@ -205,7 +205,9 @@ public class SegmentGraphQL {
     @Subscription("membershipChanges")
     @Description("The segment's entries and exits as they are recorded, from after (a feed cursor) or from now")
     public Multi<Change> membershipChanges(@NonNull String segment, String after) {
-        return feed.follow(tenant.id(), segment, after);
+        var connection = tenant.connection();
+        return feed.follow(new ChangeFeedFollower.Subscriber(tenant.id(), tenant.optionalKeyId(), connection,
+                () -> connection.close()), segment, after);
     }
 
     @Description("With explain: the parameters of the SQL (JSON)")

@@ -247,6 +247,42 @@ public class MembershipRepository {
                 });
     }
 
+    /** A change with the tenant and segment it belongs to (what the live follower dispatches on). */
+    public record TenantChange(long tenantId, long segmentId, Change change) {
+    }
+
+    /**
+     * For each (tenant, cursor) pair, that tenant's next changes after its cursor (at most {@code limit} per
+     * tenant), in one statement: one index range scan of (tenant_id, id) per tenant.
+     */
+    public Uni<List<TenantChange>> changesAfter(Long[] tenantIds, Long[] afterIds, int limit) {
+        return pool.preparedQuery("""
+                        select t.tenant_id, c.segment_id, c.id, c.segment_key, c.customer_id, c.customer_external_id,
+                               c.kind, c.cause, c.at
+                        from unnest($1::bigint[], $2::bigint[]) as t(tenant_id, after_id)
+                        cross join lateral (select * from membership_change m
+                                            where m.tenant_id = t.tenant_id and m.id > t.after_id
+                                            order by m.id limit $3) c
+                        order by c.id""")
+                .execute(Tuple.of(tenantIds, afterIds, limit)).map(rs -> {
+                    List<TenantChange> list = new ArrayList<>();
+                    rs.forEach(r -> list.add(new TenantChange(r.getLong(0), r.getLong(1), new Change(r.getLong(2),
+                            r.getString(3), r.getLong(4), r.getString(5), r.getString(6), r.getString(7),
+                            r.getOffsetDateTime(8)))));
+                    return list;
+                });
+    }
+
+    /** Of these API key ids, those still valid (not revoked, not deleted). */
+    public Uni<java.util.Set<Long>> validKeys(Long[] keyIds) {
+        return pool.preparedQuery("select id from api_key where id = any($1) and revoked_at is null")
+                .execute(Tuple.of((Object) keyIds)).map(rs -> {
+                    java.util.Set<Long> valid = new java.util.HashSet<>();
+                    rs.forEach(r -> valid.add(r.getLong(0)));
+                    return valid;
+                });
+    }
+
     /** The id of the tenant's latest change (0 when none): the current end of its feed. */
     public Uni<Long> lastChangeId(long tenantId) {
         return pool.preparedQuery("select coalesce(max(id), 0) from membership_change where tenant_id = $1")

@@ -1,52 +1,218 @@
 package dev.segments.segment.service;
 
+import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.error.ProblemException;
+import dev.segments.common.error.ProblemType;
 import dev.segments.common.pagination.Cursors;
 import dev.segments.segment.api.MembershipDtos.Change;
 import dev.segments.segment.persistence.MembershipRepository;
+import dev.segments.segment.persistence.MembershipRepository.TenantChange;
 import dev.segments.segment.persistence.SegmentRepository;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
 
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Follows a segment's change feed for a live subscriber (the GraphQL subscription): polls the feed after the
- * subscriber's cursor every {@link #INTERVAL}. Reading the database (not an in-process event) means every
- * instance of the service sees every change, in feed order, and a subscriber can resume from a cursor.
+ * Follows the change feed for live subscribers (the GraphQL subscription). One reader per instance, not one per
+ * subscriber: every {@code poll-interval} a single statement reads each subscribed tenant's changes after that
+ * tenant's cursor, and the rows are handed to the tenant's subscribers of each segment. Database load therefore
+ * grows with the number of tenants that have subscribers, not with the number of subscriptions.
+ * <p>
+ * Reading the database (not an in-process event) means every instance sees every change, in feed order, and a
+ * subscriber can resume from a cursor. Within a tenant, feed ids are assigned and committed in order (the
+ * per-tenant lock of {@code MembershipRepository}), so a tenant's cursor only moves forward past rows that are
+ * all visible. A subscriber that resumes from an older cursor pulls its tenant's cursor back; the others skip
+ * rows they already had.
+ * <p>
+ * Bounds: subscriptions per connection and per tenant ({@code segments.subscriptions.*}); the API key of every
+ * open subscription is re-checked every {@code key-check-interval}, and a revoked key's subscriptions end with a
+ * forbidden error and its WebSocket connection is closed.
  */
 @ApplicationScoped
 public class ChangeFeedFollower {
 
-    static final Duration INTERVAL = Duration.ofMillis(500);
-    private static final int BATCH = 500;
+    private static final Logger LOG = Logger.getLogger(ChangeFeedFollower.class);
+    private static final int BATCH = 1000;
+
+    /** Who is subscribing: the tenant, the key it authenticated with, and its connection (closed on revocation). */
+    public record Subscriber(long tenantId, Long keyId, Object connection, Runnable closeConnection) {
+    }
+
+    private static final class Live {
+        final long id;
+        final Subscriber who;
+        final long segmentId;
+        final AtomicLong cursor;
+        final MultiEmitter<? super Change> emitter;
+
+        Live(long id, Subscriber who, long segmentId, long cursor, MultiEmitter<? super Change> emitter) {
+            this.id = id;
+            this.who = who;
+            this.segmentId = segmentId;
+            this.cursor = new AtomicLong(cursor);
+            this.emitter = emitter;
+        }
+    }
 
     private final MembershipRepository repository;
     private final SegmentRepository segments;
+    private final Vertx vertx;
+    private final ServiceConfig.Subscriptions config;
 
-    ChangeFeedFollower(MembershipRepository repository, SegmentRepository segments) {
+    private final Map<Long, Live> live = new HashMap<>();
+    private final Map<Long, Long> tenantCursors = new HashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private long timer = -1;
+    private boolean reading;
+    private long lastKeyCheck = System.nanoTime();
+
+    ChangeFeedFollower(MembershipRepository repository, SegmentRepository segments, Vertx vertx, ServiceConfig config) {
         this.repository = repository;
         this.segments = segments;
+        this.vertx = vertx;
+        this.config = config.subscriptions();
     }
 
     /** The segment's changes after {@code after} (a feed cursor), or after the current end of the feed. */
-    public Multi<Change> follow(long tenantId, String key, String after) {
-        Uni<long[]> start = segments.find(tenantId, key)
+    public Multi<Change> follow(Subscriber who, String key, String after) {
+        Long afterId = after == null ? null : Cursors.decodeId(after);
+        return Multi.createFrom().emitter(emitter -> segments.find(who.tenantId(), key)
                 .map(r -> r.orElseThrow(() -> SegmentService.notFound(key)))
-                .chain(s -> after != null ? Uni.createFrom().item(new long[]{s.id(), Cursors.decodeId(after)})
-                        : repository.lastChangeId(tenantId).map(last -> new long[]{s.id(), last}));
-        return start.toMulti().flatMap(ids -> {
-            AtomicLong cursor = new AtomicLong(ids[1]);
-            return Multi.createFrom().ticks().every(INTERVAL)
-                    .onOverflow().drop()
-                    .onItem().transformToUniAndConcatenate(tick -> repository.changes(tenantId, ids[0], cursor.get(), BATCH))
-                    .onItem().transformToIterable(rows -> rows)
-                    .map(c -> {
-                        cursor.set(c.id());
-                        return new Change(Cursors.encodeId(c.id()), c.segmentKey(), c.customerId(),
-                                c.customerExternalId(), c.kind(), c.cause(), c.at());
-                    });
-        });
+                .chain(s -> (afterId != null ? Uni.createFrom().item(afterId) : repository.lastChangeId(who.tenantId()))
+                        .map(cursor -> register(who, s.id(), cursor, emitter)))
+                .subscribe().with(id -> emitter.onTermination(() -> unregister(id)), emitter::fail));
+    }
+
+    /** Open subscriptions on this instance (for tests and metrics). */
+    public synchronized int open() {
+        return live.size();
+    }
+
+    private synchronized long register(Subscriber who, long segmentId, long cursor, MultiEmitter<? super Change> emitter) {
+        long onConnection = live.values().stream().filter(l -> l.who.connection() == who.connection()).count();
+        if (onConnection >= config.maxPerConnection()) {
+            throw new ProblemException(ProblemType.TOO_MANY_REQUESTS,
+                    "At most " + config.maxPerConnection() + " subscriptions on one connection");
+        }
+        long ofTenant = live.values().stream().filter(l -> l.who.tenantId() == who.tenantId()).count();
+        if (ofTenant >= config.maxPerTenant()) {
+            throw new ProblemException(ProblemType.TOO_MANY_REQUESTS,
+                    "At most " + config.maxPerTenant() + " open subscriptions per tenant");
+        }
+        long id = ids.incrementAndGet();
+        live.put(id, new Live(id, who, segmentId, cursor, emitter));
+        tenantCursors.merge(who.tenantId(), cursor, Math::min);
+        if (timer < 0) {
+            timer = vertx.setPeriodic(config.pollInterval().toMillis(), t -> read());
+        }
+        return id;
+    }
+
+    private synchronized void unregister(long id) {
+        Live gone = live.remove(id);
+        if (gone != null && live.values().stream().noneMatch(l -> l.who.tenantId() == gone.who.tenantId())) {
+            tenantCursors.remove(gone.who.tenantId());
+        }
+        if (live.isEmpty() && timer >= 0) {
+            vertx.cancelTimer(timer);
+            timer = -1;
+        }
+    }
+
+    private void read() {
+        Long[] tenants;
+        Long[] cursors;
+        synchronized (this) {
+            if (reading || tenantCursors.isEmpty()) {
+                return;
+            }
+            reading = true;
+            tenants = tenantCursors.keySet().toArray(Long[]::new);
+            cursors = new Long[tenants.length];
+            for (int i = 0; i < tenants.length; i++) {
+                cursors[i] = tenantCursors.get(tenants[i]);
+            }
+        }
+        repository.changesAfter(tenants, cursors, BATCH)
+                .call(this::checkKeysIfDue)
+                .subscribe().with(rows -> {
+                    dispatch(rows);
+                    done();
+                }, failure -> {
+                    LOG.warn("reading the change feed for subscribers failed; retrying at the next interval", failure);
+                    done();
+                });
+    }
+
+    private synchronized void done() {
+        reading = false;
+    }
+
+    private void dispatch(List<TenantChange> rows) {
+        List<Runnable> emits = new ArrayList<>();
+        synchronized (this) {
+            for (TenantChange row : rows) {
+                tenantCursors.computeIfPresent(row.tenantId(), (t, c) -> Math.max(c, row.change().id()));
+                for (Live l : live.values()) {
+                    if (l.who.tenantId() == row.tenantId() && l.segmentId == row.segmentId()
+                            && row.change().id() > l.cursor.get()) {
+                        l.cursor.set(row.change().id());
+                        Change change = view(row.change());
+                        emits.add(() -> l.emitter.emit(change));
+                    }
+                }
+            }
+        }
+        emits.forEach(Runnable::run);
+    }
+
+    private Uni<Void> checkKeysIfDue(Object ignored) {
+        Set<Long> keys = new HashSet<>();
+        synchronized (this) {
+            if (System.nanoTime() - lastKeyCheck < config.keyCheckInterval().toNanos()) {
+                return Uni.createFrom().voidItem();
+            }
+            lastKeyCheck = System.nanoTime();
+            live.values().forEach(l -> {
+                if (l.who.keyId() != null) {
+                    keys.add(l.who.keyId());
+                }
+            });
+        }
+        if (keys.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return repository.validKeys(keys.toArray(Long[]::new)).invoke(valid -> {
+            List<Live> revoked;
+            synchronized (this) {
+                revoked = live.values().stream()
+                        .filter(l -> l.who.keyId() != null && !valid.contains(l.who.keyId())).toList();
+            }
+            Set<Object> closed = new HashSet<>();
+            for (Live l : revoked) {
+                l.emitter.fail(new ProblemException(ProblemType.FORBIDDEN,
+                        "The API key of this subscription was revoked"));
+                if (closed.add(l.who.connection())) {
+                    // let the error frame go out first
+                    vertx.setTimer(100, t -> l.who.closeConnection().run());
+                }
+            }
+        }).replaceWithVoid();
+    }
+
+    private static Change view(MembershipRepository.Change c) {
+        return new Change(Cursors.encodeId(c.id()), c.segmentKey(), c.customerId(), c.customerExternalId(), c.kind(),
+                c.cause(), c.at());
     }
 }
