@@ -26,15 +26,30 @@ public final class Receiver implements AutoCloseable {
 
     /** One request as received. */
     public record Request(String id, String timestamp, String signature, String contentType, String body,
-                          Instant receivedAt) {
+                          Instant receivedAt, String host) {
     }
 
-    /** What to do with the n-th request (0-based): answer {@code status} after waiting {@code delay}. */
-    public record Answer(int status, Duration delay) {
+    /**
+     * What to do with the n-th request (0-based): answer {@code status} after waiting {@code delay}, with a
+     * {@code Location} header when {@code location} is set.
+     */
+    public record Answer(int status, Duration delay, String location) {
+        public Answer(int status, Duration delay) {
+            this(status, delay, null);
+        }
+
         public static Answer of(int status) {
             return new Answer(status, Duration.ZERO);
         }
+
+        public static Answer redirect(int status, String location) {
+            return new Answer(status, Duration.ZERO, location);
+        }
     }
+
+    /** The body of every answer that is not 2xx (and a header of every answer): neither may reach the log. */
+    public static final String ERROR_BODY = "receiver says no: internal-token=s3cr3t";
+    public static final String SECRET_HEADER = "X-Internal-Token";
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
@@ -57,7 +72,8 @@ public final class Receiver implements AutoCloseable {
             var h = exchange.getRequestHeaders();
             synchronized (requests) {
                 requests.add(new Request(h.getFirst("Webhook-Id"), h.getFirst("Webhook-Timestamp"),
-                        h.getFirst("Webhook-Signature"), h.getFirst("Content-Type"), body, Instant.now()));
+                        h.getFirst("Webhook-Signature"), h.getFirst("Content-Type"), body, Instant.now(),
+                        h.getFirst("Host")));
             }
             Answer answer = respond.apply(count.getAndIncrement());
             try {
@@ -65,7 +81,11 @@ public final class Receiver implements AutoCloseable {
                     Thread.sleep(answer.delay().toMillis());
                 }
                 byte[] out = answer.status() == 204 ? new byte[0]
-                        : (answer.status() < 300 ? "ok" : "receiver says no").getBytes(StandardCharsets.UTF_8);
+                        : (answer.status() < 300 ? "ok" : ERROR_BODY).getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add(SECRET_HEADER, "s3cr3t-header");
+                if (answer.location() != null) {
+                    exchange.getResponseHeaders().add("Location", answer.location());
+                }
                 exchange.sendResponseHeaders(answer.status(), out.length == 0 ? -1 : out.length);
                 try (OutputStream os = exchange.getResponseBody()) {
                     os.write(out);
@@ -94,6 +114,10 @@ public final class Receiver implements AutoCloseable {
 
     public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
     }
 
     public List<Request> requests() {

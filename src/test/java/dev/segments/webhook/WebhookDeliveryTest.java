@@ -227,7 +227,7 @@ class WebhookDeliveryTest {
                 .body("items[0].status", equalTo("pending"))
                 .body("items[0].attempts", equalTo(1))
                 .body("items[0].lastStatusCode", equalTo(500))
-                .body("items[0].lastError", equalTo("HTTP 500: receiver says no"))
+                .body("items[0].lastError", equalTo("HTTP 500"))
                 .extract().jsonPath();
         OffsetDateTime due1 = OffsetDateTime.parse(log.getString("items[0].nextAttemptAt"));
 
@@ -283,7 +283,7 @@ class WebhookDeliveryTest {
         as(t.key()).get("/webhooks/" + id + "/deliveries").then()
                 .body("items[0].status", equalTo("pending"))
                 .body("items[0].lastStatusCode", nullValue())
-                .body("items[0].lastError", equalTo("timed out: no response within 500 ms"));
+                .body("items[0].lastError", equalTo("timeout"));
 
         Feed.await(WAIT, "retry", () -> cycle().delivered() == 1);
         assertEquals(2, receiver.requests().size());

@@ -149,6 +149,16 @@ public interface ServiceConfig {
         /** The longest wait between two attempts. */
         @WithDefault("1h")
         Duration backoffMax();
+
+        /** Accept and call plain http:// webhook URLs; false (the default) requires https. */
+        @WithDefault("false")
+        boolean allowHttp();
+
+        /**
+         * Non-public webhook targets that are allowed all the same: CIDRs (10.0.0.0/8), addresses (::1) or host
+         * names (hooks.internal, which may then resolve to any address). Default none: only public addresses.
+         */
+        Optional<java.util.List<String>> allowedPrivateTargets();
     }
 
     interface Query {

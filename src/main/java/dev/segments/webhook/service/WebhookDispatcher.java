@@ -17,6 +17,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.core.http.HttpClient;
 import io.vertx.mutiny.core.http.HttpClientRequest;
@@ -25,6 +26,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -33,6 +35,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -67,7 +70,7 @@ public class WebhookDispatcher {
     public static final String EVENT_TYPE = "membership.changed";
     private static final Logger LOG = Logger.getLogger(WebhookDispatcher.class);
     private static final int ENQUEUE_LIMIT = 1000;
-    private static final int MAX_ERROR_CHARS = 500;
+    private static final long MAX_DRAIN_BYTES = 64 * 1024;
     private static final String USER_AGENT = "segments-webhooks/1";
 
     private final DeliveryRepository deliveries;
@@ -76,6 +79,7 @@ public class WebhookDispatcher {
     private final Vertx vertx;
     private final Backoff backoff;
     private final HttpClient client;
+    private final WebhookTargets targets;
 
     private final AtomicBoolean ticking = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
@@ -83,8 +87,10 @@ public class WebhookDispatcher {
     private volatile long timerId = -1;
     private volatile boolean stopping;
 
-    WebhookDispatcher(DeliveryRepository deliveries, ObjectMapper mapper, ServiceConfig config, Vertx vertx) {
+    WebhookDispatcher(DeliveryRepository deliveries, ObjectMapper mapper, ServiceConfig config, Vertx vertx,
+                      WebhookTargets targets) {
         this.deliveries = deliveries;
+        this.targets = targets;
         this.mapper = mapper;
         this.config = config.webhooks();
         this.vertx = vertx;
@@ -226,15 +232,21 @@ public class WebhookDispatcher {
 
     /**
      * The HTTP attempt alone: POSTs the body with the id, timestamp and signature headers; never fails (an error
-     * or timeout is an {@link Attempt} without a status code). Redirects are not followed.
+     * or timeout is an {@link Attempt} without a status code). The URL's host is resolved and checked again now
+     * ({@link WebhookTargets}) and the connection goes to exactly the address that passed, with the URL's host as
+     * Host header and TLS server name; a target that is no longer allowed is not connected to at all. Redirects
+     * are not followed. The log gets the status and a fixed reason, never anything the receiver sent.
      */
     public Uni<Attempt> send(ClaimedDelivery delivery) {
         long timestamp = Instant.now().getEpochSecond();
         String signature = WebhookSignature.sign(delivery.secret(), timestamp, delivery.body());
         Duration timeout = config.requestTimeout();
         AtomicReference<HttpClientRequest> request = new AtomicReference<>();
-        return Uni.createFrom().deferred(() -> client.request(new RequestOptions()
+        return targets.resolve(delivery.url())
+                .chain(target -> client.request(new RequestOptions()
                         .setMethod(HttpMethod.POST).setAbsoluteURI(delivery.url()).setFollowRedirects(false)
+                        .setServer(SocketAddress.inetSocketAddress(
+                                new InetSocketAddress(target.address(), target.port())))
                         .setConnectTimeout(timeout.toMillis()).setIdleTimeout(timeout.toMillis())
                         .putHeader("Content-Type", "application/json")
                         .putHeader("User-Agent", USER_AGENT)
@@ -246,14 +258,15 @@ public class WebhookDispatcher {
                     return req.send(delivery.body());
                 })
                 .chain(response -> {
-                    // Keep the start of the response for the log; the rest is read and dropped.
-                    StringBuilder text = new StringBuilder();
+                    // The body is read and dropped (so the connection can be reused); a long one is cut off.
+                    Attempt attempt = attempt(response.statusCode());
+                    AtomicLong read = new AtomicLong();
                     response.handler(buffer -> {
-                        if (text.length() < MAX_ERROR_CHARS) {
-                            text.append(buffer.toString());
+                        if (read.addAndGet(buffer.length()) > MAX_DRAIN_BYTES) {
+                            request.get().reset();
                         }
                     });
-                    return response.end().map(v -> attempt(response.statusCode(), text.toString()));
+                    return response.end().onItemOrFailure().transform((v, e) -> attempt);
                 })
                 .ifNoItem().after(timeout).failWith(() -> new TimeoutException("no response within " + timeout))
                 .onFailure().invoke(e -> {
@@ -261,8 +274,15 @@ public class WebhookDispatcher {
                     if (req != null) {
                         req.reset();
                     }
+                    if (e instanceof TargetPolicy.Refused refused) {
+                        LOG.infof("Webhook delivery %s of subscription %d not sent: target refused (%s)",
+                                delivery.id(), delivery.subscriptionId(), refused.reason());
+                    } else {
+                        LOG.debugf(e, "Webhook delivery %s of subscription %d failed", delivery.id(),
+                                delivery.subscriptionId());
+                    }
                 })
-                .onFailure().recoverWithItem(e -> new Attempt(null, describe(e, timeout)));
+                .onFailure().recoverWithItem(e -> new Attempt(null, reason(e)));
     }
 
     /** Delivered; or due again after the backoff; or failed for good after the last attempt. */
@@ -310,22 +330,37 @@ public class WebhookDispatcher {
         }
     }
 
-    private static Attempt attempt(int status, String responseText) {
+    /** 2xx: delivered; 3xx: a redirect, not followed; anything else: the status alone. */
+    private static Attempt attempt(int status) {
         if (status >= 200 && status < 300) {
             return new Attempt(status, null);
         }
-        String text = responseText.isBlank() ? "" : ": " + responseText.strip();
-        return new Attempt(status, truncate("HTTP " + status + text));
+        return new Attempt(status, status >= 300 && status < 400 ? "redirect not followed" : "HTTP " + status);
     }
 
-    private static String describe(Throwable e, Duration timeout) {
-        if (e instanceof TimeoutException || e.getClass().getSimpleName().contains("Timeout")) {
-            return "timed out: no response within " + timeout.toMillis() + " ms";
+    /** A fixed short reason for an attempt without a response: never an exception message (it names addresses). */
+    static String reason(Throwable e) {
+        if (e instanceof TargetPolicy.Refused) {
+            return "target not allowed";
         }
-        return truncate(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
-    }
-
-    private static String truncate(String s) {
-        return s.length() <= MAX_ERROR_CHARS ? s : s.substring(0, MAX_ERROR_CHARS) + "...";
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof TimeoutException || t instanceof java.net.SocketTimeoutException
+                    || t.getClass().getSimpleName().contains("Timeout")) {
+                return "timeout";
+            }
+            if (t instanceof java.net.ConnectException) {
+                String m = t.getMessage();
+                return m != null && m.toLowerCase(java.util.Locale.ROOT).contains("refused")
+                        ? "connection refused" : "connection failed";
+            }
+            if (t instanceof javax.net.ssl.SSLException) {
+                return "TLS handshake failed";
+            }
+            if (t instanceof io.vertx.core.http.HttpClosedException
+                    || t instanceof io.vertx.core.http.StreamResetException) {
+                return "connection closed";
+            }
+        }
+        return "request failed";
     }
 }

@@ -51,8 +51,11 @@ public class WebhookService {
     private final DeliveryRepository deliveries;
     private final Validator validator;
     private final ObjectMapper mapper;
+    private final WebhookTargets targets;
 
-    WebhookService(WebhookRepository webhooks, DeliveryRepository deliveries, Validator validator, ObjectMapper mapper) {
+    WebhookService(WebhookRepository webhooks, DeliveryRepository deliveries, Validator validator, ObjectMapper mapper,
+                   WebhookTargets targets) {
+        this.targets = targets;
         this.webhooks = webhooks;
         this.deliveries = deliveries;
         this.validator = validator;
@@ -62,12 +65,12 @@ public class WebhookService {
     public Uni<Created> create(long tenantId, WebhookInput input) {
         List<Problem.FieldError> errors = new ArrayList<>(Violations.toErrors(validator.validate(input), ""));
         checkUrl(input.url(), errors);
-        List<String> segments = distinct(input.segments());
-        return checkSegments(tenantId, input.segments(), errors).chain(() -> {
-            String secret = input.secret() == null ? newSecret() : input.secret();
-            return webhooks.insert(tenantId, input.url(), segments, secret, "beginning".equals(input.from()))
-                    .map(row -> new Created(view(row), secret));
-        });
+        return checkTarget(input.url(), errors).chain(() -> checkSegments(tenantId, input.segments(), errors))
+                .chain(() -> {
+                    String secret = input.secret() == null ? newSecret() : input.secret();
+                    return webhooks.insert(tenantId, input.url(), distinct(input.segments()), secret,
+                            "beginning".equals(input.from())).map(row -> new Created(view(row), secret));
+                });
     }
 
     public Uni<Page<WebhookView>> list(long tenantId, PageRequest page) {
@@ -88,10 +91,11 @@ public class WebhookService {
         if (update.url() != null) {
             checkUrl(update.url(), errors);
         }
-        List<String> segments = update.segments() == null ? null : distinct(update.segments());
         return webhooks.find(tenantId, id).map(r -> r.orElseThrow(() -> notFound(id)))
+                .chain(() -> update.url() == null ? Uni.createFrom().voidItem() : checkTarget(update.url(), errors))
                 .chain(() -> checkSegments(tenantId, update.segments(), errors))
-                .chain(() -> webhooks.update(tenantId, id, update.url(), segments, update.active(), update.secret()))
+                .chain(() -> webhooks.update(tenantId, id, update.url(),
+                        update.segments() == null ? null : distinct(update.segments()), update.active(), update.secret()))
                 .map(r -> view(r.orElseThrow(() -> notFound(id))));
     }
 
@@ -200,18 +204,54 @@ public class WebhookService {
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if (!scheme.equals("http") && !scheme.equals("https")) {
                 problem = "must be an absolute http or https URL";
+            } else if (uri.getRawUserInfo() != null) {
+                problem = "must not carry credentials; verify the signature instead";
+            } else if ((uri.getHost() == null || uri.getHost().isEmpty()) && numericHost(uri)) {
+                errors.add(forbiddenTarget());
+                return;
             } else if (uri.getHost() == null || uri.getHost().isEmpty()) {
                 problem = "must name a host";
             } else if (uri.getRawFragment() != null) {
                 problem = "must not have a fragment";
-            } else if (uri.getRawUserInfo() != null) {
-                problem = "must not carry credentials; verify the signature instead";
             }
         } catch (URISyntaxException e) {
             problem = "is not a valid URL: " + e.getReason();
         }
         if (problem != null) {
             errors.add(new Problem.FieldError("/url", "invalid_url", "url " + problem));
+        }
+    }
+
+    /**
+     * Adds a {@code forbidden_target} (or {@code https_required}) error when the URL is well formed but points
+     * where this service may not send (docs/webhooks.md): resolves the host and checks every address. The message
+     * is fixed: it never says what the host resolved to.
+     */
+    private Uni<Void> checkTarget(String url, List<Problem.FieldError> errors) {
+        if (url == null || errors.stream().anyMatch(e -> "/url".equals(e.pointer()))) {
+            return Uni.createFrom().voidItem();
+        }
+        return targets.resolve(url).replaceWithVoid().onFailure(TargetPolicy.Refused.class).recoverWithUni(e -> {
+            TargetPolicy.Refusal reason = ((TargetPolicy.Refused) e).reason();
+            errors.add(reason == TargetPolicy.Refusal.HTTPS_REQUIRED
+                    ? new Problem.FieldError("/url", "https_required", "url must use https")
+                    : forbiddenTarget());
+            return Uni.createFrom().voidItem();
+        });
+    }
+
+    private static Problem.FieldError forbiddenTarget() {
+        return new Problem.FieldError("/url", "forbidden_target",
+                "url must name a host that resolves to public addresses only");
+    }
+
+    /** An authority the URI class could not read as a host name, ending in a number: an IPv4 address in disguise. */
+    private static boolean numericHost(URI uri) {
+        try {
+            return uri.getRawAuthority() != null
+                    && TargetPolicy.host(uri.getRawAuthority().replaceFirst(":[0-9]*$", "")) instanceof TargetPolicy.Literal;
+        } catch (TargetPolicy.Refused e) {
+            return e.reason() == TargetPolicy.Refusal.NUMERIC_FORM;
         }
     }
 
@@ -236,6 +276,7 @@ public class WebhookService {
         }).replaceWithVoid();
     }
 
+    /** Only called once validation passed, so no key is null. */
     private static List<String> distinct(List<String> segments) {
         return segments == null ? List.of() : List.copyOf(new LinkedHashSet<>(segments));
     }
