@@ -139,6 +139,9 @@ class CustomerImportBadLinesTest {
     void rowsTheDatabaseRefusesAreReportedByLineAndTheRestOfTheirChunkIsStored() {
         String key = Api.newTenant();
         String p = prefix();
+        as(key).body(Map.of("key", "r1", "name", "r1", "rule", Map.of("field", "region", "op", "eq", "value", "r1")))
+                .post("/segments").then().statusCode(201);
+        long segment = as(key).get("/segments/r1").then().statusCode(200).extract().jsonPath().getLong("id");
         withTrigger(() -> {
             StringBuilder body = new StringBuilder();
             int n = 2500;
@@ -156,6 +159,9 @@ class CustomerImportBadLinesTest {
                     .body("errors[0].message", containsString("22023"));
             assertEquals(n - 4, stored(p));
             assertEquals(0, stored("poison-" + p));
+            long r1 = java.util.stream.IntStream.rangeClosed(1, n).filter(i -> i % 3 == 1 && !poisoned.contains(i)).count();
+            assertEquals(r1, members(segment), "rows stored by the split chunks are in the live segment too");
+            assertEquals(r1, members(segment, "r1"));
         });
     }
 
@@ -256,6 +262,35 @@ class CustomerImportBadLinesTest {
                 .body("lines", equalTo(2)).body("created", equalTo(1)).body("failed", equalTo(1))
                 .body("errors.line", contains(1, 1));
         assertEquals(1, stored(p));
+    }
+
+    /** More problems than import-max-reported-errors (1000): all counted, the first 1000 listed. */
+    @Test
+    void errorsAreCappedButAllCounted() {
+        String key = Api.newTenant();
+        String p = prefix();
+        StringBuilder body = new StringBuilder();
+        for (int i = 1; i <= 1200; i++) {
+            body.append("{\"externalId\": \"").append(p).append(i).append("\", \"email\": \"bad\"}\n");
+        }
+        body.append("{\"externalId\": \"").append(p).append("ok\"}\n");
+        ndjson(key, body.toString().getBytes(StandardCharsets.UTF_8)).then().statusCode(200)
+                .body("lines", equalTo(1201)).body("created", equalTo(1)).body("failed", equalTo(1200))
+                .body("errors.size()", equalTo(1000)).body("errors[999].line", equalTo(1000))
+                .body("errorsTruncated", equalTo(true));
+        assertEquals(1, stored(p));
+    }
+
+    private long members(long segmentId) {
+        return pool.preparedQuery("select count(*) from segment_membership where segment_id = $1")
+                .execute(Tuple.of(segmentId)).await().indefinitely().iterator().next().getLong(0);
+    }
+
+    /** Customers of the segment's tenant with that region, counted in the table itself. */
+    private long members(long segmentId, String region) {
+        return pool.preparedQuery("select count(*) from customer c join segment s on s.tenant_id = c.tenant_id"
+                        + " where s.id = $1 and c.region = $2")
+                .execute(Tuple.of(segmentId, region)).await().indefinitely().iterator().next().getLong(0);
     }
 
     private static Response ndjson(String key, byte[] body) {
