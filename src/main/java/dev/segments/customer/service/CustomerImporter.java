@@ -84,7 +84,7 @@ public class CustomerImporter {
     private final MembershipService membership;
     private final ServiceConfig config;
     /** Reads one NDJSON line; a member twice in one object is an error, not "the last one wins". */
-    private final ObjectReader lines;
+    private final ObjectReader lineReader;
     /** Binds a line to {@link CustomerInput} without turning numbers or booleans into strings (or back). */
     private final ObjectMapper strict;
     private final ObjectReader csvCells = new CsvMapper().readerFor(String[].class)
@@ -98,7 +98,7 @@ public class CustomerImporter {
         this.attributes = attributes;
         this.membership = membership;
         this.config = config;
-        this.lines = mapper.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        this.lineReader = mapper.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         this.strict = mapper.copy();
         for (LogicalType t : new LogicalType[]{LogicalType.Textual, LogicalType.Boolean, LogicalType.DateTime,
                 LogicalType.Collection}) {
@@ -106,10 +106,10 @@ public class CustomerImporter {
             for (CoercionInputShape shape : new CoercionInputShape[]{CoercionInputShape.Integer,
                     CoercionInputShape.Float, CoercionInputShape.Boolean, CoercionInputShape.String,
                     CoercionInputShape.EmptyString}) {
-                boolean native_ = (t == LogicalType.Boolean && shape == CoercionInputShape.Boolean)
+                boolean natural = (t == LogicalType.Boolean && shape == CoercionInputShape.Boolean)
                         || ((t == LogicalType.Textual || t == LogicalType.DateTime) && shape == CoercionInputShape.String)
                         || (t == LogicalType.Textual && shape == CoercionInputShape.EmptyString);
-                if (!native_) {
+                if (!natural) {
                     coercion.setCoercion(shape, CoercionAction.Fail);
                 }
             }
@@ -130,7 +130,7 @@ public class CustomerImporter {
             }
             JsonNode node;
             try {
-                node = lines.readTree(r.text());
+                node = lineReader.readTree(r.text());
             } catch (JsonProcessingException e) {
                 Matcher dup = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
                 if (e instanceof JsonParseException p && dup.matches()) {
