@@ -198,6 +198,10 @@ public interface ServiceConfig {
         @WithDefault("1000")
         int importMaxReportedErrors();
 
+        /** Longest line (NDJSON) or record (CSV) of a bulk import in bytes; a longer one is a per-line error. */
+        @WithDefault("1048576")
+        int importMaxLineBytes();
+
         /** Largest page a list endpoint returns. */
         @WithDefault("1000")
         int maxPageSize();

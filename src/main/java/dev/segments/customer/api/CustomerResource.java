@@ -145,7 +145,16 @@ public class CustomerResource {
                     NDJSON: one CustomerInput object per line. CSV: a header row of customer field names \
                     (externalId required) and `attributes.<key>` columns; `tags` and `phones` cells separate \
                     values with `|`. Each record upserts by externalId. The body is processed as it arrives, in \
-                    chunks, so millions of lines take constant memory. Bad lines are reported, not fatal.""")
+                    chunks, so millions of lines take constant memory. Bad lines are reported, not fatal: every \
+                    problem with a line (invalid JSON or UTF-8, a duplicate member, a wrong type, a value out of \
+                    range, an unknown field or attribute, a wrong CSV cell count, a line longer than \
+                    `segments.limits.import-max-line-bytes`) is listed with its line number and a JSON Pointer, \
+                    and every other line is stored. The response is `200` with the report whenever at least one \
+                    record could be read, even if lines failed: its counts are exactly what was stored. A `4xx` \
+                    problem means nothing was stored: `400` for a body with nothing readable (empty, binary, an \
+                    unreadable CSV header), `422` for a CSV header with unknown, repeated or missing columns or \
+                    without data rows. A `503` problem (the database failed mid-import) says how much was stored; \
+                    sending the same body again is safe.""")
     @RequestBody(content = {
             @Content(mediaType = NDJSON, schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")),
             @Content(mediaType = "text/csv", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary"))})
