@@ -60,13 +60,37 @@ public final class RawHttp {
         }
     }
 
+    /** Sends these exact bytes (request line, headers and body as written) from 127.0.0.1. */
+    public static Response raw(String request) {
+        try (Socket socket = new Socket()) {
+            socket.setSoTimeout(20_000);
+            socket.connect(new InetSocketAddress("127.0.0.1", RestAssured.port), 5_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return parse(socket.getInputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads one response: the head, then Content-Length bytes, a chunked body, or (neither) up to EOF. */
     private static Response parse(InputStream in) throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
-        in.transferTo(all);
-        String text = all.toString(StandardCharsets.UTF_8);
-        int headEnd = text.indexOf("\r\n\r\n");
-        String head = headEnd < 0 ? text : text.substring(0, headEnd);
-        String rest = headEnd < 0 ? "" : text.substring(headEnd + 4);
+        int headEnd = -1;
+        while (headEnd < 0) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            all.write(b);
+            byte[] sofar = all.toByteArray();
+            int n = sofar.length;
+            if (n >= 4 && sofar[n - 4] == '\r' && sofar[n - 3] == '\n' && sofar[n - 2] == '\r' && sofar[n - 1] == '\n') {
+                headEnd = n;
+            }
+        }
+        String head = all.toString(StandardCharsets.ISO_8859_1).trim();
         String[] lines = head.split("\r\n");
         int status = Integer.parseInt(lines[0].split(" ")[1]);
         Map<String, String> headers = new LinkedHashMap<>();
@@ -76,27 +100,36 @@ public final class RawHttp {
                 headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
             }
         }
-        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-            rest = dechunk(rest);
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        String length = headers.get("content-length");
+        if (length != null) {
+            body.write(in.readNBytes(Integer.parseInt(length)));
+            return new Response(status, headers, body.toString(StandardCharsets.UTF_8));
         }
-        return new Response(status, headers, rest);
+        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+            while (true) {
+                String sizeLine = readLine(in);
+                int size = Integer.parseInt(sizeLine.split(";")[0].trim(), 16);
+                if (size == 0) {
+                    break;
+                }
+                body.write(in.readNBytes(size));
+                readLine(in);
+            }
+            return new Response(status, headers, body.toString(StandardCharsets.UTF_8));
+        }
+        in.transferTo(body);
+        return new Response(status, headers, body.toString(StandardCharsets.UTF_8));
     }
 
-    private static String dechunk(String chunked) {
-        StringBuilder out = new StringBuilder();
-        int at = 0;
-        while (at < chunked.length()) {
-            int eol = chunked.indexOf("\r\n", at);
-            if (eol < 0) {
-                break;
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int b;
+        while ((b = in.read()) >= 0 && b != '\n') {
+            if (b != '\r') {
+                line.append((char) b);
             }
-            int size = Integer.parseInt(chunked.substring(at, eol).split(";")[0].trim(), 16);
-            if (size == 0) {
-                break;
-            }
-            out.append(chunked, eol + 2, eol + 2 + size);
-            at = eol + 2 + size + 2;
         }
-        return out.toString();
+        return line.toString();
     }
 }

@@ -6,6 +6,7 @@ import dev.segments.common.error.Problem;
 import dev.segments.common.error.ProblemType;
 import dev.segments.common.ratelimit.RateLimits;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -31,6 +32,8 @@ import org.jboss.logging.Logger;
 public class ApiKeyAuthentication {
 
     private static final String PRINCIPAL = "segments.principal";
+    /** The endpoints that stream bodies of any size (POST only). */
+    private static final java.util.Set<String> STREAMING_IMPORTS = java.util.Set.of("/customers/import");
     private static final Logger LOG = Logger.getLogger(ApiKeyAuthentication.class);
 
     private final Pool pool;
@@ -67,8 +70,13 @@ public class ApiKeyAuthentication {
             rc.next();
             return;
         }
-        if (tooLarge(rc, path)) {
-            fail(rc, ProblemType.PAYLOAD_TOO_LARGE, "The body is larger than " + config.limits().maxJsonBytes() + " bytes", null);
+        ProblemType body = bodyProblem(rc, path);
+        if (body != null) {
+            fail(rc, body, switch (body) {
+                case LENGTH_REQUIRED -> "Send the body with a Content-Length (only the imports take streamed bodies)";
+                case PAYLOAD_TOO_LARGE -> "The body is larger than " + config.limits().maxJsonBytes() + " bytes";
+                default -> "Content-Length is not a number";
+            }, null);
             return;
         }
         String key = bearer(rc);
@@ -137,18 +145,25 @@ public class ApiKeyAuthentication {
         return remote == null || remote.host() == null ? "unknown" : remote.host();
     }
 
-    private boolean tooLarge(RoutingContext rc, String path) {
-        if (path.endsWith("/import")) {
-            return false;
+    /**
+     * Whether the body is over the JSON limit, or of unknown length. Only the streaming imports take bodies of any
+     * size (they read them in constant memory); every other request must declare its length, so nothing buffers
+     * an unbounded chunked body. The imports are recognised by method and exact path: no other endpoint answers
+     * POST on those paths.
+     */
+    private ProblemType bodyProblem(RoutingContext rc, String path) {
+        if (rc.request().method() == HttpMethod.POST && STREAMING_IMPORTS.contains(path)) {
+            return null;
         }
         String length = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length == null) {
-            return false;
+            String encoding = rc.request().getHeader(HttpHeaders.TRANSFER_ENCODING);
+            return encoding != null ? ProblemType.LENGTH_REQUIRED : null;
         }
         try {
-            return Long.parseLong(length.trim()) > config.limits().maxJsonBytes();
+            return Long.parseLong(length.trim()) > config.limits().maxJsonBytes() ? ProblemType.PAYLOAD_TOO_LARGE : null;
         } catch (NumberFormatException e) {
-            return false;
+            return ProblemType.MALFORMED_REQUEST;
         }
     }
 
@@ -173,7 +188,7 @@ public class ApiKeyAuthentication {
             if (type == ProblemType.UNAUTHORIZED) {
                 response.putHeader("WWW-Authenticate", "Bearer");
             }
-            if (type == ProblemType.PAYLOAD_TOO_LARGE) {
+            if (type == ProblemType.PAYLOAD_TOO_LARGE || type == ProblemType.LENGTH_REQUIRED) {
                 response.putHeader(HttpHeaders.CONNECTION, "close");
             }
             if (decision != null) {
