@@ -115,6 +115,9 @@ public class ApiKeyAuthentication {
             if (type == ProblemType.UNAUTHORIZED) {
                 response.putHeader("WWW-Authenticate", "Bearer");
             }
+            if (type == ProblemType.UNAVAILABLE) {
+                response.putHeader("Retry-After", dev.segments.common.error.ConnectionLoss.RETRY_AFTER_SECONDS);
+            }
             if (type == ProblemType.PAYLOAD_TOO_LARGE) {
                 response.putHeader(HttpHeaders.CONNECTION, "close");
             }
