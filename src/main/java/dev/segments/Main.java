@@ -9,7 +9,9 @@ import java.util.logging.Logger;
 
 /**
  * Entry point. When no database is configured ({@code DB_URL} or {@code quarkus.datasource.reactive.url}),
- * starts the embedded PostgreSQL first and points the application at it; then runs Quarkus.
+ * starts the embedded PostgreSQL first and points the application at it; then runs Quarkus. The embedded server
+ * stops a postmaster left behind on its data directory by a previous run, restarts its own when it dies, and is
+ * stopped by its own shutdown hook.
  */
 @QuarkusMain
 public final class Main {
@@ -30,7 +32,6 @@ public final class Main {
             int port = Integer.parseInt(setting("EMBEDDED_DB_PORT", "segments.embedded-db.port", "0"));
             EmbeddedDatabase db = EmbeddedDatabase.start(dataDir, port, false);
             db.connectionProperties().forEach(System::setProperty);
-            Runtime.getRuntime().addShutdownHook(new Thread(db::close, "embedded-postgres-stop"));
             LOG.info(() -> "No DB_URL configured: started embedded PostgreSQL on localhost:" + db.port()
                     + " with its data in " + db.dataDir());
         }

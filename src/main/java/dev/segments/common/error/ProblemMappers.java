@@ -91,6 +91,11 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response any(Throwable e) {
+        if (ConnectionLoss.isConnectionLoss(e)) {
+            LOG.warnf("request failed: database connection lost (%s)", e.toString());
+            return Response.fromResponse(respond(ConnectionLoss.problem()))
+                    .header("Retry-After", ConnectionLoss.RETRY_AFTER_SECONDS).build();
+        }
         Throwable root = e;
         while (root != null) {
             if (root instanceof ProblemException p) {

@@ -2,6 +2,7 @@ package dev.segments.common.tenancy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.error.ConnectionLoss;
 import dev.segments.common.error.Problem;
 import dev.segments.common.error.ProblemType;
 import dev.segments.common.ratelimit.RateLimits;
@@ -187,6 +188,9 @@ public class ApiKeyAuthentication {
                     .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
             if (type == ProblemType.UNAUTHORIZED) {
                 response.putHeader("WWW-Authenticate", "Bearer");
+            }
+            if (type == ProblemType.UNAVAILABLE) {
+                response.putHeader(HttpHeaders.RETRY_AFTER, ConnectionLoss.RETRY_AFTER_SECONDS);
             }
             if (type == ProblemType.PAYLOAD_TOO_LARGE || type == ProblemType.LENGTH_REQUIRED) {
                 response.putHeader(HttpHeaders.CONNECTION, "close");
