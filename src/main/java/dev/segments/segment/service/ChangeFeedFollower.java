@@ -10,6 +10,7 @@ import dev.segments.segment.persistence.MembershipRepository.TenantChange;
 import dev.segments.segment.persistence.SegmentRepository;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -91,6 +92,7 @@ public class ChangeFeedFollower {
                 .map(r -> r.orElseThrow(() -> SegmentService.notFound(key)))
                 .chain(s -> (afterId != null ? Uni.createFrom().item(afterId) : repository.lastChangeId(who.tenantId()))
                         .map(cursor -> register(who, s.id(), cursor, emitter)))
+                .emitOn(Infrastructure.getDefaultExecutor())
                 .subscribe().with(id -> emitter.onTermination(() -> unregister(id)), emitter::fail));
     }
 
@@ -174,7 +176,11 @@ public class ChangeFeedFollower {
                 }
             }
         }
-        emits.forEach(Runnable::run);
+        // Hand over off the event loop (as Mutiny's ticks did before): the GraphQL subscription machinery runs in
+        // the emitting thread and leaves its context there, which a REST request on the same event loop would see.
+        if (!emits.isEmpty()) {
+            Infrastructure.getDefaultExecutor().execute(() -> emits.forEach(Runnable::run));
+        }
     }
 
     private Uni<Void> checkKeysIfDue(Object ignored) {
@@ -201,8 +207,8 @@ public class ChangeFeedFollower {
             }
             Set<Object> closed = new HashSet<>();
             for (Live l : revoked) {
-                l.emitter.fail(new ProblemException(ProblemType.FORBIDDEN,
-                        "The API key of this subscription was revoked"));
+                Infrastructure.getDefaultExecutor().execute(() -> l.emitter.fail(new ProblemException(
+                        ProblemType.FORBIDDEN, "The API key of this subscription was revoked")));
                 if (closed.add(l.who.connection())) {
                     // let the error frame go out first
                     vertx.setTimer(100, t -> l.who.closeConnection().run());
