@@ -12,10 +12,13 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static dev.segments.support.Api.as;
 import static org.hamcrest.Matchers.equalTo;
@@ -152,6 +155,49 @@ class IdempotencyTest {
         int retryAfter = Integer.parseInt(response.header("Retry-After"));
         assertTrue(retryAfter > 60 && retryAfter <= 90, "Retry-After " + retryAfter);
         assertEquals(0, purchases(customer));
+    }
+
+    /** The %test lease is 2 s; a body streamed for about 5 s keeps extending it, so a retry meanwhile is a 409. */
+    @Test
+    void aStreamedBodyExtendsTheLeaseWhileItIsRead() throws Exception {
+        String key = Api.newTenant();
+        String idem = UUID.randomUUID().toString();
+        int lines = 20;
+        InputStream slow = new InputStream() {
+            private int line = 0;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) {
+                if (line == lines) {
+                    return -1;
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                // one 4 KB line per read (padded with JSON whitespace), so the client sends it at once
+                byte[] text = ("{\"externalId\": \"s-" + line++ + "\"" + " ".repeat(4000) + "}\n")
+                        .getBytes(StandardCharsets.UTF_8);
+                int n = Math.min(length, text.length);
+                System.arraycopy(text, 0, buffer, offset, n);
+                return n;
+            }
+        };
+        var first = CompletableFuture.supplyAsync(() -> RestAssured.given().auth().oauth2(key)
+                .header("Idempotency-Key", idem).contentType("application/x-ndjson").body(slow)
+                .post("/customers/import").then().statusCode(200).extract().jsonPath().getInt("created"));
+        Thread.sleep(3500);
+        var retry = importing(key, idem, "{\"externalId\": \"s-0\"}\n".getBytes(StandardCharsets.UTF_8)).then()
+                .statusCode(409).extract();
+        assertTrue(Integer.parseInt(retry.header("Retry-After")) <= 2, "Retry-After " + retry.header("Retry-After"));
+        assertEquals(lines, first.get(60, TimeUnit.SECONDS));
+        as(key).get("/customers/by-external-id/s-19").then().statusCode(200);
     }
 
     @Test
