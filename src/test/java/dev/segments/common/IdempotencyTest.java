@@ -155,6 +155,13 @@ class IdempotencyTest {
         int retryAfter = Integer.parseInt(response.header("Retry-After"));
         assertTrue(retryAfter > 60 && retryAfter <= 90, "Retry-After " + retryAfter);
         assertEquals(0, purchases(customer));
+        // keys are printable ASCII of at most 255 characters
+        for (String bad : new String[]{"a\tb", "x".repeat(256), "caf\u00e9"}) {
+            as(key).header("Idempotency-Key", bad).body(purchase(customer, 5)).post("/purchases").then()
+                    .statusCode(422).body("errors[0].code", equalTo("invalid_value"))
+                    .body("errors[0].pointer", equalTo("Idempotency-Key"));
+        }
+        assertEquals(0, purchases(customer));
     }
 
     /** The %test lease is 2 s; a body streamed for about 5 s keeps extending it, so a retry meanwhile is a 409. */

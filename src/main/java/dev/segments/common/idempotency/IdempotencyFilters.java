@@ -99,9 +99,9 @@ public class IdempotencyFilters {
         if (key == null || !"POST".equals(request.getMethod()) || tenantId == null) {
             return Uni.createFrom().nullItem();
         }
-        if (key.isBlank() || key.length() > 255) {
+        if (key.isBlank() || key.length() > 255 || !key.chars().allMatch(c -> c >= 0x20 && c <= 0x7e)) {
             return Uni.createFrom().item(ProblemMappers.respond(ProblemException.validation(HEADER, "invalid_value",
-                    "Idempotency-Key must be 1 to 255 characters").problem()));
+                    "Idempotency-Key must be 1 to 255 printable ASCII characters").problem()));
         }
         var uri = request.getUriInfo().getRequestUri();
         State state = new State(tenantId, key, new Fingerprint(request.getMethod(), uri.getRawPath(), uri.getRawQuery(),
