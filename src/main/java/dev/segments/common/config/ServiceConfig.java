@@ -161,6 +161,27 @@ public interface ServiceConfig {
         Optional<java.util.List<String>> allowedPrivateTargets();
     }
 
+    /** Idempotency-Key records of POST requests (see IdempotencyFilters). */
+    Idempotency idempotency();
+
+    interface Idempotency {
+        /**
+         * How long a first request holds its key: a retry within it gets 409 with Retry-After, a retry after it
+         * (the first request died) takes the key over and runs the request again. Above the longest request
+         * (membership statement timeout 5m + margin); extended while a streamed body is still being read.
+         */
+        @WithDefault("6m")
+        Duration lease();
+
+        /** How long a record is kept and its response replayed; older records are deleted and never replayed. */
+        @WithDefault("24h")
+        Duration retention();
+
+        /** How often this instance deletes records older than the retention (one DELETE); 0 turns the timer off. */
+        @WithDefault("10m")
+        Duration cleanupInterval();
+    }
+
     interface Query {
         /** Statement timeout of every rule evaluation; a query that runs longer is a 503 problem. */
         @WithDefault("30s")
