@@ -31,7 +31,6 @@ class ReservedPoolProducer {
         PgConnectOptions connect = PgConnectOptions.fromUri(url.startsWith("vertx-reactive:") ? url.substring(15) : url);
         user.ifPresent(connect::setUser);
         password.ifPresent(connect::setPassword);
-        connect.setPipeliningLimit(1);
         PoolOptions pool = new PoolOptions().setMaxSize(config.db().reservedPoolSize()).setName("reserved")
                 .setMaxWaitQueueSize(64).setIdleTimeout(60).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
         return PgBuilder.pool().with(pool).connectingTo(connect).using(vertx).build();

@@ -105,7 +105,13 @@ public class EvaluationSlots {
                     forget(granted);
                 }
             });
-            return Uni.createFrom().completionStage(granted)
+            // a slot is handed over on the releasing request's thread: go on in the waiting request's own context
+            io.vertx.core.Context context = Vertx.currentContext();
+            Uni<Void> waited = Uni.createFrom().completionStage(granted);
+            if (context != null) {
+                waited = waited.emitOn(task -> context.runOnContext(v -> task.run()));
+            }
+            return waited
                     .onItemOrFailure().invoke(() -> vertx.cancelTimer(timer))
                     .onCancellation().invoke(() -> {
                         vertx.cancelTimer(timer);
