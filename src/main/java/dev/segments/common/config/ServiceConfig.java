@@ -186,6 +186,64 @@ public interface ServiceConfig {
         /** Statement timeout of every rule evaluation; a query that runs longer is a 503 problem. */
         @WithDefault("30s")
         Duration statementTimeout();
+
+        /** Most rule evaluations one HTTP request (e.g. a GraphQL query with many aliases) runs at the same time. */
+        @WithDefault("4")
+        int maxConcurrentPerRequest();
+
+        /** Most rule evaluations one tenant runs at the same time in this instance (the limit is per instance). */
+        @WithDefault("8")
+        int maxConcurrentPerTenant();
+
+        /** How long a rule evaluation waits for a free slot before the request gets a 503 unavailable problem. */
+        @WithDefault("2s")
+        Duration maxWait();
+    }
+
+    /** GraphQL operation limits, checked before execution (see README, GraphQL). */
+    Graphql graphql();
+
+    interface Graphql {
+        /** Most fields an operation may select, counted after expanding every fragment spread. */
+        @WithDefault("1000")
+        int maxFields();
+
+        /** Deepest nesting of fields, counted after fragment expansion. */
+        @WithDefault("10")
+        int maxDepth();
+
+        /** Highest estimated cost: each field 1, lists multiplied by their page size, rule evaluations weighted. */
+        @WithDefault("20000")
+        long maxCost();
+
+        /** Cost of one field that evaluates rules (previewSegment, customers with a rule, count, members, totalCount, a customer's segments, refreshSegment). */
+        @WithDefault("50")
+        int ruleEvaluationCost();
+
+        /** Items assumed for a list without a page size argument (e.g. segments). */
+        @WithDefault("10")
+        int assumedListSize();
+
+        /** Most grammar tokens in one GraphQL document (the parser stops after that many). */
+        @WithDefault("5000")
+        int maxTokens();
+
+        /** Most characters in one GraphQL document. */
+        @WithDefault("100000")
+        int maxCharacters();
+
+        /** Parsed and validated documents kept for reuse, by query text. */
+        @WithDefault("1000")
+        int documentCacheSize();
+    }
+
+    /** Connections kept apart from the main pool. */
+    Db db();
+
+    interface Db {
+        /** Size of the reserved pool (qualifier {@code @ReservedPool}) used by readiness and authentication. */
+        @WithDefault("2")
+        int reservedPoolSize();
     }
 
     interface EmbeddedDb {

@@ -26,6 +26,9 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
+        if (e.type() == ProblemType.UNAVAILABLE) {
+            return Response.fromResponse(respond(e.problem())).header("Retry-After", "1").build();
+        }
         return respond(e.problem());
     }
 

@@ -15,6 +15,7 @@ public enum ProblemType {
     UNSUPPORTED_MEDIA_TYPE(415, "/problems/unsupported-media-type", "Unsupported media type"),
     VALIDATION(422, "/problems/validation", "Validation failed"),
     INVALID_RULE(422, "/problems/invalid-rule", "Invalid segment rule"),
+    QUERY_TOO_COMPLEX(400, "/problems/query-too-complex", "GraphQL operation too large or too costly"),
     PRECONDITION_REQUIRED(428, "/problems/precondition-required", "Precondition required"),
     TOO_MANY_REQUESTS(429, "/problems/too-many-requests", "Too many requests"),
     URI_TOO_LONG(414, "/problems/uri-too-long", "URI too long"),

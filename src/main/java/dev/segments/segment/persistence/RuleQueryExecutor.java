@@ -29,25 +29,28 @@ public class RuleQueryExecutor {
 
     private final Pool pool;
     private final String timeout;
+    private final EvaluationSlots slots;
 
-    RuleQueryExecutor(Pool pool, ServiceConfig config) {
+    RuleQueryExecutor(Pool pool, ServiceConfig config, EvaluationSlots slots) {
         this.pool = pool;
         this.timeout = config.query().statementTimeout().toMillis() + "ms";
+        this.slots = slots;
     }
 
     /** A query over the tenant's customers (counts, pages, exports, previews). */
-    public Uni<RowSet<Row>> run(SqlQuery query) {
-        return run(query.sql(), query, false);
+    public Uni<RowSet<Row>> run(long tenantId, SqlQuery query) {
+        return run(tenantId, query.sql(), query, false);
     }
 
     /** A query restricted to a few customers by id (which segments they are in). */
-    public Uni<RowSet<Row>> runForCustomers(SqlQuery query) {
-        return run(PreparedStatements.KEEP + query.sql(), query, true);
+    public Uni<RowSet<Row>> runForCustomers(long tenantId, SqlQuery query) {
+        return run(tenantId, PreparedStatements.KEEP + query.sql(), query, true);
     }
 
-    private Uni<RowSet<Row>> run(String sql, SqlQuery query, boolean fewCustomers) {
-        return pool.withTransaction(conn -> conn.preparedQuery(SETTINGS)
+    /** Every evaluation takes a slot of its request and of its tenant first ({@link EvaluationSlots}). */
+    private Uni<RowSet<Row>> run(long tenantId, String sql, SqlQuery query, boolean fewCustomers) {
+        return slots.run(tenantId, () -> pool.withTransaction(conn -> conn.preparedQuery(SETTINGS)
                 .execute(Tuple.of(timeout, PreparedStatements.planCacheMode(fewCustomers)))
-                .chain(() -> conn.preparedQuery(sql).execute(Tuple.from(query.params()))));
+                .chain(() -> conn.preparedQuery(sql).execute(Tuple.from(query.params())))));
     }
 }

@@ -81,16 +81,16 @@ public class SegmentQueryService {
             CompileContext ctx = rules.context(now);
             SqlQuery count = SqlCompiler.count(tenantId, node, ctx);
             long started = System.nanoTime();
-            Uni<Long> counted = executor.run(count).map(rs -> rs.iterator().next().getLong(0));
+            Uni<Long> counted = executor.run(tenantId, count).map(rs -> rs.iterator().next().getLong(0));
             Uni<List<CustomerView>> sample = sampleSize == 0 ? Uni.createFrom().item(List.of())
-                    : executor.run(membersQuery(tenantId, node, 0, sampleSize, ctx)).map(customers::toViews);
+                    : executor.run(tenantId, membersQuery(tenantId, node, 0, sampleSize, ctx)).map(customers::toViews);
             return counted.chain(n -> sample.chain(s -> {
                 long took = (System.nanoTime() - started) / 1_000_000;
                 if (!explain) {
                     return Uni.createFrom().item(new PreviewView(n, s, now, took, null, null, null));
                 }
                 SqlQuery plan = new SqlQuery("explain (format json) " + count.sql(), count.params());
-                return executor.run(plan).map(rs -> new PreviewView(n, s, now, took, count.sql(),
+                return executor.run(tenantId, plan).map(rs -> new PreviewView(n, s, now, took, count.sql(),
                         count.params().stream().map(SegmentQueryService::printable).toList(),
                         parse(rs.iterator().next().getValue(0).toString())));
             }));
@@ -102,7 +102,7 @@ public class SegmentQueryService {
         return segments.rules(tenantId).chain(rules -> {
             RuleNode node = segmentNode(rules, key);
             long started = System.nanoTime();
-            return executor.run(SqlCompiler.count(tenantId, node, rules.context(now))).map(rs -> new CountView(key,
+            return executor.run(tenantId, SqlCompiler.count(tenantId, node, rules.context(now))).map(rs -> new CountView(key,
                     rs.iterator().next().getLong(0), now, (System.nanoTime() - started) / 1_000_000));
         });
     }
@@ -118,7 +118,7 @@ public class SegmentQueryService {
     /** How many customers match an unsaved rule. */
     public Uni<Long> countRule(long tenantId, JsonNode rule, RuleFormat format, OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
-        return segments.rules(tenantId).chain(rules -> executor.run(
+        return segments.rules(tenantId).chain(rules -> executor.run(tenantId, 
                         SqlCompiler.count(tenantId, requireRule(rules, rule, format), rules.context(now)))
                 .map(rs -> rs.iterator().next().getLong(0)));
     }
@@ -129,7 +129,7 @@ public class SegmentQueryService {
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> {
             RuleNode node = key != null ? segmentNode(rules, key) : requireRule(rules, rule, format);
-            return executor.run(membersQuery(tenantId, node, page.afterId(), page.limit() + 1, rules.context(now)))
+            return executor.run(tenantId, membersQuery(tenantId, node, page.afterId(), page.limit() + 1, rules.context(now)))
                     .map(rs -> Page.fromOverfetch(customers.toViews(rs), page.limit(), c -> Cursors.encodeId(c.id())));
         });
     }
@@ -158,7 +158,7 @@ public class SegmentQueryService {
                 SqlCompiler.predicate(new RuleNode.SegmentRef("", known.get(i)), b, ctx);
                 b.sql(") order by c.id limit ").param((long) page.limit() + 1, PgType.BIGINT).sql(")");
             }
-            return executor.run(b.build()).map(rs -> {
+            return executor.run(tenantId, b.build()).map(rs -> {
                 Map<Integer, List<CustomerView>> rows = new HashMap<>();
                 int indexColumn = rs.columnsNames().indexOf("segment_index");
                 for (Row row : rs) {
@@ -191,7 +191,7 @@ public class SegmentQueryService {
                 b.sql(")");
             }
             b.sql(" from customer c where c.tenant_id = ").ref(tenant);
-            return executor.run(b.build()).map(rs -> {
+            return executor.run(tenantId, b.build()).map(rs -> {
                 Row row = rs.iterator().next();
                 Map<String, Long> counts = new LinkedHashMap<>();
                 for (int i = 0; i < known.size(); i++) {
@@ -210,7 +210,7 @@ public class SegmentQueryService {
             CompileContext ctx = rules.context(now);
             AtomicLong after = new AtomicLong(0);
             Multi<String> chunks = Multi.createBy().repeating()
-                    .uni(() -> executor.run(membersQuery(tenantId, node, after.get(), EXPORT_CHUNK, ctx))
+                    .uni(() -> executor.run(tenantId, membersQuery(tenantId, node, after.get(), EXPORT_CHUNK, ctx))
                             .map(customers::toViews))
                     .whilst(rows -> rows.size() == EXPORT_CHUNK)
                     .filter(rows -> !rows.isEmpty())
@@ -261,7 +261,7 @@ public class SegmentQueryService {
             b.sql("], null) from customer c where c.tenant_id = ").param(tenantId, PgType.BIGINT)
                     .sql(" and c.id = any(").param(customerIds.stream().distinct().map(String::valueOf)
                             .toArray(String[]::new), PgType.TEXT_ARRAY).sql("::bigint[])");
-            return executor.runForCustomers(b.build()).map(rs -> {
+            return executor.runForCustomers(tenantId, b.build()).map(rs -> {
                 for (Row row : rs) {
                     String[] keys = row.getArrayOfStrings(1);
                     List<String> member = keys == null ? List.of() : Arrays.asList(keys);
