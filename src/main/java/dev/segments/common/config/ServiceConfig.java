@@ -242,7 +242,7 @@ public interface ServiceConfig {
 
     interface Db {
         /** Size of the reserved pool (qualifier {@code @ReservedPool}) used by readiness and authentication. */
-        @WithDefault("2")
+        @WithDefault("4")
         int reservedPoolSize();
     }
 

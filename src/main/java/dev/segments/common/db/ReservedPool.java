@@ -10,7 +10,7 @@ import java.lang.annotation.Target;
 
 /**
  * Qualifies the small reactive {@link io.vertx.mutiny.sqlclient.Pool} kept apart from the main pool (size
- * {@code segments.db.reserved-pool-size}, default 2) for the work that must not wait behind tenant queries:
+ * {@code segments.db.reserved-pool-size}, default 4) for the work that must not wait behind tenant queries:
  * readiness and API key lookups. Inject it as {@code @ReservedPool Pool pool}. It serves short single statements
  * only; never run rule evaluations, imports or other long work on it.
  */

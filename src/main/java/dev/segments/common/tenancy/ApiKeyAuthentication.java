@@ -2,6 +2,7 @@ package dev.segments.common.tenancy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.db.ReservedPool;
 import dev.segments.common.error.ConnectionLoss;
 import dev.segments.common.error.Problem;
 import dev.segments.common.error.ProblemType;
@@ -27,7 +28,8 @@ import org.jboss.logging.Logger;
  * It also refuses, before anything else: a path with a matrix parameter ({@code ;}), which the REST layer would
  * strip and no client of this API needs; a request without a key except to the open operational routes (health,
  * OpenAPI, the GraphQL schema file); a body over the JSON limit when its length is declared; an address that
- * failed authentication too often; and a key or tenant over its request rate ({@link RateLimits}).
+ * failed authentication too often; and a key or tenant over its request rate ({@link RateLimits}). Keys are looked
+ * up on the {@link ReservedPool}, so authentication does not wait behind tenant queries that fill the main pool.
  */
 @ApplicationScoped
 public class ApiKeyAuthentication {
@@ -43,7 +45,7 @@ public class ApiKeyAuthentication {
     private final RateLimits limits;
     private final ObjectMapper mapper;
 
-    ApiKeyAuthentication(Pool pool, AdminKey adminKey, ServiceConfig config, RateLimits limits, ObjectMapper mapper) {
+    ApiKeyAuthentication(@ReservedPool Pool pool, AdminKey adminKey, ServiceConfig config, RateLimits limits, ObjectMapper mapper) {
         this.pool = pool;
         this.adminKey = adminKey;
         this.config = config;
