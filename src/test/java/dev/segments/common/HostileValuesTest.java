@@ -260,6 +260,11 @@ class HostileValuesTest {
                 .body("errors[0].extensions.type", equalTo("/problems/validation"))
                 .body("errors[0].extensions.code", equalTo("nul_character"))
                 .body("errors[0].message", not(equalTo("System error")));
+        // and one through Hibernate Reactive (the attribute catalog), which reports the database error differently
+        GraphQL.query(key, "mutation { declareAttribute(key: \"k1\", type: STRING, description: \"a\\u0000\") { key } }")
+                .statusCode(200)
+                .body("errors[0].extensions.type", equalTo("/problems/validation"))
+                .body("errors[0].extensions.code", equalTo("nul_character"));
         GraphQL.query(key, "{ segments { key count(asOf: \"+99999-01-01T00:00:00Z\") } }").statusCode(200)
                 .body(not(containsString("System error")));
         as(key).get("/customers/by-external-id/g2").then().statusCode(404);
