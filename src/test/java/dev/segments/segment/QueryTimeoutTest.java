@@ -61,6 +61,15 @@ class QueryTimeoutTest {
                 .body("type", equalTo("/problems/query-timeout"))
                 .body("detail", containsString("statement timeout"));
 
+        // GraphQL answers the same problem type (not "System error", code pg)
+        dev.segments.support.GraphQL.query(key, "query($r: JSON!) { previewSegment(rule: $r) { count } }",
+                        Map.of("r", Map.of("aggregate", "avg", "of", "purchases", "field", "amount", "within", "P30D",
+                                "op", "gt", "value", 12)))
+                .statusCode(200)
+                .body("errors[0].extensions.type", equalTo("/problems/query-timeout"))
+                .body("errors[0].extensions.status", equalTo(503))
+                .body("errors[0].message", containsString("statement timeout"));
+
         // the same rule over a small tenant still answers
         String small = Api.newTenant();
         Api.customer(small, "one", Map.of());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.Digits;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Size;
 import org.eclipse.microprofile.graphql.Id;
@@ -42,13 +43,22 @@ public final class ActivityDtos {
             @Size(max = 200) String customerExternalId,
             @Size(max = 200) @Schema(description = "Your id of this purchase; a retried write with the same id is not counted twice") String externalId,
             @NotNull OffsetDateTime occurredAt,
-            @NotNull @Schema(description = "Exact decimal; negative for refunds") BigDecimal amount,
+            @NotNull @Digits(integer = 16, fraction = 4, message = "must have at most 16 digits before the decimal point and 4 after (the amount is stored exactly, never rounded)")
+            @Schema(description = "Exact decimal; negative for refunds; at most 16 digits before the point and 4 after") BigDecimal amount,
             @Size(max = 10) String currency,
             @Size(max = 500) String product,
             @Size(max = 200) String category,
             Integer quantity,
             @Size(max = 100) String channel,
             @Schema(type = SchemaType.OBJECT) ObjectNode attributes) implements ActivityInput {
+
+        public PurchaseInput {
+            // trailing zeros beyond the column's 4 decimals lose nothing (12.50000 is 12.5000); any other digit
+            // there is refused by @Digits rather than rounded
+            if (amount != null && amount.scale() > 4) {
+                amount = amount.stripTrailingZeros();
+            }
+        }
     }
 
     @Schema(name = "InteractionInput", description = "Identify the customer by customerId or customerExternalId")

@@ -35,6 +35,7 @@ import java.util.function.BiFunction;
  * of a response in one query per stream), and the mutations that record them.
  */
 @GraphQLApi
+@dev.segments.common.graphql.GraphQLProblems
 public class ActivityGraphQL {
 
     @Type("PurchaseEdge")

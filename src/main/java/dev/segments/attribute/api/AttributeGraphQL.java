@@ -20,6 +20,7 @@ import java.util.List;
 
 /** GraphQL: the custom attribute catalog. */
 @GraphQLApi
+@dev.segments.common.graphql.GraphQLProblems
 public class AttributeGraphQL {
 
     private final AttributeService service;

@@ -265,6 +265,24 @@ public interface ServiceConfig {
         @WithDefault("1048576")
         long maxJsonBytes();
 
+        /**
+         * Longest request URI (path and query) in characters; longer is a 414 problem. Keep it below
+         * quarkus.http.limits.max-initial-line-length, where the HTTP codec answers with an empty 414.
+         */
+        @WithDefault("4096")
+        int maxUriLength();
+
+        /**
+         * Largest total size of the request headers in bytes; larger is a 431 problem. Keep it below
+         * quarkus.http.limits.max-header-size, where the HTTP codec answers with an empty 431.
+         */
+        @WithDefault("20480")
+        int maxHeaderBytes();
+
+        /** Deepest nesting of arrays and objects in a JSON request body (REST and GraphQL, variables included). */
+        @WithDefault("64")
+        int maxJsonDepth();
+
         /** Most items in one batch ingest request. */
         @WithDefault("1000")
         int maxBatchItems();

@@ -1,11 +1,7 @@
 package dev.segments.common.error;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.databind.DatabindException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import io.vertx.pgclient.PgException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.ElementKind;
@@ -34,9 +30,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response unknownProperty(UnrecognizedPropertyException e) {
-        String pointer = JsonPointers.of(e);
-        return respond(ProblemException.validation(pointer, "unknown_property",
-                "unknown property '" + e.getPropertyName() + "'").problem());
+        return badJson(e);
     }
 
     @ServerExceptionMapper
@@ -49,21 +43,10 @@ public class ProblemMappers {
         return badJson(e);
     }
 
+    /** Any body Jackson could not read (the wording and pointers are shared with GraphQL: {@link Problems}). */
     @ServerExceptionMapper
     public Response badJson(JacksonException e) {
-        if (e instanceof StreamReadException || !(e instanceof DatabindException)) {
-            return respond(ProblemType.MALFORMED_REQUEST.problem("The body is not valid JSON: " + e.getOriginalMessage()));
-        }
-        String pointer = e instanceof JsonMappingException m ? JsonPointers.of(m) : "";
-        String message = e.getOriginalMessage();
-        Throwable cause = e.getCause();
-        if (cause instanceof ProblemException p) {
-            return respond(p.problem());
-        }
-        if (cause != null && cause.getMessage() != null && e.getClass().getSimpleName().startsWith("ValueInstantiation")) {
-            message = cause.getMessage();
-        }
-        return respond(ProblemException.validation(pointer, "invalid_value", cleanJacksonMessage(message)).problem());
+        return respond(Problems.fromJackson(e).problem());
     }
 
     @ServerExceptionMapper
@@ -74,7 +57,10 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         if (e.getCause() instanceof JacksonException json) {
-            return json instanceof UnrecognizedPropertyException u ? unknownProperty(u) : badJson(json);
+            return badJson(json);
+        }
+        if (e.getCause() instanceof ProblemException p) {
+            return respond(p.problem()); // e.g. a query parameter's converter refused the value
         }
         int status = e.getResponse().getStatus();
         ProblemType type = ProblemType.forStatus(status);
@@ -99,41 +85,12 @@ public class ProblemMappers {
             return Response.fromResponse(respond(ConnectionLoss.problem()))
                     .header("Retry-After", ConnectionLoss.RETRY_AFTER_SECONDS).build();
         }
-        Throwable root = e;
-        while (root != null) {
-            if (root instanceof ProblemException p) {
-                return respond(p.problem());
-            }
-            if (root instanceof PgException pg) {
-                Response r = database(pg);
-                if (r != null) {
-                    return r;
-                }
-            }
-            root = root.getCause() == root ? null : root.getCause();
+        ProblemException p = Problems.clientProblem(e);
+        if (p != null) {
+            return respond(p.problem());
         }
         LOG.error("unhandled failure", e);
         return respond(ProblemType.INTERNAL.problem("The service failed to handle the request"));
-    }
-
-    /** Database errors a client can provoke; anything else is ours (null). */
-    private static Response database(PgException pg) {
-        String state = pg.getSqlState();
-        if (state == null) {
-            return null;
-        }
-        if (state.equals("57014")) {
-            return respond(ProblemType.QUERY_TIMEOUT.problem(
-                    "The query ran past the statement timeout; narrow the rule or retry later"));
-        }
-        if (state.equals("23505")) {
-            return respond(ProblemType.CONFLICT.problem("A resource with the same unique key already exists"));
-        }
-        if (state.startsWith("22")) {
-            return respond(ProblemException.validation("", "invalid_value",
-                    "A value is out of range for its type").problem());
-        }
-        return null;
     }
 
     public static Response respond(Problem p) {
@@ -171,20 +128,10 @@ public class ProblemMappers {
         String annotation = v.getConstraintDescriptor().getAnnotation().annotationType().getSimpleName();
         return switch (annotation) {
             case "NotNull", "NotBlank", "NotEmpty" -> "required";
-            case "Size", "Min", "Max", "DecimalMin", "DecimalMax", "Positive", "PositiveOrZero" -> "out_of_range";
+            case "Size", "Min", "Max", "DecimalMin", "DecimalMax", "Positive", "PositiveOrZero", "Digits" -> "out_of_range";
             case "Email" -> "invalid_email";
             case "Pattern" -> "invalid_format";
             default -> "invalid_value";
         };
-    }
-
-    private static String cleanJacksonMessage(String message) {
-        if (message == null) {
-            return "invalid value";
-        }
-        // Jackson names Java types in its messages; keep the human part only.
-        int cut = message.indexOf(" from ");
-        String m = cut > 0 && message.startsWith("Cannot deserialize") ? message.substring(0, cut) : message;
-        return m.replaceAll("`[a-zA-Z0-9_.$]+\\.([A-Za-z0-9_$]+)`", "$1");
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.error.ProblemException;
+import dev.segments.common.error.Problems;
 import dev.segments.common.pagination.Page;
 import dev.segments.common.pagination.PageRequest;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -50,7 +51,7 @@ public class GraphQLSupport {
         try {
             return mapper.readTree(json.toString());
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("JSON-P produced invalid JSON", e);
+            throw Problems.fromJackson(e); // a NUL, a lone surrogate, too deep: as for a REST body
         }
     }
 
@@ -79,7 +80,7 @@ public class GraphQLSupport {
         try {
             return mapper.treeToValue(tree, type);
         } catch (JsonProcessingException e) {
-            throw ProblemException.validation("/" + jsonField, "invalid_value", e.getOriginalMessage());
+            throw Problems.fromJackson(e);
         }
     }
 

@@ -36,6 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** GraphQL: customers (ad-hoc rule search or all), one customer, upsert and delete. */
 @GraphQLApi
+@dev.segments.common.graphql.GraphQLProblems
 public class CustomerGraphQL {
 
     @Type("CustomerEdge")

@@ -122,8 +122,9 @@ public class CustomerResource {
     @APIResponseSchema(value = CustomerView.class, responseCode = "200", responseDescription = "Changed")
     @APIResponse(responseCode = "404", ref = "NotFound")
     @APIResponse(responseCode = "412", ref = "PreconditionFailed")
-    public Uni<Response> patch(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, String patch) {
-        return service.patch(tenant.id(), id, patch, ETags.expectedVersion(ifMatch)).map(CustomerResource::ok);
+    public Uni<Response> patch(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, byte[] patch) {
+        return service.patch(tenant.id(), id, dev.segments.common.json.InputChecks.utf8(patch), ETags.expectedVersion(ifMatch))
+                .map(CustomerResource::ok);
     }
 
     @DELETE

@@ -192,7 +192,7 @@ public class CustomerService {
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new ProblemException(ProblemType.MALFORMED_REQUEST, "The body is not valid JSON: " + e.getOriginalMessage());
+            throw dev.segments.common.error.Problems.fromJackson(e);
         }
     }
 

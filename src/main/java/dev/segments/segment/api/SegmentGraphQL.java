@@ -50,6 +50,7 @@ import java.util.stream.Collectors;
  * customer segments of every parent in one response take one query each, not one per parent.
  */
 @GraphQLApi
+@dev.segments.common.graphql.GraphQLProblems
 public class SegmentGraphQL {
 
     @Input("SegmentFilter")

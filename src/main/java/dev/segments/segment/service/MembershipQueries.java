@@ -93,6 +93,7 @@ public class MembershipQueries {
 
     /** Who was a member at time {@code at}, from the recorded changes, in customer id order. */
     public Uni<HistoricMemberPage> membersAt(long tenantId, String key, OffsetDateTime at, PageRequest page) {
+        dev.segments.common.http.DateParams.requireInRange(at, "at");
         return segment(tenantId, key).chain(s -> repository.membersAt(s.id(), at, page.afterId(), page.limit() + 1))
                 .map(rows -> {
                     List<HistoricMember> members = new ArrayList<>();
@@ -104,7 +105,8 @@ public class MembershipQueries {
 
     /** The segment's size at the end of each UTC day from {@code from} to {@code to} (default: the last 30 days). */
     public Uni<List<SizePoint>> history(long tenantId, String key, OffsetDateTime from, OffsetDateTime to) {
-        OffsetDateTime end = to == null ? OffsetDateTime.now(ZoneOffset.UTC) : to;
+        dev.segments.common.http.DateParams.requireInRange(from, "from");
+        OffsetDateTime end = to == null ? OffsetDateTime.now(ZoneOffset.UTC) : dev.segments.common.http.DateParams.requireInRange(to, "to");
         OffsetDateTime start = from == null ? end.minusDays(29) : from;
         if (start.isAfter(end)) {
             throw ProblemException.validation("from", "invalid_range", "from must not be after to");

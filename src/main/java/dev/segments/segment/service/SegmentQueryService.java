@@ -365,6 +365,7 @@ public class SegmentQueryService {
     }
 
     private static OffsetDateTime now(OffsetDateTime asOf) {
+        dev.segments.common.http.DateParams.requireInRange(asOf, "asOf"); // GraphQL arguments too
         return (asOf == null ? OffsetDateTime.now() : asOf).withOffsetSameInstant(ZoneOffset.UTC);
     }
 }

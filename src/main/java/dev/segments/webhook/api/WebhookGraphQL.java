@@ -29,6 +29,7 @@ import java.util.List;
  * deliveries of every webhook in one response are read with one query.
  */
 @GraphQLApi
+@dev.segments.common.graphql.GraphQLProblems
 public class WebhookGraphQL {
 
     @Input("WebhookInput")
