@@ -43,7 +43,7 @@ class AdminBypassTest {
             "/admin%2ftenants", "/%2Fadmin/tenants", "/admin/./tenants", "/admin/x/../tenants", "/ADMIN/tenants",
             "/Admin/Tenants", "/admin/TENANTS", "/admin/tenants/", "/admin/tenants//", "/admin//tenants",
             "/admin/tenants?x=1", "/admin/tenants%3Bx", "/admin%3B/tenants", "/admin/tenants/.", "/admin/tenants/%2e",
-            "/q/health/../../admin/tenants", "/graphql/../admin/tenants", "/admin%5Ctenants",
+            "/q/health/../../admin/tenants", "/graphql/../admin/tenants", "/admin\\tenants", "/admin%5Ctenants",
             "/admin/tenants#x", "/%20admin/tenants", "/admin%00/tenants", "/admin/tenants%00");
 
     @Test

@@ -19,7 +19,7 @@ import java.sql.SQLException;
  *   <li>Vert.x {@link VertxException} / {@link NoStackTraceThrowable} "Connection is not active now" and
  *       "Pending requests failed to be sent due to connection has been closed";</li>
  *   <li>{@link ConnectException} (refused; Netty's AnnotatedConnectException extends it) and
- *       {@link ClosedChannelException};</li>
+ *       {@link ClosedChannelException}, {@link java.net.SocketException} (a connection reset by the server);</li>
  *   <li>{@link PgException} or JDBC {@link SQLException} with SQLSTATE 57P01 admin_shutdown, 57P02
  *       crash_shutdown, 57P03 cannot_connect_now, or class 08 (connection exception).</li>
  * </ul>
@@ -45,7 +45,7 @@ public final class ConnectionLoss {
 
     private static boolean isLoss(Throwable t) {
         if (t instanceof ClosedConnectionException || t instanceof ConnectException
-                || t instanceof ClosedChannelException) {
+                || t instanceof ClosedChannelException || t instanceof java.net.SocketException) {
             return true;
         }
         if (t instanceof PgException pg) {
