@@ -54,11 +54,11 @@ class CustomerImportBadLinesTest {
         String p = prefix();
         int n = 3000;
         TreeMap<Integer, Bad> bad = new TreeMap<>();
-        bad.put(10, new Bad("{\"externalId\": \"" + p + "10\", \"name\": \"a\\u0000b\"}", "/name", "invalid_character"));
+        bad.put(10, new Bad("{\"externalId\": \"" + p + "10\", \"name\": \"a\\u0000b\"}", "/name", "nul_character"));
         bad.put(20, new Bad("{\"externalId\": \"" + p + "20\", \"contacts\": [{\"name\": \"x\\u0000\"}]}",
-                "/contacts/0/name", "invalid_character"));
+                "/contacts/0/name", "nul_character"));
         bad.put(999, new Bad("{\"externalId\": \"" + p + "999\", \"tags\": [\"ok\", \"\\ud800\"]}", "/tags/1",
-                "invalid_character"));
+                "invalid_unicode"));
         bad.put(1100, new Bad("{\"externalId\": \"" + p + "1100\", \"birthDate\": \"+99999-01-01\"}", "/birthDate",
                 "out_of_range"));
         bad.put(1101, new Bad("{\"externalId\": \"" + p + "1101\", \"birthDate\": \"99999-01-01\"}", "/birthDate",
@@ -242,7 +242,7 @@ class CustomerImportBadLinesTest {
         assertEquals(3, report.getInt("created"));
         assertEquals(6, report.getInt("failed"));
         assertEquals(List.of(3, 4, 7, 8, 9, 12), report.getList("errors.line").stream().distinct().toList());
-        assertEquals(List.of("wrong_column_count", "wrong_column_count", "invalid_character", "out_of_range",
+        assertEquals(List.of("wrong_column_count", "wrong_column_count", "nul_character", "out_of_range",
                 "invalid_utf8", "unclosed_quote"), report.getList("errors.code"));
         assertEquals(List.of("", "", "/name", "/attributes/score", "", ""), report.getList("errors.pointer"));
         assertEquals(3, stored(p));

@@ -27,6 +27,7 @@ import dev.segments.common.error.JsonPointers;
 import dev.segments.common.error.Problem.FieldError;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.error.ProblemType;
+import dev.segments.common.json.InvalidTextException;
 import dev.segments.customer.api.CustomerInput;
 import dev.segments.customer.api.ImportReport;
 import dev.segments.customer.persistence.CustomerRepository;
@@ -133,7 +134,11 @@ public class CustomerImporter {
                 node = lineReader.readTree(r.text());
             } catch (JsonProcessingException e) {
                 Matcher dup = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
-                if (e instanceof JsonParseException p && dup.matches()) {
+                if (e instanceof InvalidTextException t) {
+                    // the checks every JSON body gets (NUL, lone surrogates), with the same codes and a pointer
+                    run.fail(r.firstLine(), JsonPointers.of(t) + java.util.Objects.toString(t.innerPointer(), ""), t.code(),
+                            clean(t.getOriginalMessage()));
+                } else if (e instanceof JsonParseException p && dup.matches()) {
                     run.fail(r.firstLine(), duplicatePointer(p, dup.group(1)), "duplicate_key",
                             "member '" + dup.group(1) + "' appears twice in the same object");
                 } else {
@@ -388,6 +393,11 @@ public class CustomerImporter {
                 input = strict.treeToValue(node, CustomerInput.class);
             } catch (UnrecognizedPropertyException e) {
                 fail(line, JsonPointers.of(e), "unknown_property", "unknown property '" + e.getPropertyName() + "'");
+                return;
+            } catch (InvalidTextException e) {
+                // the checks every JSON body gets (dates outside years 1-9999, NUL, lone surrogates)
+                fail(line, JsonPointers.of(e) + java.util.Objects.toString(e.innerPointer(), ""), e.code(),
+                        clean(e.getOriginalMessage()));
                 return;
             } catch (InvalidFormatException e) {
                 // a date that does not parse is a bad value; a number or boolean where text is expected (or the

@@ -34,7 +34,7 @@ final class ImportValues {
         if (node.isTextual()) {
             String bad = badCharacter(node.textValue());
             if (bad != null) {
-                errors.add(new FieldError(pointer, "invalid_character", "the string contains " + bad));
+                errors.add(new FieldError(pointer, code(bad), "the string contains " + bad));
             }
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
@@ -45,12 +45,17 @@ final class ImportValues {
                 String at = JsonPointers.append(pointer, e.getKey());
                 String bad = badCharacter(e.getKey());
                 if (bad != null) {
-                    errors.add(new FieldError(at, "invalid_character", "the member name contains " + bad));
+                    errors.add(new FieldError(at, code(bad), "the member name contains " + bad));
                 } else {
                     characters(e.getValue(), at, errors);
                 }
             }
         }
+    }
+
+    /** The same codes as every other JSON body (common/json/InputChecks). */
+    private static String code(String bad) {
+        return bad.contains("NUL") ? "nul_character" : "invalid_unicode";
     }
 
     private static String badCharacter(String s) {
