@@ -195,6 +195,13 @@ public interface ServiceConfig {
         @WithDefault("8")
         int maxConcurrentPerTenant();
 
+        /**
+         * Concurrent rule evaluations on this instance, over all tenants. Keep it below the main pool's size
+         * ({@code DB_POOL_SIZE}, 20) so that plain reads and writes always find a connection.
+         */
+        @WithDefault("10")
+        int maxConcurrentTotal();
+
         /** How long a rule evaluation waits for a free slot before the request gets a 503 unavailable problem. */
         @WithDefault("2s")
         Duration maxWait();

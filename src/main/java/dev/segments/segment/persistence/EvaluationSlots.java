@@ -18,8 +18,9 @@ import java.util.function.Supplier;
 
 /**
  * Caps the rule evaluations running at the same time, per HTTP request ({@code segments.query.max-concurrent-per-request})
- * and per tenant ({@code max-concurrent-per-tenant}), so that one GraphQL query with many aliases, or one tenant, cannot
- * take every connection of the pool. An evaluation over the cap waits in order (without blocking a thread) up to
+ * per tenant ({@code max-concurrent-per-tenant}) and per instance ({@code max-concurrent-total}, below the pool's size),
+ * so that one GraphQL query with many aliases, one tenant, or all tenants together cannot take every connection of
+ * the pool: plain reads and writes always find one. An evaluation over the cap waits in order (without blocking a thread) up to
  * {@code segments.query.max-wait}, then fails with a 503 {@code /problems/unavailable} problem (Retry-After: 1).
  *
  * <p>The tenant cap is per instance (a map by tenant id in memory): N instances allow N times the cap against the
@@ -36,20 +37,31 @@ public class EvaluationSlots {
     private final Duration maxWait;
     private final Vertx vertx;
     private final ConcurrentMap<Long, Slots> tenants = new ConcurrentHashMap<>();
+    private final Slots total;
 
     EvaluationSlots(ServiceConfig config, Vertx vertx) {
+        this.total = new Slots(config.query().maxConcurrentTotal());
         this.perRequest = config.query().maxConcurrentPerRequest();
         this.perTenant = config.query().maxConcurrentPerTenant();
         this.maxWait = config.query().maxWait();
         this.vertx = vertx;
     }
 
-    /** Runs work once a request slot and a tenant slot are free (or fails after max-wait); frees both when it ends. */
+    /**
+     * Runs work once a slot of its request, of its tenant and of the instance is free (or fails after max-wait at
+     * any of them); frees them when it ends.
+     */
     public <T> Uni<T> run(long tenantId, Supplier<Uni<T>> work) {
         Slots tenant = tenants.computeIfAbsent(tenantId, id -> new Slots(perTenant));
         Slots request = requestSlots();
-        Supplier<Uni<T>> tenantGuarded = () -> guarded(tenant, work);
+        Supplier<Uni<T>> instanceGuarded = () -> guarded(total, work);
+        Supplier<Uni<T>> tenantGuarded = () -> guarded(tenant, instanceGuarded);
         return request == null ? tenantGuarded.get() : guarded(request, tenantGuarded);
+    }
+
+    /** Evaluations running now on this instance (for tests and metrics). */
+    public int running() {
+        return total.used();
     }
 
     /** Evaluations of this tenant running now (for tests and metrics). */
