@@ -36,7 +36,8 @@ public class AttributeGraphQL {
     @Query("attributes")
     @Description("The declared custom attributes")
     public Uni<List<AttributeView>> attributes() {
-        return service.list(tenant.id()).map(l -> l.stream().map(AttributeView::of).toList());
+        long tenantId = tenant.id();
+        return onVertxContext(() -> service.list(tenantId).map(l -> l.stream().map(AttributeView::of).toList()));
     }
 
     @Mutation("declareAttribute")
@@ -48,6 +49,22 @@ public class AttributeGraphQL {
         if (!errors.isEmpty()) {
             throw ProblemException.validation(errors);
         }
-        return service.declare(tenant.id(), entity, key, type, description).map(d -> AttributeView.of(d.definition()));
+        long tenantId = tenant.id();
+        return onVertxContext(() -> service.declare(tenantId, entity, key, type, description)
+                .map(d -> AttributeView.of(d.definition())));
+    }
+
+    /**
+     * GraphQL runs on worker threads ({@code quarkus.smallrye-graphql.nonblocking.enabled=false}, so no query can
+     * hold the event loop); Hibernate Reactive needs a Vert.x context, so its work runs on one while the worker waits.
+     */
+    private static <T> Uni<T> onVertxContext(java.util.function.Supplier<Uni<T>> work) {
+        return Uni.createFrom().item(() -> {
+            try {
+                return io.quarkus.vertx.VertxContextSupport.subscribeAndAwait(work);
+            } catch (Throwable e) {
+                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            }
+        });
     }
 }
