@@ -60,4 +60,18 @@ class HealthAndSpecTest {
         assertEquals(committed, generated, "openapi/schema.graphql is stale: regenerate it with "
                 + "./mvnw test -Dtest=HealthAndSpecTest -Dopenapi.update=true and commit it");
     }
+
+    /**
+     * The committed SDL stands on its own: graphql-java's schema parser and generator accept it with no other input
+     * (every custom scalar declared, every type defined), as graphql-js and graphql-codegen need (issue 13).
+     */
+    @Test
+    void committedGraphQLSchemaParsesOnItsOwn() throws IOException {
+        var registry = new graphql.schema.idl.SchemaParser().parse(Files.readString(GRAPHQL_SCHEMA));
+        var schema = graphql.schema.idl.UnExecutableSchemaGenerator.makeUnExecutableSchema(registry);
+        assertEquals("Query", schema.getQueryType().getName());
+        for (String scalar : java.util.List.of("JSON", "DateTime", "BigDecimal", "Date")) {
+            org.junit.jupiter.api.Assertions.assertNotNull(schema.getType(scalar), "scalar " + scalar + " is declared");
+        }
+    }
 }

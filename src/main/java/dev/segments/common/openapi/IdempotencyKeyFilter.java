@@ -73,6 +73,7 @@ public class IdempotencyKeyFilter implements OASFilter {
             if (post.getRequestBody() == null && post.getResponses().getAPIResponse("422") == null) {
                 post.getResponses().addAPIResponse("422", OASFactory.createAPIResponse().ref("ValidationFailed"));
             }
+            ProblemResponsesFilter.successFirst(post.getResponses());
         }
     }
 }

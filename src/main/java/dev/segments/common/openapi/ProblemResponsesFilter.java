@@ -73,8 +73,27 @@ public class ProblemResponsesFilter implements OASFilter {
                     add(responses, "403", "Forbidden");
                 }
                 add(responses, "500", "InternalError");
+                successFirst(responses);
             }
         }
+    }
+
+    /**
+     * Orders an operation's responses 2xx first, then by status, {@code default} last: generators such as
+     * openapi-generator take the first response's media type for {@code Accept}, and a problem first made them
+     * ask for {@code application/problem+json} only (issue 13).
+     */
+    static void successFirst(APIResponses responses) {
+        if (responses.getAPIResponses() == null || responses.getAPIResponses().isEmpty()) {
+            return;
+        }
+        Map<String, org.eclipse.microprofile.openapi.models.responses.APIResponse> all =
+                new java.util.LinkedHashMap<>(responses.getAPIResponses());
+        java.util.List<String> order = new java.util.ArrayList<>(all.keySet());
+        order.sort(java.util.Comparator.<String>comparingInt(k -> k.startsWith("2") ? 0 : k.equals("default") ? 2 : 1)
+                .thenComparing(java.util.Comparator.naturalOrder()));
+        all.keySet().forEach(responses::removeAPIResponse);
+        order.forEach(k -> responses.addAPIResponse(k, all.get(k)));
     }
 
     private static void add(APIResponses responses, String status, String component) {

@@ -66,7 +66,8 @@ public class DemoBootstrap {
                    %s
                  Try: curl -H "Authorization: Bearer %s" localhost:%s/customers
                 ==================================================================""",
-                tenantId, key, key, System.getProperty("quarkus.http.port", "8080"));
+                tenantId, key, key, org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                        .getOptionalValue("quarkus.http.port", String.class).orElse("8080"));
     }
 
     private void loadDemoData(long tenantId) {
