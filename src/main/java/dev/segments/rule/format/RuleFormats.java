@@ -61,13 +61,13 @@ public final class RuleFormats {
             }
             return new NativeTranslation(format, rule, Map.of(), Map.of());
         }
-        Tx tx = new Tx(catalog);
+        TranslationBuilder tb = new TranslationBuilder(catalog);
         JsonNode out = switch (format) {
-            case QUERY_BUILDER -> QueryBuilderFormat.toNative(tx, rule);
-            case JSON_LOGIC -> JsonLogicFormat.toNative(tx, rule);
+            case QUERY_BUILDER -> QueryBuilderFormat.toNative(tb, rule);
+            case JSON_LOGIC -> JsonLogicFormat.toNative(tb, rule);
             case NATIVE -> throw new IllegalStateException();
         };
-        return tx.finish(format, out);
+        return tb.finish(format, out);
     }
 
     /**
