@@ -176,8 +176,11 @@ final class QueryBuilderFormat {
             for (int i = 0; i < rules.size(); i++) items.add(i);
         }
         if (tb.errors.size() != errorsBefore) {
-            // still report problems inside the children
-            for (int i : items) item(rules.get(i), child(rp, i), "/-", depth + 1);
+            // the group cannot be built: still translate its children, each (if it translates) validated on its own
+            for (int i : items) {
+                String p = child(child(np, "and"), i);
+                tb.fragment(p, item(rules.get(i), child(rp, i), p, depth + 1));
+            }
             return null;
         }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.segments.rule.FieldCatalog;
 import dev.segments.rule.FieldDef;
-import dev.segments.rule.InvalidRuleException;
 import dev.segments.rule.Operator;
 import dev.segments.rule.RuleError;
 import dev.segments.rule.RuleParser;
@@ -23,9 +22,11 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * One translation to the native language: collected errors (pointers into the submitted document), the map from
- * native pointers back to submitted ones, builders for native nodes, and the typed comparisons shared by both
- * formats ({@code <} means {@code before} on time values, ...). Not thread-safe; one per call.
+ * Builds one {@link NativeTranslation}: collects the translation errors (pointers into the submitted document,
+ * every one: a failed node never stops its siblings), the map from native pointers back to submitted ones, the
+ * native subtrees that translated below a node that did not (validated on their own, see
+ * {@link NativeTranslation#allErrors}), builders for native nodes, and the typed comparisons shared by both formats
+ * ({@code <} means {@code before} on time values, ...). Not thread-safe; one per call.
  */
 final class TranslationBuilder {
 
@@ -56,6 +57,8 @@ final class TranslationBuilder {
     final List<RuleError> errors = new ArrayList<>();
     final Map<String, String> exact = new HashMap<>();
     final Map<String, String> subtree = new HashMap<>();
+    /** Native subtrees that translated whole while an ancestor did not, by native pointer. */
+    final List<NativeTranslation.Fragment> fragments = new ArrayList<>();
 
     TranslationBuilder(FieldCatalog catalog) { this.catalog = catalog; }
 
@@ -69,12 +72,24 @@ final class TranslationBuilder {
     /** The native subtree at {@code nativePtr} is a verbatim copy of the submitted subtree at {@code srcPtr}. */
     void mapSubtree(String nativePtr, String srcPtr) { subtree.put(nativePtr, srcPtr); }
 
-    NativeTranslation finish(RuleFormat format, JsonNode rule) {
-        if (!errors.isEmpty() || rule == null) {
-            if (errors.isEmpty()) error("", "invalid_format", "the rule could not be translated");
-            throw new InvalidRuleException(errors);
-        }
-        return new NativeTranslation(format, rule, exact, subtree);
+    /**
+     * The native subtree {@code node} (built at {@code nativePtr}) translated, but its parent did not: it is
+     * validated on its own. Null (a part that did not translate) is ignored.
+     */
+    void fragment(String nativePtr, JsonNode node) {
+        if (node != null) fragments.add(new NativeTranslation.Fragment(nativePtr, node));
+    }
+
+    /**
+     * The translation of {@code source}: complete when nothing was reported and {@code rule} (the native root) was
+     * built. A root that was built despite errors (an unknown key is reported, the rule is still built) is the
+     * one fragment to validate.
+     */
+    NativeTranslation finish(RuleFormat format, JsonNode source, JsonNode rule) {
+        if (rule == null && errors.isEmpty()) error("", "invalid_format", "the rule could not be translated");
+        List<NativeTranslation.Fragment> parts = rule != null ? List.of(new NativeTranslation.Fragment("", rule))
+                : fragments;
+        return new NativeTranslation(format, source, errors.isEmpty() ? rule : null, exact, subtree, errors, parts);
     }
 
     static String child(String pointer, String key) { return pointer + "/" + RuleParser.escape(key); }
@@ -157,12 +172,18 @@ final class TranslationBuilder {
         map(child(np, key), srcNode);
         ArrayNode arr = F.arrayNode(parts.size());
         boolean ok = true;
+        List<JsonNode> built = new ArrayList<>(parts.size());
         for (int i = 0; i < parts.size(); i++) {
             JsonNode p = parts.get(i).apply(child(child(np, key), i));
+            built.add(p);
             if (p == null) ok = false;
             else arr.add(p);
         }
-        if (!ok) return null;
+        if (!ok) {
+            // the parts that did translate are validated on their own
+            for (int i = 0; i < parts.size(); i++) fragment(child(child(np, key), i), built.get(i));
+            return null;
+        }
         ObjectNode g = F.objectNode();
         g.set(key, arr);
         return g;
