@@ -404,7 +404,8 @@ public final class RuleParser {
         return null;
     }
 
-    private static String kind(JsonNode n) {
+    /** How a JSON value is named in error messages ("a string", "an array", "null", ...); shared with rule/format. */
+    public static String kind(JsonNode n) {
         if (n == null || n.isMissingNode()) return "nothing";
         if (n.isNull()) return "null";
         if (n.isArray()) return "an array";

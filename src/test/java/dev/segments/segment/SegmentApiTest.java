@@ -62,6 +62,20 @@ class SegmentApiTest {
                   {"field": "priceTier", "operator": "=", "value": "vip"}, {"field": "totalSpend", "operator": "beginsWith", "value": "1"}]}}""")
                 .post("/segments/preview").then().statusCode(422)
                 .body("errors[0].pointer", equalTo("/rules/1/operator"));
+        // a translation error hides no other error: every one listed, each with its pointer and code
+        as(key).body("""
+                {"ruleFormat": "querybuilder", "rule": {"combinator": "xor", "rules": [
+                  {"field": "nope", "operator": "=", "value": 1}, {"field": "totalSpend", "operator": "like", "value": "1"}]}}""")
+                .post("/segments/preview").then().statusCode(422)
+                .body("type", equalTo("/problems/invalid-rule"))
+                .body("errors.pointer", contains("/combinator", "/rules/0/field", "/rules/1/operator"))
+                .body("errors.code", contains("unsupported_combinator", "unknown_field", "unsupported_operator"));
+        as(key).body("""
+                {"key": "broken", "name": "Broken", "ruleFormat": "jsonlogic",
+                 "rule": {"and": [{"xor": [true]}, {"==": [{"var": "nope"}, 1]}]}}""")
+                .post("/segments").then().statusCode(422)
+                .body("errors.pointer", contains("/and/0/xor", "/and/1/==/0"))
+                .body("errors.code", contains("unsupported_operator", "unknown_field"));
         as(key).body("{\"ruleFormat\": \"sql\", \"rule\": {}}").post("/segments/preview").then().statusCode(422)
                 .body("errors[0].pointer", equalTo("/ruleFormat"));
         as(key).get("/segments/vip-moscow/rule?format=yaml").then().statusCode(422);

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.segments.rule.Operator;
+import dev.segments.rule.format.TranslationBuilder.Cmp;
+import dev.segments.rule.format.TranslationBuilder.Src;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,9 +13,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
-import static dev.segments.rule.format.Tx.F;
-import static dev.segments.rule.format.Tx.child;
-import static dev.segments.rule.format.Tx.kind;
+import static dev.segments.rule.RuleParser.kind;
+import static dev.segments.rule.format.TranslationBuilder.F;
+import static dev.segments.rule.format.TranslationBuilder.child;
 
 /**
  * JsonLogic (https://jsonlogic.com) to and from the native language, with custom operations for what JsonLogic
@@ -21,41 +23,41 @@ import static dev.segments.rule.format.Tx.kind;
  */
 final class JsonLogicFormat {
 
-    private static final Map<String, Tx.Cmp> COMPARISONS = Map.of(
-            "==", Tx.Cmp.EQ, "===", Tx.Cmp.EQ, "!=", Tx.Cmp.NE, "!==", Tx.Cmp.NE,
-            "<", Tx.Cmp.LT, "<=", Tx.Cmp.LE, ">", Tx.Cmp.GT, ">=", Tx.Cmp.GE);
+    private static final Map<String, Cmp> COMPARISONS = Map.of(
+            "==", Cmp.EQ, "===", Cmp.EQ, "!=", Cmp.NE, "!==", Cmp.NE,
+            "<", Cmp.LT, "<=", Cmp.LE, ">", Cmp.GT, ">=", Cmp.GE);
 
     /** JsonLogic operations that exist but mean nothing in the rule language. */
     private static final Set<String> UNSUPPORTED = Set.of("if", "?:", "xor", "+", "-", "*", "/", "%", "min", "max",
             "cat", "substr", "map", "filter", "reduce", "all", "merge", "missing", "missing_some", "log", "var");
 
-    private final Tx tx;
+    private final TranslationBuilder tb;
 
-    private JsonLogicFormat(Tx tx) { this.tx = tx; }
+    private JsonLogicFormat(TranslationBuilder tb) { this.tb = tb; }
 
     // ================================================================ JsonLogic -> native
 
-    static JsonNode toNative(Tx tx, JsonNode logic) {
+    static JsonNode toNative(TranslationBuilder tb, JsonNode logic) {
         if (logic == null || logic.isMissingNode() || logic.isNull()) {
-            tx.error("", "invalid_format", "the rule is missing");
+            tb.error("", "invalid_format", "the rule is missing");
             return null;
         }
-        return new JsonLogicFormat(tx).rule(logic, "", "", 1);
+        return new JsonLogicFormat(tb).rule(logic, "", "", 1);
     }
 
     private JsonNode rule(JsonNode j, String sp, String np, int depth) {
-        if (depth > Tx.MAX_DEPTH) {
-            tx.error(sp, "too_deep", "the rule is nested deeper than " + Tx.MAX_DEPTH + " levels");
+        if (depth > TranslationBuilder.MAX_DEPTH) {
+            tb.error(sp, "too_deep", "the rule is nested deeper than " + TranslationBuilder.MAX_DEPTH + " levels");
             return null;
         }
         if (!j.isObject()) {
-            tx.error(sp, "invalid_format", "expected a JsonLogic operation such as {\"and\": [...]} or "
+            tb.error(sp, "invalid_format", "expected a JsonLogic operation such as {\"and\": [...]} or "
                     + "{\"==\": [{\"var\": \"field\"}, value]}, got " + kind(j)
                     + (j.isBoolean() ? " (constant rules have no meaning in the rule language)" : ""));
             return null;
         }
         if (j.size() != 1) {
-            tx.error(sp, "invalid_format", "a JsonLogic operation is an object with exactly one key (the operator), got "
+            tb.error(sp, "invalid_format", "a JsonLogic operation is an object with exactly one key (the operator), got "
                     + (j.isEmpty() ? "an empty object" : "keys " + names(j)));
             return null;
         }
@@ -79,9 +81,9 @@ final class JsonLogicFormat {
                 case "all" -> "; for stringList fields use {\"hasAll\": [{\"var\": f}, [values]]}";
                 default -> "";
             };
-            tx.error(ap, "unsupported_operator", "JsonLogic operation '" + op + "' has no equivalent in the rule language" + hint);
+            tb.error(ap, "unsupported_operator", "JsonLogic operation '" + op + "' has no equivalent in the rule language" + hint);
         } else {
-            tx.error(ap, "unsupported_operator", "unknown operation '" + op + "'");
+            tb.error(ap, "unsupported_operator", "unknown operation '" + op + "'");
         }
         return null;
     }
@@ -94,11 +96,11 @@ final class JsonLogicFormat {
 
     private JsonNode group(String op, JsonNode args, String sp, String ap, String np, int depth) {
         if (!args.isArray()) {
-            tx.error(ap, "invalid_format", "'" + op + "' takes an array of rules");
+            tb.error(ap, "invalid_format", "'" + op + "' takes an array of rules");
             return null;
         }
         if (args.isEmpty()) {
-            tx.error(ap, "empty_group", "'" + op + "' needs at least one rule");
+            tb.error(ap, "empty_group", "'" + op + "' needs at least one rule");
             return null;
         }
         List<Function<String, JsonNode>> parts = new ArrayList<>();
@@ -106,14 +108,14 @@ final class JsonLogicFormat {
             int k = i;
             parts.add(p -> rule(args.get(k), child(ap, k), p, depth + 1));
         }
-        return tx.group(np, sp, op, parts);
+        return tb.group(np, sp, op, parts);
     }
 
     /** The single argument of a unary operation: {"!": x} or {"!": [x]}. Null (reported) if there is not one. */
     private Arg unary(String op, JsonNode args, String ap) {
         if (!args.isArray()) return new Arg(args, ap);
         if (args.size() == 1) return new Arg(args.get(0), child(ap, 0));
-        tx.error(ap, "invalid_format", "'" + op + "' takes one argument");
+        tb.error(ap, "invalid_format", "'" + op + "' takes one argument");
         return null;
     }
 
@@ -125,20 +127,20 @@ final class JsonLogicFormat {
         if (a == null) return null;
         if (isVar(a.node())) {
             String f = var(a.node(), a.ptr());
-            return f == null ? null : tx.condition(np, new Tx.Src(sp, a.ptr(), ap, ap), f, "isNotSet", null);
+            return f == null ? null : tb.condition(np, new Src(sp, a.ptr(), ap, ap), f, Operator.IS_NOT_SET, null);
         }
-        return tx.not(np, sp, p -> rule(a.node(), a.ptr(), p, depth + 1));
+        return tb.not(np, sp, p -> rule(a.node(), a.ptr(), p, depth + 1));
     }
 
     private JsonNode isSet(JsonNode args, String sp, String ap, String np) {
         Arg a = unary("!!", args, ap);
         if (a == null) return null;
         if (!isVar(a.node())) {
-            tx.error(a.ptr(), "unsupported_value", "'!!' is supported on {\"var\": field} only (isSet)");
+            tb.error(a.ptr(), "unsupported_value", "'!!' is supported on {\"var\": field} only (isSet)");
             return null;
         }
         String f = var(a.node(), a.ptr());
-        return f == null ? null : tx.condition(np, new Tx.Src(sp, a.ptr(), ap, ap), f, "isSet", null);
+        return f == null ? null : tb.condition(np, new Src(sp, a.ptr(), ap, ap), f, Operator.IS_SET, null);
     }
 
     static boolean isVar(JsonNode n) { return n != null && n.isObject() && n.size() == 1 && n.has("var"); }
@@ -149,24 +151,24 @@ final class JsonLogicFormat {
         String vp = child(ptr, "var");
         if (a.isArray()) {
             if (a.size() == 2) {
-                tx.error(child(vp, 1), "unsupported_value", "{\"var\": [name, default]} is not supported: a missing "
+                tb.error(child(vp, 1), "unsupported_value", "{\"var\": [name, default]} is not supported: a missing "
                         + "value is missing (conditions on it are false, isNotSet is true); write the default as an "
                         + "explicit condition, e.g. {\"or\": [{\"!\": {\"var\": f}}, ...]}");
                 return null;
             }
             if (a.size() != 1) {
-                tx.error(vp, "invalid_format", "'var' takes a field name");
+                tb.error(vp, "invalid_format", "'var' takes a field name");
                 return null;
             }
             a = a.get(0);
             vp = child(vp, 0);
         }
         if (!a.isTextual()) {
-            tx.error(vp, "unsupported_value", "'var' must name a field (a string), got " + kind(a));
+            tb.error(vp, "unsupported_value", "'var' must name a field (a string), got " + kind(a));
             return null;
         }
         if (a.asText().isEmpty()) {
-            tx.error(vp, "unsupported_value", "{\"var\": \"\"} (the whole data or the current element) is not a field");
+            tb.error(vp, "unsupported_value", "{\"var\": \"\"} (the whole data or the current element) is not a field");
             return null;
         }
         return a.asText();
@@ -180,46 +182,46 @@ final class JsonLogicFormat {
     private JsonNode value(JsonNode v, String vp) {
         if (isVar(v)) {
             String g = var(v, vp);
-            return g == null ? null : Tx.ref(g);
+            return g == null ? null : TranslationBuilder.ref(g);
         }
         if (v.isObject()) {
-            tx.error(vp, "unsupported_value", "computed values (JsonLogic operations as a value) are not supported");
+            tb.error(vp, "unsupported_value", "computed values (JsonLogic operations as a value) are not supported");
             return null;
         }
         if (v.isArray()) {
             boolean ok = true;
             for (int i = 0; i < v.size(); i++) {
                 if (v.get(i).isContainerNode()) {
-                    tx.error(child(vp, i), "unsupported_value", "list values must be strings, numbers or booleans");
+                    tb.error(child(vp, i), "unsupported_value", "list values must be strings, numbers or booleans");
                     ok = false;
                 }
             }
             if (!ok) return null;
         }
-        return Tx.copy(v);
+        return TranslationBuilder.copy(v);
     }
 
     private static boolean isScalar(JsonNode v) { return v.isTextual() || v.isNumber() || v.isBoolean(); }
 
     private JsonNode comparison(String op, JsonNode args, String sp, String ap, String np) {
-        Tx.Cmp cmp = COMPARISONS.get(op);
+        Cmp cmp = COMPARISONS.get(op);
         if (!args.isArray()) {
-            tx.error(ap, "invalid_format", "'" + op + "' takes an array of two arguments");
+            tb.error(ap, "invalid_format", "'" + op + "' takes an array of two arguments");
             return null;
         }
-        if (args.size() == 3 && (cmp == Tx.Cmp.LT || cmp == Tx.Cmp.LE)) return between(op, cmp, args, sp, ap, np);
+        if (args.size() == 3 && (cmp == Cmp.LT || cmp == Cmp.LE)) return between(op, cmp, args, sp, ap, np);
         if (args.size() != 2) {
-            tx.error(ap, "invalid_format", "'" + op + "' takes two arguments"
-                    + (cmp == Tx.Cmp.LT || cmp == Tx.Cmp.LE ? " (or three: low, {\"var\": f}, high)" : ""));
+            tb.error(ap, "invalid_format", "'" + op + "' takes two arguments"
+                    + (cmp == Cmp.LT || cmp == Cmp.LE ? " (or three: low, {\"var\": f}, high)" : ""));
             return null;
         }
         int fi;
         if (isVar(args.get(0))) fi = 0;
         else if (isVar(args.get(1))) {
             fi = 1;
-            cmp = Tx.flip(cmp);
+            cmp = TranslationBuilder.flip(cmp);
         } else {
-            tx.error(ap, "unsupported_value", "one side of '" + op + "' must be {\"var\": field}");
+            tb.error(ap, "unsupported_value", "one side of '" + op + "' must be {\"var\": field}");
             return null;
         }
         String fp = child(ap, fi);
@@ -228,21 +230,21 @@ final class JsonLogicFormat {
         JsonNode raw = args.get(1 - fi);
         if (raw.isNull()) {
             if (field == null) return null;
-            if (cmp == Tx.Cmp.EQ || cmp == Tx.Cmp.NE) {
-                return tx.condition(np, new Tx.Src(sp, fp, ap, vp), field, cmp == Tx.Cmp.EQ ? "isNotSet" : "isSet", null);
+            if (cmp == Cmp.EQ || cmp == Cmp.NE) {
+                return tb.condition(np, new Src(sp, fp, ap, vp), field, cmp == Cmp.EQ ? Operator.IS_NOT_SET : Operator.IS_SET, null);
             }
-            tx.error(vp, "invalid_value", "'" + op + "' cannot compare with null");
+            tb.error(vp, "invalid_value", "'" + op + "' cannot compare with null");
             return null;
         }
         JsonNode v = value(raw, vp);
         if (field == null || v == null) return null;
-        return tx.compare(np, new Tx.Src(sp, fp, ap, vp), field, cmp, v);
+        return tb.compare(np, new Src(sp, fp, ap, vp), field, cmp, v);
     }
 
     /** {"<=": [lo, {"var": f}, hi]} is between [lo, hi]; {"<": [lo, {"var": f}, hi]} is gt/after lo and lt/before hi. */
-    private JsonNode between(String op, Tx.Cmp cmp, JsonNode args, String sp, String ap, String np) {
+    private JsonNode between(String op, Cmp cmp, JsonNode args, String sp, String ap, String np) {
         if (!isVar(args.get(1))) {
-            tx.error(child(ap, 1), "unsupported_value", "the middle argument of a three-argument '" + op + "' must be {\"var\": field}");
+            tb.error(child(ap, 1), "unsupported_value", "the middle argument of a three-argument '" + op + "' must be {\"var\": field}");
             return null;
         }
         String fp = child(ap, 1);
@@ -250,32 +252,32 @@ final class JsonLogicFormat {
         boolean ok = field != null;
         for (int i : new int[]{0, 2}) {
             if (!isScalar(args.get(i))) {
-                tx.error(child(ap, i), "unsupported_value", "the bounds of a three-argument '" + op
+                tb.error(child(ap, i), "unsupported_value", "the bounds of a three-argument '" + op
                         + "' must be strings or numbers, got " + kind(args.get(i)));
                 ok = false;
             }
         }
         if (!ok) return null;
-        JsonNode lo = Tx.copy(args.get(0));
-        JsonNode hi = Tx.copy(args.get(2));
-        if (cmp == Tx.Cmp.LE) {
+        JsonNode lo = TranslationBuilder.copy(args.get(0));
+        JsonNode hi = TranslationBuilder.copy(args.get(2));
+        if (cmp == Cmp.LE) {
             ArrayNode range = F.arrayNode().add(lo).add(hi);
-            JsonNode c = tx.condition(np, new Tx.Src(sp, fp, ap, ap), field, "between", range);
+            JsonNode c = tb.condition(np, new Src(sp, fp, ap, ap), field, Operator.BETWEEN, range);
             String vp = child(np, "value");
-            tx.subtree.remove(vp);
-            tx.map(vp, ap);
-            tx.map(child(vp, 0), child(ap, 0));
-            tx.map(child(vp, 1), child(ap, 2));
+            tb.subtree.remove(vp);
+            tb.map(vp, ap);
+            tb.map(child(vp, 0), child(ap, 0));
+            tb.map(child(vp, 1), child(ap, 2));
             return c;
         }
-        return tx.group(np, sp, "and", List.of(
-                p -> tx.compare(p, new Tx.Src(sp, fp, ap, child(ap, 0)), field, Tx.Cmp.GT, lo),
-                p -> tx.compare(p, new Tx.Src(sp, fp, ap, child(ap, 2)), field, Tx.Cmp.LT, hi)));
+        return tb.group(np, sp, "and", List.of(
+                p -> tb.compare(p, new Src(sp, fp, ap, child(ap, 0)), field, Cmp.GT, lo),
+                p -> tb.compare(p, new Src(sp, fp, ap, child(ap, 2)), field, Cmp.LT, hi)));
     }
 
     private JsonNode in(JsonNode args, String sp, String ap, String np) {
         if (!args.isArray() || args.size() != 2) {
-            tx.error(ap, "invalid_format", "'in' takes two arguments");
+            tb.error(ap, "invalid_format", "'in' takes two arguments");
             return null;
         }
         JsonNode a = args.get(0), b = args.get(1);
@@ -283,14 +285,14 @@ final class JsonLogicFormat {
             String field = var(a, child(ap, 0));
             JsonNode v = value(b, child(ap, 1));
             return field == null || v == null ? null
-                    : tx.condition(np, new Tx.Src(sp, child(ap, 0), ap, child(ap, 1)), field, "in", v);
+                    : tb.condition(np, new Src(sp, child(ap, 0), ap, child(ap, 1)), field, Operator.IN, v);
         }
         if (a.isTextual() && isVar(b)) {
             String field = var(b, child(ap, 1));
             return field == null ? null
-                    : tx.condition(np, new Tx.Src(sp, child(ap, 1), ap, child(ap, 0)), field, "contains", Tx.copy(a));
+                    : tb.condition(np, new Src(sp, child(ap, 1), ap, child(ap, 0)), field, Operator.CONTAINS, TranslationBuilder.copy(a));
         }
-        tx.error(ap, "unsupported_value", "'in' is supported as {\"in\": [{\"var\": f}, [values]]} (in) and "
+        tb.error(ap, "unsupported_value", "'in' is supported as {\"in\": [{\"var\": f}, [values]]} (in) and "
                 + "{\"in\": [\"text\", {\"var\": f}]} (contains)");
         return null;
     }
@@ -308,11 +310,11 @@ final class JsonLogicFormat {
                 String field = var(args.get(0), fp);
                 JsonNode v = value(inArgs.get(1), vp);
                 return field == null || v == null ? null
-                        : tx.condition(np, new Tx.Src(sp, fp, ap, vp), field, op.equals("some") ? "hasAny" : "hasNone", v);
+                        : tb.condition(np, new Src(sp, fp, ap, vp), field, op.equals("some") ? Operator.HAS_ANY : Operator.HAS_NONE, v);
             }
         }
-        tx.error(ap, "unsupported_value", "'" + op + "' is supported as {\"" + op + "\": [{\"var\": f}, {\"in\": "
-                + "[{\"var\": \"\"}, [values]]}]} (" + (op.equals("some") ? "hasAny" : "hasNone") + ")");
+        tb.error(ap, "unsupported_value", "'" + op + "' is supported as {\"" + op + "\": [{\"var\": f}, {\"in\": "
+                + "[{\"var\": \"\"}, [values]]}]} (" + (op.equals("some") ? Operator.HAS_ANY : Operator.HAS_NONE).json() + ")");
         return null;
     }
 
@@ -324,11 +326,11 @@ final class JsonLogicFormat {
             kp = child(ap, 0);
         }
         if (!k.isTextual() || k.asText().isEmpty()) {
-            tx.error(kp, "invalid_value", "'segment' takes a segment key (a non-empty string)");
+            tb.error(kp, "invalid_value", "'segment' takes a segment key (a non-empty string)");
             return null;
         }
-        tx.map(np, sp);
-        tx.map(child(np, "segment"), kp);
+        tb.map(np, sp);
+        tb.map(child(np, "segment"), kp);
         ObjectNode s = F.objectNode();
         s.put("segment", k.asText());
         return s;
@@ -336,13 +338,13 @@ final class JsonLogicFormat {
 
     private JsonNode aggregate(JsonNode args, String sp, String ap, String np) {
         if (!args.isObject() || !args.has("aggregate")) {
-            tx.error(ap, "invalid_value", "'aggregate' takes a native aggregate object, e.g. {\"aggregate\": "
+            tb.error(ap, "invalid_value", "'aggregate' takes a native aggregate object, e.g. {\"aggregate\": "
                     + "{\"aggregate\": \"count\", \"of\": \"purchases\", \"op\": \"gte\", \"value\": 2}}");
             return null;
         }
-        tx.map(np, sp);
-        tx.mapSubtree(np, ap);
-        return Tx.copy(args);
+        tb.map(np, sp);
+        tb.mapSubtree(np, ap);
+        return TranslationBuilder.copy(args);
     }
 
     /** A native operator as a custom operation: {"op": [{"var": f}, value]}, {"isSet": {"var": f}} / [{"var": f}]. */
@@ -352,24 +354,24 @@ final class JsonLogicFormat {
             Arg a = unary(name, args, ap);
             if (a == null) return null;
             if (!isVar(a.node())) {
-                tx.error(a.ptr(), "invalid_format", "'" + name + "' takes {\"var\": field}");
+                tb.error(a.ptr(), "invalid_format", "'" + name + "' takes {\"var\": field}");
                 return null;
             }
             String f = var(a.node(), a.ptr());
-            return f == null ? null : tx.condition(np, new Tx.Src(sp, a.ptr(), ap, ap), f, name, null);
+            return f == null ? null : tb.condition(np, new Src(sp, a.ptr(), ap, ap), f, op, null);
         }
         if (!args.isArray() || args.size() != 2 || !isVar(args.get(0))) {
-            tx.error(ap, "invalid_format", "'" + name + "' takes [{\"var\": field}, value]");
+            tb.error(ap, "invalid_format", "'" + name + "' takes [{\"var\": field}, value]");
             return null;
         }
         String fp = child(ap, 0), vp = child(ap, 1);
         String field = var(args.get(0), fp);
         if (args.get(1).isNull()) {
-            tx.error(vp, "invalid_value", "'" + name + "' needs a value, got null");
+            tb.error(vp, "invalid_value", "'" + name + "' needs a value, got null");
             return null;
         }
         JsonNode v = value(args.get(1), vp);
-        return field == null || v == null ? null : tx.condition(np, new Tx.Src(sp, fp, ap, vp), field, name, v);
+        return field == null || v == null ? null : tb.condition(np, new Src(sp, fp, ap, vp), field, op, v);
     }
 
     // ================================================================ native -> JsonLogic
@@ -390,7 +392,7 @@ final class JsonLogicFormat {
         }
         if (n.has("aggregate")) {
             ObjectNode o = F.objectNode();
-            o.set("aggregate", Tx.copy(n));
+            o.set("aggregate", TranslationBuilder.copy(n));
             return o;
         }
         if (n.has("segment")) {
@@ -409,7 +411,7 @@ final class JsonLogicFormat {
         String field = n.get("field").asText();
         String op = n.get("op").asText();
         JsonNode value = n.get("value");
-        JsonNode builtin = builtin(field, op, value);
+        JsonNode builtin = Operator.fromJson(op).map(o -> builtin(field, o, value)).orElse(null);
         if (builtin != null && readsBackAs(builtin, n)) return builtin;
         ObjectNode o = F.objectNode();
         if (value == null) {
@@ -420,29 +422,31 @@ final class JsonLogicFormat {
         return o;
     }
 
-    private static JsonNode builtin(String field, String op, JsonNode value) {
+    /** The JsonLogic builtin that reads {@code op}; null where JsonLogic has none (the custom operation is used). */
+    private static JsonNode builtin(String field, Operator op, JsonNode value) {
         ObjectNode o = F.objectNode();
         switch (op) {
-            case "isSet" -> o.set("!!", var(field));
-            case "isNotSet" -> o.set("!", var(field));
-            case "eq", "neq", "lt", "lte", "gt", "gte", "before", "after" -> {
+            case IS_SET -> o.set("!!", var(field));
+            case IS_NOT_SET -> o.set("!", var(field));
+            case EQ, NEQ, LT, LTE, GT, GTE, BEFORE, AFTER -> {
                 String sym = switch (op) {
-                    case "eq" -> "==";
-                    case "neq" -> "!=";
-                    case "lt", "before" -> "<";
-                    case "lte" -> "<=";
-                    case "gt", "after" -> ">";
-                    default -> ">=";
+                    case EQ -> "==";
+                    case NEQ -> "!=";
+                    case LT, BEFORE -> "<";
+                    case LTE -> "<=";
+                    case GT, AFTER -> ">";
+                    case GTE -> ">=";
+                    default -> throw new IllegalStateException(op.json());
                 };
                 o.putArray(sym).add(var(field)).add(operand(value));
             }
-            case "between" -> {
+            case BETWEEN -> {
                 if (!value.isArray() || value.size() != 2) return null;
-                o.putArray("<=").add(Tx.copy(value.get(0))).add(var(field)).add(Tx.copy(value.get(1)));
+                o.putArray("<=").add(TranslationBuilder.copy(value.get(0))).add(var(field)).add(TranslationBuilder.copy(value.get(1)));
             }
-            case "in" -> o.putArray("in").add(var(field)).add(operand(value));
-            case "contains" -> o.putArray("in").add(operand(value)).add(var(field));
-            default -> {
+            case IN -> o.putArray("in").add(var(field)).add(operand(value));
+            case CONTAINS -> o.putArray("in").add(operand(value)).add(var(field));
+            case NOT_IN, NOT_CONTAINS, STARTS_WITH, ENDS_WITH, WITHIN, NOT_WITHIN, HAS_ANY, HAS_ALL, HAS_NONE -> {
                 return null;
             }
         }
@@ -450,7 +454,7 @@ final class JsonLogicFormat {
     }
 
     private static boolean readsBackAs(JsonNode logic, JsonNode nativeCondition) {
-        Tx check = new Tx(null);
+        TranslationBuilder check = new TranslationBuilder(null);
         JsonNode back = new JsonLogicFormat(check).rule(logic, "", "", 1);
         return check.errors.isEmpty() && nativeCondition.equals(back);
     }
@@ -462,6 +466,6 @@ final class JsonLogicFormat {
     }
 
     private static JsonNode operand(JsonNode value) {
-        return Tx.isRef(value) ? var(value.get("ref").asText()) : Tx.copy(value);
+        return TranslationBuilder.isRef(value) ? var(value.get("ref").asText()) : TranslationBuilder.copy(value);
     }
 }

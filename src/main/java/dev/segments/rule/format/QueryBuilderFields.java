@@ -12,7 +12,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 
-import static dev.segments.rule.format.Tx.F;
+import static dev.segments.rule.format.TranslationBuilder.F;
 
 /**
  * A {@link FieldCatalog} as react-querybuilder's {@code fields} prop. Operators are the native operator names, so a

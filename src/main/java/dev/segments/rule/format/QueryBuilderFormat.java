@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.segments.rule.Operator;
+import dev.segments.rule.format.TranslationBuilder.Cmp;
+import dev.segments.rule.format.TranslationBuilder.Src;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,9 +15,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
-import static dev.segments.rule.format.Tx.F;
-import static dev.segments.rule.format.Tx.child;
-import static dev.segments.rule.format.Tx.kind;
+import static dev.segments.rule.RuleParser.kind;
+import static dev.segments.rule.format.TranslationBuilder.F;
+import static dev.segments.rule.format.TranslationBuilder.child;
 
 /**
  * react-querybuilder (https://react-querybuilder.js.org) queries to and from the native language. The mapping
@@ -34,12 +36,12 @@ final class QueryBuilderFormat {
     private enum Kind { NO_VALUE, LIST, PAIR, SCALAR, COMPARE }
 
     /** What an RQB operator means: a native operator (possibly negated) or a typed comparison. */
-    private record Op(String nativeOp, Kind kind, boolean negate, Tx.Cmp cmp) {
-        static Op of(String nativeOp, Kind kind) { return new Op(nativeOp, kind, false, null); }
+    private record Op(Operator nativeOp, Kind kind, boolean negate, Cmp cmp) {
+        static Op of(Operator nativeOp, Kind kind) { return new Op(nativeOp, kind, false, null); }
 
-        static Op not(String nativeOp, Kind kind) { return new Op(nativeOp, kind, true, null); }
+        static Op not(Operator nativeOp, Kind kind) { return new Op(nativeOp, kind, true, null); }
 
-        static Op cmp(Tx.Cmp cmp) { return new Op(null, Kind.COMPARE, false, cmp); }
+        static Op cmp(Cmp cmp) { return new Op(null, Kind.COMPARE, false, cmp); }
     }
 
     /** Keys are lower case: operators are matched case-insensitively. */
@@ -47,50 +49,51 @@ final class QueryBuilderFormat {
 
     static {
         // react-querybuilder's default operators
-        OPS.put("=", Op.of("eq", Kind.SCALAR));
-        OPS.put("!=", Op.cmp(Tx.Cmp.NE));
-        OPS.put("<", Op.cmp(Tx.Cmp.LT));
-        OPS.put(">", Op.cmp(Tx.Cmp.GT));
-        OPS.put("<=", Op.cmp(Tx.Cmp.LE));
-        OPS.put(">=", Op.cmp(Tx.Cmp.GE));
-        OPS.put("contains", Op.of("contains", Kind.SCALAR));
-        OPS.put("beginswith", Op.of("startsWith", Kind.SCALAR));
-        OPS.put("endswith", Op.of("endsWith", Kind.SCALAR));
-        OPS.put("doesnotcontain", Op.of("notContains", Kind.SCALAR));
-        OPS.put("doesnotbeginwith", Op.not("startsWith", Kind.SCALAR));
-        OPS.put("doesnotendwith", Op.not("endsWith", Kind.SCALAR));
-        OPS.put("null", Op.of("isNotSet", Kind.NO_VALUE));
-        OPS.put("notnull", Op.of("isSet", Kind.NO_VALUE));
-        OPS.put("in", Op.of("in", Kind.LIST));
-        OPS.put("notin", Op.of("notIn", Kind.LIST));
-        OPS.put("between", Op.of("between", Kind.PAIR));
-        OPS.put("notbetween", Op.not("between", Kind.PAIR));
+        OPS.put("=", Op.of(Operator.EQ, Kind.SCALAR));
+        OPS.put("!=", Op.cmp(Cmp.NE));
+        OPS.put("<", Op.cmp(Cmp.LT));
+        OPS.put(">", Op.cmp(Cmp.GT));
+        OPS.put("<=", Op.cmp(Cmp.LE));
+        OPS.put(">=", Op.cmp(Cmp.GE));
+        OPS.put("contains", Op.of(Operator.CONTAINS, Kind.SCALAR));
+        OPS.put("beginswith", Op.of(Operator.STARTS_WITH, Kind.SCALAR));
+        OPS.put("endswith", Op.of(Operator.ENDS_WITH, Kind.SCALAR));
+        OPS.put("doesnotcontain", Op.of(Operator.NOT_CONTAINS, Kind.SCALAR));
+        OPS.put("doesnotbeginwith", Op.not(Operator.STARTS_WITH, Kind.SCALAR));
+        OPS.put("doesnotendwith", Op.not(Operator.ENDS_WITH, Kind.SCALAR));
+        OPS.put("null", Op.of(Operator.IS_NOT_SET, Kind.NO_VALUE));
+        OPS.put("notnull", Op.of(Operator.IS_SET, Kind.NO_VALUE));
+        OPS.put("in", Op.of(Operator.IN, Kind.LIST));
+        OPS.put("notin", Op.of(Operator.NOT_IN, Kind.LIST));
+        OPS.put("between", Op.of(Operator.BETWEEN, Kind.PAIR));
+        OPS.put("notbetween", Op.not(Operator.BETWEEN, Kind.PAIR));
         // every native operator by its own name (the field list we serve offers these)
         for (Operator o : Operator.values()) {
             Kind k = switch (o) {
                 case IS_SET, IS_NOT_SET -> Kind.NO_VALUE;
                 case IN, NOT_IN, HAS_ANY, HAS_ALL, HAS_NONE -> Kind.LIST;
                 case BETWEEN -> Kind.PAIR;
-                default -> Kind.SCALAR;
+                case EQ, NEQ, CONTAINS, NOT_CONTAINS, STARTS_WITH, ENDS_WITH, GT, GTE, LT, LTE, BEFORE, AFTER, WITHIN,
+                     NOT_WITHIN -> Kind.SCALAR;
             };
-            OPS.putIfAbsent(o.json().toLowerCase(Locale.ROOT), Op.of(o.json(), k));
+            OPS.putIfAbsent(o.json().toLowerCase(Locale.ROOT), Op.of(o, k));
         }
     }
 
-    private final Tx tx;
+    private final TranslationBuilder tb;
 
-    private QueryBuilderFormat(Tx tx) { this.tx = tx; }
+    private QueryBuilderFormat(TranslationBuilder tb) { this.tb = tb; }
 
     // ================================================================ react-querybuilder -> native
 
-    static JsonNode toNative(Tx tx, JsonNode query) {
-        QueryBuilderFormat f = new QueryBuilderFormat(tx);
+    static JsonNode toNative(TranslationBuilder tb, JsonNode query) {
+        QueryBuilderFormat f = new QueryBuilderFormat(tb);
         if (query == null || query.isMissingNode() || query.isNull()) {
-            tx.error("", "invalid_format", "the query is missing");
+            tb.error("", "invalid_format", "the query is missing");
             return null;
         }
         if (!query.isObject() || !query.has("rules")) {
-            tx.error("", "invalid_format", "a react-querybuilder query must be a rule group {\"combinator\", \"rules\": [...]}, got "
+            tb.error("", "invalid_format", "a react-querybuilder query must be a rule group {\"combinator\", \"rules\": [...]}, got "
                     + (query.isObject() ? "an object without 'rules'" : kind(query)));
             return null;
         }
@@ -100,7 +103,7 @@ final class QueryBuilderFormat {
     private JsonNode item(JsonNode e, String sp, String np, int depth) {
         if (e != null && e.isObject() && e.has("rules")) return group(e, sp, np, false, depth);
         if (e != null && e.isObject() && e.has("field")) return rule(e, sp, np);
-        tx.error(sp, "invalid_format", "expected a rule {\"field\", \"operator\", \"value\"} or a group "
+        tb.error(sp, "invalid_format", "expected a rule {\"field\", \"operator\", \"value\"} or a group "
                 + "{\"combinator\", \"rules\"}, got " + (e != null && e.isObject() ? "an object with neither 'field' nor 'rules'" : kind(e)));
         return null;
     }
@@ -108,33 +111,33 @@ final class QueryBuilderFormat {
     private void disabled(JsonNode n, String sp) {
         JsonNode d = n.get("disabled");
         if (d == null || d.isNull() || (d.isBoolean() && !d.booleanValue())) return;
-        if (!d.isBoolean()) tx.error(child(sp, "disabled"), "invalid_format", "'disabled' must be a boolean");
-        else tx.error(child(sp, "disabled"), "unsupported_feature",
+        if (!d.isBoolean()) tb.error(child(sp, "disabled"), "invalid_format", "'disabled' must be a boolean");
+        else tb.error(child(sp, "disabled"), "unsupported_feature",
                 "disabled rules and groups are not supported: remove them (a rule is never partly applied)");
     }
 
     private JsonNode group(JsonNode g, String sp, String np, boolean root, int depth) {
-        if (depth > Tx.MAX_DEPTH) {
-            tx.error(sp, "too_deep", "the query is nested deeper than " + Tx.MAX_DEPTH + " levels");
+        if (depth > TranslationBuilder.MAX_DEPTH) {
+            tb.error(sp, "too_deep", "the query is nested deeper than " + TranslationBuilder.MAX_DEPTH + " levels");
             return null;
         }
-        int errorsBefore = tx.errors.size();
-        tx.unknownKeys(g, sp, GROUP_KEYS, "a rule group");
+        int errorsBefore = tb.errors.size();
+        tb.unknownKeys(g, sp, GROUP_KEYS, "a rule group");
         disabled(g, sp);
         boolean not = false;
         JsonNode n = g.get("not");
         if (n != null && !n.isNull()) {
             if (n.isBoolean()) not = n.booleanValue();
-            else tx.error(child(sp, "not"), "invalid_format", "'not' must be a boolean");
+            else tb.error(child(sp, "not"), "invalid_format", "'not' must be a boolean");
         }
         String rp = child(sp, "rules");
         JsonNode rules = g.get("rules");
         if (!rules.isArray()) {
-            tx.error(rp, "invalid_format", "'rules' must be an array of rules and groups");
+            tb.error(rp, "invalid_format", "'rules' must be an array of rules and groups");
             return null;
         }
         if (rules.isEmpty()) {
-            tx.error(rp, "empty_group", "a group needs at least one rule (an empty group has no meaning in the rule language)");
+            tb.error(rp, "empty_group", "a group needs at least one rule (an empty group has no meaning in the rule language)");
             return null;
         }
         boolean ic = false;
@@ -145,56 +148,59 @@ final class QueryBuilderFormat {
         String combinator = "and";
         if (ic) {
             if (comb != null && !comb.isNull()) {
-                tx.error(child(sp, "combinator"), "invalid_format",
+                tb.error(child(sp, "combinator"), "invalid_format",
                         "a group with independent combinators (strings between its rules) has no 'combinator'");
             }
             for (int i = 0; i < rules.size(); i++) {
                 JsonNode r = rules.get(i);
                 if (i % 2 == 0) {
-                    if (r.isTextual()) tx.error(child(rp, i), "invalid_format", "expected a rule or group here, got combinator '" + r.asText() + "'");
+                    if (r.isTextual()) tb.error(child(rp, i), "invalid_format", "expected a rule or group here, got combinator '" + r.asText() + "'");
                     else items.add(i);
                 } else {
                     String c = r.isTextual() ? combinator(r.asText(), child(rp, i)) : null;
-                    if (!r.isTextual()) tx.error(child(rp, i), "invalid_format",
+                    if (!r.isTextual()) tb.error(child(rp, i), "invalid_format",
                             "with independent combinators every second entry must be \"and\" or \"or\", got " + kind(r));
                     combinators.add(c);
                 }
             }
-            if (rules.size() % 2 == 0) tx.error(child(rp, rules.size() - 1), "invalid_format",
+            if (rules.size() % 2 == 0) tb.error(child(rp, rules.size() - 1), "invalid_format",
                     "a group with independent combinators must not end with a combinator");
         } else {
             if (comb == null || comb.isNull()) {
-                if (rules.size() > 1) tx.error(sp, "missing_key", "missing key 'combinator' (\"and\" or \"or\")");
+                if (rules.size() > 1) tb.error(sp, "missing_key", "missing key 'combinator' (\"and\" or \"or\")");
             } else if (!comb.isTextual()) {
-                tx.error(child(sp, "combinator"), "invalid_format", "'combinator' must be \"and\" or \"or\"");
+                tb.error(child(sp, "combinator"), "invalid_format", "'combinator' must be \"and\" or \"or\"");
             } else {
                 combinator = combinator(comb.asText(), child(sp, "combinator"));
             }
             for (int i = 0; i < rules.size(); i++) items.add(i);
         }
-        if (tx.errors.size() != errorsBefore) {
-            // still report problems inside the children
-            for (int i : items) item(rules.get(i), child(rp, i), "/-", depth + 1);
+        if (tb.errors.size() != errorsBefore) {
+            // the group cannot be built: still translate its children, each (if it translates) validated on its own
+            for (int i : items) {
+                String p = child(child(np, "and"), i);
+                tb.fragment(p, item(rules.get(i), child(rp, i), p, depth + 1));
+            }
             return null;
         }
 
         if (items.size() == 1) {
             int i = items.get(0);
-            if (not) return tx.not(np, sp, p -> item(rules.get(i), child(rp, i), p, depth + 1));
+            if (not) return tb.not(np, sp, p -> item(rules.get(i), child(rp, i), p, depth + 1));
             // RQB cannot put a bare rule at the root: a root group with one rule stands for that rule
             if (root) return item(rules.get(i), child(rp, i), np, depth + 1);
         }
         final String body = combinator;
         Function<String, JsonNode> build = ic
                 ? p -> independent(rules, rp, items, combinators, sp, p, depth)
-                : p -> tx.group(p, sp, body, parts(rules, rp, items, depth));
-        return not ? tx.not(np, sp, build) : build.apply(np);
+                : p -> tb.group(p, sp, body, parts(rules, rp, items, depth));
+        return not ? tb.not(np, sp, build) : build.apply(np);
     }
 
     private String combinator(String s, String ptr) {
         String c = s.toLowerCase(Locale.ROOT);
         if (c.equals("and") || c.equals("or")) return c;
-        tx.error(ptr, "unsupported_combinator", "combinator '" + s + "' is not supported (\"and\" or \"or\")");
+        tb.error(ptr, "unsupported_combinator", "combinator '" + s + "' is not supported (\"and\" or \"or\")");
         return null;
     }
 
@@ -218,34 +224,34 @@ final class QueryBuilderFormat {
             chain.add(items.get(k));
         }
         chains.add(chain);
-        if (chains.size() == 1) return tx.group(np, sp, "and", parts(rules, rp, chains.get(0), depth));
+        if (chains.size() == 1) return tb.group(np, sp, "and", parts(rules, rp, chains.get(0), depth));
         List<Function<String, JsonNode>> ors = new ArrayList<>();
         for (List<Integer> c : chains) {
             if (c.size() == 1) {
                 int i = c.get(0);
                 ors.add(p -> item(rules.get(i), child(rp, i), p, depth + 1));
             } else {
-                ors.add(p -> tx.group(p, sp, "and", parts(rules, rp, c, depth)));
+                ors.add(p -> tb.group(p, sp, "and", parts(rules, rp, c, depth)));
             }
         }
-        return tx.group(np, sp, "or", ors);
+        return tb.group(np, sp, "or", ors);
     }
 
     private String requiredText(JsonNode r, String sp, String key) {
         JsonNode v = r.get(key);
         if (v == null || v.isNull()) {
-            tx.error(sp, "missing_key", "missing key '" + key + "'");
+            tb.error(sp, "missing_key", "missing key '" + key + "'");
             return null;
         }
         if (!v.isTextual() || v.asText().isEmpty()) {
-            tx.error(child(sp, key), "invalid_format", "'" + key + "' must be a non-empty string");
+            tb.error(child(sp, key), "invalid_format", "'" + key + "' must be a non-empty string");
             return null;
         }
         return v.asText();
     }
 
     private JsonNode rule(JsonNode r, String sp, String np) {
-        tx.unknownKeys(r, sp, RULE_KEYS, "a rule");
+        tb.unknownKeys(r, sp, RULE_KEYS, "a rule");
         disabled(r, sp);
         String field = requiredText(r, sp, "field");
         String opName = requiredText(r, sp, "operator");
@@ -254,7 +260,7 @@ final class QueryBuilderFormat {
         if (vs != null && !vs.isNull()) {
             if (vs.isTextual() && vs.asText().equals("field")) fromField = true;
             else if (!vs.isTextual() || !vs.asText().equals("value")) {
-                tx.error(child(sp, "valueSource"), "invalid_format", "'valueSource' must be \"value\" or \"field\"");
+                tb.error(child(sp, "valueSource"), "invalid_format", "'valueSource' must be \"value\" or \"field\"");
                 return null;
             }
         }
@@ -266,50 +272,50 @@ final class QueryBuilderFormat {
         if (field.equals(SEGMENT_FIELD)) return segment(sp, np, opName, value, fromField);
         if (field.equals(AGGREGATE_FIELD)) return aggregate(sp, np, opName, value, fromField);
         if (op == null) {
-            tx.error(opPtr, "unsupported_operator", "operator '" + opName + "' has no equivalent in the rule language");
+            tb.error(opPtr, "unsupported_operator", "operator '" + opName + "' has no equivalent in the rule language");
             return null;
         }
-        Tx.Src src = new Tx.Src(sp, child(sp, "field"), opPtr, vp);
+        Src src = new Src(sp, child(sp, "field"), opPtr, vp);
 
         JsonNode nv = null;          // native value; null: omitted
         boolean split = false;       // the value was a comma-separated string
         if (op.kind() != Kind.NO_VALUE && value != null) {
             if (fromField) {
                 if (op.kind() == Kind.LIST || op.kind() == Kind.PAIR) {
-                    tx.error(child(sp, "valueSource"), "unsupported_value",
+                    tb.error(child(sp, "valueSource"), "unsupported_value",
                             "valueSource \"field\" is only supported with single-value operators");
                     return null;
                 }
                 if (!value.isTextual() || value.asText().isEmpty()) {
-                    tx.error(vp, "invalid_value", "with valueSource \"field\" the value must be a field name");
+                    tb.error(vp, "invalid_value", "with valueSource \"field\" the value must be a field name");
                     return null;
                 }
-                nv = Tx.ref(value.asText());
+                nv = TranslationBuilder.ref(value.asText());
             } else if ((op.kind() == Kind.LIST || op.kind() == Kind.PAIR) && value.isTextual()) {
                 nv = splitList(value.asText());
                 split = true;
             } else if (op.kind() == Kind.LIST && (value.isNumber() || value.isBoolean())) {
-                nv = F.arrayNode().add(Tx.copy(value));
+                nv = F.arrayNode().add(TranslationBuilder.copy(value));
                 split = true;
             } else {
-                nv = Tx.copy(value);
+                nv = TranslationBuilder.copy(value);
             }
         }
         final JsonNode v = nv;
         JsonNode out;
-        if (op.kind() == Kind.COMPARE) out = tx.compare(np, src, field, op.cmp(), v);
-        else if (op.negate()) out = tx.not(np, sp, p -> tx.condition(p, src, field, op.nativeOp(), v));
-        else out = tx.condition(np, src, field, op.nativeOp(), v);
+        if (op.kind() == Kind.COMPARE) out = tb.compare(np, src, field, op.cmp(), v);
+        else if (op.negate()) out = tb.not(np, sp, p -> tb.condition(p, src, field, op.nativeOp(), v));
+        else out = tb.condition(np, src, field, op.nativeOp(), v);
         if (split) remapSplit(np, vp);
         return out;
     }
 
     /** A comma-split value cannot be pointed into: every pointer under a native "value" points at the string. */
     private void remapSplit(String np, String vp) {
-        for (Map.Entry<String, String> e : new ArrayList<>(tx.subtree.entrySet())) {
+        for (Map.Entry<String, String> e : new ArrayList<>(tb.subtree.entrySet())) {
             if (e.getValue().equals(vp) && (e.getKey().equals(np) || e.getKey().startsWith(np + "/"))) {
-                tx.subtree.remove(e.getKey());
-                tx.map(e.getKey(), vp);
+                tb.subtree.remove(e.getKey());
+                tb.map(e.getKey(), vp);
             }
         }
     }
@@ -345,46 +351,46 @@ final class QueryBuilderFormat {
     private JsonNode segment(String sp, String np, String opName, JsonNode value, boolean fromField) {
         String o = opName.toLowerCase(Locale.ROOT);
         boolean negate;
-        if (o.equals("=") || o.equals("eq")) negate = false;
-        else if (o.equals("!=") || o.equals("neq")) negate = true;
+        if (o.equals("=") || o.equals(Operator.EQ.json())) negate = false;
+        else if (o.equals("!=") || o.equals(Operator.NEQ.json())) negate = true;
         else {
-            tx.error(child(sp, "operator"), "unsupported_operator",
+            tb.error(child(sp, "operator"), "unsupported_operator",
                     "a segment reference ('" + SEGMENT_FIELD + "') takes operator \"=\" (member) or \"!=\" (not a member)");
             return null;
         }
         String vp = child(sp, "value");
         if (fromField || value == null || !value.isTextual() || value.asText().isEmpty()) {
-            tx.error(value == null ? sp : vp, value == null ? "missing_key" : "invalid_value",
+            tb.error(value == null ? sp : vp, value == null ? "missing_key" : "invalid_value",
                     "a segment reference ('" + SEGMENT_FIELD + "') needs the segment key as its value");
             return null;
         }
         Function<String, JsonNode> ref = p -> {
-            tx.map(p, sp);
-            tx.map(child(p, "segment"), vp);
+            tb.map(p, sp);
+            tb.map(child(p, "segment"), vp);
             ObjectNode s = F.objectNode();
             s.put("segment", value.asText());
             return s;
         };
-        return negate ? tx.not(np, sp, ref) : ref.apply(np);
+        return negate ? tb.not(np, sp, ref) : ref.apply(np);
     }
 
     private JsonNode aggregate(String sp, String np, String opName, JsonNode value, boolean fromField) {
         String o = opName.toLowerCase(Locale.ROOT);
-        if (!o.equals("=") && !o.equals("eq")) {
-            tx.error(child(sp, "operator"), "unsupported_operator",
+        if (!o.equals("=") && !o.equals(Operator.EQ.json())) {
+            tb.error(child(sp, "operator"), "unsupported_operator",
                     "an aggregate ('" + AGGREGATE_FIELD + "') takes operator \"=\"; the comparison is inside the aggregate");
             return null;
         }
         String vp = child(sp, "value");
         if (fromField || value == null || !value.isObject() || !value.has("aggregate")) {
-            tx.error(value == null ? sp : vp, value == null ? "missing_key" : "invalid_value",
+            tb.error(value == null ? sp : vp, value == null ? "missing_key" : "invalid_value",
                     "an aggregate ('" + AGGREGATE_FIELD + "') needs a native aggregate object as its value, "
                             + "e.g. {\"aggregate\": \"count\", \"of\": \"purchases\", \"op\": \"gte\", \"value\": 2}");
             return null;
         }
-        tx.map(np, sp);
-        tx.mapSubtree(np, vp);
-        return Tx.copy(value);
+        tb.map(np, sp);
+        tb.mapSubtree(np, vp);
+        return TranslationBuilder.copy(value);
     }
 
     // ================================================================ native -> react-querybuilder
@@ -438,7 +444,7 @@ final class QueryBuilderFormat {
         if (n.has("aggregate")) {
             r.put("field", AGGREGATE_FIELD);
             r.put("operator", "=");
-            r.set("value", Tx.copy(n));
+            r.set("value", TranslationBuilder.copy(n));
             return r;
         }
         if (n.has("segment")) {
@@ -452,11 +458,11 @@ final class QueryBuilderFormat {
         JsonNode v = n.get("value");
         if (v == null) {
             r.put("value", ""); // react-querybuilder's empty value; ignored for isSet / isNotSet
-        } else if (Tx.isRef(v)) {
+        } else if (TranslationBuilder.isRef(v)) {
             r.put("value", v.get("ref").asText());
             r.put("valueSource", "field");
         } else {
-            r.set("value", Tx.copy(v));
+            r.set("value", TranslationBuilder.copy(v));
         }
         return r;
     }

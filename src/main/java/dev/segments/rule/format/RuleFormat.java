@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** The formats a segment rule can be sent and exported in. Rules are always stored in {@link #NATIVE}. */
 public enum RuleFormat {
-    /** The rule language itself (/work/shared/docs/rule-language.md). */
+    /** The rule language itself (docs/rule-language.md). */
     NATIVE("native"),
     /** A react-querybuilder query: {"combinator", "not"?, "rules": [...]}. */
     QUERY_BUILDER("querybuilder"),

@@ -8,7 +8,6 @@ import dev.segments.rule.RuleLimits;
 import dev.segments.rule.RuleParser;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -54,20 +53,35 @@ public final class RuleFormats {
      * @throws InvalidRuleException with every problem found, pointers into {@code rule}
      */
     public static NativeTranslation translate(RuleFormat format, JsonNode rule, FieldCatalog catalog) {
+        NativeTranslation t = translateAll(format, rule, catalog);
+        if (!t.complete()) throw new InvalidRuleException(t.errors());
+        return t;
+    }
+
+    /**
+     * Translates all of a rule submitted in {@code format} that can be translated, and does not throw for what
+     * cannot: the result is either {@link NativeTranslation#complete() complete}, or holds every translation error
+     * and the parts that did translate, so that {@link NativeTranslation#allErrors} can list every error of the
+     * document (docs/rule-semantics.md, "Other formats", errors).
+     *
+     * @param catalog optional (null: decide time comparisons from the values alone)
+     * @throws InvalidRuleException only for a missing native rule
+     */
+    public static NativeTranslation translateAll(RuleFormat format, JsonNode rule, FieldCatalog catalog) {
         Objects.requireNonNull(format, "format");
         if (format == RuleFormat.NATIVE) {
             if (rule == null || rule.isMissingNode()) {
                 throw new InvalidRuleException(List.of(new RuleError("", "invalid_shape", "rule is missing")));
             }
-            return new NativeTranslation(format, rule, Map.of(), Map.of());
+            return NativeTranslation.ofNative(rule);
         }
-        Tx tx = new Tx(catalog);
+        TranslationBuilder tb = new TranslationBuilder(catalog);
         JsonNode out = switch (format) {
-            case QUERY_BUILDER -> QueryBuilderFormat.toNative(tx, rule);
-            case JSON_LOGIC -> JsonLogicFormat.toNative(tx, rule);
+            case QUERY_BUILDER -> QueryBuilderFormat.toNative(tb, rule);
+            case JSON_LOGIC -> JsonLogicFormat.toNative(tb, rule);
             case NATIVE -> throw new IllegalStateException();
         };
-        return tx.finish(format, out);
+        return tb.finish(format, rule, out);
     }
 
     /**

@@ -69,19 +69,33 @@ public record TenantRules(long version, FieldCatalog catalog, Map<String, Segmen
 
     /**
      * Translates a rule sent in another format (react-querybuilder, JsonLogic) to the native language, then parses
-     * and validates it like {@link #check(JsonNode, String)}; every problem points into the document as sent.
+     * and validates it like {@link #check(JsonNode, String)}; every problem points into the document as sent. A
+     * document that does not translate whole is rejected with every translation error plus the parse and
+     * validation errors of the parts that did translate (docs/rule-semantics.md, "Other formats").
      */
     public Checked check(JsonNode rule, RuleFormat format, String key) {
         if (format == null || format == RuleFormat.NATIVE) {
             return new Checked(rule, check(rule, key));
         }
-        NativeTranslation translation = null;
+        NativeTranslation translation = RuleFormats.translateAll(format, rule, catalog);
+        if (!translation.complete()) {
+            throw invalid(new InvalidRuleException(translation.allErrors(part -> problems(part, key))));
+        }
         try {
-            translation = RuleFormats.translate(format, rule, catalog);
             return new Checked(translation.rule(), parseAndValidate(translation.rule(), key));
         } catch (InvalidRuleException e) {
-            throw invalid(translation == null ? e : translation.toSource(e));
+            throw invalid(translation.toSource(e));
         }
+    }
+
+    /** Every structural, field, type and operator problem of a native rule (empty: valid). */
+    private List<RuleError> problems(JsonNode rule, String key) {
+        RuleParser.Parsed parsed = parser.parseAll(rule);
+        List<RuleError> errors = new ArrayList<>(parsed.errors());
+        if (parsed.rule() != null) {
+            errors.addAll(new RuleValidator(catalog, resolver()).validate(key, parsed.rule()));
+        }
+        return errors;
     }
 
     private RuleNode parseAndValidate(JsonNode rule, String key) {

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.segments.rule.InvalidRuleException;
 import dev.segments.rule.RuleError;
 import dev.segments.rule.RuleNode;
+import dev.segments.rule.RuleParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -177,6 +179,74 @@ class InvalidFormatTest {
         assertEquals(List.of("/rules/2/field unknown_field", "/rules/4/value invalid_value"),
                 fullErrors(RuleFormat.QUERY_BUILDER, "{'rules':[{'field':'email','operator':'notNull'},'and',"
                         + "{'field':'nope','operator':'notNull'},'or',{'field':'age','operator':'>','value':'x'}]}"));
+    }
+
+    // ---------------------------------------------------------------- translation and validation errors together
+
+    /** Translate all that translates, check the parts natively; every error as "pointer code", in document order. */
+    static List<String> allErrors(RuleFormat format, String json) {
+        NativeTranslation t = RuleFormats.translateAll(format, j(json), CATALOG);
+        return t.allErrors(part -> {
+            RuleParser.Parsed p = PARSER.parseAll(part);
+            List<RuleError> errors = new ArrayList<>(p.errors());
+            if (p.rule() != null) errors.addAll(VALIDATOR.validate(p.rule()));
+            return errors;
+        }).stream().map(e -> e.pointer() + " " + e.code()).toList();
+    }
+
+    @Test
+    void aTranslationErrorHidesNoOtherErrorInAQueryBuilderDocument() {
+        // the case: an xor group over an unknown field reports both
+        assertEquals(List.of("/combinator unsupported_combinator", "/rules/0/field unknown_field"),
+                allErrors(RuleFormat.QUERY_BUILDER, "{'combinator':'xor','rules':[{'field':'nope','operator':'=','value':1},"
+                        + "{'field':'email','operator':'notNull'}]}"));
+        // one of each kind in separate branches, translation and validation errors interleaved in document order
+        assertEquals(List.of("/rules/0/combinator unsupported_combinator", "/rules/0/rules/0/field unknown_field",
+                        "/rules/1/operator unsupported_operator", "/rules/2/value invalid_value", "/rules/3/field unknown_field",
+                        "/rules/4/rules/0/value invalid_value", "/rules/4/rules/1/value invalid_value",
+                        "/rules/4/rules/2/rules/0/field unknown_field"),
+                allErrors(RuleFormat.QUERY_BUILDER, "{'combinator':'and','rules':["
+                        + "{'combinator':'xor','rules':[{'field':'nope','operator':'=','value':1},{'field':'email','operator':'notNull'}]},"
+                        + "{'field':'name','operator':'like','value':'x'},"
+                        + "{'field':'totalSpend','operator':'>','value':'abc'},"
+                        + "{'field':'nope','operator':'=','value':1},"
+                        + "{'combinator':'or','rules':[{'field':'name','operator':'=','value':5,'valueSource':'field'},"
+                        + "{'field':'totalSpend','operator':'between','value':'1,x'},"
+                        + "{'combinator':'and','not':true,'rules':[{'field':'nope','operator':'notNull'}]}]}]}"));
+        // a rule built despite a translation error (an unknown key) is still validated
+        assertEquals(List.of("/rules/0/field unknown_field", "/rules/0/foo unknown_key"),
+                allErrors(RuleFormat.QUERY_BUILDER, "{'combinator':'and','rules':[{'field':'nope','operator':'=','value':1,'foo':1}]}"));
+        // independent combinators: the chain around a bad combinator is still validated
+        assertEquals(List.of("/rules/0/field unknown_field", "/rules/1 unsupported_combinator", "/rules/4/value invalid_value"),
+                allErrors(RuleFormat.QUERY_BUILDER, "{'rules':[{'field':'nope','operator':'notNull'},'nand',"
+                        + "{'field':'email','operator':'notNull'},'or',{'field':'age','operator':'>','value':'x'}]}"));
+        // more than ten rules: document order, not string order, of the pointers
+        StringBuilder many = new StringBuilder("{'combinator':'xor','rules':[");
+        for (int i = 0; i < 12; i++) many.append(i == 0 ? "" : ",").append("{'field':'nope").append(i).append("','operator':'notNull'}");
+        List<String> errors = allErrors(RuleFormat.QUERY_BUILDER, many.append("]}").toString());
+        assertEquals(13, errors.size(), errors.toString());
+        assertEquals("/combinator unsupported_combinator", errors.get(0));
+        for (int i = 0; i < 12; i++) assertEquals("/rules/" + i + "/field unknown_field", errors.get(i + 1));
+        // a complete translation: the native errors, mapped
+        assertEquals(List.of("/rules/0/field unknown_field"),
+                allErrors(RuleFormat.QUERY_BUILDER, "{'combinator':'and','rules':[{'field':'nope','operator':'=','value':1}]}"));
+        assertEquals(List.of(), allErrors(RuleFormat.QUERY_BUILDER, "{'combinator':'and','rules':[" + R + "]}"));
+    }
+
+    @Test
+    void aTranslationErrorHidesNoOtherErrorInAJsonLogicDocument() {
+        assertEquals(List.of("/and/0/xor unsupported_operator", "/and/1/==/0 unknown_field", "/and/2/like unsupported_operator",
+                        "/and/3/>/1 invalid_value", "/and/4/or/0/</1 invalid_value", "/and/4/or/1/hasAny/1/1 invalid_value",
+                        "/and/4/or/2/!/==/0/var/1 unsupported_value", "/and/4/or/3/!/0 unknown_field"),
+                allErrors(RuleFormat.JSON_LOGIC, "{'and':["
+                        + "{'xor':[{'==':[{'var':'nope'},1]},true]},"
+                        + "{'==':[{'var':'nope'},1]},"
+                        + "{'like':[{'var':'name'},'a%']},"
+                        + "{'>':[{'var':'totalSpend'},'abc']},"
+                        + "{'or':[{'<':[{'var':'totalSpend'},null]},{'hasAny':[{'var':'tags'},['a',1]]},"
+                        + "{'!':{'==':[{'var':['y',0]},1]}},{'!':[{'var':'nope'}]}]}]}"));
+        // translation errors only (nothing else translated)
+        assertEquals(List.of("/if unsupported_operator"), allErrors(RuleFormat.JSON_LOGIC, "{'if':[true,1,2]}"));
     }
 
     @Test

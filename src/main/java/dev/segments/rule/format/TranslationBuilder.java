@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.segments.rule.FieldCatalog;
 import dev.segments.rule.FieldDef;
-import dev.segments.rule.InvalidRuleException;
+import dev.segments.rule.Operator;
 import dev.segments.rule.RuleError;
 import dev.segments.rule.RuleParser;
 
@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -23,11 +22,13 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * One translation to the native language: collected errors (pointers into the submitted document), the map from
- * native pointers back to submitted ones, builders for native nodes, and the typed comparisons shared by both
- * formats ({@code <} means {@code before} on time values, ...). Not thread-safe; one per call.
+ * Builds one {@link NativeTranslation}: collects the translation errors (pointers into the submitted document,
+ * every one: a failed node never stops its siblings), the map from native pointers back to submitted ones, the
+ * native subtrees that translated below a node that did not (validated on their own, see
+ * {@link NativeTranslation#allErrors}), builders for native nodes, and the typed comparisons shared by both formats
+ * ({@code <} means {@code before} on time values, ...). Not thread-safe; one per call.
  */
-final class Tx {
+final class TranslationBuilder {
 
     /** Keeps BigDecimal scale as written (the default factory strips trailing zeros). */
     static final JsonNodeFactory F = JsonNodeFactory.withExactBigDecimals(true);
@@ -56,8 +57,10 @@ final class Tx {
     final List<RuleError> errors = new ArrayList<>();
     final Map<String, String> exact = new HashMap<>();
     final Map<String, String> subtree = new HashMap<>();
+    /** Native subtrees that translated whole while an ancestor did not, by native pointer. */
+    final List<NativeTranslation.Fragment> fragments = new ArrayList<>();
 
-    Tx(FieldCatalog catalog) { this.catalog = catalog; }
+    TranslationBuilder(FieldCatalog catalog) { this.catalog = catalog; }
 
     void error(String pointer, String code, String message) {
         errors.add(new RuleError(pointer, code, message));
@@ -69,12 +72,24 @@ final class Tx {
     /** The native subtree at {@code nativePtr} is a verbatim copy of the submitted subtree at {@code srcPtr}. */
     void mapSubtree(String nativePtr, String srcPtr) { subtree.put(nativePtr, srcPtr); }
 
-    NativeTranslation finish(RuleFormat format, JsonNode rule) {
-        if (!errors.isEmpty() || rule == null) {
-            if (errors.isEmpty()) error("", "invalid_format", "the rule could not be translated");
-            throw new InvalidRuleException(errors);
-        }
-        return new NativeTranslation(format, rule, exact, subtree);
+    /**
+     * The native subtree {@code node} (built at {@code nativePtr}) translated, but its parent did not: it is
+     * validated on its own. Null (a part that did not translate) is ignored.
+     */
+    void fragment(String nativePtr, JsonNode node) {
+        if (node != null) fragments.add(new NativeTranslation.Fragment(nativePtr, node));
+    }
+
+    /**
+     * The translation of {@code source}: complete when nothing was reported and {@code rule} (the native root) was
+     * built. A root that was built despite errors (an unknown key is reported, the rule is still built) is the
+     * one fragment to validate.
+     */
+    NativeTranslation finish(RuleFormat format, JsonNode source, JsonNode rule) {
+        if (rule == null && errors.isEmpty()) error("", "invalid_format", "the rule could not be translated");
+        List<NativeTranslation.Fragment> parts = rule != null ? List.of(new NativeTranslation.Fragment("", rule))
+                : fragments;
+        return new NativeTranslation(format, source, errors.isEmpty() ? rule : null, exact, subtree, errors, parts);
     }
 
     static String child(String pointer, String key) { return pointer + "/" + RuleParser.escape(key); }
@@ -90,16 +105,6 @@ final class Tx {
         }
     }
 
-    static String kind(JsonNode n) {
-        if (n == null || n.isMissingNode()) return "nothing";
-        if (n.isNull()) return "null";
-        if (n.isArray()) return "an array";
-        if (n.isObject()) return "an object";
-        if (n.isTextual()) return "a string";
-        if (n.isNumber()) return "a number";
-        if (n.isBoolean()) return "a boolean";
-        return n.getNodeType().toString().toLowerCase(Locale.ROOT);
-    }
 
     /**
      * Deep copy of a submitted value. Numbers stay exact: decimals already read as BigDecimal are kept as they
@@ -137,10 +142,10 @@ final class Tx {
      * {"field", "op", "value"?} at native pointer np. The value (may be null: omitted) is mapped as a verbatim
      * subtree of src.value, except refs (mapped to src.value as a whole).
      */
-    ObjectNode condition(String np, Src src, String field, String op, JsonNode value) {
+    ObjectNode condition(String np, Src src, String field, Operator op, JsonNode value) {
         ObjectNode c = F.objectNode();
         c.put("field", field);
-        c.put("op", op);
+        c.put("op", op.json());
         if (value != null) c.set("value", value);
         map(np, src.node());
         map(child(np, "field"), src.field());
@@ -167,12 +172,18 @@ final class Tx {
         map(child(np, key), srcNode);
         ArrayNode arr = F.arrayNode(parts.size());
         boolean ok = true;
+        List<JsonNode> built = new ArrayList<>(parts.size());
         for (int i = 0; i < parts.size(); i++) {
             JsonNode p = parts.get(i).apply(child(child(np, key), i));
+            built.add(p);
             if (p == null) ok = false;
             else arr.add(p);
         }
-        if (!ok) return null;
+        if (!ok) {
+            // the parts that did translate are validated on their own
+            for (int i = 0; i < parts.size(); i++) fragment(child(child(np, key), i), built.get(i));
+            return null;
+        }
         ObjectNode g = F.objectNode();
         g.set(key, arr);
         return g;
@@ -208,23 +219,23 @@ final class Tx {
     JsonNode compare(String np, Src src, String field, Cmp cmp, JsonNode value) {
         boolean time = isTime(field, value);
         return switch (cmp) {
-            case EQ -> condition(np, src, field, "eq", value);
+            case EQ -> condition(np, src, field, Operator.EQ, value);
             case NE -> time
-                    ? not(np, src.node(), p -> condition(p, src, field, "eq", value))
-                    : condition(np, src, field, "neq", value);
-            case LT -> condition(np, src, field, time ? "before" : "lt", value);
-            case GT -> condition(np, src, field, time ? "after" : "gt", value);
-            case LE -> time ? inclusive(np, src, field, "after", value) : condition(np, src, field, "lte", value);
-            case GE -> time ? inclusive(np, src, field, "before", value) : condition(np, src, field, "gte", value);
+                    ? not(np, src.node(), p -> condition(p, src, field, Operator.EQ, value))
+                    : condition(np, src, field, Operator.NEQ, value);
+            case LT -> condition(np, src, field, time ? Operator.BEFORE : Operator.LT, value);
+            case GT -> condition(np, src, field, time ? Operator.AFTER : Operator.GT, value);
+            case LE -> time ? inclusive(np, src, field, Operator.AFTER, value) : condition(np, src, field, Operator.LTE, value);
+            case GE -> time ? inclusive(np, src, field, Operator.BEFORE, value) : condition(np, src, field, Operator.GTE, value);
         };
     }
 
-    private JsonNode inclusive(String np, Src src, String field, String excluded, JsonNode value) {
+    private JsonNode inclusive(String np, Src src, String field, Operator excluded, JsonNode value) {
         List<Function<String, JsonNode>> parts = new ArrayList<>();
-        parts.add(p -> condition(p, src, field, "isSet", null));
+        parts.add(p -> condition(p, src, field, Operator.IS_SET, null));
         if (isRef(value)) {
             String other = value.get("ref").asText();
-            parts.add(p -> condition(p, new Src(src.value(), src.value(), src.op(), src.value()), other, "isSet", null));
+            parts.add(p -> condition(p, new Src(src.value(), src.value(), src.op(), src.value()), other, Operator.IS_SET, null));
         }
         parts.add(p -> not(p, src.node(), q -> condition(q, src, field, excluded, value)));
         return group(np, src.node(), "and", parts);
