@@ -76,6 +76,26 @@ class GraphQLApiTest {
                 .body("data.recordEvent.event.properties.path", equalTo("/pricing"));
     }
 
+    /** Relay page info: startCursor is the first edge's cursor, endCursor the last's; paging is forward only. */
+    @Test
+    void connectionsCarryRelayPageInfo() {
+        String key = Api.newTenant();
+        for (int i = 0; i < 3; i++) {
+            Api.customer(key, "relay-" + i, Map.of());
+        }
+        var page = GraphQL.query(key, "{ customers(first: 2) { edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }")
+                .body("errors", nullValue())
+                .body("data.customers.pageInfo.hasNextPage", equalTo(true))
+                .body("data.customers.pageInfo.hasPreviousPage", equalTo(false))
+                .extract().jsonPath();
+        assertEquals(page.getString("data.customers.edges[0].cursor"), page.getString("data.customers.pageInfo.startCursor"));
+        assertEquals(page.getString("data.customers.edges[1].cursor"), page.getString("data.customers.pageInfo.endCursor"));
+        GraphQL.query(key, "query($a: String) { customers(first: 2, after: $a) { pageInfo { hasNextPage startCursor endCursor } } }",
+                        Map.of("a", page.getString("data.customers.pageInfo.endCursor")))
+                .body("data.customers.pageInfo.hasNextPage", equalTo(false))
+                .body("data.customers.pageInfo.startCursor", notNullValue());
+    }
+
     @Test
     void frontendFlowFromFieldCatalogToMembersAndCustomerSegments() {
         String key = Api.newTenant();

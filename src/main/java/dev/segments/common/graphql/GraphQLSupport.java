@@ -87,6 +87,7 @@ public class GraphQLSupport {
     /** Relay page info of a keyset page whose items' cursors come from cursorOf. */
     public static <T> PageInfo pageInfo(Page<T> page, Function<T, String> cursorOf) {
         String end = page.items().isEmpty() ? null : cursorOf.apply(page.items().get(page.items().size() - 1));
-        return new PageInfo(page.nextCursor() != null, end);
+        String start = page.items().isEmpty() ? null : cursorOf.apply(page.items().get(0));
+        return new PageInfo(page.nextCursor() != null, end, false, start);
     }
 }
