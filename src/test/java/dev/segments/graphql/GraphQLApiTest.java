@@ -193,7 +193,7 @@ class GraphQLApiTest {
                 .body("data.removeSegmentMembers.changed", equalTo(1));
         GraphQL.query(key, "mutation { deleteSegment(key: \"picked\") }").body("data.deleteSegment", equalTo(true));
         GraphQL.query(key, "{ segment(key: \"picked\") { key } }")
-                .body("errors[0].extensions.code", equalTo("not-found"));
+                .body("errors[0].extensions.code", equalTo("not_found"));
     }
 
     @Test

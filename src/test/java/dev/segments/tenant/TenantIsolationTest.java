@@ -86,7 +86,7 @@ class TenantIsolationTest {
 
         // reads by id, externalId, key, and lists
         GraphQL.query(a, "query($id: ID) { customer(id: $id) { externalId } }", Map.of("id", bCustomer))
-                .body("data.customer", nullValue()).body("errors[0].extensions.code", equalTo("not-found"));
+                .body("data.customer", nullValue()).body("errors[0].extensions.code", equalTo("not_found"));
         GraphQL.query(a, "{ customer(externalId: \"b-only\") { externalId } }")
                 .body("data.customer", nullValue()).body("errors[0].extensions.status", equalTo(404));
         GraphQL.query(a, "{ segment(key: \"b-seg\") { key } }").body("data.segment", nullValue());

@@ -170,9 +170,9 @@ class WebhookApiTest {
         as(b.key()).get("/webhooks/" + bId + "/deliveries/" + delivery).then().statusCode(404);
         as(b.key()).post("/webhooks/" + bId + "/deliveries/" + delivery + "/retry").then().statusCode(404);
         GraphQL.query(b.key(), "{ webhook(id: " + id + ") { id } }").statusCode(200)
-                .body("errors[0].extensions.code", equalTo("not-found"));
+                .body("errors[0].extensions.code", equalTo("not_found"));
         GraphQL.query(b.key(), "mutation { deleteWebhook(id: " + id + ") }").statusCode(200)
-                .body("errors[0].extensions.code", equalTo("not-found"));
+                .body("errors[0].extensions.code", equalTo("not_found"));
         GraphQL.query(b.key(), "{ webhooks { nodes { id deliveries { nodes { id } } } } }").statusCode(200)
                 .body("data.webhooks.nodes.id", equalTo(List.of(String.valueOf(bId))))
                 .body("data.webhooks.nodes[0].deliveries.nodes", empty());
@@ -247,7 +247,7 @@ class WebhookApiTest {
                 .body("errors[0].extensions.errors.pointer", equalTo(List.of("/segments/0", "/url")));
         GraphQL.query(t.key(), "mutation($id: ID!) { retryWebhookDelivery(webhookId: $id, deliveryId: \""
                         + UUID.randomUUID() + "\") { id } }", Map.of("id", id)).statusCode(200)
-                .body("errors[0].extensions.code", equalTo("not-found"));
+                .body("errors[0].extensions.code", equalTo("not_found"));
 
         GraphQL.query(t.key(), "mutation($id: ID!) { deleteWebhook(id: $id) }", Map.of("id", id)).statusCode(200)
                 .body("data.deleteWebhook", equalTo(true));

@@ -16,7 +16,7 @@ import java.util.Map;
  * Thrown by services for any outcome a client caused. REST maps it to a problem+json response
  * ({@link ProblemMappers}); GraphQL puts the same details in the error's {@code extensions}: the problem
  * {@code type} and {@code status}, the {@code code} and {@code pointer} of the first field error (else the last
- * segment of the type, e.g. not-found), and every field error in {@code errors}.
+ * segment of the type in snake_case like every other code, e.g. not_found), and every field error in {@code errors}.
  */
 public class ProblemException extends RuntimeException implements GraphQLError {
 
@@ -72,7 +72,7 @@ public class ProblemException extends RuntimeException implements GraphQLError {
         extensions.put("status", Json.createValue(type.status()));
         boolean fieldErrors = errors != null && !errors.isEmpty();
         extensions.put("code", Json.createValue(fieldErrors ? errors.get(0).code()
-                : type.uri().substring(type.uri().lastIndexOf('/') + 1)));
+                : type.uri().substring(type.uri().lastIndexOf('/') + 1).replace('-', '_')));
         if (fieldErrors) {
             if (errors.get(0).pointer() != null) {
                 extensions.put("pointer", Json.createValue(errors.get(0).pointer()));
