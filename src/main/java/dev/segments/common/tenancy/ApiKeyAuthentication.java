@@ -69,7 +69,7 @@ public class ApiKeyAuthentication {
             return;
         }
         String path = rc.normalizedPath();
-        if (open(path)) {
+        if (open(path) || preflight(rc)) {
             rc.next();
             return;
         }
@@ -141,6 +141,12 @@ public class ApiKeyAuthentication {
      */
     private static boolean open(String path) {
         return path.startsWith("/q/") || path.equals("/q") || path.equals("/graphql/schema.graphql");
+    }
+
+    /** A CORS preflight carries no credentials by design; the CORS filter after this handler answers it. */
+    private static boolean preflight(RoutingContext rc) {
+        return rc.request().method() == HttpMethod.OPTIONS && rc.request().getHeader(HttpHeaders.ORIGIN) != null
+                && rc.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD) != null;
     }
 
     private static String clientAddress(RoutingContext rc) {
