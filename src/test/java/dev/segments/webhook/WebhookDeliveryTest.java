@@ -46,7 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @WithTestResource(EmbeddedPostgresResource.class)
 class WebhookDeliveryTest {
 
-    static final String SECRET = "test-secret-0123456789";
+    static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     static final Duration WAIT = Duration.ofSeconds(10);
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -477,13 +477,16 @@ class WebhookDeliveryTest {
         return StreamSupport.stream(body.get("changes").spliterator(), false).map(c -> c.get("id").asLong()).toList();
     }
 
-    /** What a receiver does (written independently of the service's code): HMAC-SHA256 of "timestamp.body". */
+    /**
+     * What a Standard Webhooks receiver does (written independently of the service's code): base64 HMAC-SHA256,
+     * keyed with the base64-decoded secret after whsec_, of "id.timestamp.body".
+     */
     static boolean verify(String secret, Receiver.Request r) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            String expected = "v1=" + HexFormat.of().formatHex(
-                    mac.doFinal((r.timestamp() + "." + r.body()).getBytes(StandardCharsets.UTF_8)));
+            mac.init(new SecretKeySpec(java.util.Base64.getDecoder().decode(secret.substring("whsec_".length())), "HmacSHA256"));
+            String expected = "v1," + java.util.Base64.getEncoder().encodeToString(
+                    mac.doFinal((r.id() + "." + r.timestamp() + "." + r.body()).getBytes(StandardCharsets.UTF_8)));
             return java.security.MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
                     r.signature().getBytes(StandardCharsets.UTF_8));
         } catch (Exception e) {

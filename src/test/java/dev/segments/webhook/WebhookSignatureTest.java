@@ -7,25 +7,39 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The signature against a value computed elsewhere (Python's hmac), the example in docs/webhooks.md. */
+/**
+ * The signature against the Standard Webhooks specification's own test vector (the example every official
+ * verifier library tests against), also shown in docs/webhooks.md.
+ */
 class WebhookSignatureTest {
 
-    static final String SECRET = "whsec_example-secret-do-not-use";
-    static final String BODY = "{\"type\":\"membership.changed\",\"deliveryId\":\"0b6f1f7e-8c1a-4e0e-9a55-3d1b2c4d5e6f\"}";
-    static final String EXPECTED = "v1=e6fac5ac05885d5150e336cafcefe967d8543a3c885173b1a3015e1b7d19e5ad";
+    static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    static final String ID = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    static final String BODY = "{\"test\": 2432232314}";
+    static final String EXPECTED = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 
     @Test
-    void knownAnswer() {
-        assertEquals(EXPECTED, WebhookSignature.sign(SECRET, 1767225600L, BODY));
+    void knownAnswerOfTheSpecification() {
+        assertEquals(EXPECTED, WebhookSignature.sign(SECRET, ID, 1614265330L, BODY));
     }
 
     @Test
-    void verification() {
-        assertTrue(WebhookSignature.verify(SECRET, "1767225600", BODY, EXPECTED));
-        assertFalse(WebhookSignature.verify(SECRET, "1767225601", BODY, EXPECTED), "another timestamp");
-        assertFalse(WebhookSignature.verify(SECRET, "1767225600", BODY + " ", EXPECTED), "another body");
-        assertFalse(WebhookSignature.verify("whsec_other", "1767225600", BODY, EXPECTED), "another secret");
-        assertFalse(WebhookSignature.verify(SECRET, "not a number", BODY, EXPECTED));
-        assertFalse(WebhookSignature.verify(SECRET, "1767225600", BODY, null));
+    void verifyRejectsAnyChange() {
+        assertTrue(WebhookSignature.verify(SECRET, ID, "1614265330", BODY, EXPECTED));
+        assertTrue(WebhookSignature.verify(SECRET, ID, "1614265330", BODY, "v1,other " + EXPECTED), "one of several");
+        assertFalse(WebhookSignature.verify(SECRET, ID, "1614265331", BODY, EXPECTED), "another timestamp");
+        assertFalse(WebhookSignature.verify(SECRET, "msg_other", "1614265330", BODY, EXPECTED), "another id");
+        assertFalse(WebhookSignature.verify(SECRET, ID, "1614265330", BODY + " ", EXPECTED), "another body");
+        assertFalse(WebhookSignature.verify("whsec_" + "A".repeat(32), ID, "1614265330", BODY, EXPECTED), "another secret");
+        assertFalse(WebhookSignature.verify(SECRET, ID, "not a number", BODY, EXPECTED));
+        assertFalse(WebhookSignature.verify(SECRET, ID, "1614265330", BODY, null));
+    }
+
+    @Test
+    void secretsHaveTheStandardForm() {
+        assertTrue(WebhookSignature.validSecret(SECRET));
+        assertFalse(WebhookSignature.validSecret("test-secret-0123456789"), "no prefix");
+        assertFalse(WebhookSignature.validSecret("whsec_not*base64*at*all*!!"), "not base64");
+        assertFalse(WebhookSignature.validSecret("whsec_c2hvcnQ="), "too short");
     }
 }

@@ -30,8 +30,8 @@ public final class WebhookDtos {
             String url,
             @Size(max = 100) List<@NotBlank @Pattern(regexp = SEGMENT_KEY, message = "must be a segment key") String> segments,
             @Size(min = 16, max = 256)
-            @Schema(description = "Key of the HMAC-SHA256 signature (16-256 characters). When absent a strong one is "
-                    + "generated; either way it is returned only in this response.")
+            @Schema(description = "Signing secret in the Standard Webhooks form: whsec_ and the standard base64 of 24 to "
+                    + "64 random bytes. When absent a strong one is generated; either way it is returned only in this response.")
             String secret,
             @Pattern(regexp = "now|beginning", message = "must be now or beginning")
             @Schema(enumeration = {"now", "beginning"}, defaultValue = "now",
@@ -46,7 +46,7 @@ public final class WebhookDtos {
             List<@NotBlank @Pattern(regexp = SEGMENT_KEY, message = "must be a segment key") String> segments,
             @Schema(description = "false pauses the subscription: nothing is sent and its position in the feed stays; "
                     + "true resumes from there") Boolean active,
-            @Size(min = 16, max = 256) @Schema(description = "A new signing secret (16-256 characters); never returned")
+            @Size(min = 16, max = 256) @Schema(description = "A new signing secret (whsec_ and the base64 of 24 to 64 random bytes); never returned")
             String secret) {
     }
 
@@ -85,8 +85,8 @@ public final class WebhookDtos {
     @Type("WebhookDelivery")
     @Description("One batch of changes sent (or to be sent) to a webhook")
     public record DeliveryView(
-            @Schema(description = "The delivery id, sent as the Webhook-Id header on every attempt (deduplicate by it)")
-            @Description("Sent as the Webhook-Id header on every attempt; deduplicate by it") @Id @NonNull String id,
+            @Schema(description = "The delivery id, sent as the webhook-id header on every attempt (deduplicate by it)")
+            @Description("Sent as the webhook-id header on every attempt; deduplicate by it") @Id @NonNull String id,
             @Schema(enumeration = {"pending", "delivered", "failed"}) @Description("pending, delivered or failed") @NonNull String status,
             @Schema(description = "Attempts made so far") int attempts,
             @Schema(description = "Id of the first change in the batch") long firstChangeId,

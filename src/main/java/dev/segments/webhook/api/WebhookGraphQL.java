@@ -37,7 +37,7 @@ public class WebhookGraphQL {
     public record WebhookGqlInput(
             @NonNull @Description("Absolute http or https URL the changes are POSTed to") String url,
             @Description("Segment keys whose changes are sent; none: every segment") List<String> segments,
-            @Description("Signing secret (16-256 characters); generated when absent, returned only by this mutation") String secret,
+            @Description("Signing secret (whsec_ and the base64 of 24 to 64 random bytes); generated when absent, returned only by this mutation") String secret,
             @Description("now (default): changes from now on; beginning: the tenant's whole change history") String from) {
     }
 
@@ -47,7 +47,7 @@ public class WebhookGraphQL {
             String url,
             @Description("Segment keys; an empty list means every segment") List<String> segments,
             @Description("false pauses the subscription; true resumes it where it stopped") Boolean active,
-            @Description("A new signing secret (16-256 characters)") String secret) {
+            @Description("A new signing secret (whsec_ and the base64 of 24 to 64 random bytes)") String secret) {
     }
 
     @Type("CreateWebhookResult")

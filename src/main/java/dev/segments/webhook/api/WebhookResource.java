@@ -130,7 +130,7 @@ public class WebhookResource {
     @POST
     @Path("/{id}/deliveries/{deliveryId}/retry")
     @Operation(summary = "Send a failed delivery again",
-            description = "The delivery gets a fresh set of attempts and keeps its id (the Webhook-Id header), so a "
+            description = "The delivery gets a fresh set of attempts and keeps its id (the webhook-id header), so a "
                     + "receiver that did get it can recognize it. It goes out before the subscription's later "
                     + "pending deliveries. Only a failed delivery can be retried (409 otherwise).")
     @APIResponseSchema(value = DeliveryView.class, responseCode = "200", responseDescription = "Queued again")

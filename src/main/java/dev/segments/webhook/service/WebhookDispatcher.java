@@ -239,7 +239,7 @@ public class WebhookDispatcher {
      */
     public Uni<Attempt> send(ClaimedDelivery delivery) {
         long timestamp = Instant.now().getEpochSecond();
-        String signature = WebhookSignature.sign(delivery.secret(), timestamp, delivery.body());
+        String signature = WebhookSignature.sign(delivery.secret(), delivery.id().toString(), timestamp, delivery.body());
         Duration timeout = config.requestTimeout();
         AtomicReference<HttpClientRequest> request = new AtomicReference<>();
         return targets.resolve(delivery.url())

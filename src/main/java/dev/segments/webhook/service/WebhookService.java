@@ -65,6 +65,7 @@ public class WebhookService {
     public Uni<Created> create(long tenantId, WebhookInput input) {
         List<Problem.FieldError> errors = new ArrayList<>(Violations.toErrors(validator.validate(input), ""));
         checkUrl(input.url(), errors);
+        checkSecret(input.secret(), errors);
         return checkTarget(input.url(), errors).chain(() -> checkSegments(tenantId, input.segments(), errors))
                 .chain(() -> {
                     String secret = input.secret() == null ? newSecret() : input.secret();
@@ -91,6 +92,7 @@ public class WebhookService {
         if (update.url() != null) {
             checkUrl(update.url(), errors);
         }
+        checkSecret(update.secret(), errors);
         return webhooks.find(tenantId, id).map(r -> r.orElseThrow(() -> notFound(id)))
                 .chain(() -> update.url() == null ? Uni.createFrom().voidItem() : checkTarget(update.url(), errors))
                 .chain(() -> checkSegments(tenantId, update.segments(), errors))
@@ -282,10 +284,20 @@ public class WebhookService {
     }
 
     /** 32 random bytes, base64url: {@code whsec_} and 43 characters. */
+    /** A secret the client chose must be a Standard Webhooks secret, so every verifier can load it. */
+    private static void checkSecret(String secret, List<Problem.FieldError> errors) {
+        boolean reported = errors.stream().anyMatch(e -> "/secret".equals(e.pointer()));
+        if (secret != null && !reported && !WebhookSignature.validSecret(secret)) {
+            errors.add(new Problem.FieldError("/secret", "invalid_secret",
+                    "a secret is whsec_ followed by the standard base64 of 24 to 64 random bytes"));
+        }
+    }
+
+    /** A Standard Webhooks secret: {@code whsec_} and the standard base64 of 32 random bytes. */
     static String newSecret() {
         byte[] key = new byte[32];
         RANDOM.nextBytes(key);
-        return "whsec_" + Base64.getUrlEncoder().withoutPadding().encodeToString(key);
+        return "whsec_" + Base64.getEncoder().encodeToString(key);
     }
 
     private static UUID deliveryId(String id) {
