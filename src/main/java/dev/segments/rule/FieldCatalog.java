@@ -82,12 +82,14 @@ public final class FieldCatalog {
         col(c, "updatedAt", FieldType.TIMESTAMP, "c.updated_at", "when the customer was last updated");
         col(c, "purchaseCount", FieldType.INTEGER, "c.purchase_count", "number of purchases (rollup)");
         col(c, "totalSpend", FieldType.NUMBER, "c.total_spend", "sum of purchase amounts (rollup)");
-        col(c, "averageOrderValue", FieldType.NUMBER, "c.average_order_value",
-                "total spend / purchase count, rounded to 4 decimals; missing without purchases (rollup)");
+        c.put("averageOrderValue", new FieldDef("averageOrderValue", FieldType.NUMBER,
+                "total spend / purchase count, compared as the exact quotient; missing without purchases (rollup)",
+                List.of(), true, new FieldDef.Quotient("c.total_spend", "c.purchase_count")));
         col(c, "firstPurchaseAt", FieldType.TIMESTAMP, "c.first_purchase_at", "time of the first purchase (rollup)");
         col(c, "lastPurchaseAt", FieldType.TIMESTAMP, "c.last_purchase_at", "time of the last purchase (rollup)");
         col(c, "lastInteractionAt", FieldType.TIMESTAMP, "c.last_interaction_at", "time of the last interaction (rollup)");
-        col(c, "lastSeenAt", FieldType.TIMESTAMP, "c.last_seen_at", "time the customer was last seen");
+        col(c, "lastSeenAt", FieldType.TIMESTAMP, "c.last_seen_at",
+                "time of the customer's latest activity of any kind (purchase, interaction or event) (rollup)");
         // (A) fields: announced by the contract, computed by analytics features that do not exist yet
         na(c, "rfm.recency", FieldType.INTEGER, "RFM recency quintile 1..5", List.of("1", "2", "3", "4", "5"));
         na(c, "rfm.frequency", FieldType.INTEGER, "RFM frequency quintile 1..5", List.of("1", "2", "3", "4", "5"));

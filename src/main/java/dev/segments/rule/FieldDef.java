@@ -34,7 +34,7 @@ public record FieldDef(String name, FieldType type, String description, List<Str
     }
 
     /** Where a field's value lives. All SQL text here is constant, chosen by the catalog, never by a client. */
-    public sealed interface Access permits Column, Json, Age {
+    public sealed interface Access permits Column, Json, Age, Quotient {
     }
 
     /** A column (or constant expression) such as {@code c.total_spend}. */
@@ -43,6 +43,14 @@ public record FieldDef(String name, FieldType type, String description, List<Str
 
     /** A key inside a jsonb column such as {@code c.attributes}; the key is bound as a parameter. */
     public record Json(String column, String key) implements Access {
+    }
+
+    /**
+     * The exact quotient {@code numerator / denominator} of two columns (averageOrderValue = total_spend /
+     * purchase_count), missing where the denominator is not positive. Compared by cross-multiplying
+     * ({@code n / d > v} as {@code d > 0 and n > v * d}), never through a rounded division.
+     */
+    public record Quotient(String numerator, String denominator) implements Access {
     }
 
     /** Age in whole years derived from a date column and now; compiled to ranges over the date column. */

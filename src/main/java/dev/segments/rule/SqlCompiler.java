@@ -189,6 +189,10 @@ public final class SqlCompiler {
             switch (f.access()) {
                 case FieldDef.Age age -> age(age.birthDateColumn(), c.op(), c.value());
                 case FieldDef.Column col -> compare(x -> x.sql(col.sql()), type, false, c.op(), c.value());
+                case FieldDef.Quotient q -> {
+                    Operator positive = positiveOf(c.op());
+                    negatable(positive != c.op(), () -> quotient(q, positive, c.value()));
+                }
                 case FieldDef.Json json -> {
                     SqlBuilder.Bound key = b.bind(json.key(), PgType.TEXT);
                     if (type == null) { // property, isSet / isNotSet without a type
@@ -404,10 +408,78 @@ public final class SqlCompiler {
             return Values.timeValue((String) ((Value.Literal) v).value()).orElseThrow();
         }
 
+        /**
+         * A quotient field {@code n / d} compared exactly (positive operators only): {@code (d > 0 and n OP v * d)}.
+         * The rule's value has at most 20 fractional digits and d is an integer, so {@code v * d} is exact and the
+         * comparison agrees with the true rational value (a division would round it).
+         */
+        void quotient(FieldDef.Quotient q, Operator op, Value value) {
+            String n = q.numerator(), d = q.denominator();
+            b.sql("(").sql(d).sql(" > 0");
+            if (op == Operator.IS_SET) {
+                b.sql(")");
+                return;
+            }
+            b.sql(" and ");
+            if (value instanceof Value.Ref r) {
+                refComparison(z -> z.sql(n), FieldType.NUMBER, op, r, d); // n / d OP y  <=>  n OP y * d
+                b.sql(")");
+                return;
+            }
+            switch (op) {
+                case EQ, GT, GTE, LT, LTE -> {
+                    String sqlOp = switch (op) {
+                        case EQ -> " = ";
+                        case GT -> " > ";
+                        case GTE -> " >= ";
+                        case LT -> " < ";
+                        default -> " <= ";
+                    };
+                    b.sql(n).sql(sqlOp);
+                    literal((Value.Literal) value, FieldType.NUMBER);
+                    b.sql(" * ").sql(d);
+                }
+                case BETWEEN -> {
+                    List<Value.Literal> items = ((Value.ListValue) value).items();
+                    b.sql(n).sql(" >= ");
+                    literal(items.get(0), FieldType.NUMBER);
+                    b.sql(" * ").sql(d).sql(" and ").sql(n).sql(" <= ");
+                    literal(items.get(1), FieldType.NUMBER);
+                    b.sql(" * ").sql(d);
+                }
+                case IN -> {
+                    String[] a = ((Value.ListValue) value).items().stream()
+                            .map(l -> Values.decimal(l.value()).orElseThrow().toPlainString()).toArray(String[]::new);
+                    b.sql(n).sql(" = any(select v * ").sql(d).sql(" from unnest(").param(a, PgType.TEXT_ARRAY)
+                            .sql("::numeric[]) v)");
+                }
+                default -> throw new IllegalStateException("unvalidated rule: " + op.json() + " on a quotient");
+            }
+            b.sql(")");
+        }
+
         void refComparison(Expr x, FieldType type, Operator op, Value.Ref r) {
+            refComparison(x, type, op, r, null);
+        }
+
+        /**
+         * {@code x OP ref}, or {@code x OP ref * xScale} when xScale is not null (x is the numerator of a quotient
+         * whose denominator is xScale, known positive). A ref to a quotient {@code n / d} is cross-multiplied:
+         * {@code (d > 0 and x * d OP n [* xScale])}.
+         */
+        void refComparison(Expr x, FieldType type, Operator op, Value.Ref r, String xScale) {
             FieldDef rf = ctx.catalog().customerField(r.field())
                     .orElseThrow(() -> new IllegalStateException("unvalidated rule: unknown ref " + r.field()));
+            if (rf.access() instanceof FieldDef.Quotient q) {
+                b.sql("(").sql(q.denominator()).sql(" > 0 and (");
+                x.accept(b);
+                b.sql(") * ").sql(q.denominator()).sql(refOp(op)).sql(q.numerator());
+                if (xScale != null) b.sql(" * ").sql(xScale);
+                b.sql(")");
+                return;
+            }
             Expr y = switch (rf.access()) {
+                case FieldDef.Quotient q -> throw new IllegalStateException();
                 case FieldDef.Column col -> z -> z.sql(col.sql());
                 case FieldDef.Json json -> jsonTyped(json.column(), b.bind(json.key(), PgType.TEXT), rf.type());
                 case FieldDef.Age age -> throw new IllegalStateException("unvalidated rule: ref to age");
@@ -420,7 +492,14 @@ public final class SqlCompiler {
                 b.sql(" at time zone 'UTC')::date");
                 return;
             }
-            String sqlOp = switch (op) {
+            x.accept(b);
+            b.sql(refOp(op));
+            y.accept(b);
+            if (xScale != null) b.sql(" * ").sql(xScale);
+        }
+
+        static String refOp(Operator op) {
+            return switch (op) {
                 case EQ -> " = ";
                 case GT, AFTER -> " > ";
                 case GTE -> " >= ";
@@ -428,9 +507,6 @@ public final class SqlCompiler {
                 case LTE -> " <= ";
                 default -> throw new IllegalStateException("unvalidated rule: ref with " + op);
             };
-            x.accept(b);
-            b.sql(sqlOp);
-            y.accept(b);
         }
 
         // ------------------------------------------------------------ age
@@ -538,7 +614,7 @@ public final class SqlCompiler {
                 return;
             }
             String al = s.alias();
-            Expr agg = aggregateExpr(a.fn(), field, rt);
+            Expr agg = aggregateExpr(a.fn(), field, rt, a.op());
             Existence needed = rowInWindowNeeded(a, rt);
             negatable(negate, () -> {
                 if (needed != null) {
@@ -638,7 +714,7 @@ public final class SqlCompiler {
             Typed t = typed(a);
             FieldCatalog.StreamDef s = t.stream();
             FieldType rt = t.type();
-            Expr agg = aggregateExpr(a.fn(), t.field(), rt);
+            Expr agg = aggregateExpr(a.fn(), t.field(), rt, a.op());
             String al = s.alias();
             b.sql("select ").sql(al).sql(".customer_id from ").sql(s.table()).sql(" ").sql(al);
             if (a.where() != null && hasRef(a.where())) {
@@ -830,8 +906,16 @@ public final class SqlCompiler {
                     () -> new IllegalStateException("unvalidated rule: not a number")));
         }
 
-        Expr aggregateExpr(RuleNode.AggregateFn fn, FieldDef field, FieldType rt) {
+        Expr aggregateExpr(RuleNode.AggregateFn fn, FieldDef field, FieldType rt, Operator op) {
             if (fn == RuleNode.AggregateFn.COUNT) return z -> z.sql("count(*)");
+            if ((fn == RuleNode.AggregateFn.MIN || fn == RuleNode.AggregateFn.MAX) && field.typedByValue()
+                    && !op.takesValue() && field.access() instanceof FieldDef.Json json) {
+                // min/max of an untyped property under isSet/isNotSet: no value to type it by, so the result is set
+                // exactly when some row has the property set (as the condition isSet: present, not null, "" or [])
+                SqlBuilder.Bound key = b.bind(json.key(), PgType.TEXT);
+                return z -> z.sql("max(case when (").sql(json.column()).sql(" -> ").ref(key)
+                        .sql(") not in ('null'::jsonb, '\"\"'::jsonb, '[]'::jsonb) then 1 end)");
+            }
             Expr f = switch (field.access()) {
                 case FieldDef.Column col -> z -> z.sql(col.sql());
                 case FieldDef.Json json -> {
@@ -841,6 +925,7 @@ public final class SqlCompiler {
                     yield jsonTyped(json.column(), b.bind(json.key(), PgType.TEXT), t);
                 }
                 case FieldDef.Age age -> throw new IllegalStateException();
+                case FieldDef.Quotient q -> throw new IllegalStateException();
             };
             String open = switch (fn) {
                 case SUM -> "coalesce(sum(";

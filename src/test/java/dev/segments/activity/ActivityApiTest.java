@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 
 import static dev.segments.support.Api.as;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.nullValue;
@@ -70,6 +71,59 @@ class ActivityApiTest {
         as(key).delete("/purchases/" + first).then().statusCode(204);
         as(key).get("/customers/" + id).then().body("rollups.purchaseCount", equalTo(2))
                 .body("rollups.totalSpend", equalTo(9.9f));
+    }
+
+    /**
+     * lastSeenAt is the time of the customer's latest activity of any kind (purchase, interaction or event), as
+     * docs/rule-language.md defines it: the rollup follows the latest of the three streams, also after a delete, and
+     * a rule on it selects by that time. A profile write is not activity.
+     */
+    @Test
+    void lastSeenAtIsTheLatestActivityOfAnyKind() {
+        String key = Api.newTenant();
+        long onlyEvent = Api.customer(key, "only-event", Map.of());
+        long onlyInteraction = Api.customer(key, "only-interaction", Map.of());
+        long mixed = Api.customer(key, "mixed", Map.of());
+        long quiet = Api.customer(key, "quiet", Map.of());
+        as(key).body("""
+                {"customerId": %d, "occurredAt": "2026-03-05T08:00:00Z", "name": "login"}""".formatted(onlyEvent))
+                .post("/events").then().statusCode(201);
+        as(key).body("""
+                {"customerId": %d, "occurredAt": "2026-03-04T08:00:00Z", "type": "call"}""".formatted(onlyInteraction))
+                .post("/interactions").then().statusCode(201);
+        as(key).body("""
+                {"customerId": %d, "occurredAt": "2026-02-01T10:00:00Z", "amount": 5}""".formatted(mixed))
+                .post("/purchases").then().statusCode(201);
+        as(key).body("""
+                {"customerId": %d, "occurredAt": "2026-01-01T10:00:00Z", "type": "email"}""".formatted(mixed))
+                .post("/interactions").then().statusCode(201);
+        as(key).body("""
+                {"customerId": %d, "occurredAt": "2026-01-15T10:00:00Z", "name": "login"}""".formatted(mixed))
+                .post("/events").then().statusCode(201);
+        as(key).get("/customers/" + onlyEvent).then().body("rollups.lastSeenAt", equalTo("2026-03-05T08:00:00Z"));
+        as(key).get("/customers/" + onlyInteraction).then().body("rollups.lastSeenAt", equalTo("2026-03-04T08:00:00Z"));
+        as(key).get("/customers/" + mixed).then().body("rollups.lastSeenAt", equalTo("2026-02-01T10:00:00Z"));
+        as(key).get("/customers/" + quiet).then().body("rollups.lastSeenAt", nullValue());
+
+        // a newer event moves it; deleting that event moves it back to the latest remaining activity
+        long newer = as(key).body("""
+                {"customerId": %d, "occurredAt": "2026-03-10T10:00:00Z", "name": "page_view"}""".formatted(mixed))
+                .post("/events").then().statusCode(201).extract().jsonPath().getLong("id");
+        as(key).get("/customers/" + mixed).then().body("rollups.lastSeenAt", equalTo("2026-03-10T10:00:00Z"));
+        String after = """
+                {"rule": {"field": "lastSeenAt", "op": "after", "value": "2026-03-04T12:00:00Z"}}""";
+        as(key).body(after).post("/segments/preview").then().statusCode(200)
+                .body("count", equalTo(2)).body("sample.externalId", containsInAnyOrder("only-event", "mixed"));
+        as(key).delete("/events/" + newer).then().statusCode(204);
+        as(key).get("/customers/" + mixed).then().body("rollups.lastSeenAt", equalTo("2026-02-01T10:00:00Z"));
+        as(key).body(after).post("/segments/preview").then().statusCode(200)
+                .body("count", equalTo(1)).body("sample.externalId", contains("only-event"));
+        as(key).body("""
+                {"rule": {"field": "lastSeenAt", "op": "isNotSet"}}""").post("/segments/preview").then().statusCode(200)
+                .body("count", equalTo(1)).body("sample.externalId", contains("quiet"));
+        // the field catalog says so
+        as(key).get("/fields").then().statusCode(200).body("customer.find { it.name == 'lastSeenAt' }.description",
+                equalTo("time of the customer's latest activity of any kind (purchase, interaction or event) (rollup)"));
     }
 
     @Test

@@ -30,7 +30,7 @@ class RuleSemanticsPgTest {
 
     static final OffsetDateTime NOW = OffsetDateTime.parse("2025-06-15T12:00:00Z");
     static final String N = "timestamptz '2025-06-15 12:00:00+00'";
-    static final long T1 = 1, T2 = 2;
+    static final long T1 = 1, T2 = 2, T3 = 3;
 
     PgFixture db;
     final Map<String, Long> ids = new HashMap<>();
@@ -41,7 +41,7 @@ class RuleSemanticsPgTest {
     @BeforeAll
     void setUp() throws Exception {
         db = new PgFixture();
-        db.exec("insert into tenant (name) values ('t1'), ('t2')");
+        db.exec("insert into tenant (name) values ('t1'), ('t2'), ('t3')");
         db.exec("""
                 insert into customer (tenant_id, external_id, name, email, gender, birth_date, country, region, city,
                     price_tier, payment_terms, lifecycle_stage, source, channel, tags, attributes, created_at) values
@@ -65,6 +65,9 @@ class RuleSemanticsPgTest {
                 (2, 'zed', 'Alice Smith', 'alice@example.com', 'f', '1990-06-15', 'DE', 'Bavaria', 'München',
                     'vip', 'net30', 'customer', 'ads', 'web', '{vip,newsletter}', '{"plan":"pro"}', '2024-01-01T00:00:00Z')
                 """);
+        // tenant 3: exactness (averageOrderValue as the exact quotient; isSet of untyped event properties)
+        db.exec("insert into customer (tenant_id, external_id) values " + String.join(",",
+                ALL3.stream().map(x -> "(3, '" + x + "')").toList()));
         try (var c = db.pg.getPostgresDatabase().getConnection(); var s = c.createStatement();
              var rs = s.executeQuery("select external_id, id from customer")) {
             while (rs.next()) ids.put(rs.getString(1), rs.getLong(2));
@@ -77,7 +80,14 @@ class RuleSemanticsPgTest {
                 row(T1, "dave", N + " - interval '400 days'", "99.99", "'EUR'", "'wine'", "1"),
                 row(T1, "erin", N + " - interval '90 days'", "1500.0001", "'USD'", "'golf'", "null"),
                 row(T1, "frank", N + " - interval '90 days' - interval '1 second'", "2000", "'EUR'", "'golf'", "null"),
-                row(T2, "zed", N + " - interval '1 days'", "5000", "'EUR'", "'golf'", "9")));
+                row(T2, "zed", N + " - interval '1 days'", "5000", "'EUR'", "'golf'", "9"),
+                // q3: 269.98 over 3 = 89.99333... (stored rounded as 89.9933); q2: 179.9866 over 2 = 89.9933 exactly
+                row(T3, "q3", N + " - interval '3 days'", "89.9933", "'EUR'", "null", "null"),
+                row(T3, "q3", N + " - interval '2 days'", "89.9933", "'EUR'", "null", "null"),
+                row(T3, "q3", N + " - interval '1 days'", "89.9934", "'EUR'", "null", "null"),
+                row(T3, "q2", N + " - interval '2 days'", "100.0000", "'EUR'", "null", "null"),
+                row(T3, "q2", N + " - interval '1 days'", "79.9866", "'EUR'", "null", "null"),
+                row(T3, "ts", N + " - interval '1 days'", "10", "'EUR'", "null", "null")));
         String i = "insert into interaction (tenant_id, customer_id, occurred_at, type) values ";
         db.exec(i + String.join(",",
                 irow(T1, "alice", "50", "consultation"), irow(T1, "alice", "200", "consultation"),
@@ -89,7 +99,13 @@ class RuleSemanticsPgTest {
         db.exec(e + String.join(",",
                 "(1, " + ids.get("dave") + ", " + N + " - interval '2 days', 'login', '{\"plan\":\"pro\",\"amount\":\"12\"}')",
                 "(1, " + ids.get("erin") + ", " + N + " - interval '3 days', 'login', '{\"plan\":\"basic\",\"amount\":12}')",
-                "(1, " + ids.get("erin") + ", " + N + " - interval '400 days', 'signup', '{\"amount\":5}')"));
+                "(1, " + ids.get("erin") + ", " + N + " - interval '400 days', 'signup', '{\"amount\":5}')",
+                erow("q3", "1", "{\"value\":5}"), erow("q2", "400", "{\"value\":\"text\"}"),
+                erow("ts", "1", "{\"value\":\"2025-01-01T00:00:00Z\"}"),
+                erow("none", "1", "{\"value\":\"\"}"), erow("none", "2", "{\"value\":null}"),
+                erow("none", "3", "{\"value\":[]}"),
+                erow("flag", "1", "{\"value\":true}"), erow("flag", "2", "{\"value\":{\"a\":1}}"),
+                erow("other", "1", "{\"other\":1}")));
         // rollups, as the activity write path keeps them
         db.exec("""
                 update customer c set
@@ -119,6 +135,10 @@ class RuleSemanticsPgTest {
         return "(" + tenant + ", " + ids.get(cust) + ", " + at + ", " + amount + ", " + currency + ", " + category + ", " + qty + ")";
     }
 
+    String erow(String cust, String daysAgo, String properties) {
+        return "(3, " + ids.get(cust) + ", " + N + " - interval '" + daysAgo + " days', 'ping', '" + properties + "')";
+    }
+
     String irow(long tenant, String cust, String daysAgo, String type) {
         return "(" + tenant + ", " + ids.get(cust) + ", " + N + " - interval '" + daysAgo + " days', '" + type + "')";
     }
@@ -133,6 +153,9 @@ class RuleSemanticsPgTest {
     }
 
     static final List<String> ALL = List.of("alice", "bob", "carol", "dave", "erin", "frank");
+
+    /** Tenant 3's customers (see setUp: purchases for q3, q2, ts; events for all but bare). */
+    static final List<String> ALL3 = List.of("q3", "q2", "ts", "none", "flag", "other", "bare");
 
     static Arguments c(String rule, String... expected) {
         return Arguments.of(rule.replace('\'', '"'), Set.of(expected));
@@ -332,22 +355,102 @@ class RuleSemanticsPgTest {
         );
     }
 
+    /**
+     * Exactness (issue 14). averageOrderValue is compared as the exact quotient total / count: q3 has 269.98 over 3
+     * purchases (89.99333..., stored rounded as 89.9933), q2 179.9866 over 2 (exactly 89.9933), ts 10 over 1.
+     * Event properties under isSet / isNotSet count any set value, whatever its JSON type: q3 5, q2 "text" (400
+     * days ago), ts a timestamp string, flag true and {"a":1}; none has only "", null and []; other only another key;
+     * bare no events.
+     */
+    static Stream<Arguments> exactness() {
+        String aov = "averageOrderValue";
+        return Stream.of(
+                c(cond(aov, "eq", "89.9933"), "q2"),
+                c(cond(aov, "gt", "89.9933"), "q3"),
+                c(cond(aov, "gte", "89.9933"), "q2", "q3"),
+                c(cond(aov, "lt", "89.9933"), "ts"),
+                c(cond(aov, "lte", "89.9933"), "q2", "ts"),
+                c(cond(aov, "neq", "89.9933"), "q3", "ts", "none", "flag", "other", "bare"),
+                c(cond(aov, "eq", "89.99333333")),
+                c(cond(aov, "gt", "89.99333333"), "q3"),
+                c(cond(aov, "lt", "89.99333333"), "q2", "ts"),
+                // beyond any scale PostgreSQL division would keep (269.98 / 3 = 89.9933333333333333)
+                c(cond(aov, "eq", "89.99333333333333333333")),
+                c(cond(aov, "gt", "89.99333333333333333333"), "q3"),
+                c(cond(aov, "lt", "89.99333333333333333334"), "q2", "q3", "ts"),
+                c(cond(aov, "gte", "'89.99333333333333333334'")),
+                c(cond(aov, "between", "[89.9933, 89.9933]"), "q2"),
+                c(cond(aov, "between", "[89.99333333, 89.99333334]"), "q3"),
+                c(cond(aov, "between", "[10, 89.9933]"), "q2", "ts"),
+                c(cond(aov, "in", "[89.9933, 10]"), "q2", "ts"),
+                c(cond(aov, "in", "[89.99333333]")),
+                c(cond(aov, "notIn", "[89.9933, 10]"), "q3", "none", "flag", "other", "bare"),
+                c(cond(aov, "isSet", null), "q3", "q2", "ts"),
+                c(cond(aov, "isNotSet", null), "none", "flag", "other", "bare"),
+                c("{'not':" + cond(aov, "gt", "89.9933") + "}", "q2", "ts", "none", "flag", "other", "bare"),
+                // refs on either side, and a ref to the quotient inside an aggregate's where
+                c(cond("totalSpend", "gt", "{'ref':'averageOrderValue'}"), "q3", "q2"),
+                c(cond("totalSpend", "eq", "{'ref':'averageOrderValue'}"), "ts"),
+                c(cond(aov, "lt", "{'ref':'totalSpend'}"), "q3", "q2"),
+                c(cond(aov, "eq", "{'ref':'averageOrderValue'}"), "q3", "q2", "ts"),
+                c(cond(aov, "neq", "{'ref':'averageOrderValue'}"), "none", "flag", "other", "bare"),
+                c("{'aggregate':'count','of':'purchases','where':" + cond("amount", "lt", "{'ref':'averageOrderValue'}")
+                        + ",'op':'gte','value':2}", "q3"),
+                c("{'aggregate':'count','of':'purchases','where':" + cond("amount", "eq", "{'ref':'averageOrderValue'}")
+                        + ",'op':'gte','value':1}", "ts"),
+                c("{'aggregate':'max','of':'purchases','field':'amount','op':'gt','value':{'ref':'averageOrderValue'}}", "q3", "q2"),
+                c("{'aggregate':'min','of':'purchases','field':'amount','within':'P30D','op':'eq','value':{'ref':'averageOrderValue'}}", "ts"),
+                // ---- isSet / isNotSet of untyped event properties
+                c("{'aggregate':'max','of':'events','field':'properties.value','op':'isSet'}", "q3", "q2", "ts", "flag"),
+                c("{'aggregate':'min','of':'events','field':'properties.value','op':'isSet'}", "q3", "q2", "ts", "flag"),
+                c("{'aggregate':'max','of':'events','field':'properties.value','op':'isNotSet'}", "none", "other", "bare"),
+                c("{'not':{'aggregate':'max','of':'events','field':'properties.value','op':'isSet'}}", "none", "other", "bare"),
+                c("{'aggregate':'max','of':'events','field':'properties.value','within':'P365D','op':'isSet'}", "q3", "ts", "flag"),
+                c("{'aggregate':'max','of':'events','field':'properties.value','where':" + cond("name", "eq", "'ping'")
+                        + ",'op':'isSet'}", "q3", "q2", "ts", "flag"),
+                c("{'aggregate':'max','of':'events','field':'properties.value','op':'gte','value':1}", "q3"),
+                c("{'aggregate':'avg','of':'events','field':'properties.value','op':'isSet'}", "q3"),
+                c("{'aggregate':'count','of':'events','where':" + cond("properties.value", "isSet", null) + ",'op':'gte','value':1}",
+                        "q3", "q2", "ts", "flag"),
+                c("{'aggregate':'count','of':'events','where':" + cond("properties.value", "isNotSet", null) + ",'op':'gte','value':1}",
+                        "none", "other"),
+                c("{'aggregate':'count','of':'events','where':{'not':" + cond("properties.value", "isSet", null) + "},'op':'eq','value':0}",
+                        "q3", "q2", "ts", "flag", "bare"),
+                c("{'and':[" + cond(aov, "isSet", null) + ",{'aggregate':'max','of':'events','field':'properties.value','op':'isSet'}]}",
+                        "q3", "q2", "ts")
+        );
+    }
+
     @ParameterizedTest(name = "[{index}] {0}")
     @MethodSource("cases")
     void membership(String rule, Set<String> expected) throws Exception {
+        assertMembers(T1, ALL, rule, expected);
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("exactness")
+    void exactMembership(String rule, Set<String> expected) throws Exception {
+        assertMembers(T3, ALL3, rule, expected);
+    }
+
+    /** The same members from a keyset page, a count (both shapes) and each customer's membership. */
+    void assertMembers(long tenant, List<String> all, String rule, Set<String> expected) throws Exception {
         RuleNode node = parser.parse(rule);
         CompileContext ctx = ctx();
         // page (keyset, first page)
         Set<String> page = new TreeSet<>();
-        for (Row r : db.run(SqlCompiler.page(T1, node, 0, 100, ctx))) page.add(r.getString("external_id"));
+        for (Row r : db.run(SqlCompiler.page(tenant, node, 0, 100, ctx))) page.add(r.getString("external_id"));
         assertEquals(new TreeSet<>(expected), page, "page");
         // count
-        long count = db.run(SqlCompiler.count(T1, node, ctx)).iterator().next().getLong("count");
+        long count = db.run(SqlCompiler.count(tenant, node, ctx)).iterator().next().getLong("count");
         assertEquals(expected.size(), count, "count");
+        long correlated = db.run(SqlCompiler.count(tenant, node, ctx, SqlCompiler.Shape.CORRELATED)).iterator().next()
+                .getLong("count");
+        assertEquals(expected.size(), correlated, "count (correlated)");
         // membership of each customer
         Set<String> members = new TreeSet<>();
-        for (String ext : ALL) {
-            boolean m = db.run(SqlCompiler.membership(T1, ids.get(ext), node, ctx)).iterator().next().getBoolean("member");
+        for (String ext : all) {
+            boolean m = db.run(SqlCompiler.membership(tenant, ids.get(ext), node, ctx)).iterator().next().getBoolean("member");
             if (m) members.add(ext);
         }
         assertEquals(new TreeSet<>(expected), members, "membership");

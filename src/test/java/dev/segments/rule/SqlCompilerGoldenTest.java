@@ -100,7 +100,32 @@ class SqlCompilerGoldenTest {
                         "exists (select 1 from event e where e.tenant_id = c.tenant_id and e.customer_id = c.id and "
                                 + "case when jsonb_typeof(e.properties -> $1::text) = 'number' then (e.properties ->> $1::text)::numeric end >= $2::numeric"
                                 + " having count(*) >= $3::bigint)",
-                        "amount", new BigDecimal("10"), 1L)
+                        "amount", new BigDecimal("10"), 1L),
+                // averageOrderValue is the exact quotient total_spend / purchase_count: cross-multiplied, never divided
+                g("{'field':'averageOrderValue','op':'gt','value':89.9933}",
+                        "(c.purchase_count > 0 and c.total_spend > $1::numeric * c.purchase_count)", new BigDecimal("89.9933")),
+                g("{'field':'averageOrderValue','op':'neq','value':89.9933}",
+                        "not coalesce((c.purchase_count > 0 and c.total_spend = $1::numeric * c.purchase_count), false)",
+                        new BigDecimal("89.9933")),
+                g("{'field':'averageOrderValue','op':'between','value':[10, 20.5]}",
+                        "(c.purchase_count > 0 and c.total_spend >= $1::numeric * c.purchase_count"
+                                + " and c.total_spend <= $2::numeric * c.purchase_count)",
+                        new BigDecimal("10"), new BigDecimal("20.5")),
+                g("{'field':'averageOrderValue','op':'in','value':[1, 2.50]}",
+                        "(c.purchase_count > 0 and c.total_spend = any(select v * c.purchase_count"
+                                + " from unnest($1::text[]::numeric[]) v))",
+                        (Object) new String[]{"1", "2.5"}),
+                g("{'field':'averageOrderValue','op':'isSet'}", "(c.purchase_count > 0)"),
+                g("{'field':'totalSpend','op':'gt','value':{'ref':'averageOrderValue'}}",
+                        "(c.purchase_count > 0 and (c.total_spend) * c.purchase_count > c.total_spend)"),
+                g("{'field':'averageOrderValue','op':'lt','value':{'ref':'totalSpend'}}",
+                        "(c.purchase_count > 0 and c.total_spend < c.total_spend * c.purchase_count)"),
+                // max/min of an untyped property under isSet: some row has it set, whatever its JSON type
+                g("{'aggregate':'max','of':'events','field':'properties.value','op':'isSet'}",
+                        "exists (select 1 from event e where e.tenant_id = c.tenant_id and e.customer_id = c.id having"
+                                + " max(case when (e.properties -> $1::text) not in ('null'::jsonb, '\"\"'::jsonb, '[]'::jsonb)"
+                                + " then 1 end) is not null)",
+                        "value")
         );
     }
 

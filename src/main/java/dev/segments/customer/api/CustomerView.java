@@ -49,7 +49,7 @@ public record CustomerView(
     public record Rollups(
             int purchaseCount,
             BigDecimal totalSpend,
-            @Schema(description = "totalSpend / purchaseCount; absent without purchases") BigDecimal averageOrderValue,
+            @Schema(description = "totalSpend / purchaseCount rounded to 4 decimals for display (rules compare the exact quotient); absent without purchases") BigDecimal averageOrderValue,
             OffsetDateTime firstPurchaseAt,
             OffsetDateTime lastPurchaseAt,
             OffsetDateTime lastInteractionAt,
