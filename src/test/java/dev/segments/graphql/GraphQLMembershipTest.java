@@ -3,17 +3,16 @@ package dev.segments.graphql;
 import dev.segments.support.Api;
 import dev.segments.support.EmbeddedPostgresResource;
 import dev.segments.support.GraphQL;
+import dev.segments.support.GraphQLSocket;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -73,18 +72,9 @@ class GraphQLMembershipTest {
         Vertx vertx = Vertx.vertx();
         LinkedBlockingQueue<JsonObject> messages = new LinkedBlockingQueue<>();
         try {
-            WebSocketConnectOptions options = new WebSocketConnectOptions()
-                    .setHost(graphql.getHost()).setPort(graphql.getPort()).setURI(graphql.getPath())
-                    .setSubProtocols(List.of("graphql-transport-ws"))
-                    .addHeader("Authorization", "Bearer " + key);
-            WebSocket ws = vertx.createWebSocketClient().connect(options).toCompletionStage().toCompletableFuture()
-                    .get(10, TimeUnit.SECONDS);
-            ws.textMessageHandler(text -> messages.add(new JsonObject(text)));
-            ws.writeTextMessage(new JsonObject().put("type", "connection_init").encode());
-            assertEquals("connection_ack", messages.poll(10, TimeUnit.SECONDS).getString("type"));
-            ws.writeTextMessage(new JsonObject().put("id", "1").put("type", "subscribe").put("payload", new JsonObject()
-                    .put("query", "subscription { membershipChanges(segment: \"vip\") { segment kind cause customerExternalId cursor } }"))
-                    .encode());
+            WebSocket ws = GraphQLSocket.connect(vertx, graphql, key, messages);
+            GraphQLSocket.subscribe(ws, "1",
+                    "subscription { membershipChanges(segment: \"vip\") { segment kind cause customerExternalId cursor } }");
             Thread.sleep(1500); // the subscription starts at the current end of the feed
 
             Api.customer(key, "sub-1", Map.of("priceTier", "vip"));

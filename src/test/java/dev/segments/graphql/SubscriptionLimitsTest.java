@@ -2,13 +2,13 @@ package dev.segments.graphql;
 
 import dev.segments.support.Api;
 import dev.segments.support.EmbeddedPostgresResource;
+import dev.segments.support.GraphQLSocket;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
@@ -111,16 +111,7 @@ class SubscriptionLimitsTest {
     }
 
     private WebSocket connect(Vertx vertx, String key, LinkedBlockingQueue<JsonObject> messages) throws Exception {
-        WebSocketConnectOptions options = new WebSocketConnectOptions()
-                .setHost(graphql.getHost()).setPort(graphql.getPort()).setURI(graphql.getPath())
-                .setSubProtocols(List.of("graphql-transport-ws"))
-                .addHeader("Authorization", "Bearer " + key);
-        WebSocket ws = vertx.createWebSocketClient().connect(options).toCompletionStage().toCompletableFuture()
-                .get(10, TimeUnit.SECONDS);
-        ws.textMessageHandler(text -> messages.add(new JsonObject(text)));
-        ws.writeTextMessage(new JsonObject().put("type", "connection_init").encode());
-        assertEquals("connection_ack", messages.poll(10, TimeUnit.SECONDS).getString("type"));
-        return ws;
+        return GraphQLSocket.connect(vertx, graphql, key, messages);
     }
 
     /** The status of a subscription's error: graphql-transport-ws sends it as {@code next} with errors, or {@code error}. */
@@ -131,9 +122,7 @@ class SubscriptionLimitsTest {
     }
 
     private static void subscribe(WebSocket ws, String id) {
-        ws.writeTextMessage(new JsonObject().put("id", id).put("type", "subscribe").put("payload", new JsonObject()
-                .put("query", "subscription { membershipChanges(segment: \"vip\") { segment kind customerExternalId } }"))
-                .encode());
+        GraphQLSocket.subscribe(ws, id, "subscription { membershipChanges(segment: \"vip\") { segment kind customerExternalId } }");
     }
 
     private static JsonObject poll(LinkedBlockingQueue<JsonObject> messages, java.util.function.Predicate<JsonObject> wanted)
