@@ -74,4 +74,29 @@ class HealthAndSpecTest {
             org.junit.jupiter.api.Assertions.assertNotNull(schema.getType(scalar), "scalar " + scalar + " is declared");
         }
     }
+
+    /**
+     * Every operation has a readable, unique operationId (the method names of generated SDKs), every tag a
+     * description, and the document names a server; read from the served document, which equals the committed one.
+     */
+    @Test
+    void everyOperationHasAUniqueOperationIdAndEveryTagADescription() throws IOException {
+        var spec = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(RestAssured.get("/q/openapi?format=json").then().statusCode(200).extract().asString());
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        spec.path("paths").properties().forEach(path -> path.getValue().properties().forEach(op -> {
+            if (java.util.Set.of("get", "put", "post", "patch", "delete").contains(op.getKey())) {
+                String id = op.getValue().path("operationId").asText(null);
+                if (id == null || !id.matches("[a-z][A-Za-z]+") || !ids.add(id)) {
+                    missing.add(op.getKey().toUpperCase() + " " + path.getKey() + " -> " + id);
+                }
+            }
+        }));
+        assertEquals(java.util.List.of(), missing, "operations without a unique camelCase operationId (add them to OperationIds)");
+        spec.path("tags").forEach(tag -> org.junit.jupiter.api.Assertions.assertTrue(tag.hasNonNull("description"),
+                "tag " + tag.path("name").asText() + " has a description"));
+        org.junit.jupiter.api.Assertions.assertTrue(spec.path("servers").size() > 0, "servers are declared");
+        assertEquals(62, ids.size(), "operations named");
+    }
 }

@@ -1,0 +1,97 @@
+package dev.segments.common.openapi;
+
+import io.quarkus.smallrye.openapi.OpenApiFilter;
+import org.eclipse.microprofile.openapi.OASFilter;
+import org.eclipse.microprofile.openapi.models.OpenAPI;
+import org.eclipse.microprofile.openapi.models.Operation;
+import org.eclipse.microprofile.openapi.models.PathItem;
+
+import java.util.Map;
+
+/**
+ * Every operation's {@code operationId}: the method names of generated SDKs ({@code customersApi.createCustomer},
+ * not {@code customersPost}), so they are part of the contract and kept here in one table, named like the GraphQL
+ * fields where both exist. A new endpoint without an entry fails {@code HealthAndSpecTest}.
+ */
+@OpenApiFilter(OpenApiFilter.RunStage.BUILD)
+public class OperationIds implements OASFilter {
+
+    static final Map<String, String> IDS = Map.ofEntries(
+            Map.entry("GET /admin/tenants", "listTenants"),
+            Map.entry("POST /admin/tenants", "createTenant"),
+            Map.entry("GET /admin/tenants/{tenantId}", "getTenant"),
+            Map.entry("PATCH /admin/tenants/{tenantId}", "updateTenant"),
+            Map.entry("GET /admin/tenants/{tenantId}/keys", "listApiKeys"),
+            Map.entry("POST /admin/tenants/{tenantId}/keys", "createApiKey"),
+            Map.entry("DELETE /admin/tenants/{tenantId}/keys/{keyId}", "revokeApiKey"),
+            Map.entry("GET /attributes", "listAttributes"),
+            Map.entry("POST /attributes", "declareAttribute"),
+            Map.entry("GET /attributes/{entity}/{key}", "getAttribute"),
+            Map.entry("GET /changes", "listChanges"),
+            Map.entry("GET /customers", "listCustomers"),
+            Map.entry("POST /customers", "createCustomer"),
+            Map.entry("GET /customers/by-external-id/{externalId}", "getCustomerByExternalId"),
+            Map.entry("PUT /customers/by-external-id/{externalId}", "upsertCustomerByExternalId"),
+            Map.entry("POST /customers/import", "importCustomers"),
+            Map.entry("POST /customers/search", "searchCustomers"),
+            Map.entry("GET /customers/{id}", "getCustomer"),
+            Map.entry("PATCH /customers/{id}", "updateCustomer"),
+            Map.entry("DELETE /customers/{id}", "deleteCustomer"),
+            Map.entry("GET /customers/{customerId}/events", "listCustomerEvents"),
+            Map.entry("GET /customers/{customerId}/interactions", "listCustomerInteractions"),
+            Map.entry("GET /customers/{customerId}/purchases", "listCustomerPurchases"),
+            Map.entry("GET /customers/{customerId}/segments", "listCustomerSegments"),
+            Map.entry("POST /events", "recordEvent"),
+            Map.entry("POST /events/batch", "recordEvents"),
+            Map.entry("GET /events/{id}", "getEvent"),
+            Map.entry("DELETE /events/{id}", "deleteEvent"),
+            Map.entry("GET /fields", "getFieldCatalog"),
+            Map.entry("GET /fields/querybuilder", "getQueryBuilderFields"),
+            Map.entry("POST /interactions", "recordInteraction"),
+            Map.entry("POST /interactions/batch", "recordInteractions"),
+            Map.entry("GET /interactions/{id}", "getInteraction"),
+            Map.entry("DELETE /interactions/{id}", "deleteInteraction"),
+            Map.entry("POST /purchases", "recordPurchase"),
+            Map.entry("POST /purchases/batch", "recordPurchases"),
+            Map.entry("GET /purchases/{id}", "getPurchase"),
+            Map.entry("DELETE /purchases/{id}", "deletePurchase"),
+            Map.entry("GET /segments", "listSegments"),
+            Map.entry("POST /segments", "createSegment"),
+            Map.entry("POST /segments/preview", "previewSegment"),
+            Map.entry("GET /segments/{key}", "getSegment"),
+            Map.entry("PUT /segments/{key}", "replaceSegment"),
+            Map.entry("DELETE /segments/{key}", "deleteSegment"),
+            Map.entry("GET /segments/{key}/changes", "listSegmentChanges"),
+            Map.entry("GET /segments/{key}/count", "countSegmentMembers"),
+            Map.entry("GET /segments/{key}/freshness", "getSegmentFreshness"),
+            Map.entry("GET /segments/{key}/history", "getSegmentHistory"),
+            Map.entry("GET /segments/{key}/members", "listSegmentMembers"),
+            Map.entry("POST /segments/{key}/members", "addSegmentMembers"),
+            Map.entry("GET /segments/{key}/members.csv", "exportSegmentMembers"),
+            Map.entry("POST /segments/{key}/members/remove", "removeSegmentMembers"),
+            Map.entry("POST /segments/{key}/refresh", "refreshSegment"),
+            Map.entry("GET /segments/{key}/rule", "getSegmentRule"),
+            Map.entry("GET /webhooks", "listWebhooks"),
+            Map.entry("POST /webhooks", "createWebhook"),
+            Map.entry("GET /webhooks/{id}", "getWebhook"),
+            Map.entry("PATCH /webhooks/{id}", "updateWebhook"),
+            Map.entry("DELETE /webhooks/{id}", "deleteWebhook"),
+            Map.entry("GET /webhooks/{id}/deliveries", "listWebhookDeliveries"),
+            Map.entry("GET /webhooks/{id}/deliveries/{deliveryId}", "getWebhookDelivery"),
+            Map.entry("POST /webhooks/{id}/deliveries/{deliveryId}/retry", "retryWebhookDelivery"));
+
+    @Override
+    public void filterOpenAPI(OpenAPI openAPI) {
+        if (openAPI.getPaths() == null || openAPI.getPaths().getPathItems() == null) {
+            return;
+        }
+        for (var path : openAPI.getPaths().getPathItems().entrySet()) {
+            for (Map.Entry<PathItem.HttpMethod, Operation> op : path.getValue().getOperations().entrySet()) {
+                String id = IDS.get(op.getKey().name() + " " + path.getKey());
+                if (id != null && op.getValue().getOperationId() == null) {
+                    op.getValue().setOperationId(id);
+                }
+            }
+        }
+    }
+}
