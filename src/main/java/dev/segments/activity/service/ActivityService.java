@@ -103,10 +103,11 @@ public class ActivityService {
                 return repository.lockCustomers(conn, tenantId, ids, externalIds, known).chain(byExternal -> {
                     ArrayNode rows = mapper.createArrayNode();
                     List<FieldError> unknown = new ArrayList<>();
+                    java.util.Set<Long> knownIds = new java.util.HashSet<>(known); // one lookup per item, not a scan
                     for (int i = 0; i < items.size(); i++) {
                         ActivityInput item = items.get(i);
                         Long customerId = item.customerId() != null
-                                ? (known.contains(item.customerId()) ? item.customerId() : null)
+                                ? (knownIds.contains(item.customerId()) ? item.customerId() : null)
                                 : byExternal.get(item.customerExternalId());
                         if (customerId == null) {
                             String field = item.customerId() != null ? "customerId" : "customerExternalId";
