@@ -30,13 +30,41 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * What a tenant's rules are checked and compiled against: the field catalog (built-in fields plus declared
  * attributes) and the tenant's segments (for references), as of {@code version} (tenant.rules_version).
- * Immutable and shared between requests by {@link TenantRulesLoader}; stored rules are parsed once, on first use.
+ * Immutable (but for its private cache of parsed stored rules, filled on first use) and shared between requests
+ * by {@link TenantRulesLoader}.
  */
-public record TenantRules(long version, FieldCatalog catalog, Map<String, SegmentRow> segments, RuleParser parser,
-                          ConcurrentMap<String, RuleNode> parsed) {
+public final class TenantRules {
+
+    private final long version;
+    private final FieldCatalog catalog;
+    private final Map<String, SegmentRow> segments;
+    private final RuleParser parser;
+    /** Stored rules by segment key, parsed once: the AST is immutable, so every request shares it. */
+    private final ConcurrentMap<String, RuleNode> parsed = new ConcurrentHashMap<>();
 
     public TenantRules(long version, FieldCatalog catalog, Map<String, SegmentRow> segments, RuleParser parser) {
-        this(version, catalog, Collections.unmodifiableMap(segments), parser, new ConcurrentHashMap<>());
+        this.version = version;
+        this.catalog = catalog;
+        this.segments = Collections.unmodifiableMap(segments);
+        this.parser = parser;
+    }
+
+    /** tenant.rules_version these rules were read at. */
+    public long version() {
+        return version;
+    }
+
+    public FieldCatalog catalog() {
+        return catalog;
+    }
+
+    /** The tenant's segments by key. */
+    public Map<String, SegmentRow> segments() {
+        return segments;
+    }
+
+    public RuleParser parser() {
+        return parser;
     }
 
     public SegmentResolver resolver() {
