@@ -99,10 +99,15 @@ public final class Problems {
         };
     }
 
+    /** Where a refused JSON value is: Jackson's path to the value, then the pointer inside it (for a tree). */
+    public static String pointer(InvalidTextException t) {
+        return JsonPointers.of(t) + (t.innerPointer() == null ? "" : t.innerPointer());
+    }
+
     /** A body Jackson could not read: 400 when it is not JSON at all, 422 with a pointer when a value is wrong. */
     public static ProblemException fromJackson(JacksonException e) {
         if (e instanceof InvalidTextException t) {
-            return ProblemException.validation(JsonPointers.of(t) + t.innerPointer(), t.code(), t.getOriginalMessage());
+            return ProblemException.validation(pointer(t), t.code(), t.getOriginalMessage());
         }
         if (e instanceof InputCoercionException c) {
             return ProblemException.validation(pointerOf(c.getProcessor()), "out_of_range",

@@ -27,6 +27,7 @@ import dev.segments.common.error.JsonPointers;
 import dev.segments.common.error.Problem.FieldError;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.error.ProblemType;
+import dev.segments.common.error.Problems;
 import dev.segments.common.json.InvalidTextException;
 import dev.segments.customer.api.CustomerInput;
 import dev.segments.customer.api.ImportReport;
@@ -136,7 +137,7 @@ public class CustomerImporter {
                 Matcher dup = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
                 if (e instanceof InvalidTextException t) {
                     // the checks every JSON body gets (NUL, lone surrogates), with the same codes and a pointer
-                    run.fail(r.firstLine(), JsonPointers.of(t) + java.util.Objects.toString(t.innerPointer(), ""), t.code(),
+                    run.fail(r.firstLine(), Problems.pointer(t), t.code(),
                             clean(t.getOriginalMessage()));
                 } else if (e instanceof JsonParseException p && dup.matches()) {
                     run.fail(r.firstLine(), duplicatePointer(p, dup.group(1)), "duplicate_key",
@@ -396,7 +397,7 @@ public class CustomerImporter {
                 return;
             } catch (InvalidTextException e) {
                 // the checks every JSON body gets (dates outside years 1-9999, NUL, lone surrogates)
-                fail(line, JsonPointers.of(e) + java.util.Objects.toString(e.innerPointer(), ""), e.code(),
+                fail(line, Problems.pointer(e), e.code(),
                         clean(e.getOriginalMessage()));
                 return;
             } catch (InvalidFormatException e) {
