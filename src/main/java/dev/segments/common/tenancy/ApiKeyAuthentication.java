@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -56,6 +57,19 @@ public class ApiKeyAuthentication {
     /** The principal the request authenticated as, or null (an open route, or not yet authenticated). */
     public static Principal principal(RoutingContext rc) {
         return rc == null ? null : rc.get(PRINCIPAL);
+    }
+
+    /**
+     * Of these API key ids, those still valid (not revoked, not deleted): for connections that outlive one request
+     * (GraphQL subscriptions), which re-check their key with it.
+     */
+    public Uni<java.util.Set<Long>> validKeys(Long[] keyIds) {
+        return pool.preparedQuery("select id from api_key where id = any($1) and revoked_at is null")
+                .execute(Tuple.of((Object) keyIds)).map(rs -> {
+                    java.util.Set<Long> valid = new java.util.HashSet<>();
+                    rs.forEach(r -> valid.add(r.getLong(0)));
+                    return valid;
+                });
     }
 
     void install(@Observes Router router) {

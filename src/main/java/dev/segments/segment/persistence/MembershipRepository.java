@@ -273,16 +273,6 @@ public class MembershipRepository {
                 });
     }
 
-    /** Of these API key ids, those still valid (not revoked, not deleted). */
-    public Uni<java.util.Set<Long>> validKeys(Long[] keyIds) {
-        return pool.preparedQuery("select id from api_key where id = any($1) and revoked_at is null")
-                .execute(Tuple.of((Object) keyIds)).map(rs -> {
-                    java.util.Set<Long> valid = new java.util.HashSet<>();
-                    rs.forEach(r -> valid.add(r.getLong(0)));
-                    return valid;
-                });
-    }
-
     /** The id of the tenant's latest change (0 when none): the current end of its feed. */
     public Uni<Long> lastChangeId(long tenantId) {
         return pool.preparedQuery("select coalesce(max(id), 0) from membership_change where tenant_id = $1")

@@ -4,6 +4,7 @@ import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.error.ProblemType;
 import dev.segments.common.pagination.Cursors;
+import dev.segments.common.tenancy.ApiKeyAuthentication;
 import dev.segments.segment.api.MembershipDtos.Change;
 import dev.segments.segment.persistence.MembershipRepository;
 import dev.segments.segment.persistence.MembershipRepository.TenantChange;
@@ -68,6 +69,7 @@ public class ChangeFeedFollower {
 
     private final MembershipRepository repository;
     private final SegmentRepository segments;
+    private final ApiKeyAuthentication authentication;
     private final Vertx vertx;
     private final ServiceConfig.Subscriptions config;
 
@@ -78,9 +80,11 @@ public class ChangeFeedFollower {
     private boolean reading;
     private long lastKeyCheck = System.nanoTime();
 
-    ChangeFeedFollower(MembershipRepository repository, SegmentRepository segments, Vertx vertx, ServiceConfig config) {
+    ChangeFeedFollower(MembershipRepository repository, SegmentRepository segments, ApiKeyAuthentication authentication,
+                       Vertx vertx, ServiceConfig config) {
         this.repository = repository;
         this.segments = segments;
+        this.authentication = authentication;
         this.vertx = vertx;
         this.config = config.subscriptions();
     }
@@ -199,7 +203,7 @@ public class ChangeFeedFollower {
         if (keys.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return repository.validKeys(keys.toArray(Long[]::new)).invoke(valid -> {
+        return authentication.validKeys(keys.toArray(Long[]::new)).invoke(valid -> {
             List<Live> revoked;
             synchronized (this) {
                 revoked = live.values().stream()
