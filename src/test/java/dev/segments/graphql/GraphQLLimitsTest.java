@@ -32,21 +32,10 @@ class GraphQLLimitsTest {
     /** Client threads: the common fork-join pool has one thread on two cores. */
     static final java.util.concurrent.ExecutorService CLIENTS = java.util.concurrent.Executors.newCachedThreadPool();
 
-    /** fragment F1 on Query { a: segments { key } }, Fi spreads F(i-1) twice: 2^levels fields once expanded. */
-    static String fragmentBomb(int levels) {
-        StringBuilder q = new StringBuilder("query { ...F").append(levels).append(" }\n");
-        q.append("fragment F1 on Query { a: segments { key } }\n");
-        for (int i = 2; i <= levels; i++) {
-            q.append("fragment F").append(i).append(" on Query { a: segments { key } ...F").append(i - 1)
-                    .append(" ...F").append(i - 1).append(" }\n");
-        }
-        return q.toString();
-    }
-
     @Test
     void theFragmentBombIsRefusedFastWhileLivenessStaysFast() throws Exception {
         String key = Api.newTenant();
-        String bomb = fragmentBomb(22);
+        String bomb = GraphQL.fragmentBomb(22);
         assertTrue(bomb.length() < 1600, "the bomb is small: " + bomb.length());
 
         long started = System.nanoTime();

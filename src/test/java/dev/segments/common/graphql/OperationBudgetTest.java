@@ -1,5 +1,6 @@
 package dev.segments.common.graphql;
 
+import dev.segments.support.GraphQL;
 import graphql.language.Document;
 import graphql.language.FragmentDefinition;
 import graphql.language.OperationDefinition;
@@ -66,15 +67,15 @@ class OperationBudgetTest {
     void aFragmentBombIsMeasuredInLinearTime() {
         long started = System.nanoTime();
         // 60 levels: refused at F31, the first fragment over even the largest field limit (2^32 - 2 fields)
-        var huge = assertThrows(OperationBudget.LimitExceeded.class, () -> cost(GraphQLLimitsBomb.of(60), UNBOUNDED, Map.of()));
+        var huge = assertThrows(OperationBudget.LimitExceeded.class, () -> cost(GraphQL.fragmentBomb(60), UNBOUNDED, Map.of()));
         assertEquals((1L << 32) - 2, huge.value());
         // 22 levels: each level is a: segments { key } (1 + 10 x 1) plus twice the level below
-        assertEquals(11L * ((1L << 22) - 1), cost(GraphQLLimitsBomb.of(22), UNBOUNDED, Map.of()));
+        assertEquals(11L * ((1L << 22) - 1), cost(GraphQL.fragmentBomb(22), UNBOUNDED, Map.of()));
         long tookMs = (System.nanoTime() - started) / 1_000_000;
         assertTrue(tookMs < 500, "took " + tookMs + " ms");
 
         var refused = assertThrows(OperationBudget.LimitExceeded.class,
-                () -> OperationBudget.checkDocument(Parser.parse(GraphQLLimitsBomb.of(22)), schema, DEFAULTS, Map.of()));
+                () -> OperationBudget.checkDocument(Parser.parse(GraphQL.fragmentBomb(22)), schema, DEFAULTS, Map.of()));
         assertEquals("too_many_fields", refused.code());
     }
 
@@ -90,18 +91,5 @@ class OperationBudgetTest {
                 Parser.parse("fragment A on Query { ...B } fragment B on Query { ... on Query { ...A } } query { segments { key } }"),
                 schema, DEFAULTS, Map.of()));
         assertEquals("fragment_cycle", refused.code());
-    }
-
-    /** The bomb of the issue: F1 selects a: segments { key }, each Fi that and F(i-1) twice. */
-    static final class GraphQLLimitsBomb {
-        static String of(int levels) {
-            StringBuilder q = new StringBuilder("query { ...F").append(levels).append(" }\n");
-            q.append("fragment F1 on Query { a: segments { key } }\n");
-            for (int i = 2; i <= levels; i++) {
-                q.append("fragment F").append(i).append(" on Query { a: segments { key } ...F").append(i - 1)
-                        .append(" ...F").append(i - 1).append(" }\n");
-            }
-            return q.toString();
-        }
     }
 }
