@@ -1,0 +1,21 @@
+package dev.segments.graphql;
+
+import dev.segments.support.Node;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+/** The committed SDL parses on its own in graphql-js, the parser frontend tools (codegen, Apollo) are built on. */
+class SchemaInGraphqlJsTest {
+
+    @Test
+    void committedSdlBuildsASchemaInGraphqlJs() {
+        Node.Result result = Node.run("graphql/sdl-parses.mjs", Map.of());
+        assertThat(result.describe(), result.exitCode(), is(0));
+        assertThat(result.lastLine(), containsString("\"subscription\":\"Subscription\""));
+    }
+}
