@@ -83,6 +83,13 @@ public interface ServiceConfig {
         /** How often the API keys of open subscriptions are checked; a revoked key's subscriptions end. */
         @WithDefault("5s")
         Duration keyCheckInterval();
+
+        /**
+         * How long a subscription socket opened without a key may take to authenticate with the key in its
+         * {@code connection_init} payload before it is closed.
+         */
+        @WithDefault("10s")
+        Duration authTimeout();
     }
 
     interface Membership {

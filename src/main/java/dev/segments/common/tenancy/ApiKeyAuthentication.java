@@ -97,56 +97,117 @@ public class ApiKeyAuthentication {
             return;
         }
         String key = bearer(rc);
+        if (key == null && anonymousSubscriptionUpgrade(rc, path)) {
+            rc.next();
+            return;
+        }
         if (key == null) {
             fail(rc, ProblemType.UNAUTHORIZED, "Send an API key as 'Authorization: Bearer <key>'", null);
             return;
         }
-        String address = clientAddress(rc);
+        rc.request().pause();
+        authenticate(key, clientAddress(rc)).subscribe().with(outcome -> {
+            rc.request().resume();
+            if (outcome.principal() == null) {
+                fail(rc, outcome.refusal(), outcome.detail(), outcome.decision());
+                return;
+            }
+            if (outcome.decision() != null) {
+                rateLimitHeaders(rc.response(), outcome.decision());
+            }
+            rc.put(PRINCIPAL, outcome.principal());
+            rc.next();
+        });
+    }
+
+    /**
+     * What authenticating one key from one client address came to: a principal (with the rate decision whose
+     * headers the response carries), or the problem to answer.
+     */
+    public record Outcome(Principal principal, ProblemType refusal, String detail, RateLimits.Decision decision) {
+
+        static Outcome of(Principal principal, RateLimits.Decision decision) {
+            return new Outcome(principal, null, null, decision);
+        }
+
+        static Outcome refused(ProblemType refusal, String detail, RateLimits.Decision decision) {
+            return new Outcome(null, refusal, detail, decision);
+        }
+    }
+
+    /**
+     * Authenticates a key sent by a client at this address: the admin key, or a tenant API key looked up on the
+     * reserved pool, with the failed-authentication throttle per address and the request rate per key and tenant.
+     * Every request goes through it, and so does the key a browser sends in a WebSocket's {@code connection_init}
+     * ({@link ConnectionInitAuthentication}). It never fails: a lookup error is an {@code UNAVAILABLE} outcome.
+     */
+    public Uni<Outcome> authenticate(String key, String address) {
         RateLimits.Decision throttle = limits.enabled() ? limits.authenticationAllowed(address) : null;
         if (throttle != null && !throttle.allowed()) {
-            fail(rc, ProblemType.TOO_MANY_REQUESTS,
-                    "Too many failed authentications from this address; retry after the time in Retry-After", throttle);
-            return;
+            return Uni.createFrom().item(Outcome.refused(ProblemType.TOO_MANY_REQUESTS,
+                    "Too many failed authentications from this address; retry after the time in Retry-After", throttle));
         }
         if (adminKey.matches(key)) {
-            rc.put(PRINCIPAL, new Principal.Admin());
-            rc.next();
-            return;
+            return Uni.createFrom().item(Outcome.of(new Principal.Admin(), null));
         }
-        rc.request().pause();
-        pool.preparedQuery("select k.id, k.tenant_id, t.rate_limit_per_second, t.rate_limit_burst"
+        return pool.preparedQuery("select k.id, k.tenant_id, t.rate_limit_per_second, t.rate_limit_burst"
                         + " from api_key k join tenant t on t.id = k.tenant_id"
                         + " where k.key_hash = $1 and k.revoked_at is null")
                 .execute(Tuple.of(ApiKeys.hash(key)))
-                .subscribe().with(rows -> {
-                    rc.request().resume();
+                .map(rows -> {
                     if (rows.size() == 0) {
                         if (limits.enabled()) {
                             limits.failedAuthentication(address);
                         }
-                        fail(rc, ProblemType.UNAUTHORIZED, "The API key is not valid", null);
-                        return;
+                        return Outcome.refused(ProblemType.UNAUTHORIZED, "The API key is not valid", null);
                     }
                     Row row = rows.iterator().next();
                     long keyId = row.getLong(0);
                     long tenantId = row.getLong(1);
+                    RateLimits.Decision decision = null;
                     if (limits.enabled()) {
-                        RateLimits.Decision decision = limits.request(tenantId, keyId,
+                        decision = limits.request(tenantId, keyId,
                                 new RateLimits.TenantLimit(row.getInteger(2), row.getInteger(3)));
-                        rateLimitHeaders(rc.response(), decision);
                         if (!decision.allowed()) {
-                            fail(rc, ProblemType.TOO_MANY_REQUESTS, "Request rate of this " + decision.policy()
-                                    + " exceeded; retry after the time in Retry-After", decision);
-                            return;
+                            return Outcome.refused(ProblemType.TOO_MANY_REQUESTS, "Request rate of this "
+                                    + decision.policy() + " exceeded; retry after the time in Retry-After", decision);
                         }
                     }
-                    rc.put(PRINCIPAL, new Principal.TenantKey(tenantId, keyId));
-                    rc.next();
-                }, failure -> {
-                    rc.request().resume();
+                    return Outcome.of(new Principal.TenantKey(tenantId, keyId), decision);
+                })
+                .onFailure().recoverWithItem(failure -> {
                     LOG.error("API key lookup failed", failure);
-                    fail(rc, ProblemType.UNAVAILABLE, "Could not check the API key; try again", null);
+                    return Outcome.refused(ProblemType.UNAVAILABLE, "Could not check the API key; try again", null);
                 });
+    }
+
+    /** Puts the principal on a request that authenticated after its start (a WebSocket's connection_init). */
+    static void setPrincipal(RoutingContext rc, Principal principal) {
+        rc.put(PRINCIPAL, principal);
+    }
+
+    /**
+     * A browser cannot set headers on a WebSocket upgrade, so a GraphQL subscription socket may open without a key
+     * and authenticate with the key in its {@code connection_init} payload ({@link ConnectionInitAuthentication}).
+     * Until then it can do nothing (every operation needs a tenant principal), and a socket that has not
+     * authenticated within {@code segments.subscriptions.auth-timeout} is closed. An address throttled for failed
+     * authentication cannot open one.
+     */
+    private boolean anonymousSubscriptionUpgrade(RoutingContext rc, String path) {
+        if (!path.equals("/graphql") || rc.request().method() != HttpMethod.GET
+                || !"websocket".equalsIgnoreCase(rc.request().getHeader(HttpHeaders.UPGRADE))) {
+            return false;
+        }
+        if (limits.enabled() && !limits.authenticationAllowed(clientAddress(rc)).allowed()) {
+            return false;
+        }
+        var connection = rc.request().connection();
+        rc.vertx().setTimer(config.subscriptions().authTimeout().toMillis(), id -> {
+            if (principal(rc) == null) {
+                connection.close();
+            }
+        });
+        return true;
     }
 
     /**
@@ -163,7 +224,7 @@ public class ApiKeyAuthentication {
                 && rc.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD) != null;
     }
 
-    private static String clientAddress(RoutingContext rc) {
+    static String clientAddress(RoutingContext rc) {
         var remote = rc.request().remoteAddress();
         return remote == null || remote.host() == null ? "unknown" : remote.host();
     }
@@ -190,7 +251,7 @@ public class ApiKeyAuthentication {
         }
     }
 
-    private static String bearer(RoutingContext rc) {
+    static String bearer(RoutingContext rc) {
         String header = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
         if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
