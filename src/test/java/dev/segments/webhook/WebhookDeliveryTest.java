@@ -167,6 +167,28 @@ class WebhookDeliveryTest {
 
     // ------------------------------------------------------------------ segment filter, cursor, from=beginning
 
+    /** What receivers run: every delivery verifies with the official Standard Webhooks library (node). */
+    @Test
+    void theStandardWebhooksVerifierAcceptsEveryDelivery() throws Exception {
+        Tenant t = feed.tenant(List.of("vip"), 5);
+        subscribe(t, Map.of());
+        feed.enter(t, "vip", "c1", "c2", "c3", "c4", "c5");
+        assertEquals(new Cycle(1, 1, 1), cycle());
+        assertEquals(new Cycle(1, 1, 1), cycle());
+        List<Map<String, String>> deliveries = receiver.requests().stream().map(r -> Map.of("id", r.id(),
+                "timestamp", r.timestamp(), "signature", r.signature(), "body", r.body())).toList();
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("deliveries", ".json");
+        try {
+            JSON.writeValue(file.toFile(), deliveries);
+            dev.segments.support.Node.Result result = dev.segments.support.Node.run(
+                    "webhooks/verify-standardwebhooks.mjs", Map.of("DELIVERIES", file.toString(), "SECRET", SECRET));
+            assertEquals(0, result.exitCode(), result.describe());
+            assertEquals(JSON.readTree("{\"verified\":2,\"refusedTampered\":4}"), JSON.readTree(result.lastLine()));
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
     @Test
     void onlyChangesOfTheSubscribedSegmentsAreSentAndOthersAreSkipped() throws Exception {
         Tenant t = feed.tenant(List.of("vip", "churn"), 4);
