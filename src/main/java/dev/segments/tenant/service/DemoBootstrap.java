@@ -70,7 +70,8 @@ public class DemoBootstrap {
                         .getOptionalValue("quarkus.http.port", String.class).orElse("8080"));
     }
 
-    private void loadDemoData(long tenantId) {
+    /** Loads the demo dataset into this tenant unless it has customers already (also used by DemoDataTest). */
+    public void loadDemoData(long tenantId) {
         long customers = pool.preparedQuery("select count(*) from customer where tenant_id = $1")
                 .execute(Tuple.of(tenantId)).await().indefinitely().iterator().next().getLong(0);
         if (customers > 0) {
@@ -83,8 +84,8 @@ public class DemoBootstrap {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        pool.withTransaction(conn -> conn.query("select set_config('segments.demo_tenant', '" + tenantId + "', true)")
-                .execute().chain(() -> conn.query(script).execute())
+        pool.withTransaction(conn -> conn.preparedQuery("select set_config('segments.demo_tenant', $1, true)")
+                .execute(Tuple.of(Long.toString(tenantId))).chain(() -> conn.query(script).execute())
                 .chain(() -> conn.preparedQuery("select id from customer where tenant_id = $1").execute(Tuple.of(tenantId)))
                 .chain(rows -> {
                     List<Long> ids = new ArrayList<>();
