@@ -3,9 +3,9 @@ package dev.segments.graphql;
 import dev.segments.support.Api;
 import dev.segments.support.EmbeddedPostgresResource;
 import dev.segments.support.GraphQL;
+import dev.segments.support.OperatorSettings;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.Test;
 
@@ -16,16 +16,9 @@ import static org.hamcrest.Matchers.notNullValue;
 
 /** With GRAPHQL_FIELD_VISIBILITY=no-introspection (production), introspection is refused; queries still work. */
 @QuarkusTest
-@TestProfile(GraphQLIntrospectionOffTest.NoIntrospection.class)
+@TestProfile(OperatorSettings.class)
 @WithTestResource(EmbeddedPostgresResource.class)
 class GraphQLIntrospectionOffTest {
-
-    public static class NoIntrospection implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.smallrye-graphql.field-visibility", "no-introspection");
-        }
-    }
 
     @Test
     void introspectionIsOff() {

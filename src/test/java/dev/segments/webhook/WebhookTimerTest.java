@@ -6,7 +6,7 @@ import dev.segments.support.Receiver;
 import dev.segments.webhook.Feed.Tenant;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
+import dev.segments.support.OperatorSettings;
 import io.quarkus.test.junit.TestProfile;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
@@ -27,17 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * again on its own.
  */
 @QuarkusTest
-@TestProfile(WebhookTimerTest.TimerOn.class)
+@TestProfile(OperatorSettings.class)
 @WithTestResource(EmbeddedPostgresResource.class)
 class WebhookTimerTest {
-
-    public static class TimerOn implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            // a long poll interval: the backlog below can only drain in time by the immediate follow-up cycles
-            return Map.of("segments.webhooks.enabled", "true", "segments.webhooks.poll-interval", "1s");
-        }
-    }
 
     @Inject
     Pool pool;
