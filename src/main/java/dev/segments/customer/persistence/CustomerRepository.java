@@ -49,7 +49,7 @@ public class CustomerRepository {
             source = excluded.source, channel = excluded.channel, tags = excluded.tags,
             attributes = excluded.attributes, contacts = excluded.contacts""";
 
-    /** Columns read back, in the order {@link #toView(Row)} expects. */
+    /** Columns read back; {@link #toView(Row)} maps them by name. */
     public static final String VIEW_COLUMNS = """
             c.id, c.external_id, c.name, c.email, c.phone, c.phones, c.gender, c.birth_date, c.country, c.region,
             c.city, c.price_tier, c.payment_terms, c.lifecycle_stage, c.source, c.channel, c.tags,
@@ -172,20 +172,23 @@ public class CustomerRepository {
         return list;
     }
 
-    /** Maps a row selected with {@link #VIEW_COLUMNS}. */
+    /** Maps a row selected with {@link #VIEW_COLUMNS} (by column name: other columns may come before or after). */
     public CustomerView toView(Row r) {
         return new CustomerView(
-                r.getLong(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4), strings(r, 5),
-                r.getString(6), r.getLocalDate(7), r.getString(8), r.getString(9), r.getString(10), r.getString(11),
-                r.getString(12), r.getString(13), r.getString(14), r.getString(15), strings(r, 16),
-                (ObjectNode) tree(r.getString(17)), contacts(r.getString(18)),
-                new CustomerView.Rollups(r.getInteger(19), r.getBigDecimal(20), r.getBigDecimal(21),
-                        r.getOffsetDateTime(22), r.getOffsetDateTime(23), r.getOffsetDateTime(24),
-                        r.getOffsetDateTime(25)),
-                r.getOffsetDateTime(26), r.getOffsetDateTime(27), r.getLong(28));
+                r.getLong("id"), r.getString("external_id"), r.getString("name"), r.getString("email"),
+                r.getString("phone"), strings(r, "phones"), r.getString("gender"), r.getLocalDate("birth_date"),
+                r.getString("country"), r.getString("region"), r.getString("city"), r.getString("price_tier"),
+                r.getString("payment_terms"), r.getString("lifecycle_stage"), r.getString("source"),
+                r.getString("channel"), strings(r, "tags"),
+                (ObjectNode) tree(r.getString("attributes")), contacts(r.getString("contacts")),
+                new CustomerView.Rollups(r.getInteger("purchase_count"), r.getBigDecimal("total_spend"),
+                        r.getBigDecimal("average_order_value"), r.getOffsetDateTime("first_purchase_at"),
+                        r.getOffsetDateTime("last_purchase_at"), r.getOffsetDateTime("last_interaction_at"),
+                        r.getOffsetDateTime("last_seen_at")),
+                r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at"), r.getLong("version"));
     }
 
-    private static List<String> strings(Row r, int column) {
+    private static List<String> strings(Row r, String column) {
         String[] values = r.getArrayOfStrings(column);
         return values == null ? List.of() : Arrays.asList(values);
     }
