@@ -1,15 +1,16 @@
 // react-querybuilder's own JsonLogic round trip, formatQuery(q, 'jsonlogic') then parseJsonLogic, with the operators
 // GET /fields/querybuilder hands out: nothing is dropped, and the service evaluates the query, its round trip and the
 // JsonLogic itself to the same members. Queries with only standard operators go through the plain library calls;
-// all of them through the docs/clients/querybuilder-segments.js hooks.
+// all of them through the docs/clients/querybuilder-segments.js hooks; and the service's own react-querybuilder export
+// of each saved query uses names the library knows and keeps the members.
 import { formatQuery } from 'react-querybuilder/formatQuery';
 import { parseJsonLogic } from 'react-querybuilder/parseJsonLogic';
 import { defaultOperators } from 'react-querybuilder';
 import { docsModule } from './docs-modules.mjs';
 import { corpus } from './corpus.mjs';
-import { customerCount, day, diff, leaves, members, report, same } from './api.mjs';
+import { call, createSegment, customerCount, day, diff, leaves, members, report, same } from './api.mjs';
 
-const { toJsonLogic, fromJsonLogic } = await docsModule('querybuilder-segments.js');
+const { toJsonLogic, fromJsonLogic, EXTRA_OPERATORS } = await docsModule('querybuilder-segments.js');
 const standard = new Set(defaultOperators.map((o) => o.name));
 
 await report(async (fail) => {
@@ -36,6 +37,12 @@ await report(async (fail) => {
     const back = fromJsonLogic(logic);
     if (leaves(back).length !== n) fail(`${name}: with the hooks ${leaves(back).length} of ${n} rules came back: ${JSON.stringify(logic)}`);
     variants.push(['fromJsonLogic(toJsonLogic)', back, 'querybuilder'], ['toJsonLogic', logic, 'jsonlogic']);
+    // the service's own react-querybuilder export of the saved query: standard names, and the same round trip
+    const saved = await createSegment(query, 'querybuilder', 'rt');
+    const exported = await call('GET', `/segments/${saved.key}/rule?format=querybuilder`);
+    const unknown = leaves(exported).filter((r) => !standard.has(r.operator) && !EXTRA_OPERATORS.includes(r.operator));
+    if (unknown.length) fail(`${name}: the service exported operators react-querybuilder does not know: ${JSON.stringify(unknown)}`);
+    variants.push(['the service export', exported, 'querybuilder'], ['the service export through the hooks', fromJsonLogic(toJsonLogic(exported)), 'querybuilder']);
     for (const [how, rule, format] of variants) {
       const got = await members(rule, format);
       if (same(expected, got)) agreements += 1;

@@ -67,7 +67,8 @@ final class QueryBuilderFormat {
         OPS.put("notin", Op.of(Operator.NOT_IN, Kind.LIST));
         OPS.put("between", Op.of(Operator.BETWEEN, Kind.PAIR));
         OPS.put("notbetween", Op.not(Operator.BETWEEN, Kind.PAIR));
-        // every native operator by its own name (the field list we serve offers these)
+        // every native operator by its own name (accepted for compatibility: the field list offered these before
+        // it offered the standard names above; within, notWithin and the list operators have no other name)
         for (Operator o : Operator.values()) {
             Kind k = switch (o) {
                 case IS_SET, IS_NOT_SET -> Kind.NO_VALUE;
