@@ -399,7 +399,7 @@ final class QueryBuilderFormat {
     /**
      * react-querybuilder's standard operator for a native one, where it means the same (it is used when it reads
      * back as exactly that condition: {@code <} with a ref to a time field reads back as {@code lt} without a
-     * catalog, so {@code before} keeps its own name there).
+     * catalog, so {@code before} keeps its own name in an export without one).
      */
     private static final Map<Operator, String> STANDARD = Map.ofEntries(
             Map.entry(Operator.EQ, "="), Map.entry(Operator.NEQ, "!="),
@@ -424,7 +424,8 @@ final class QueryBuilderFormat {
 
     /**
      * The query for a structurally valid native rule; the catalog (may be null) is the one the rule was validated
-     * against: standard operator names are only written where they read back as the same rule with and without it.
+     * against: standard operator names are only written where they read back as the same rule with it (without a
+     * catalog: where they read back without one, so {@code before} with a ref keeps its name there).
      */
     static ObjectNode fromNative(JsonNode rule, dev.segments.rule.FieldCatalog catalog) {
         ObjectNode e = new Exporter(catalog).node(rule);
@@ -540,9 +541,12 @@ final class QueryBuilderFormat {
             return r;
         }
 
-        /** Whether importing {@code rule} gives exactly {@code expected}, without a catalog and with ours. */
+        /**
+         * Whether importing {@code rule} gives exactly {@code expected} with the catalog the export is for (the
+         * service imports with the tenant's), or without a catalog when there is none.
+         */
         private boolean readsBack(ObjectNode rule, JsonNode expected) {
-            return readsBack(rule, expected, null) && (catalog == null || readsBack(rule, expected, catalog));
+            return readsBack(rule, expected, catalog);
         }
 
         private static boolean readsBack(ObjectNode rule, JsonNode expected, dev.segments.rule.FieldCatalog catalog) {

@@ -98,8 +98,9 @@ public final class RuleFormats {
     /**
      * As {@link #fromNative(RuleFormat, JsonNode)}, with the catalog the rule was validated against (may be null),
      * which tells the field types the value alone does not: JsonLogic then uses a builtin only where json-logic-js
-     * evaluates it exactly like the service (docs/rule-semantics.md, "JsonLogic", export), and react-querybuilder
-     * export checks that the standard operator names it writes read back with that catalog too.
+     * evaluates it exactly like the service (docs/rule-semantics.md, "JsonLogic", export), and the
+     * react-querybuilder export writes a standard operator name wherever it reads back with that catalog (importing
+     * the export with the same catalog gives back an equal rule).
      *
      * @throws InvalidRuleException if {@code nativeRule} is not a structurally valid native rule
      */
