@@ -101,8 +101,10 @@ public final class QueryBuilderFields {
     }
 
     /**
-     * One operator offered for a field: its react-querybuilder name, its label and the native rule it stands for
-     * ({@code negated}: {"not": op}; {@code inclusive}: at or before / at or after, see docs/rule-semantics.md).
+     * One operator offered for a field: its react-querybuilder name, its label and the native rule it stands for:
+     * {@code nativeOp}, or with {@code negated} {"not": nativeOp}; on time values {@code <=} / {@code >=} are the
+     * negated after / before, which translate to the inclusive {"and": [isSet, {"not": after|before}]}
+     * (docs/rule-semantics.md, "Dates and comparisons").
      */
     record Offered(String name, String label, Operator nativeOp, boolean negated) {
     }
