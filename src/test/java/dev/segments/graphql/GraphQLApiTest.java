@@ -108,7 +108,7 @@ class GraphQLApiTest {
                 .body("data.fieldCatalog.streams.find { it.name == 'events' }.freeFormPrefix", equalTo("properties."))
                 .body("data.fieldCatalog.aggregateFunctions", hasItem("sum"));
         GraphQL.query(key, "{ queryBuilderFields }")
-                .body("data.queryBuilderFields.find { it.name == 'priceTier' }.operators.name", hasItem("eq"));
+                .body("data.queryBuilderFields.find { it.name == 'priceTier' }.operators.name", hasItem("beginsWith"));
 
         // a segment built in react-querybuilder
         Map<String, Object> rqb = Map.of("combinator", "and", "rules", List.of(

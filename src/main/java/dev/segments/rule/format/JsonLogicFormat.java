@@ -3,6 +3,9 @@ package dev.segments.rule.format;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.segments.rule.FieldCatalog;
+import dev.segments.rule.FieldDef;
+import dev.segments.rule.FieldType;
 import dev.segments.rule.Operator;
 import dev.segments.rule.format.TranslationBuilder.Cmp;
 import dev.segments.rule.format.TranslationBuilder.Src;
@@ -378,16 +381,26 @@ final class JsonLogicFormat {
 
     /** JsonLogic for a structurally valid native rule (RuleParser has accepted it). */
     static JsonNode fromNative(JsonNode n) {
+        return fromNative(n, null);
+    }
+
+    /**
+     * JsonLogic for a structurally valid native rule; the catalog (may be null) is the one it was validated
+     * against and tells the field types. Builtins are used only where json-logic-js evaluates them exactly like
+     * the service ({@link #builtin}); everything else is the custom operation named after the native operator,
+     * as implemented by docs/clients/jsonlogic-segments.js.
+     */
+    static JsonNode fromNative(JsonNode n, FieldCatalog catalog) {
         if (n.has("and") || n.has("or")) {
             String c = n.has("and") ? "and" : "or";
             ObjectNode g = F.objectNode();
             ArrayNode arr = g.putArray(c);
-            for (JsonNode ch : n.get(c)) arr.add(fromNative(ch));
+            for (JsonNode ch : n.get(c)) arr.add(fromNative(ch, catalog));
             return g;
         }
         if (n.has("not")) {
             ObjectNode o = F.objectNode();
-            o.set("!", fromNative(n.get("not")));
+            o.set("!", fromNative(n.get("not"), catalog));
             return o;
         }
         if (n.has("aggregate")) {
@@ -400,61 +413,124 @@ final class JsonLogicFormat {
             o.put("segment", n.get("segment").asText());
             return o;
         }
-        return condition(n);
+        return condition(n, catalog);
     }
 
     /**
-     * A condition as a JsonLogic builtin where one reads back as exactly this condition (without a catalog),
-     * else as the custom operation named after the native operator, which always does.
+     * A condition as a JsonLogic builtin where json-logic-js evaluates that builtin exactly like the service and
+     * it reads back as exactly this condition (with and without the catalog), else as the custom operation named
+     * after the native operator, which always reads back.
      */
-    private static JsonNode condition(JsonNode n) {
+    private static JsonNode condition(JsonNode n, FieldCatalog catalog) {
         String field = n.get("field").asText();
         String op = n.get("op").asText();
         JsonNode value = n.get("value");
-        JsonNode builtin = Operator.fromJson(op).map(o -> builtin(field, o, value)).orElse(null);
-        if (builtin != null && readsBackAs(builtin, n)) return builtin;
-        ObjectNode o = F.objectNode();
-        if (value == null) {
-            o.putArray(op).add(var(field));
-        } else {
-            o.putArray(op).add(var(field)).add(operand(value));
+        Operator o = Operator.fromJson(op).orElse(null);
+        if (o != null) {
+            FieldType type = catalog == null ? null
+                    : catalog.customerField(field).map(FieldDef::type).orElse(null);
+            JsonNode exact = o == Operator.IN ? typedList(value, type) : value;
+            JsonNode builtin = builtin(field, o, exact, type, catalog);
+            if (builtin != null && readsBackAs(builtin, withValue(n, exact), catalog)) return builtin;
         }
-        return o;
+        ObjectNode c = F.objectNode();
+        if (value == null) {
+            c.putArray(op).add(var(field));
+        } else {
+            c.putArray(op).add(var(field)).add(operand(value));
+        }
+        return c;
     }
 
-    /** The JsonLogic builtin that reads {@code op}; null where JsonLogic has none (the custom operation is used). */
-    private static JsonNode builtin(String field, Operator op, JsonNode value) {
+    /**
+     * The JsonLogic builtin for {@code op} where json-logic-js gives exactly the service's answer on the customer
+     * data (docs/rule-semantics.md, "JsonLogic"); null where it does not, and the custom operation is used:
+     * <ul>
+     * <li>{@code ==} / {@code !=} with a literal that is not a time value: JavaScript's loose equality agrees with
+     *     eq / neq on strings, numbers and booleans, also where the value is missing (null == v is false);
+     *     on time values the service compares calendar days, and with a ref two missing values would be equal;</li>
+     * <li>{@code in} with a list of the field's JSON type (number fields: numbers, see {@link #typedList});</li>
+     * <li>{@code !!} / {@code !} of a var for isSet / isNotSet on strings, string lists and time values only
+     *     (JavaScript truthiness makes 0 and false "not set");</li>
+     * <li>never {@code <}, {@code >}, ... ({@code null < 5} is true in JavaScript, and strings compare as text,
+     *     not as days), nor {@code in} on strings for contains (case-sensitive).</li>
+     * </ul>
+     */
+    private static JsonNode builtin(String field, Operator op, JsonNode value, FieldType type, FieldCatalog catalog) {
         ObjectNode o = F.objectNode();
         switch (op) {
-            case IS_SET -> o.set("!!", var(field));
-            case IS_NOT_SET -> o.set("!", var(field));
-            case EQ, NEQ, LT, LTE, GT, GTE, BEFORE, AFTER -> {
-                String sym = switch (op) {
-                    case EQ -> "==";
-                    case NEQ -> "!=";
-                    case LT, BEFORE -> "<";
-                    case LTE -> "<=";
-                    case GT, AFTER -> ">";
-                    case GTE -> ">=";
-                    default -> throw new IllegalStateException(op.json());
-                };
-                o.putArray(sym).add(var(field)).add(operand(value));
+            case IS_SET, IS_NOT_SET -> {
+                if (type == null || !(type == FieldType.STRING || type == FieldType.STRING_LIST || type.isTime())) {
+                    return null;
+                }
+                o.set(op == Operator.IS_SET ? "!!" : "!", var(field));
             }
-            case BETWEEN -> {
-                if (!value.isArray() || value.size() != 2) return null;
-                o.putArray("<=").add(TranslationBuilder.copy(value.get(0))).add(var(field)).add(TranslationBuilder.copy(value.get(1)));
+            case EQ, NEQ -> {
+                if (TranslationBuilder.isRef(value) || new TranslationBuilder(catalog).isTime(field, value)) return null;
+                o.putArray(op == Operator.EQ ? "==" : "!=").add(var(field)).add(TranslationBuilder.copy(value));
             }
-            case IN -> o.putArray("in").add(var(field)).add(operand(value));
-            case CONTAINS -> o.putArray("in").add(operand(value)).add(var(field));
-            case NOT_IN, NOT_CONTAINS, STARTS_WITH, ENDS_WITH, WITHIN, NOT_WITHIN, HAS_ANY, HAS_ALL, HAS_NONE -> {
+            case IN -> {
+                if (!value.isArray()) return null;
+                o.putArray("in").add(var(field)).add(TranslationBuilder.copy(value));
+            }
+            default -> {
                 return null;
             }
         }
         return o;
     }
 
-    private static boolean readsBackAs(JsonNode logic, JsonNode nativeCondition) {
-        TranslationBuilder check = new TranslationBuilder(null);
+    /**
+     * json-logic-js's {@code in} compares with {@code ===}: on a number field (known from the catalog) the items
+     * must be JSON numbers, so decimal strings ({@code "12.50"}, as react-querybuilder writes lists) become the
+     * same decimals as numbers. Otherwise the value as it is.
+     */
+    private static JsonNode typedList(JsonNode value, FieldType type) {
+        if (value == null || !value.isArray() || type == null || !type.isNumeric()) return value;
+        ArrayNode out = F.arrayNode(value.size());
+        for (JsonNode item : value) {
+            if (item.isNumber()) {
+                out.add(TranslationBuilder.copy(item));
+            } else if (item.isTextual()) {
+                JsonNode n = number(item.asText());
+                if (n == null) return value;
+                out.add(n);
+            } else {
+                return value;
+            }
+        }
+        return out;
+    }
+
+    /** A decimal string as a JSON number as Jackson would read it (int, long, big integer or exact decimal). */
+    private static JsonNode number(String text) {
+        java.math.BigDecimal d;
+        try {
+            d = new java.math.BigDecimal(text);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (text.indexOf('.') >= 0 || text.indexOf('e') >= 0 || text.indexOf('E') >= 0) return F.numberNode(d);
+        java.math.BigInteger i = d.toBigIntegerExact();
+        if (i.bitLength() < 32) return F.numberNode(i.intValue());
+        if (i.bitLength() < 64) return F.numberNode(i.longValue());
+        return F.numberNode(i);
+    }
+
+    private static JsonNode withValue(JsonNode condition, JsonNode value) {
+        if (value == condition.get("value")) return condition;
+        ObjectNode c = condition.deepCopy();
+        c.set("value", value);
+        return c;
+    }
+
+    private static boolean readsBackAs(JsonNode logic, JsonNode nativeCondition, FieldCatalog catalog) {
+        return readsBack(logic, nativeCondition, null)
+                && (catalog == null || readsBack(logic, nativeCondition, catalog));
+    }
+
+    private static boolean readsBack(JsonNode logic, JsonNode nativeCondition, FieldCatalog catalog) {
+        TranslationBuilder check = new TranslationBuilder(catalog);
         JsonNode back = new JsonLogicFormat(check).rule(logic, "", "", 1);
         return check.errors.isEmpty() && nativeCondition.equals(back);
     }

@@ -15,14 +15,17 @@ import java.util.Locale;
 import static dev.segments.rule.format.TranslationBuilder.F;
 
 /**
- * A {@link FieldCatalog} as react-querybuilder's {@code fields} prop. Operators are the native operator names, so a
- * query built with these fields comes back through {@link RuleFormats#toNative} unchanged.
+ * A {@link FieldCatalog} as react-querybuilder's {@code fields} prop. Operators are react-querybuilder's standard
+ * names wherever one means the same ({@code =}, {@code <}, {@code beginsWith}, {@code null}, ...; see
+ * {@link #operators}), so the library's own exports ({@code formatQuery(query, "jsonlogic")}, ...) know them; the
+ * few without a standard name (within, notWithin, hasAny, hasAll, hasNone) need docs/clients/querybuilder-segments.js
+ * there. A query built with these fields translates through {@link RuleFormats#toNative}.
  *
  * <p>Each field: {@code {"name", "label", "description", "datatype", "operators": [{"name", "label"}],
  * "defaultOperator", "inputType"?, "valueEditorType"?, "values"?: [{"name", "label"}]}} where datatype is the
  * native type (string, number, integer, boolean, date, timestamp, stringList). inputType is "number" for numeric
- * fields; date and timestamp fields have none, because within/notWithin take an ISO-8601 duration ("P90D") and the
- * other operators a date: pick the editor per operator. Fields with known values use a select (the values are the
+ * fields; date and timestamp fields have none, because within / notWithin take an ISO-8601 duration ("P90D") and
+ * the other operators a date: pick the editor per operator. Fields with known values use a select (the values are the
  * suggestions from the catalog).
  */
 public final class QueryBuilderFields {
@@ -84,9 +87,9 @@ public final class QueryBuilderFields {
         o.put("description", f.description());
         o.put("datatype", t.json());
         ArrayNode ops = o.putArray("operators");
-        List<Operator> ordered = operators(t);
-        for (Operator op : ordered) ops.addObject().put("name", op.json()).put("label", operatorLabel(t, op));
-        o.put("defaultOperator", ordered.get(0).json());
+        List<Offered> ordered = operators(t);
+        for (Offered op : ordered) ops.addObject().put("name", op.name()).put("label", op.label());
+        o.put("defaultOperator", ordered.get(0).name());
         if (t.isNumeric()) o.put("inputType", "number");
         if (t == FieldType.BOOLEAN) o.put("valueEditorType", "checkbox");
         if (!f.values().isEmpty()) {
@@ -97,40 +100,72 @@ public final class QueryBuilderFields {
         return o;
     }
 
-    /** The type's operators, comparisons first and isSet / isNotSet last. */
-    static List<Operator> operators(FieldType t) {
-        List<Operator> ops = new ArrayList<>();
-        for (Operator op : t.operators()) if (op.takesValue()) ops.add(op);
-        for (Operator op : t.operators()) if (!op.takesValue()) ops.add(op);
-        return ops;
+    /**
+     * One operator offered for a field: its react-querybuilder name, its label and the native rule it stands for:
+     * {@code nativeOp}, or with {@code negated} {"not": nativeOp}; on time values {@code <=} / {@code >=} are the
+     * negated after / before, which translate to the inclusive {"and": [isSet, {"not": after|before}]}
+     * (docs/rule-semantics.md, "Dates and comparisons").
+     */
+    record Offered(String name, String label, Operator nativeOp, boolean negated) {
     }
 
-    static String operatorLabel(FieldType t, Operator op) {
+    /**
+     * The operators offered for a type, comparisons first and notNull / null (isSet / isNotSet) last: for every
+     * native operator of the type react-querybuilder's standard name where one means the same ({@code =},
+     * {@code beginsWith}, {@code null}, ...), followed by the standard negation where the type has no native one
+     * ({@code doesNotBeginWith}, {@code notBetween}, {@code !=} and the inclusive {@code <=} / {@code >=} on time
+     * values); the native name where react-querybuilder has none (within, notWithin, hasAny, hasAll, hasNone).
+     * Every one translates (RuleFormats.toNative), and the export writes each back under the same name.
+     */
+    static List<Offered> operators(FieldType t) {
         boolean time = t.isTime();
-        return switch (op) {
-            case IS_SET -> "is set";
-            case IS_NOT_SET -> "is not set";
-            case EQ -> time ? "on (same day)" : t == FieldType.BOOLEAN ? "is" : "=";
-            case NEQ -> "!=";
-            case IN -> "in";
-            case NOT_IN -> "not in";
-            case CONTAINS -> "contains";
-            case NOT_CONTAINS -> "does not contain";
-            case STARTS_WITH -> "begins with";
-            case ENDS_WITH -> "ends with";
-            case GT -> ">";
-            case GTE -> ">=";
-            case LT -> "<";
-            case LTE -> "<=";
-            case BETWEEN -> "between";
-            case BEFORE -> "before";
-            case AFTER -> "after";
-            case WITHIN -> "within the last";
-            case NOT_WITHIN -> "not within the last";
-            case HAS_ANY -> "has any of";
-            case HAS_ALL -> "has all of";
-            case HAS_NONE -> "has none of";
-        };
+        List<Offered> ops = new ArrayList<>();
+        for (Operator op : t.operators()) {
+            switch (op) {
+                case IS_SET, IS_NOT_SET -> { } // last
+                case EQ -> {
+                    ops.add(new Offered("=", time ? "on (same day)" : t == FieldType.BOOLEAN ? "is" : "=", op, false));
+                    if (time) ops.add(new Offered("!=", "not on", op, true));
+                }
+                case NEQ -> ops.add(new Offered("!=", "!=", op, false));
+                case IN -> ops.add(new Offered("in", "in", op, false));
+                case NOT_IN -> ops.add(new Offered("notIn", "not in", op, false));
+                case CONTAINS -> ops.add(new Offered("contains", "contains", op, false));
+                case NOT_CONTAINS -> ops.add(new Offered("doesNotContain", "does not contain", op, false));
+                case STARTS_WITH -> {
+                    ops.add(new Offered("beginsWith", "begins with", op, false));
+                    ops.add(new Offered("doesNotBeginWith", "does not begin with", op, true));
+                }
+                case ENDS_WITH -> {
+                    ops.add(new Offered("endsWith", "ends with", op, false));
+                    ops.add(new Offered("doesNotEndWith", "does not end with", op, true));
+                }
+                case GT -> ops.add(new Offered(">", ">", op, false));
+                case GTE -> ops.add(new Offered(">=", ">=", op, false));
+                case LT -> ops.add(new Offered("<", "<", op, false));
+                case LTE -> ops.add(new Offered("<=", "<=", op, false));
+                case BEFORE -> {
+                    ops.add(new Offered("<", "before", op, false));
+                    ops.add(new Offered("<=", "on or before", Operator.AFTER, true));
+                }
+                case AFTER -> {
+                    ops.add(new Offered(">", "after", op, false));
+                    ops.add(new Offered(">=", "on or after", Operator.BEFORE, true));
+                }
+                case BETWEEN -> {
+                    ops.add(new Offered("between", "between", op, false));
+                    ops.add(new Offered("notBetween", "not between", op, true));
+                }
+                case WITHIN -> ops.add(new Offered("within", "within the last", op, false));
+                case NOT_WITHIN -> ops.add(new Offered("notWithin", "not within the last", op, false));
+                case HAS_ANY -> ops.add(new Offered("hasAny", "has any of", op, false));
+                case HAS_ALL -> ops.add(new Offered("hasAll", "has all of", op, false));
+                case HAS_NONE -> ops.add(new Offered("hasNone", "has none of", op, false));
+            }
+        }
+        ops.add(new Offered("notNull", "is set", Operator.IS_SET, false));
+        ops.add(new Offered("null", "is not set", Operator.IS_NOT_SET, false));
+        return ops;
     }
 
     /** "lastPurchaseAt" -> "Last purchase at", "attributes.plan" -> "Plan (attribute)". */

@@ -67,7 +67,8 @@ final class QueryBuilderFormat {
         OPS.put("notin", Op.of(Operator.NOT_IN, Kind.LIST));
         OPS.put("between", Op.of(Operator.BETWEEN, Kind.PAIR));
         OPS.put("notbetween", Op.not(Operator.BETWEEN, Kind.PAIR));
-        // every native operator by its own name (the field list we serve offers these)
+        // every native operator by its own name (accepted for compatibility: the field list offered these before
+        // it offered the standard names above; within, notWithin and the list operators have no other name)
         for (Operator o : Operator.values()) {
             Kind k = switch (o) {
                 case IS_SET, IS_NOT_SET -> Kind.NO_VALUE;
@@ -395,15 +396,43 @@ final class QueryBuilderFormat {
 
     // ================================================================ native -> react-querybuilder
 
+    /**
+     * react-querybuilder's standard operator for a native one, where it means the same (it is used when it reads
+     * back as exactly that condition: {@code <} with a ref to a time field reads back as {@code lt} without a
+     * catalog, so {@code before} keeps its own name in an export without one).
+     */
+    private static final Map<Operator, String> STANDARD = Map.ofEntries(
+            Map.entry(Operator.EQ, "="), Map.entry(Operator.NEQ, "!="),
+            Map.entry(Operator.LT, "<"), Map.entry(Operator.LTE, "<="),
+            Map.entry(Operator.GT, ">"), Map.entry(Operator.GTE, ">="),
+            Map.entry(Operator.BEFORE, "<"), Map.entry(Operator.AFTER, ">"),
+            Map.entry(Operator.CONTAINS, "contains"), Map.entry(Operator.NOT_CONTAINS, "doesNotContain"),
+            Map.entry(Operator.STARTS_WITH, "beginsWith"), Map.entry(Operator.ENDS_WITH, "endsWith"),
+            Map.entry(Operator.IS_SET, "notNull"), Map.entry(Operator.IS_NOT_SET, "null"),
+            Map.entry(Operator.IN, "in"), Map.entry(Operator.NOT_IN, "notIn"),
+            Map.entry(Operator.BETWEEN, "between"));
+
+    /** Standard operators for {"not": condition}: doesNotBeginWith, doesNotEndWith, notBetween, != on time values. */
+    private static final Map<Operator, String> NEGATED = Map.of(
+            Operator.STARTS_WITH, "doesNotBeginWith", Operator.ENDS_WITH, "doesNotEndWith",
+            Operator.BETWEEN, "notBetween", Operator.EQ, "!=");
+
     /** The query for a structurally valid native rule (RuleParser has accepted it). */
     static ObjectNode fromNative(JsonNode rule) {
-        if (rule.has("and") || rule.has("or")) {
-            ArrayNode children = (ArrayNode) (rule.has("and") ? rule.get("and") : rule.get("or"));
-            if (children.size() == 1) return wrap(exportNode(rule)); // else the root group would be unwrapped on import
-            return exportNode(rule);
-        }
-        if (rule.has("not")) return exportNode(rule);
-        return wrap(exportNode(rule));
+        return fromNative(rule, null);
+    }
+
+    /**
+     * The query for a structurally valid native rule; the catalog (may be null) is the one the rule was validated
+     * against: standard operator names are only written where they read back as the same rule with it (without a
+     * catalog: where they read back without one, so {@code before} with a ref keeps its name there).
+     */
+    static ObjectNode fromNative(JsonNode rule, dev.segments.rule.FieldCatalog catalog) {
+        ObjectNode e = new Exporter(catalog).node(rule);
+        // react-querybuilder always has a group at the root, and a root group with one rule (no not) is that rule
+        if (!e.has("rules")) return wrap(e);
+        if (!e.path("not").asBoolean(false) && e.get("rules").size() == 1) return wrap(e);
+        return e;
     }
 
     private static ObjectNode wrap(ObjectNode item) {
@@ -413,57 +442,117 @@ final class QueryBuilderFormat {
         return g;
     }
 
-    private static ObjectNode exportNode(JsonNode n) {
-        if (n.has("and") || n.has("or")) {
-            String c = n.has("and") ? "and" : "or";
-            ObjectNode g = F.objectNode();
-            g.put("combinator", c);
-            ArrayNode rules = g.putArray("rules");
-            for (JsonNode ch : n.get(c)) rules.add(exportNode(ch));
-            return g;
-        }
-        if (n.has("not")) {
-            JsonNode inner = n.get("not");
-            boolean multiGroup = (inner.has("and") && inner.get("and").size() > 1)
-                    || (inner.has("or") && inner.get("or").size() > 1);
-            if (multiGroup) {
-                ObjectNode g = exportNode(inner);
+    private record Exporter(dev.segments.rule.FieldCatalog catalog) {
+
+        ObjectNode node(JsonNode n) {
+            if (n.has("and") || n.has("or")) {
+                ObjectNode inclusive = n.has("and") ? inclusive(n) : null;
+                if (inclusive != null) return inclusive;
+                String c = n.has("and") ? "and" : "or";
+                ObjectNode g = F.objectNode();
+                g.put("combinator", c);
+                ArrayNode rules = g.putArray("rules");
+                for (JsonNode ch : n.get(c)) rules.add(node(ch));
+                return g;
+            }
+            if (n.has("not")) {
+                JsonNode inner = n.get("not");
+                ObjectNode folded = negated(n, inner);
+                if (folded != null) return folded;
+                boolean multiGroup = (inner.has("and") && inner.get("and").size() > 1)
+                        || (inner.has("or") && inner.get("or").size() > 1);
+                if (multiGroup) {
+                    ObjectNode g = node(inner);
+                    if (g.has("rules")) {
+                        ObjectNode out = F.objectNode();
+                        out.put("combinator", g.get("combinator").asText());
+                        out.put("not", true);
+                        out.set("rules", g.get("rules"));
+                        return out;
+                    }
+                }
                 ObjectNode out = F.objectNode();
-                out.put("combinator", g.get("combinator").asText());
+                out.put("combinator", "and");
                 out.put("not", true);
-                out.set("rules", g.get("rules"));
+                out.putArray("rules").add(node(inner));
                 return out;
             }
-            ObjectNode out = F.objectNode();
-            out.put("combinator", "and");
-            out.put("not", true);
-            out.putArray("rules").add(exportNode(inner));
-            return out;
+            if (n.has("aggregate")) {
+                ObjectNode r = F.objectNode();
+                r.put("field", AGGREGATE_FIELD);
+                r.put("operator", "=");
+                r.set("value", TranslationBuilder.copy(n));
+                return r;
+            }
+            if (n.has("segment")) {
+                ObjectNode r = F.objectNode();
+                r.put("field", SEGMENT_FIELD);
+                r.put("operator", "=");
+                r.put("value", n.get("segment").asText());
+                return r;
+            }
+            String op = n.get("op").asText();
+            String standard = Operator.fromJson(op).map(STANDARD::get).orElse(null);
+            if (standard != null) {
+                ObjectNode candidate = rule(n, standard);
+                if (readsBack(candidate, n)) return candidate;
+            }
+            return rule(n, op);
         }
-        ObjectNode r = F.objectNode();
-        if (n.has("aggregate")) {
-            r.put("field", AGGREGATE_FIELD);
-            r.put("operator", "=");
-            r.set("value", TranslationBuilder.copy(n));
+
+        /** {"not": startsWith | endsWith | between | eq on a time value} as one rule, where that reads back. */
+        private ObjectNode negated(JsonNode n, JsonNode inner) {
+            if (!inner.has("op") || !inner.has("field")) return null;
+            String name = Operator.fromJson(inner.get("op").asText()).map(NEGATED::get).orElse(null);
+            if (name == null) return null;
+            ObjectNode candidate = rule(inner, name);
+            return readsBack(candidate, n) ? candidate : null;
+        }
+
+        /**
+         * {"and": [isSet f, (isSet g,) {"not": after|before}]}, which is what {@code <=} / {@code >=} on time
+         * values import as, back as that one rule.
+         */
+        private ObjectNode inclusive(JsonNode n) {
+            JsonNode parts = n.get("and");
+            if (parts.size() < 2 || parts.size() > 3) return null;
+            JsonNode last = parts.get(parts.size() - 1).path("not");
+            String op = last.path("op").asText("");
+            String name = op.equals(Operator.AFTER.json()) ? "<=" : op.equals(Operator.BEFORE.json()) ? ">=" : null;
+            if (name == null) return null;
+            ObjectNode candidate = rule(last, name);
+            return readsBack(candidate, n) ? candidate : null;
+        }
+
+        /** The rule {field, operator, value} of native condition n, written with operator {@code name}. */
+        private static ObjectNode rule(JsonNode n, String name) {
+            ObjectNode r = F.objectNode();
+            r.put("field", n.get("field").asText());
+            r.put("operator", name);
+            JsonNode v = n.get("value");
+            if (v == null) {
+                r.put("value", ""); // react-querybuilder's empty value; ignored for null / notNull
+            } else if (TranslationBuilder.isRef(v)) {
+                r.put("value", v.get("ref").asText());
+                r.put("valueSource", "field");
+            } else {
+                r.set("value", TranslationBuilder.copy(v));
+            }
             return r;
         }
-        if (n.has("segment")) {
-            r.put("field", SEGMENT_FIELD);
-            r.put("operator", "=");
-            r.put("value", n.get("segment").asText());
-            return r;
+
+        /**
+         * Whether importing {@code rule} gives exactly {@code expected} with the catalog the export is for (the
+         * service imports with the tenant's), or without a catalog when there is none.
+         */
+        private boolean readsBack(ObjectNode rule, JsonNode expected) {
+            return readsBack(rule, expected, catalog);
         }
-        r.put("field", n.get("field").asText());
-        r.put("operator", n.get("op").asText());
-        JsonNode v = n.get("value");
-        if (v == null) {
-            r.put("value", ""); // react-querybuilder's empty value; ignored for isSet / isNotSet
-        } else if (TranslationBuilder.isRef(v)) {
-            r.put("value", v.get("ref").asText());
-            r.put("valueSource", "field");
-        } else {
-            r.set("value", TranslationBuilder.copy(v));
+
+        private static boolean readsBack(ObjectNode rule, JsonNode expected, dev.segments.rule.FieldCatalog catalog) {
+            TranslationBuilder check = new TranslationBuilder(catalog);
+            JsonNode back = new QueryBuilderFormat(check).item(rule, "", "", 1);
+            return check.errors.isEmpty() && expected.equals(back);
         }
-        return r;
     }
 }

@@ -92,12 +92,25 @@ public final class RuleFormats {
      * @throws InvalidRuleException if {@code nativeRule} is not a structurally valid native rule
      */
     public static JsonNode fromNative(RuleFormat format, JsonNode nativeRule) {
+        return fromNative(format, nativeRule, null);
+    }
+
+    /**
+     * As {@link #fromNative(RuleFormat, JsonNode)}, with the catalog the rule was validated against (may be null),
+     * which tells the field types the value alone does not: JsonLogic then uses a builtin only where json-logic-js
+     * evaluates it exactly like the service (docs/rule-semantics.md, "JsonLogic", export), and the
+     * react-querybuilder export writes a standard operator name wherever it reads back with that catalog (importing
+     * the export with the same catalog gives back an equal rule).
+     *
+     * @throws InvalidRuleException if {@code nativeRule} is not a structurally valid native rule
+     */
+    public static JsonNode fromNative(RuleFormat format, JsonNode nativeRule, FieldCatalog catalog) {
         Objects.requireNonNull(format, "format");
         EXPORT_PARSER.parse(nativeRule);
         return switch (format) {
             case NATIVE -> nativeRule.deepCopy();
-            case QUERY_BUILDER -> QueryBuilderFormat.fromNative(nativeRule);
-            case JSON_LOGIC -> JsonLogicFormat.fromNative(nativeRule);
+            case QUERY_BUILDER -> QueryBuilderFormat.fromNative(nativeRule, catalog);
+            case JSON_LOGIC -> JsonLogicFormat.fromNative(nativeRule, catalog);
         };
     }
 }

@@ -39,9 +39,11 @@ public class FieldResource {
     @GET
     @Path("/querybuilder")
     @Operation(summary = "The customer fields in react-querybuilder's `fields` shape",
-            description = "Pass the array as the `fields` prop of <QueryBuilder>. Operators are the native operator names, "
-                    + "so a query built with them can be sent with ruleFormat=querybuilder unchanged. A `$segment` "
-                    + "pseudo-field offers the tenant's segment keys.")
+            description = "Pass the array as the `fields` prop of <QueryBuilder>. Operators are react-querybuilder's standard "
+                    + "names (`=`, `<`, `beginsWith`, `null`, ...) wherever one means the same, so the library's own "
+                    + "formatQuery / parseJsonLogic keep them; within, notWithin, hasAny, hasAll, hasNone and the `$segment` "
+                    + "pseudo-field (offering the tenant's segment keys) need docs/clients/querybuilder-segments.js there. "
+                    + "A query built with them can be sent with ruleFormat=querybuilder unchanged.")
     @APIResponse(responseCode = "200", description = "react-querybuilder Field objects",
             content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = Object.class)))
     public Uni<ArrayNode> queryBuilderFields() {

@@ -135,7 +135,8 @@ public class SegmentGraphQL {
     }
 
     @Query("queryBuilderFields")
-    @Description("The customer fields in react-querybuilder's `fields` shape (JSON array; native operator names), "
+    @Description("The customer fields in react-querybuilder's `fields` shape (JSON array; react-querybuilder's standard "
+            + "operator names, see docs/rule-semantics.md), "
             + "with a $segment pseudo-field offering the tenant's segment keys")
     public Uni<JsonValue> queryBuilderFields() {
         return service.rules(tenant.id()).map(rules -> support.json(
@@ -145,8 +146,12 @@ public class SegmentGraphQL {
     // ------------------------------------------------------------------ fields of Segment
 
     @Description("The rule (JSON) of a dynamic segment, in the native language or exported to another format; null for a static one")
-    public JsonValue rule(@Source SegmentView segment, @DefaultValue("NATIVE") RuleFormat format) {
-        return segment.rule() == null ? null : support.json(RuleFormats.fromNative(format, segment.rule()));
+    public Uni<JsonValue> rule(@Source SegmentView segment, @DefaultValue("NATIVE") RuleFormat format) {
+        if (segment.rule() == null) return Uni.createFrom().nullItem();
+        if (format == RuleFormat.NATIVE) return Uni.createFrom().item(support.json(segment.rule()));
+        // the catalog tells the field types the export needs (JsonLogic builtins only where they are exact)
+        return service.rules(tenant.id()).map(rules ->
+                support.json(RuleFormats.fromNative(format, segment.rule(), rules.catalog())));
     }
 
     @Description("A page of the segment's members in id order")

@@ -140,11 +140,13 @@ public class SegmentResource {
     public Uni<JsonNode> rule(@PathParam("key") String key,
                               @Parameter(description = "native (default), querybuilder or jsonlogic") @QueryParam("format") String format) {
         RuleFormat f = TenantRules.format(format, "format");
-        return service.get(tenant.id(), key).map(s -> {
+        return service.get(tenant.id(), key).flatMap(s -> {
             if (s.rule() == null) {
                 throw new ProblemException(ProblemType.CONFLICT, "Segment '" + key + "' is static: it has no rule");
             }
-            return RuleFormats.fromNative(f, s.rule());
+            if (f == RuleFormat.NATIVE) return Uni.createFrom().item(RuleFormats.fromNative(f, s.rule()));
+            // the catalog tells the field types the export needs (JsonLogic builtins only where they are exact)
+            return service.rules(tenant.id()).map(rules -> RuleFormats.fromNative(f, s.rule(), rules.catalog()));
         });
     }
 

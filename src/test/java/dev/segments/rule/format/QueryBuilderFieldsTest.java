@@ -10,6 +10,8 @@ import dev.segments.rule.Operator;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 
 import static dev.segments.rule.format.Fixtures.CATALOG;
@@ -48,18 +50,19 @@ class QueryBuilderFieldsTest {
         ArrayNode fields = QueryBuilderFields.of(CATALOG);
         assertEquals(j("""
                 {'name':'totalSpend','label':'Total spend','description':'sum of purchase amounts (rollup)','datatype':'number',
-                 'operators':[{'name':'eq','label':'='},{'name':'neq','label':'!='},{'name':'in','label':'in'},
-                   {'name':'notIn','label':'not in'},{'name':'gt','label':'>'},{'name':'gte','label':'>='},{'name':'lt','label':'<'},
-                   {'name':'lte','label':'<='},{'name':'between','label':'between'},
-                   {'name':'isSet','label':'is set'},{'name':'isNotSet','label':'is not set'}],
-                 'defaultOperator':'eq','inputType':'number'}"""), byName(fields, "totalSpend"));
+                 'operators':[{'name':'=','label':'='},{'name':'!=','label':'!='},{'name':'in','label':'in'},
+                   {'name':'notIn','label':'not in'},{'name':'>','label':'>'},{'name':'>=','label':'>='},{'name':'<','label':'<'},
+                   {'name':'<=','label':'<='},{'name':'between','label':'between'},{'name':'notBetween','label':'not between'},
+                   {'name':'notNull','label':'is set'},{'name':'null','label':'is not set'}],
+                 'defaultOperator':'=','inputType':'number'}"""), byName(fields, "totalSpend"));
         assertEquals(j("""
                 {'name':'priceTier','label':'Price tier','description':'price tier','datatype':'string',
-                 'operators':[{'name':'eq','label':'='},{'name':'neq','label':'!='},{'name':'in','label':'in'},
-                   {'name':'notIn','label':'not in'},{'name':'contains','label':'contains'},{'name':'notContains','label':'does not contain'},
-                   {'name':'startsWith','label':'begins with'},{'name':'endsWith','label':'ends with'},
-                   {'name':'isSet','label':'is set'},{'name':'isNotSet','label':'is not set'}],
-                 'defaultOperator':'eq','valueEditorType':'select',
+                 'operators':[{'name':'=','label':'='},{'name':'!=','label':'!='},{'name':'in','label':'in'},
+                   {'name':'notIn','label':'not in'},{'name':'contains','label':'contains'},{'name':'doesNotContain','label':'does not contain'},
+                   {'name':'beginsWith','label':'begins with'},{'name':'doesNotBeginWith','label':'does not begin with'},
+                   {'name':'endsWith','label':'ends with'},{'name':'doesNotEndWith','label':'does not end with'},
+                   {'name':'notNull','label':'is set'},{'name':'null','label':'is not set'}],
+                 'defaultOperator':'=','valueEditorType':'select',
                  'values':[{'name':'low','label':'low'},{'name':'mid','label':'mid'},{'name':'vip','label':'vip'}]}"""),
                 byName(fields, "priceTier"));
         JsonNode plan = byName(fields, "attributes.plan");
@@ -67,42 +70,65 @@ class QueryBuilderFieldsTest {
         assertEquals("string", plan.get("datatype").asText());
         JsonNode vip = byName(fields, "attributes.vip");
         assertEquals("checkbox", vip.get("valueEditorType").asText());
-        assertEquals(List.of("eq", "isSet", "isNotSet"), names(vip.get("operators"), "name"));
+        assertEquals(List.of("=", "notNull", "null"), names(vip.get("operators"), "name"));
         JsonNode last = byName(fields, "lastPurchaseAt");
         assertEquals("timestamp", last.get("datatype").asText());
         assertFalse(last.has("inputType"), "date pickers cannot enter durations; pick per operator");
-        assertEquals(List.of("eq", "between", "before", "after", "within", "notWithin", "isSet", "isNotSet"),
+        assertEquals(List.of("=", "!=", "between", "notBetween", "<", "<=", ">", ">=", "within", "notWithin", "notNull", "null"),
                 names(last.get("operators"), "name"));
-        assertEquals(List.of("hasAny", "hasAll", "hasNone", "isSet", "isNotSet"), names(byName(fields, "tags").get("operators"), "name"));
+        assertEquals(List.of("on (same day)", "not on", "between", "not between", "before", "on or before", "after",
+                "on or after", "within the last", "not within the last", "is set", "is not set"), names(last.get("operators"), "label"));
+        assertEquals(List.of("hasAny", "hasAll", "hasNone", "notNull", "null"), names(byName(fields, "tags").get("operators"), "name"));
         assertEquals("Last purchase at", last.get("label").asText());
         assertEquals("External id", byName(fields, "externalId").get("label").asText());
         assertEquals("integer", byName(fields, "age").get("datatype").asText());
     }
 
-    /** Operators offered for each field are exactly the native ones, and a rule built with them comes back unchanged. */
+    /** react-querybuilder's default operator names (its defaultOperators, 8.x): what its exports and parsers know. */
+    static final Set<String> RQB_STANDARD = Set.of("=", "!=", "<", ">", "<=", ">=", "contains", "beginsWith", "endsWith",
+            "doesNotContain", "doesNotBeginWith", "doesNotEndWith", "null", "notNull", "in", "notIn", "between", "notBetween");
+
+    /**
+     * Every native operator of each field's type is offered, under react-querybuilder's standard name wherever one
+     * means the same (only within, notWithin and the list operators keep theirs); every offered operator translates
+     * to the native condition it stands for, valid, and the export writes that condition back under the same name.
+     */
     @Test
-    void everyOfferedOperatorComesBackUnchanged() {
+    void everyOfferedOperatorTranslatesAndExportsUnderItsName() {
         JsonNodeFactory f = JsonNodeFactory.instance;
+        Set<String> nonStandard = Set.of("within", "notWithin", "hasAny", "hasAll", "hasNone");
         int checked = 0;
         for (JsonNode field : QueryBuilderFields.of(CATALOG)) {
             String name = field.get("name").asText();
             FieldType type = FieldType.fromJson(field.get("datatype").asText()).orElseThrow();
-            List<String> offered = names(field.get("operators"), "name");
-            assertEquals(type.operators().stream().map(Operator::json).sorted().toList(), offered.stream().sorted().toList(), name);
-            for (String op : offered) {
-                Operator o = Operator.fromJson(op).orElseThrow();
-                JsonNode value = sample(type, o);
-                ObjectNode rule = f.objectNode().put("field", name).put("operator", op);
+            List<QueryBuilderFields.Offered> offered = QueryBuilderFields.operators(type);
+            assertEquals(names(field.get("operators"), "name"), offered.stream().map(QueryBuilderFields.Offered::name).toList());
+            Set<Operator> covered = new HashSet<>();
+            for (QueryBuilderFields.Offered op : offered) {
+                assertTrue(RQB_STANDARD.contains(op.name()) || nonStandard.contains(op.name()), op.name());
+                JsonNode value = sample(type, op.nativeOp());
+                ObjectNode rule = f.objectNode().put("field", name).put("operator", op.name());
                 rule.set("value", value == null ? f.textNode("") : value);
                 ObjectNode query = f.objectNode().put("combinator", "and");
                 query.putArray("rules").add(rule);
-                JsonNode back = RuleFormats.toNative(RuleFormat.QUERY_BUILDER, query);
-                ObjectNode expected = f.objectNode().put("field", name).put("op", op);
-                if (value != null) expected.set("value", value);
-                assertEquals(expected, back, name + " " + op);
+                JsonNode back = RuleFormats.toNative(RuleFormat.QUERY_BUILDER, query, CATALOG);
+                ObjectNode condition = f.objectNode().put("field", name).put("op", op.nativeOp().json());
+                if (value != null) condition.set("value", value);
+                JsonNode expected = condition;
+                if (op.negated() && (op.nativeOp() == Operator.AFTER || op.nativeOp() == Operator.BEFORE)) {
+                    expected = j("{'and':[{'field':'" + name + "','op':'isSet'},{'not':" + condition + "}]}");
+                } else if (op.negated()) {
+                    expected = f.objectNode().set("not", condition);
+                }
+                assertEquals(expected, back, name + " " + op.name());
                 assertValidNative(back);
+                covered.add(op.nativeOp());
+                JsonNode exported = RuleFormats.fromNative(RuleFormat.QUERY_BUILDER, back, CATALOG);
+                assertEquals(op.name(), exported.at("/rules/0/operator").asText(), () -> name + " exported as " + exported);
+                assertEquals(1, exported.get("rules").size());
                 checked++;
             }
+            assertEquals(type.operators(), covered, name);
         }
         assertTrue(checked > 200, "checked " + checked);
     }

@@ -121,6 +121,10 @@ class RoundTripTest {
         assertEquals(nativeRule, RuleFormats.toNative(RuleFormat.QUERY_BUILDER, rqb, CATALOG), () -> "via " + compact(rqb));
         // and through text, as a client would send it back
         assertEquals(nativeRule, RuleFormats.toNative(RuleFormat.QUERY_BUILDER, j(compact(rqb))));
+        // exported with the catalog, as the service does, and read back with it, as the service does
+        JsonNode typed = RuleFormats.fromNative(RuleFormat.QUERY_BUILDER, nativeRule, CATALOG);
+        assertEquals(nativeRule, RuleFormats.toNative(RuleFormat.QUERY_BUILDER, typed, CATALOG), () -> "via " + compact(typed));
+        assertEquals(nativeRule, RuleFormats.toNative(RuleFormat.QUERY_BUILDER, j(compact(typed)), CATALOG));
     }
 
     @ParameterizedTest
@@ -131,6 +135,10 @@ class RoundTripTest {
         assertEquals(nativeRule, RuleFormats.toNative(RuleFormat.JSON_LOGIC, logic), () -> "via " + compact(logic));
         assertEquals(nativeRule, RuleFormats.toNative(RuleFormat.JSON_LOGIC, logic, CATALOG), () -> "via " + compact(logic));
         assertEquals(nativeRule, RuleFormats.toNative(RuleFormat.JSON_LOGIC, j(compact(logic))));
+        // exported with the catalog, as the service does (builtins only where json-logic-js agrees)
+        JsonNode typed = RuleFormats.fromNative(RuleFormat.JSON_LOGIC, nativeRule, CATALOG);
+        assertEquals(nativeRule, RuleFormats.toNative(RuleFormat.JSON_LOGIC, typed), () -> "via " + compact(typed));
+        assertEquals(nativeRule, RuleFormats.toNative(RuleFormat.JSON_LOGIC, typed, CATALOG), () -> "via " + compact(typed));
     }
 
     @ParameterizedTest
@@ -199,38 +207,70 @@ class RoundTripTest {
 
     @Test
     void exportShapes() {
-        // bare condition at the root: react-querybuilder needs a group
-        assertEquals(j("{'combinator':'and','rules':[{'field':'email','operator':'isSet','value':''}]}"),
+        // bare condition at the root: react-querybuilder needs a group; react-querybuilder's standard names
+        assertEquals(j("{'combinator':'and','rules':[{'field':'email','operator':'notNull','value':''}]}"),
                 RuleFormats.fromNative(RuleFormat.QUERY_BUILDER, j("{'field':'email','op':'isSet'}")));
         // refs: valueSource field
-        assertEquals(j("{'combinator':'and','rules':[{'field':'totalSpend','operator':'gt','value':'averageOrderValue','valueSource':'field'}]}"),
+        assertEquals(j("{'combinator':'and','rules':[{'field':'totalSpend','operator':'>','value':'averageOrderValue','valueSource':'field'}]}"),
                 RuleFormats.fromNative(RuleFormat.QUERY_BUILDER, j("{'field':'totalSpend','op':'gt','value':{'ref':'averageOrderValue'}}")));
         // not of a condition: a negated group with one rule
         assertEquals(j("{'combinator':'and','not':true,'rules':[{'field':'$segment','operator':'=','value':'churned'}]}"),
                 RuleFormats.fromNative(RuleFormat.QUERY_BUILDER, j("{'not':{'segment':'churned'}}")));
-        // JsonLogic builtins where they read back exactly
-        assertEquals(j("{'and':[{'==':[{'var':'name'},'Ann']},{'!=':[{'var':'country'},'DE']},{'<':[{'var':'createdAt'},'2025-01-01']},"
-                        + "{'>':[{'var':'totalSpend'},{'var':'averageOrderValue'}]},{'<=':[10,{'var':'totalSpend'},20]},"
-                        + "{'in':[{'var':'city'},['Rome']]},{'in':['x',{'var':'name'}]},{'!!':{'var':'email'}},{'!':{'var':'phone'}},"
-                        + "{'!':{'==':[{'var':'birthDate'},'1990-05-17']}}]}"),
-                RuleFormats.fromNative(RuleFormat.JSON_LOGIC, j("{'and':[{'field':'name','op':'eq','value':'Ann'},"
-                        + "{'field':'country','op':'neq','value':'DE'},{'field':'createdAt','op':'before','value':'2025-01-01'},"
-                        + "{'field':'totalSpend','op':'gt','value':{'ref':'averageOrderValue'}},{'field':'totalSpend','op':'between','value':[10,20]},"
-                        + "{'field':'city','op':'in','value':['Rome']},{'field':'name','op':'contains','value':'x'},"
-                        + "{'field':'email','op':'isSet'},{'field':'phone','op':'isNotSet'},"
-                        + "{'not':{'field':'birthDate','op':'eq','value':'1990-05-17'}}]}")));
-        // custom operations otherwise: a ref'd before (< with a var would read back as lt), neq on a date-looking string
-        assertEquals(j("{'or':[{'before':[{'var':'lastInteractionAt'},{'var':'lastPurchaseAt'}]},{'neq':[{'var':'externalId'},'2024-01-01']},"
+        // standard names, negations folded into one rule where react-querybuilder has an operator for them; native
+        // names where it has none, or where the standard one would read back differently (< with a ref is lt)
+        assertEquals(j("""
+                {'combinator':'and','rules':[{'field':'name','operator':'=','value':'Ann'},{'field':'country','operator':'!=','value':'DE'},
+                 {'field':'createdAt','operator':'<','value':'2025-01-01'},{'field':'createdAt','operator':'>=','value':'2024-01-01'},
+                 {'field':'birthDate','operator':'!=','value':'1990-05-17'},{'field':'name','operator':'doesNotBeginWith','value':'A'},
+                 {'field':'totalSpend','operator':'notBetween','value':[1,2]},{'field':'email','operator':'doesNotContain','value':'x'},
+                 {'field':'phone','operator':'null','value':''},{'field':'tags','operator':'hasAny','value':['a']},
+                 {'field':'lastSeenAt','operator':'within','value':'P7D'},
+                 {'field':'lastInteractionAt','operator':'before','value':'lastPurchaseAt','valueSource':'field'},
+                 {'field':'externalId','operator':'neq','value':'2024-01-01'}]}"""),
+                RuleFormats.fromNative(RuleFormat.QUERY_BUILDER, j("""
+                {'and':[{'field':'name','op':'eq','value':'Ann'},{'field':'country','op':'neq','value':'DE'},
+                 {'field':'createdAt','op':'before','value':'2025-01-01'},
+                 {'and':[{'field':'createdAt','op':'isSet'},{'not':{'field':'createdAt','op':'before','value':'2024-01-01'}}]},
+                 {'not':{'field':'birthDate','op':'eq','value':'1990-05-17'}},{'not':{'field':'name','op':'startsWith','value':'A'}},
+                 {'not':{'field':'totalSpend','op':'between','value':[1,2]}},{'field':'email','op':'notContains','value':'x'},
+                 {'field':'phone','op':'isNotSet'},{'field':'tags','op':'hasAny','value':['a']},
+                 {'field':'lastSeenAt','op':'within','value':'P7D'},
+                 {'field':'lastInteractionAt','op':'before','value':{'ref':'lastPurchaseAt'}},
+                 {'field':'externalId','op':'neq','value':'2024-01-01'}]}""")));
+        // exported with the catalog (as the service does), whose import reads < with a ref to a time field as before
+        assertEquals(j("{'combinator':'and','rules':[{'field':'lastInteractionAt','operator':'<','value':'lastPurchaseAt','valueSource':'field'}]}"),
+                RuleFormats.fromNative(RuleFormat.QUERY_BUILDER, j("{'field':'lastInteractionAt','op':'before','value':{'ref':'lastPurchaseAt'}}"), CATALOG));
+        // JsonLogic builtins only where json-logic-js evaluates them like the service and they read back exactly
+        assertEquals(compact(j("{'and':[{'==':[{'var':'name'},'Ann']},{'!=':[{'var':'country'},'DE']},{'in':[{'var':'city'},['Rome']]},"
+                        + "{'==':[{'var':'attributes.vip'},false]},{'!!':{'var':'email'}},{'!':{'var':'phone'}},{'!!':{'var':'tags'}},"
+                        + "{'in':[{'var':'purchaseCount'},[1,2]]},{'in':[{'var':'totalSpend'},[12.50]]}]}")),
+                compact(RuleFormats.fromNative(RuleFormat.JSON_LOGIC, j("{'and':[{'field':'name','op':'eq','value':'Ann'},"
+                        + "{'field':'country','op':'neq','value':'DE'},{'field':'city','op':'in','value':['Rome']},"
+                        + "{'field':'attributes.vip','op':'eq','value':false},"
+                        + "{'field':'email','op':'isSet'},{'field':'phone','op':'isNotSet'},{'field':'tags','op':'isSet'},"
+                        + "{'field':'purchaseCount','op':'in','value':['1','2']},{'field':'totalSpend','op':'in','value':['12.50']}]}"), CATALOG)));
+        // custom operations otherwise: comparisons (null < 5 is true in JavaScript), time values (days, not text),
+        // contains (case-insensitive), isSet on numbers and booleans (0 and false are set), refs, the negations
+        assertEquals(j("{'or':[{'gt':[{'var':'totalSpend'},{'var':'averageOrderValue'}]},{'lt':[{'var':'age'},30]},"
+                        + "{'between':[{'var':'totalSpend'},[10,20]]},{'after':[{'var':'lastPurchaseAt'},'2026-09-01']},"
+                        + "{'eq':[{'var':'birthDate'},'1990-05-17']},{'before':[{'var':'lastInteractionAt'},{'var':'lastPurchaseAt'}]},"
+                        + "{'contains':[{'var':'name'},'x']},{'isSet':[{'var':'totalSpend'}]},{'isNotSet':[{'var':'attributes.vip'}]},"
+                        + "{'eq':[{'var':'email'},{'var':'attributes.plan'}]},{'neq':[{'var':'externalId'},'2024-01-01']},"
                         + "{'notIn':[{'var':'city'},['Rome']]},{'hasAny':[{'var':'tags'},['a']]},{'segment':'vip'}]}"),
-                RuleFormats.fromNative(RuleFormat.JSON_LOGIC, j("{'or':[{'field':'lastInteractionAt','op':'before','value':{'ref':'lastPurchaseAt'}},"
+                RuleFormats.fromNative(RuleFormat.JSON_LOGIC, j("{'or':[{'field':'totalSpend','op':'gt','value':{'ref':'averageOrderValue'}},"
+                        + "{'field':'age','op':'lt','value':30},{'field':'totalSpend','op':'between','value':[10,20]},"
+                        + "{'field':'lastPurchaseAt','op':'after','value':'2026-09-01'},{'field':'birthDate','op':'eq','value':'1990-05-17'},"
+                        + "{'field':'lastInteractionAt','op':'before','value':{'ref':'lastPurchaseAt'}},"
+                        + "{'field':'name','op':'contains','value':'x'},{'field':'totalSpend','op':'isSet'},{'field':'attributes.vip','op':'isNotSet'},"
+                        + "{'field':'email','op':'eq','value':{'ref':'attributes.plan'}},"
                         + "{'field':'externalId','op':'neq','value':'2024-01-01'},{'field':'city','op':'notIn','value':['Rome']},"
-                        + "{'field':'tags','op':'hasAny','value':['a']},{'segment':'vip'}]}")));
+                        + "{'field':'tags','op':'hasAny','value':['a']},{'segment':'vip'}]}"), CATALOG));
     }
 
     @Test
     void exportKeepsDecimalsExact() {
         JsonNode n = j("{'field':'totalSpend','op':'between','value':[1000.10, 12345678901234567890.123456789]}");
-        assertEquals("{\"<=\":[1000.10,{\"var\":\"totalSpend\"},12345678901234567890.123456789]}",
+        assertEquals("{\"between\":[{\"var\":\"totalSpend\"},[1000.10,12345678901234567890.123456789]]}",
                 compact(RuleFormats.fromNative(RuleFormat.JSON_LOGIC, n)));
         assertEquals("{\"combinator\":\"and\",\"rules\":[{\"field\":\"totalSpend\",\"operator\":\"between\",\"value\":[1000.10,12345678901234567890.123456789]}]}",
                 compact(RuleFormats.fromNative(RuleFormat.QUERY_BUILDER, n)));
