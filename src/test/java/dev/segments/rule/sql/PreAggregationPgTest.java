@@ -1,4 +1,8 @@
-package dev.segments.rule;
+package dev.segments.rule.sql;
+
+import dev.segments.rule.*;
+
+import static dev.segments.rule.sql.PgFixture.COLUMNS;
 
 import io.vertx.sqlclient.Row;
 import org.junit.jupiter.api.AfterAll;
@@ -202,28 +206,29 @@ class PreAggregationPgTest {
         assertEquals(new TreeSet<>(expected), page(node, SqlCompiler.Shape.SET_ALWAYS), "every aggregate pre-aggregated");
         assertEquals(expected.size(), count(node), "count");
         assertEquals(expected.size(), count(node, SqlCompiler.Shape.SET_ALWAYS), "count, every aggregate pre-aggregated");
+        assertEquals(expected.size(), db.run(QueryShapes.countEach(T1, List.of(node), ctx())).iterator().next().getLong(0),
+                "count of several segments");
+        Set<Long> holds = db.holdsFor(T1, node, ALL.stream().map(ids::get).toList(), ctx());
         Set<String> members = new TreeSet<>();
         for (String ext : ALL) {
-            if (db.run(SqlCompiler.membership(T1, ids.get(ext), node, ctx())).iterator().next().getBoolean("member")) {
-                members.add(ext);
-            }
+            if (holds.contains(ids.get(ext))) members.add(ext);
         }
         assertEquals(new TreeSet<>(expected), members, "membership");
     }
 
-    /** The first page with aggregates in the given shape (SqlCompiler.page itself is correlated). */
+    /** The first page with aggregates in the given shape (QueryShapes.page itself is correlated). */
     Set<String> page(RuleNode node, SqlCompiler.Shape shape) throws Exception {
         Set<String> page = new TreeSet<>();
-        for (Row r : db.run(SqlCompiler.page(T1, node, 0, 100, ctx(), shape))) page.add(r.getString("external_id"));
+        for (Row r : db.run(QueryShapes.page(T1, node, 0, 100, COLUMNS, ctx(), shape))) page.add(r.getString("external_id"));
         return page;
     }
 
     long count(RuleNode node) throws Exception {
-        return db.run(SqlCompiler.count(T1, node, ctx())).iterator().next().getLong("count");
+        return db.run(QueryShapes.count(T1, node, ctx())).iterator().next().getLong("count");
     }
 
     long count(RuleNode node, SqlCompiler.Shape shape) throws Exception {
-        return db.run(SqlCompiler.count(T1, node, ctx(), shape)).iterator().next().getLong("count");
+        return db.run(QueryShapes.count(T1, node, ctx(), shape)).iterator().next().getLong("count");
     }
 
     /** The customers the correlated form selects, in one query. */
@@ -334,14 +339,14 @@ class PreAggregationPgTest {
         // tenant 2: zed has purchases; an empty-group-true rule over tenant 2 selects nobody but zed's complement
         RuleNode node = parser.parse(agg("count", "purchases", null, null, "'P90D'", "eq", "0").replace('\'', '"'));
         Set<String> t2 = new TreeSet<>();
-        for (Row r : db.run(SqlCompiler.page(T2, node, 0, 100, ctx(), SqlCompiler.Shape.SET))) t2.add(r.getString("external_id"));
+        for (Row r : db.run(QueryShapes.page(T2, node, 0, 100, COLUMNS, ctx(), SqlCompiler.Shape.SET))) t2.add(r.getString("external_id"));
         assertEquals(Set.of(), t2);
-        assertEquals(0L, db.run(SqlCompiler.count(T2, node, ctx())).iterator().next().getLong("count"));
+        assertEquals(0L, db.run(QueryShapes.count(T2, node, ctx())).iterator().next().getLong("count"));
         RuleNode some = parser.parse(agg("count", "purchases", null, null, "'P90D'", "gte", "1").replace('\'', '"'));
         Set<String> t2some = new TreeSet<>();
-        for (Row r : db.run(SqlCompiler.page(T2, some, 0, 100, ctx(), SqlCompiler.Shape.SET))) t2some.add(r.getString("external_id"));
+        for (Row r : db.run(QueryShapes.page(T2, some, 0, 100, COLUMNS, ctx(), SqlCompiler.Shape.SET))) t2some.add(r.getString("external_id"));
         assertEquals(Set.of("zed"), t2some);
         // and tenant 1's count is not touched by zed's purchases
-        assertEquals(2L, db.run(SqlCompiler.count(T1, node, ctx())).iterator().next().getLong("count"));
+        assertEquals(2L, db.run(QueryShapes.count(T1, node, ctx())).iterator().next().getLong("count"));
     }
 }
