@@ -1,8 +1,7 @@
 package dev.segments.rule.sql;
 
 import dev.segments.rule.CompileContext;
-import dev.segments.rule.RuleNode;
-import dev.segments.rule.RuleValidator;
+import dev.segments.rule.ValidatedRule;
 import dev.segments.rule.sql.SqlBuilder.PgType;
 
 import java.time.OffsetDateTime;
@@ -23,11 +22,11 @@ public final class QueryShapes {
     }
 
     /** A rule under a name: a segment key in the statements that evaluate several segments at once. */
-    public record Keyed(String key, RuleNode rule) {
+    public record Keyed(String key, ValidatedRule rule) {
     }
 
     /** One dynamic segment of a membership diff: its id and its rule. */
-    public record Target(long segmentId, RuleNode rule) {
+    public record Target(long segmentId, ValidatedRule rule) {
     }
 
     // ---------------------------------------------------------------- counts
@@ -35,14 +34,13 @@ public final class QueryShapes {
     /**
      * {@code select count(*) as count from customer c where c.tenant_id = $1 and (rule)}, aggregates in the
      * set-oriented form, or counted over a stream's groups when every member has rows in it (then the customer
-     * table is not read). Validates first.
+     * table is not read).
      */
-    public static SqlQuery count(long tenantId, RuleNode rule, CompileContext ctx) {
+    public static SqlQuery count(long tenantId, ValidatedRule rule, CompileContext ctx) {
         return count(tenantId, rule, ctx, SqlCompiler.Shape.SET);
     }
 
-    static SqlQuery count(long tenantId, RuleNode rule, CompileContext ctx, SqlCompiler.Shape shape) {
-        new RuleValidator(ctx.catalog(), ctx.resolver()).check(rule);
+    static SqlQuery count(long tenantId, ValidatedRule rule, CompileContext ctx, SqlCompiler.Shape shape) {
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
         SqlCompiler compiler = new SqlCompiler(ctx, b, tenant, shape);
@@ -50,7 +48,7 @@ public final class QueryShapes {
             return b.build();
         }
         b.sql("select count(*) as count from customer c where c.tenant_id = ").ref(tenant).sql(" and (");
-        compiler.node(rule, null);
+        compiler.compile(rule);
         return b.sql(")").build();
     }
 
@@ -63,7 +61,7 @@ public final class QueryShapes {
      * Member counts of several rules in one scan of the tenant's customers: one column per rule, in order,
      * {@code select count(*) filter (where rule1), ... from customer c where c.tenant_id = $1}.
      */
-    public static SqlQuery countEach(long tenantId, List<RuleNode> rules, CompileContext ctx) {
+    public static SqlQuery countEach(long tenantId, List<ValidatedRule> rules, CompileContext ctx) {
         if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
@@ -85,19 +83,19 @@ public final class QueryShapes {
      * pre-aggregation may have to aggregate the whole tenant before the first row, again for every page
      * (docs/query-plans.md).
      */
-    public static SqlQuery page(long tenantId, RuleNode rule, long afterId, int limit, String columns,
+    public static SqlQuery page(long tenantId, ValidatedRule rule, long afterId, int limit, String columns,
                                 CompileContext ctx) {
         return page(tenantId, rule, afterId, limit, columns, ctx, SqlCompiler.Shape.CORRELATED);
     }
 
-    static SqlQuery page(long tenantId, RuleNode rule, long afterId, int limit, String columns, CompileContext ctx,
+    static SqlQuery page(long tenantId, ValidatedRule rule, long afterId, int limit, String columns, CompileContext ctx,
                          SqlCompiler.Shape shape) {
         if (limit < 1) throw new IllegalArgumentException("limit must be positive");
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
         b.sql("select ").sql(columns).sql(" from customer c where c.tenant_id = ").ref(tenant)
                 .sql(" and c.id > ").param(afterId, PgType.BIGINT).sql(" and (");
-        new SqlCompiler(ctx, b, tenant, shape).node(rule, null);
+        new SqlCompiler(ctx, b, tenant, shape).compile(rule);
         return b.sql(") order by c.id limit ").param((long) limit, PgType.BIGINT).build();
     }
 
@@ -105,7 +103,7 @@ public final class QueryShapes {
      * One keyset page of members for each of several rules, in one statement: a {@code union all} of each rule's
      * {@link #page}, with its position in {@code rules} as column {@code segment_index}.
      */
-    public static SqlQuery pages(long tenantId, List<RuleNode> rules, long afterId, int limit, String columns,
+    public static SqlQuery pages(long tenantId, List<ValidatedRule> rules, long afterId, int limit, String columns,
                                  CompileContext ctx) {
         if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
         if (limit < 1) throw new IllegalArgumentException("limit must be positive");

@@ -6,6 +6,7 @@ import dev.segments.rule.InvalidRuleException;
 import dev.segments.rule.ResolvedSegment;
 import dev.segments.rule.RuleError;
 import dev.segments.rule.RuleNode;
+import dev.segments.rule.ValidatedRule;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -13,7 +14,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Compiles a validated {@link RuleNode} to a PostgreSQL boolean predicate over the customer alias {@code c}: the
+ * Compiles a {@link ValidatedRule} to a PostgreSQL boolean predicate over the customer alias {@code c}: the
  * traversal (groups, not, segment references) and the state of one compilation; conditions are
  * {@link ConditionSql}'s, aggregates {@link AggregateSql}'s. Statements around a predicate are
  * {@link QueryShapes}'; nothing outside this package compiles.
@@ -64,10 +65,10 @@ final class SqlCompiler {
     /**
      * Appends the predicate of a validated rule over customer alias {@code c}, aggregates as correlated subqueries
      * (one index probe per customer evaluated): the form for one or a few customers (membership, a customer's
-     * segments) and for keyset pages. Throws IllegalStateException for a rule that did not pass the validator.
+     * segments) and for keyset pages.
      */
-    static void predicate(RuleNode rule, SqlBuilder b, CompileContext ctx) {
-        new SqlCompiler(ctx, b, null, Shape.CORRELATED).node(rule, null);
+    static void predicate(ValidatedRule rule, SqlBuilder b, CompileContext ctx) {
+        new SqlCompiler(ctx, b, null, Shape.CORRELATED).compile(rule);
     }
 
     /**
@@ -78,16 +79,29 @@ final class SqlCompiler {
      * {@code tenant} must be the parameter the enclosing query restricts {@code c.tenant_id} to; the
      * pre-aggregation reads only that tenant's activity.
      */
-    static void predicate(RuleNode rule, SqlBuilder b, CompileContext ctx, SqlBuilder.Bound tenant) {
-        new SqlCompiler(ctx, b, Objects.requireNonNull(tenant), Shape.SET).node(rule, null);
+    static void predicate(ValidatedRule rule, SqlBuilder b, CompileContext ctx, SqlBuilder.Bound tenant) {
+        new SqlCompiler(ctx, b, Objects.requireNonNull(tenant), Shape.SET).compile(rule);
+    }
+
+    /** Appends the rule's predicate. */
+    void compile(ValidatedRule rule) {
+        node(checked(rule), null);
     }
 
     /**
      * When the rule's members all have rows of one stream, emits {@code select count(*) as count from (groups)
      * c (id) [where ...]} and returns true (see {@link AggregateSql#countOverGroups}); else emits nothing.
      */
-    boolean countOverGroups(RuleNode rule) {
-        return aggregates.countOverGroups(rule);
+    boolean countOverGroups(ValidatedRule rule) {
+        return aggregates.countOverGroups(checked(rule));
+    }
+
+    /** The rule's tree, if it was validated against the catalog compiled against. */
+    private RuleNode checked(ValidatedRule rule) {
+        if (rule.catalog() != ctx.catalog()) {
+            throw new IllegalArgumentException("rule validated against another field catalog");
+        }
+        return rule.node();
     }
 
     /** stream == null: customer scope. */

@@ -80,7 +80,7 @@ public class MembershipService {
         OffsetDateTime now = now();
         List<Long> ids = List.copyOf(new LinkedHashSet<>(customerIds));
         return rules.load(tenantId).chain(r -> {
-            List<Target> targets = targets(dynamicSegments(r).stream()
+            List<Target> targets = targets(r, dynamicSegments(r).stream()
                     .filter(s -> sources.stream().anyMatch(dependencies(r, s)::dependsOn)).toList());
             if (targets.isEmpty()) {
                 return Uni.createFrom().voidItem();
@@ -106,7 +106,7 @@ public class MembershipService {
         return rules.load(tenantId).chain(r -> repository.locked(tenantId, timeout(), true, conn -> edit.apply(conn)
                 .call(changed -> repository.recordStaticChanges(conn, tenantId, segmentId,
                         add ? changed : List.of(), add ? List.of() : changed, now))
-                .call(changed -> repository.apply(conn, tenantId, targets(dynamicSegments(r).stream()
+                .call(changed -> repository.apply(conn, tenantId, targets(r, dynamicSegments(r).stream()
                         .filter(s -> dependencies(r, s).dependsOn(Source.STATIC_MEMBERS)).toList()), changed,
                         "static_edit", now, r.context(now)))));
     }
@@ -161,7 +161,7 @@ public class MembershipService {
                             RuleDependencies deps = dependencies(r, row);
                             Duration interval = driftInterval(deps);
                             return repository.locked(tenantId, timeout(), false, conn ->
-                                    repository.apply(conn, tenantId, targets(List.of(row)), null, cause, now, r.context(now))
+                                    repository.apply(conn, tenantId, targets(r, List.of(row)), null, cause, now, r.context(now))
                                             .call(diff -> repository.saveState(conn, tenantId, row.id(), row.version(), now,
                                                     (System.nanoTime() - started) / 1_000_000,
                                                     interval == null ? null : interval.toMillis(),
@@ -228,8 +228,8 @@ public class MembershipService {
     }
 
     /** Each segment as the rule that evaluates it: a reference to it. */
-    private static List<Target> targets(List<SegmentRow> segments) {
-        return segments.stream().map(s -> new Target(s.id(), new RuleNode.SegmentRef("", s.key()))).toList();
+    private static List<Target> targets(TenantRules r, List<SegmentRow> segments) {
+        return segments.stream().map(s -> new Target(s.id(), r.segment(s.key()))).toList();
     }
 
     /** Whether segment {@code key}'s rule refers (directly or through others) to segment {@code target}. */

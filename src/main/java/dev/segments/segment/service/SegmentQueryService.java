@@ -11,7 +11,7 @@ import dev.segments.common.pagination.PageRequest;
 import dev.segments.customer.api.CustomerView;
 import dev.segments.customer.persistence.CustomerRepository;
 import dev.segments.rule.CompileContext;
-import dev.segments.rule.RuleNode;
+import dev.segments.rule.ValidatedRule;
 import dev.segments.rule.format.RuleFormat;
 import dev.segments.rule.sql.QueryShapes;
 import dev.segments.rule.sql.SqlQuery;
@@ -75,7 +75,7 @@ public class SegmentQueryService {
         }
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> {
-            RuleNode node = requireRule(rules, rule, format);
+            ValidatedRule node = requireRule(rules, rule, format);
             CompileContext ctx = rules.context(now);
             SqlQuery count = QueryShapes.count(tenantId, node, ctx);
             long started = System.nanoTime();
@@ -98,7 +98,7 @@ public class SegmentQueryService {
     public Uni<CountView> count(long tenantId, String key, OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> {
-            RuleNode node = segmentNode(rules, key);
+            ValidatedRule node = segmentNode(rules, key);
             long started = System.nanoTime();
             return executor.run(tenantId, QueryShapes.count(tenantId, node, rules.context(now))).map(rs -> new CountView(key,
                     rs.iterator().next().getLong(0), now, (System.nanoTime() - started) / 1_000_000));
@@ -126,7 +126,7 @@ public class SegmentQueryService {
                                                PageRequest page, OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> {
-            RuleNode node = key != null ? segmentNode(rules, key) : requireRule(rules, rule, format);
+            ValidatedRule node = key != null ? segmentNode(rules, key) : requireRule(rules, rule, format);
             return executor.run(tenantId, membersQuery(tenantId, node, page.afterId(), page.limit() + 1, rules.context(now)))
                     .map(rs -> Page.fromOverfetch(customers.toViews(rs), page.limit(), c -> Cursors.encodeId(c.id())));
         });
@@ -146,7 +146,7 @@ public class SegmentQueryService {
             if (known.isEmpty()) {
                 return Uni.createFrom().item(pages);
             }
-            SqlQuery query = QueryShapes.pages(tenantId, known.stream().map(SegmentQueryService::ref).toList(),
+            SqlQuery query = QueryShapes.pages(tenantId, known.stream().map(rules::segment).toList(),
                     page.afterId(), page.limit() + 1, CustomerRepository.VIEW_COLUMNS, rules.context(now));
             return executor.run(tenantId, query).map(rs -> {
                 Map<Integer, List<CustomerView>> rows = new HashMap<>();
@@ -171,7 +171,7 @@ public class SegmentQueryService {
             if (known.isEmpty()) {
                 return Uni.createFrom().item(Map.<String, Long>of());
             }
-            SqlQuery query = QueryShapes.countEach(tenantId, known.stream().map(SegmentQueryService::ref).toList(),
+            SqlQuery query = QueryShapes.countEach(tenantId, known.stream().map(rules::segment).toList(),
                     rules.context(now));
             return executor.run(tenantId, query).map(rs -> {
                 Row row = rs.iterator().next();
@@ -188,7 +188,7 @@ public class SegmentQueryService {
     public Multi<String> exportCsv(long tenantId, String key, OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).toMulti().flatMap(rules -> {
-            RuleNode node = segmentNode(rules, key);
+            ValidatedRule node = segmentNode(rules, key);
             CompileContext ctx = rules.context(now);
             AtomicLong after = new AtomicLong(0);
             Multi<String> chunks = Multi.createBy().repeating()
@@ -230,7 +230,7 @@ public class SegmentQueryService {
                 return Uni.createFrom().item(result);
             }
             SqlQuery query = QueryShapes.segmentsOf(tenantId,
-                    all.stream().map(s -> new QueryShapes.Keyed(s.key(), ref(s.key()))).toList(), customerIds,
+                    all.stream().map(s -> new QueryShapes.Keyed(s.key(), rules.segment(s.key()))).toList(), customerIds,
                     rules.context(now));
             return executor.runForCustomers(tenantId, query).map(rs -> {
                 for (Row row : rs) {
@@ -244,27 +244,22 @@ public class SegmentQueryService {
         });
     }
 
-    private static SqlQuery membersQuery(long tenantId, RuleNode node, long afterId, int limit, CompileContext ctx) {
+    private static SqlQuery membersQuery(long tenantId, ValidatedRule node, long afterId, int limit, CompileContext ctx) {
         return QueryShapes.page(tenantId, node, afterId, limit, CustomerRepository.VIEW_COLUMNS, ctx);
     }
 
-    /** A saved segment as a rule: a reference to it (compiled to its rule, or its members for a static one). */
-    private static RuleNode ref(String key) {
-        return new RuleNode.SegmentRef("", key);
-    }
-
-    private static RuleNode segmentNode(TenantRules rules, String key) {
+    private static ValidatedRule segmentNode(TenantRules rules, String key) {
         if (!rules.segments().containsKey(key)) {
             throw SegmentService.notFound(key);
         }
-        return ref(key);
+        return rules.segment(key);
     }
 
-    private static RuleNode requireRule(TenantRules rules, JsonNode rule, RuleFormat format) {
+    private static ValidatedRule requireRule(TenantRules rules, JsonNode rule, RuleFormat format) {
         if (rule == null || rule.isNull()) {
             throw ProblemException.validation("/rule", "required", "a rule is required");
         }
-        return rules.check(rule, format, null).node();
+        return rules.check(rule, format, null).validated();
     }
 
     private static List<String> checkFields(List<String> fields) {

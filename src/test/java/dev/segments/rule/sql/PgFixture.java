@@ -81,11 +81,16 @@ final class PgFixture implements AutoCloseable {
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
+    /** The rule validated against the context's catalog and segments (the compiler takes nothing else). */
+    static ValidatedRule valid(RuleNode rule, CompileContext ctx) {
+        return new RuleValidator(ctx.catalog(), ctx.resolver()).check(rule);
+    }
+
     /**
      * Of the given customers, those the rule holds for, from the statement production runs for a few customers
      * (a customer's segments, membership updates after a write): {@link QueryShapes#segmentsOf}.
      */
-    Set<Long> holdsFor(long tenant, RuleNode rule, Collection<Long> customerIds, CompileContext ctx) throws Exception {
+    Set<Long> holdsFor(long tenant, ValidatedRule rule, Collection<Long> customerIds, CompileContext ctx) throws Exception {
         Set<Long> out = new HashSet<>();
         for (Row r : run(QueryShapes.segmentsOf(tenant, List.of(new QueryShapes.Keyed("r", rule)), customerIds, ctx))) {
             if (List.of(r.getArrayOfStrings(1)).contains("r")) out.add(r.getLong(0));

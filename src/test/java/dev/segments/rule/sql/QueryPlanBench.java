@@ -127,7 +127,7 @@ class QueryPlanBench {
                     "page-correlated-v1", "page-correlated", "page-all-pre");
             for (var e : rules().entrySet()) {
                 if (!e.getKey().matches(only)) continue;
-                RuleNode node = new RuleParser().parse(e.getValue().replace('\'', '"'));
+                ValidatedRule node = PgFixture.valid(new RuleParser().parse(e.getValue().replace('\'', '"')), ctx);
                 Map<String, SqlQuery> variants = new LinkedHashMap<>();
                 variants.put("count-correlated-v1", QueryShapes.count(tenant, node, ctx, SqlCompiler.Shape.CORRELATED));
                 variants.put("count-compiled-v1", QueryShapes.count(tenant, node, ctx));

@@ -439,8 +439,8 @@ class RuleSemanticsPgTest {
 
     /** The same members from a keyset page, a count (both shapes), a count of several and each customer's membership. */
     void assertMembers(long tenant, List<String> all, String rule, Set<String> expected) throws Exception {
-        RuleNode node = parser.parse(rule);
         CompileContext ctx = ctx();
+        ValidatedRule node = PgFixture.valid(parser.parse(rule), ctx);
         // page (keyset, first page)
         Set<String> page = new TreeSet<>();
         for (Row r : db.run(QueryShapes.page(tenant, node, 0, 100, COLUMNS, ctx))) page.add(r.getString("external_id"));
@@ -464,7 +464,7 @@ class RuleSemanticsPgTest {
 
     @Test
     void keysetPagination() throws Exception {
-        RuleNode node = parser.parse(cond("lifecycleStage", "isSet", null).replace('\'', '"'));
+        ValidatedRule node = PgFixture.valid(parser.parse(cond("lifecycleStage", "isSet", null).replace('\'', '"')), ctx());
         List<String> seen = new ArrayList<>();
         long after = 0;
         while (true) {
@@ -480,8 +480,8 @@ class RuleSemanticsPgTest {
     @Test
     void asOfMovesTheClock() throws Exception {
         // one year earlier, alice's purchase 400 days before NOW is within 90 days, dave's too
-        RuleNode node = parser.parse(cond("lastPurchaseAt", "within", "'P90D'").replace('\'', '"'));
         CompileContext earlier = new CompileContext(NOW.minusDays(300), catalog, key -> Optional.ofNullable(segments.get(key)));
+        ValidatedRule node = PgFixture.valid(parser.parse(cond("lastPurchaseAt", "within", "'P90D'").replace('\'', '"')), earlier);
         Set<String> page = new TreeSet<>();
         for (Row r : db.run(QueryShapes.page(T1, node, 0, 100, COLUMNS, earlier))) page.add(r.getString("external_id"));
         // asOf moves the clock only: the rollup still holds the latest purchase, which is "in the future" and counts
@@ -490,11 +490,11 @@ class RuleSemanticsPgTest {
 
     @Test
     void leapDayBirthdayAge() throws Exception {
-        RuleNode node = parser.parse(cond("age", "gte", "25").replace('\'', '"'));
+        RuleNode rule = parser.parse(cond("age", "gte", "25").replace('\'', '"'));
         FieldCatalog cat = catalog;
         for (String[] t : new String[][]{{"2025-02-28T12:00:00Z", "false"}, {"2025-03-01T00:00:00Z", "true"}}) {
             CompileContext cx = new CompileContext(OffsetDateTime.parse(t[0]), cat, SegmentResolver.NONE);
-            boolean m = db.holdsFor(T1, node, List.of(ids.get("dave")), cx).contains(ids.get("dave"));
+            boolean m = db.holdsFor(T1, PgFixture.valid(rule, cx), List.of(ids.get("dave")), cx).contains(ids.get("dave"));
             assertEquals(Boolean.parseBoolean(t[1]), m, t[0]);
         }
     }

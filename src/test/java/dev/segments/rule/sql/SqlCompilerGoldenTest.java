@@ -40,6 +40,8 @@ class SqlCompilerGoldenTest {
 
     static OffsetDateTime ts(String s) { return OffsetDateTime.parse(s); }
 
+    static ValidatedRule valid(RuleNode rule) { return PgFixture.valid(rule, CTX); }
+
     static Arguments g(String rule, String sql, Object... params) {
         return Arguments.of(rule.replace('\'', '"'), sql, List.of(params));
     }
@@ -223,8 +225,7 @@ class SqlCompilerGoldenTest {
     @ParameterizedTest(name = "[{index}] {0}")
     @MethodSource("goldenSet")
     void compilesSetOriented(String rule, String expectedSql, List<Object> expectedParams) {
-        RuleNode node = new RuleParser().parse(rule);
-        new RuleValidator(CATALOG, CTX.resolver()).check(node);
+        ValidatedRule node = valid(new RuleParser().parse(rule));
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(1L, SqlBuilder.PgType.BIGINT);
         SqlCompiler.predicate(node, b, CTX, tenant);
@@ -236,8 +237,7 @@ class SqlCompilerGoldenTest {
     @ParameterizedTest(name = "[{index}] {0}")
     @MethodSource("golden")
     void compiles(String rule, String expectedSql, List<Object> expectedParams) {
-        RuleNode node = new RuleParser().parse(rule);
-        new RuleValidator(CATALOG, CTX.resolver()).check(node);
+        ValidatedRule node = valid(new RuleParser().parse(rule));
         SqlBuilder b = new SqlBuilder();
         SqlCompiler.predicate(node, b, CTX);
         SqlQuery q = b.build();
@@ -253,7 +253,7 @@ class SqlCompilerGoldenTest {
 
     @Test
     void countAndPageShapes() {
-        RuleNode node = new RuleParser().parse("{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"}");
+        ValidatedRule node = parse("{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"}");
         SqlQuery count = QueryShapes.count(5, node, CTX);
         assertEquals("select count(*) as count from customer c where c.tenant_id = $1::bigint and (c.region = $2::text)", count.sql());
         assertEquals(List.of(5L, "North"), count.params());
@@ -261,12 +261,12 @@ class SqlCompilerGoldenTest {
         assertEquals("select c.id, c.external_id from customer c where c.tenant_id = $1::bigint and c.id > $2::bigint"
                 + " and (c.region = $3::text) order by c.id limit $4::bigint", page.sql());
         assertEquals(List.of(5L, 100L, "North", 50L), page.params());
-        RuleNode agg = new RuleParser().parse("{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":2}");
+        ValidatedRule agg = parse("{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":2}");
         // every member has purchases: counted over the pre-aggregated groups, without reading customer
         assertEquals("select count(*) as count from (select p.customer_id from purchase p where p.tenant_id = $1::bigint"
                 + " and p.occurred_at >= $2::timestamptz group by p.customer_id having count(*) >= $3::bigint) c (id)",
                 QueryShapes.count(5, agg, CTX).sql());
-        RuleNode cartNoCheckout = new RuleParser().parse("{\"and\":[{\"aggregate\":\"count\",\"of\":\"events\",\"where\":{\"field\":\"name\",\"op\":\"eq\",\"value\":\"cart\"},"
+        ValidatedRule cartNoCheckout = parse("{\"and\":[{\"aggregate\":\"count\",\"of\":\"events\",\"where\":{\"field\":\"name\",\"op\":\"eq\",\"value\":\"cart\"},"
                 + "\"op\":\"gte\",\"value\":2},{\"aggregate\":\"count\",\"of\":\"events\",\"where\":{\"field\":\"name\",\"op\":\"eq\","
                 + "\"value\":\"checkout\"},\"op\":\"eq\",\"value\":0}]}");
         assertEquals("select count(*) as count from (select e.customer_id from event e where e.tenant_id = $1::bigint"
@@ -275,9 +275,9 @@ class SqlCompilerGoldenTest {
                 + " group by e.customer_id having not coalesce(count(*) = $5::bigint, false)) g where g.customer_id = c.id)",
                 QueryShapes.count(5, cartNoCheckout, CTX).sql());
         // a saved segment's count (GET /segments/{key}/count compiles a reference to it): the same
-        assertEquals(QueryShapes.count(5, agg, CTX).sql(), QueryShapes.count(5, new RuleNode.SegmentRef("", "buyers"), CTX).sql());
+        assertEquals(QueryShapes.count(5, agg, CTX).sql(), QueryShapes.count(5, valid(new RuleNode.SegmentRef("", "buyers")), CTX).sql());
         // a customer condition next to it: the customer table drives
-        RuleNode vip = new RuleParser().parse("{\"and\":[{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"},"
+        ValidatedRule vip = parse("{\"and\":[{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"},"
                 + "{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":2}]}");
         assertEquals("select count(*) as count from customer c where c.tenant_id = $1::bigint and ((c.region = $2::text"
                 + " and (c.last_purchase_at >= $3::timestamptz and exists (select 1 from purchase p where p.tenant_id = c.tenant_id"
@@ -293,8 +293,8 @@ class SqlCompilerGoldenTest {
     /** The statements that evaluate several segments at once, for the tenant or for a few customers. */
     @Test
     void severalSegmentsShapes() {
-        RuleNode vips = new RuleNode.SegmentRef("", "vips");
-        RuleNode list = new RuleNode.SegmentRef("", "list");
+        ValidatedRule vips = valid(new RuleNode.SegmentRef("", "vips"));
+        ValidatedRule list = valid(new RuleNode.SegmentRef("", "list"));
         SqlQuery counts = QueryShapes.countEach(5, List.of(vips, list), CTX);
         assertEquals("select count(*) filter (where (c.price_tier = $2::text)), count(*) filter (where exists"
                 + " (select 1 from segment_member m where m.segment_id = $3::bigint and m.customer_id = c.id))"
@@ -324,7 +324,7 @@ class SqlCompilerGoldenTest {
     /** The membership diff: whole tenant (aggregates pre-aggregated) or a few customers (correlated). */
     @Test
     void membershipDiffShape() {
-        RuleNode buyers = new RuleNode.SegmentRef("", "buyers");
+        ValidatedRule buyers = valid(new RuleNode.SegmentRef("", "buyers"));
         String tail = "), entered as (insert into segment_membership (segment_id, customer_id, tenant_id, since)"
                 + " select t.segment_id, t.customer_id, $1::bigint, %s from target t on conflict do nothing"
                 + " returning segment_id, customer_id), exited as (delete from segment_membership m where"
@@ -348,7 +348,7 @@ class SqlCompilerGoldenTest {
         assertEquals(normalize(List.of(5L, new String[]{"77"}, NOW, "refresh", 77L, ts("2025-06-14T12:00:00Z"), 2L)),
                 normalize(all.params()));
         SqlQuery few = QueryShapes.membershipDiff(5, List.of(new QueryShapes.Target(77, buyers),
-                new QueryShapes.Target(78, new RuleNode.SegmentRef("", "vips"))), List.of(9L), "data_write", NOW, CTX);
+                new QueryShapes.Target(78, valid(new RuleNode.SegmentRef("", "vips")))), List.of(9L), "data_write", NOW, CTX);
         assertEquals("with target (segment_id, customer_id) as (select $6::bigint, c.id from customer c where"
                 + " c.tenant_id = $1::bigint and c.id = any($2::text[]::bigint[]) and (((c.last_purchase_at >= $7::timestamptz"
                 + " and exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id and"
@@ -359,11 +359,17 @@ class SqlCompilerGoldenTest {
                 "$5::text", "$4::timestamptz"), few.sql());
     }
 
+    static ValidatedRule parse(String rule) { return valid(new RuleParser().parse(rule)); }
+
+    /** The compiler takes only a ValidatedRule, which only the validator makes, for the catalog it checked. */
     @Test
-    void wrappersRejectInvalidRules() {
+    void onlyValidatedRulesCompile() {
         RuleNode node = new RuleParser().parse("{\"field\":\"nope\",\"op\":\"eq\",\"value\":1}");
-        InvalidRuleException e = assertThrows(InvalidRuleException.class, () -> QueryShapes.count(1, node, CTX));
+        InvalidRuleException e = assertThrows(InvalidRuleException.class, () -> valid(node));
         assertEquals("unknown_field", e.errors().get(0).code());
+        ValidatedRule other = new RuleValidator(FieldCatalog.of(List.of()), SegmentResolver.NONE)
+                .check(new RuleParser().parse("{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"}"));
+        assertThrows(IllegalArgumentException.class, () -> QueryShapes.count(1, other, CTX));
     }
 
     @Test
