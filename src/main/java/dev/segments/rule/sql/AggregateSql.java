@@ -53,8 +53,7 @@ final class AggregateSql {
     }
 
     Typed typed(RuleNode.Aggregate a) {
-        FieldCatalog.StreamDef s = compiler.ctx.catalog().stream(a.stream())
-                .orElseThrow(() -> new IllegalStateException("unvalidated rule: unknown stream " + a.stream()));
+        FieldCatalog.StreamDef s = compiler.ctx.catalog().requireStream(a.stream());
         FieldDef field = a.field() == null ? null : s.field(a.field())
                 .orElseThrow(() -> new IllegalStateException("unvalidated rule: unknown field " + a.field()));
         return new Typed(s, field, Typing.aggregateType(a.fn(), field, a.value()));
@@ -118,7 +117,7 @@ final class AggregateSql {
         // truth on 0 emptyGroupTruth could tell, are left unguarded too: the probe alone is still exact)
         if (countOrSum && !(a.value() instanceof Value.Literal) && a.value() != null) return null;
         if (emptyGroupTruth(a.fn(), rt, a.op(), a.value())) return null;
-        String latest = rollup(a.stream(), RuleNode.AggregateFn.MAX, "occurredAt");
+        String latest = latest(a);
         OffsetDateTime since = windowStart(a.within());
         return latest == null || since == null ? null : new Existence(latest, since, true);
     }
@@ -149,7 +148,7 @@ final class AggregateSql {
                 || !(a.value() instanceof Value.Literal)) {
             return null;
         }
-        String latest = rollup(a.stream(), RuleNode.AggregateFn.MAX, "occurredAt");
+        String latest = latest(a);
         OffsetDateTime since = a.within() instanceof Value.Window w && w.to() != null ? null : windowStart(a.within());
         Boolean some = truthForEveryPositiveCount(a.op(), a.value());
         if (latest == null || since == null || some == null) {
@@ -282,7 +281,7 @@ final class AggregateSql {
 
     /** {@code [and where] [and window]} of an aggregate's rows. */
     void rowFilter(RuleNode.Aggregate a, FieldCatalog.StreamDef s) {
-        String occurred = ((FieldDef.Column) s.field("occurredAt").orElseThrow().access()).sql();
+        String occurred = s.occurredAtColumn();
         if (a.where() != null) {
             b.sql(" and ");
             compiler.node(a.where(), s);
@@ -396,21 +395,13 @@ final class AggregateSql {
         };
     }
 
-    /** The per-customer rollup column that equals this unfiltered aggregate, or null. */
-    static String rollup(RuleNode.Aggregate a) {
-        return rollup(a.stream(), a.fn(), a.field());
+    /** The per-customer rollup column that equals this unfiltered aggregate, or null (the catalog's rollups). */
+    String rollup(RuleNode.Aggregate a) {
+        return compiler.ctx.catalog().requireStream(a.stream()).rollup(a.fn(), a.field()).orElse(null);
     }
 
-    /** The rollup column that equals fn(field) over all of a customer's rows of the stream, or null. */
-    static String rollup(String stream, RuleNode.AggregateFn fn, String field) {
-        String key = stream + "/" + fn.json() + "/" + (field == null ? "" : field);
-        return switch (key) {
-            case "purchases/count/" -> "c.purchase_count";
-            case "purchases/sum/amount" -> "c.total_spend";
-            case "purchases/min/occurredAt" -> "c.first_purchase_at";
-            case "purchases/max/occurredAt" -> "c.last_purchase_at";
-            case "interactions/max/occurredAt" -> "c.last_interaction_at";
-            default -> null;
-        };
+    /** The stream's latest-row rollup column, or null when it keeps none. */
+    String latest(RuleNode.Aggregate a) {
+        return compiler.ctx.catalog().requireStream(a.stream()).latestColumn().orElse(null);
     }
 }

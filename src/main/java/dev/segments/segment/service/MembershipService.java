@@ -3,7 +3,7 @@ package dev.segments.segment.service;
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.rule.ResolvedSegment;
 import dev.segments.rule.RuleDependencies;
-import dev.segments.rule.RuleDependencies.Source;
+import dev.segments.rule.Source;
 import dev.segments.rule.RuleNode;
 import dev.segments.rule.sql.QueryShapes.Target;
 import dev.segments.segment.persistence.MembershipRepository;
@@ -224,7 +224,7 @@ public class MembershipService {
     }
 
     private static RuleDependencies dependencies(TenantRules r, SegmentRow s) {
-        return RuleDependencies.of(new RuleNode.SegmentRef("", s.key()), r.resolver());
+        return RuleDependencies.of(r.segment(s.key()), r.resolver());
     }
 
     /** Each segment as the rule that evaluates it: a reference to it. */
