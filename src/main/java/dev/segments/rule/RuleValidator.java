@@ -183,7 +183,7 @@ public final class RuleValidator {
                 case DATE -> !Values.date((String) a.value()).orElseThrow().isAfter(Values.date((String) b.value()).orElseThrow());
                 case TIMESTAMP -> !Values.timeValue((String) a.value()).orElseThrow().start()
                         .isAfter(Values.timeValue((String) b.value()).orElseThrow().last());
-                default -> true;
+                case STRING, BOOLEAN, STRING_LIST -> true; // not ordered types: between is refused for them first
             };
             if (!ordered) error(vp, "invalid_value", "between needs min <= max");
         }

@@ -171,7 +171,9 @@ final class AggregateSql {
             case LT -> vs1 <= 0 ? Boolean.FALSE : null;
             case EQ -> v.signum() <= 0 ? Boolean.FALSE : null;
             case NEQ -> v.signum() <= 0 ? Boolean.TRUE : null;
-            default -> null;
+            // the truth differs between counts (between, in, ...), or the operator takes no number
+            case IS_SET, IS_NOT_SET, IN, NOT_IN, BETWEEN, CONTAINS, NOT_CONTAINS, STARTS_WITH, ENDS_WITH, BEFORE,
+                 AFTER, WITHIN, NOT_WITHIN, HAS_ANY, HAS_ALL, HAS_NONE -> null;
         };
     }
 
@@ -329,8 +331,13 @@ final class AggregateSql {
      * (numeric comparison, as PostgreSQL does).
      */
     static boolean emptyGroupTruth(RuleNode.AggregateFn fn, FieldType rt, Operator op, Value value) {
-        boolean negating = positiveOf(op) != op;
-        if (fn != RuleNode.AggregateFn.COUNT && fn != RuleNode.AggregateFn.SUM) return negating;
+        switch (fn) {
+            case AVG, MIN, MAX -> {
+                return positiveOf(op) != op; // missing: exactly the negating operators hold
+            }
+            case COUNT, SUM -> {
+            }
+        }
         if (!rt.isNumeric()) throw new IllegalStateException("unvalidated rule: " + fn.json() + " of " + rt);
         return switch (op) {
             case IS_SET -> true;
@@ -349,7 +356,8 @@ final class AggregateSql {
                 boolean any = ((Value.ListValue) value).items().stream().anyMatch(l -> zeroCmp(l) == 0);
                 yield op == Operator.IN ? any : !any;
             }
-            default -> throw new IllegalStateException("unvalidated rule: " + op.json() + " on " + fn.json());
+            case CONTAINS, NOT_CONTAINS, STARTS_WITH, ENDS_WITH, BEFORE, AFTER, WITHIN, NOT_WITHIN, HAS_ANY, HAS_ALL,
+                 HAS_NONE -> throw new IllegalStateException("unvalidated rule: " + op.json() + " on " + fn.json());
         };
     }
 

@@ -117,7 +117,8 @@ final class ConditionSql {
             case HAS_NONE -> Operator.HAS_ANY;
             case NOT_WITHIN -> Operator.WITHIN;
             case IS_NOT_SET -> Operator.IS_SET;
-            default -> op;
+            case IS_SET, EQ, IN, CONTAINS, STARTS_WITH, ENDS_WITH, GT, GTE, LT, LTE, BETWEEN, BEFORE, AFTER, WITHIN,
+                 HAS_ANY, HAS_ALL -> op;
         };
     }
 
@@ -128,22 +129,20 @@ final class ConditionSql {
         }
         switch (op) {
             case IS_SET -> {
-                if (type == FieldType.STRING) {
-                    x.accept(b);
-                    b.sql(" <> ''");
-                } else if (type == FieldType.STRING_LIST) {
-                    if (jsonList) {
-                        b.sql("jsonb_array_length(");
+                switch (type) {
+                    case STRING -> {
                         x.accept(b);
-                        b.sql(") > 0");
-                    } else {
-                        b.sql("cardinality(");
+                        b.sql(" <> ''");
+                    }
+                    case STRING_LIST -> {
+                        b.sql(jsonList ? "jsonb_array_length(" : "cardinality(");
                         x.accept(b);
                         b.sql(") > 0");
                     }
-                } else {
-                    x.accept(b);
-                    b.sql(" is not null");
+                    case NUMBER, INTEGER, BOOLEAN, DATE, TIMESTAMP -> {
+                        x.accept(b);
+                        b.sql(" is not null");
+                    }
                 }
             }
             case EQ -> {
@@ -172,17 +171,9 @@ final class ConditionSql {
                 }
                 b.sql(")");
             }
-            case CONTAINS, STARTS_WITH, ENDS_WITH -> {
-                String s = (String) ((Value.Literal) value).value();
-                String escaped = escapeLike(s);
-                String pattern = switch (op) {
-                    case CONTAINS -> "%" + escaped + "%";
-                    case STARTS_WITH -> escaped + "%";
-                    default -> "%" + escaped;
-                };
-                x.accept(b);
-                b.sql(" ilike ").param(pattern, PgType.TEXT);
-            }
+            case CONTAINS -> like(x, "%" + escapeLike(string(value)) + "%");
+            case STARTS_WITH -> like(x, escapeLike(string(value)) + "%");
+            case ENDS_WITH -> like(x, "%" + escapeLike(string(value)));
             case BETWEEN -> {
                 List<Value.Literal> items = ((Value.ListValue) value).items();
                 if (type == FieldType.TIMESTAMP) {
@@ -237,6 +228,15 @@ final class ConditionSql {
         }
     }
 
+    void like(Expr x, String pattern) {
+        x.accept(b);
+        b.sql(" ilike ").param(pattern, PgType.TEXT);
+    }
+
+    static String string(Value v) {
+        return (String) ((Value.Literal) v).value();
+    }
+
     void range(Expr x, OffsetDateTime fromInclusive, OffsetDateTime toExclusive) {
         x.accept(b);
         b.sql(" >= ").param(fromInclusive, PgType.TIMESTAMPTZ).sql(" and ");
@@ -288,14 +288,7 @@ final class ConditionSql {
         }
         switch (op) {
             case EQ, GT, GTE, LT, LTE -> {
-                String sqlOp = switch (op) {
-                    case EQ -> " = ";
-                    case GT -> " > ";
-                    case GTE -> " >= ";
-                    case LT -> " < ";
-                    default -> " <= ";
-                };
-                b.sql(n).sql(sqlOp);
+                b.sql(n).sql(refOp(op));
                 literal((Value.Literal) value, FieldType.NUMBER);
                 b.sql(" * ").sql(d);
             }
@@ -313,7 +306,11 @@ final class ConditionSql {
                 b.sql(n).sql(" = any(select v * ").sql(d).sql(" from unnest(").param(a, PgType.TEXT_ARRAY)
                         .sql("::numeric[]) v)");
             }
-            default -> throw new IllegalStateException("unvalidated rule: " + op.json() + " on a quotient");
+            case IS_SET -> throw new IllegalStateException("isSet on a quotient is handled above");
+            case IS_NOT_SET, NEQ, NOT_IN, NOT_CONTAINS, HAS_NONE, NOT_WITHIN ->
+                    throw new IllegalStateException("negating operator reached quotient(): " + op);
+            case CONTAINS, STARTS_WITH, ENDS_WITH, BEFORE, AFTER, WITHIN, HAS_ANY, HAS_ALL ->
+                    throw new IllegalStateException("unvalidated rule: " + op.json() + " on a quotient");
         }
         b.sql(")");
     }
@@ -358,6 +355,7 @@ final class ConditionSql {
         if (xScale != null) b.sql(" * ").sql(xScale);
     }
 
+    /** The SQL comparison of an ordering operator (refs, quotients); NEQ reaches here as its complement EQ. */
     static String refOp(Operator op) {
         return switch (op) {
             case EQ -> " = ";
@@ -365,7 +363,9 @@ final class ConditionSql {
             case GTE -> " >= ";
             case LT, BEFORE -> " < ";
             case LTE -> " <= ";
-            default -> throw new IllegalStateException("unvalidated rule: ref with " + op);
+            case IS_SET, IS_NOT_SET, NEQ, IN, NOT_IN, CONTAINS, NOT_CONTAINS, STARTS_WITH, ENDS_WITH, BETWEEN, WITHIN,
+                 NOT_WITHIN, HAS_ANY, HAS_ALL, HAS_NONE ->
+                    throw new IllegalStateException("unvalidated rule: " + op.json() + " as a plain comparison");
         };
     }
 
@@ -395,7 +395,8 @@ final class ConditionSql {
                 }
                 b.sql(")");
             });
-            default -> throw new IllegalStateException("unvalidated rule: age with " + op);
+            case CONTAINS, NOT_CONTAINS, STARTS_WITH, ENDS_WITH, BEFORE, AFTER, WITHIN, NOT_WITHIN, HAS_ANY, HAS_ALL,
+                 HAS_NONE -> throw new IllegalStateException("unvalidated rule: age with " + op);
         }
     }
 
