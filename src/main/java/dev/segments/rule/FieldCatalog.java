@@ -5,12 +5,23 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+
+import static dev.segments.rule.Source.EVENTS;
+import static dev.segments.rule.Source.INTERACTIONS;
+import static dev.segments.rule.Source.PROFILE;
+import static dev.segments.rule.Source.PURCHASES;
 
 /**
- * The fields a tenant's rules may use: the built-in customer fields plus the tenant's declared attributes, and
- * the activity streams (purchases, interactions, events) with their fields. Maps public names to constant SQL.
- * Immutable; build one per tenant (attribute catalog) with {@link #of(List)}.
+ * The one table of field and stream facts: the fields a tenant's rules may use (the built-in customer fields plus
+ * the tenant's declared attributes) and the activity streams (purchases, interactions, events) with their fields.
+ * Each field has its public name, type, operators (by type), constant SQL expression and the writes that change
+ * it; each stream its table, alias, the write that changes it and the rollup columns that equal aggregates over
+ * it (among them its latest-row column). A new field or stream is one entry here (plus a migration); nothing
+ * elsewhere switches on names, and a name that is not here fails ({@link #requireCustomerField},
+ * {@link #requireStream}). Immutable; build one per tenant (attribute catalog) with {@link #of(List)}.
  */
 public final class FieldCatalog {
 
@@ -18,18 +29,53 @@ public final class FieldCatalog {
     public static final String CUSTOMER_ALIAS = "c";
 
     /**
+     * A per-customer rollup column (kept exact on every write) that equals {@code fn(field)} over all of a
+     * customer's rows of a stream; field is null for count.
+     */
+    public record Rollup(RuleNode.AggregateFn fn, String field, String column) {
+        public Rollup {
+            Objects.requireNonNull(fn);
+            Objects.requireNonNull(column);
+            if ((fn == RuleNode.AggregateFn.COUNT) != (field == null)) throw new IllegalArgumentException("count takes no field");
+        }
+    }
+
+    /**
      * An activity stream.
      *
      * @param name        public name (purchases, interactions, events)
      * @param table       SQL table
      * @param alias       SQL alias used in compiled subqueries
+     * @param source      the write that adds or removes its rows
      * @param fields      fixed and attribute fields by public name
      * @param propertiesColumn jsonb column holding free-form properties (events), or null
+     * @param rollups     rollup columns equal to aggregates over all of a customer's rows
      */
-    public record StreamDef(String name, String table, String alias, String description,
-                            Map<String, FieldDef> fields, String propertiesColumn) {
+    public record StreamDef(String name, String table, String alias, String description, Source source,
+                            Map<String, FieldDef> fields, String propertiesColumn, List<Rollup> rollups) {
         public StreamDef {
+            Objects.requireNonNull(source);
             fields = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+            rollups = List.copyOf(rollups);
+            if (!(fields.get("occurredAt") instanceof FieldDef f && f.access() instanceof FieldDef.Column)) {
+                throw new IllegalArgumentException("stream '" + name + "' needs an occurredAt column");
+            }
+        }
+
+        /** The rollup column equal to {@code fn(field)} over all of a customer's rows (field null for count). */
+        public Optional<String> rollup(RuleNode.AggregateFn fn, String field) {
+            return rollups.stream().filter(r -> r.fn() == fn && Objects.equals(r.field(), field))
+                    .map(Rollup::column).findFirst();
+        }
+
+        /** The customer's latest row time ({@code max(occurredAt)} as a rollup), when the stream keeps one. */
+        public Optional<String> latestColumn() {
+            return rollup(RuleNode.AggregateFn.MAX, "occurredAt");
+        }
+
+        /** The SQL column of the row time. */
+        public String occurredAtColumn() {
+            return ((FieldDef.Column) fields.get("occurredAt").access()).sql();
         }
 
         /** Field by public name, including {@code properties.<key>} for streams with free-form properties. */
@@ -40,7 +86,7 @@ public final class FieldCatalog {
                 String key = name.substring("properties.".length());
                 if (key.isEmpty() || key.length() > 200) return Optional.empty();
                 return Optional.of(new FieldDef(name, null, "event property '" + key + "'", List.of(), true,
-                        new FieldDef.Json(propertiesColumn, key)));
+                        new FieldDef.Json(propertiesColumn, key), Set.of(source)));
             }
             return Optional.empty();
         }
@@ -60,96 +106,115 @@ public final class FieldCatalog {
     /** The catalog for a tenant with these declared attributes. */
     public static FieldCatalog of(List<AttributeDef> attributes) {
         Map<String, FieldDef> c = new LinkedHashMap<>();
-        col(c, "externalId", FieldType.STRING, "c.external_id", "the customer's id in the tenant's systems");
-        col(c, "name", FieldType.STRING, "c.name", "full name");
-        col(c, "email", FieldType.STRING, "c.email", "email address");
-        col(c, "phone", FieldType.STRING, "c.phone", "primary phone number");
-        col(c, "gender", FieldType.STRING, "c.gender", "gender");
-        col(c, "birthDate", FieldType.DATE, "c.birth_date", "date of birth");
+        Set<Source> profile = Set.of(PROFILE);
+        col(c, "externalId", FieldType.STRING, "c.external_id", "the customer's id in the tenant's systems", profile);
+        col(c, "name", FieldType.STRING, "c.name", "full name", profile);
+        col(c, "email", FieldType.STRING, "c.email", "email address", profile);
+        col(c, "phone", FieldType.STRING, "c.phone", "primary phone number", profile);
+        col(c, "gender", FieldType.STRING, "c.gender", "gender", profile);
+        col(c, "birthDate", FieldType.DATE, "c.birth_date", "date of birth", profile);
+        // age also changes with the calendar day: RuleDependencies reads that from its access (Age)
         c.put("age", new FieldDef("age", FieldType.INTEGER, "age in whole years at evaluation time, from birthDate",
-                List.of(), true, new FieldDef.Age("c.birth_date")));
-        col(c, "country", FieldType.STRING, "c.country", "country");
-        col(c, "region", FieldType.STRING, "c.region", "region");
-        col(c, "city", FieldType.STRING, "c.city", "city");
+                List.of(), true, new FieldDef.Age("c.birth_date"), profile));
+        col(c, "country", FieldType.STRING, "c.country", "country", profile);
+        col(c, "region", FieldType.STRING, "c.region", "region", profile);
+        col(c, "city", FieldType.STRING, "c.city", "city", profile);
         put(c, "lifecycleStage", FieldType.STRING, "c.lifecycle_stage", "lifecycle stage",
-                List.of("lead", "trial", "customer", "churned"));
-        col(c, "source", FieldType.STRING, "c.source", "acquisition source");
-        col(c, "channel", FieldType.STRING, "c.channel", "acquisition or preferred channel");
-        put(c, "priceTier", FieldType.STRING, "c.price_tier", "price tier", List.of("low", "mid", "vip"));
-        col(c, "paymentTerms", FieldType.STRING, "c.payment_terms", "payment terms");
-        col(c, "tags", FieldType.STRING_LIST, "c.tags", "tags");
-        col(c, "createdAt", FieldType.TIMESTAMP, "c.created_at", "when the customer was created");
-        col(c, "updatedAt", FieldType.TIMESTAMP, "c.updated_at", "when the customer was last updated");
-        col(c, "purchaseCount", FieldType.INTEGER, "c.purchase_count", "number of purchases (rollup)");
-        col(c, "totalSpend", FieldType.NUMBER, "c.total_spend", "sum of purchase amounts (rollup)");
+                List.of("lead", "trial", "customer", "churned"), profile);
+        col(c, "source", FieldType.STRING, "c.source", "acquisition source", profile);
+        col(c, "channel", FieldType.STRING, "c.channel", "acquisition or preferred channel", profile);
+        put(c, "priceTier", FieldType.STRING, "c.price_tier", "price tier", List.of("low", "mid", "vip"), profile);
+        col(c, "paymentTerms", FieldType.STRING, "c.payment_terms", "payment terms", profile);
+        col(c, "tags", FieldType.STRING_LIST, "c.tags", "tags", profile);
+        col(c, "createdAt", FieldType.TIMESTAMP, "c.created_at", "when the customer was created", profile);
+        col(c, "updatedAt", FieldType.TIMESTAMP, "c.updated_at", "when the customer was last updated", profile);
+        // rollups: kept by the activity writes (same transaction), so they change with those streams
+        Set<Source> purchases = Set.of(PURCHASES);
+        col(c, "purchaseCount", FieldType.INTEGER, "c.purchase_count", "number of purchases (rollup)", purchases);
+        col(c, "totalSpend", FieldType.NUMBER, "c.total_spend", "sum of purchase amounts (rollup)", purchases);
         c.put("averageOrderValue", new FieldDef("averageOrderValue", FieldType.NUMBER,
                 "total spend / purchase count, compared as the exact quotient; missing without purchases (rollup)",
-                List.of(), true, new FieldDef.Quotient("c.total_spend", "c.purchase_count")));
-        col(c, "firstPurchaseAt", FieldType.TIMESTAMP, "c.first_purchase_at", "time of the first purchase (rollup)");
-        col(c, "lastPurchaseAt", FieldType.TIMESTAMP, "c.last_purchase_at", "time of the last purchase (rollup)");
-        col(c, "lastInteractionAt", FieldType.TIMESTAMP, "c.last_interaction_at", "time of the last interaction (rollup)");
+                List.of(), true, new FieldDef.Quotient("c.total_spend", "c.purchase_count"), purchases));
+        col(c, "firstPurchaseAt", FieldType.TIMESTAMP, "c.first_purchase_at", "time of the first purchase (rollup)", purchases);
+        col(c, "lastPurchaseAt", FieldType.TIMESTAMP, "c.last_purchase_at", "time of the last purchase (rollup)", purchases);
+        col(c, "lastInteractionAt", FieldType.TIMESTAMP, "c.last_interaction_at", "time of the last interaction (rollup)",
+                Set.of(INTERACTIONS));
         col(c, "lastSeenAt", FieldType.TIMESTAMP, "c.last_seen_at",
-                "time of the customer's latest activity of any kind (purchase, interaction or event) (rollup)");
-        // (A) fields: announced by the contract, computed by analytics features that do not exist yet
-        na(c, "rfm.recency", FieldType.INTEGER, "RFM recency quintile 1..5", List.of("1", "2", "3", "4", "5"));
-        na(c, "rfm.frequency", FieldType.INTEGER, "RFM frequency quintile 1..5", List.of("1", "2", "3", "4", "5"));
-        na(c, "rfm.monetary", FieldType.INTEGER, "RFM monetary quintile 1..5", List.of("1", "2", "3", "4", "5"));
-        na(c, "rfm.segment", FieldType.STRING, "RFM segment", List.of("champions", "loyal", "atRisk"));
-        na(c, "leadScore", FieldType.NUMBER, "lead score", List.of());
-        na(c, "abcClass", FieldType.STRING, "ABC class", List.of("A", "B", "C"));
-        na(c, "xyzClass", FieldType.STRING, "XYZ class", List.of("X", "Y", "Z"));
+                "time of the customer's latest activity of any kind (purchase, interaction or event) (rollup)",
+                Set.of(PURCHASES, INTERACTIONS, EVENTS));
+        // (A) fields: announced by the contract, computed by analytics features that do not exist yet; each names
+        // the writes its computation will read, so that segments using it are refreshed by them once it exists
+        na(c, "rfm.recency", FieldType.INTEGER, "RFM recency quintile 1..5", List.of("1", "2", "3", "4", "5"), purchases);
+        na(c, "rfm.frequency", FieldType.INTEGER, "RFM frequency quintile 1..5", List.of("1", "2", "3", "4", "5"), purchases);
+        na(c, "rfm.monetary", FieldType.INTEGER, "RFM monetary quintile 1..5", List.of("1", "2", "3", "4", "5"), purchases);
+        na(c, "rfm.segment", FieldType.STRING, "RFM segment", List.of("champions", "loyal", "atRisk"), purchases);
+        na(c, "leadScore", FieldType.NUMBER, "lead score", List.of(), Set.of(PROFILE, PURCHASES, INTERACTIONS, EVENTS));
+        na(c, "abcClass", FieldType.STRING, "ABC class", List.of("A", "B", "C"), purchases);
+        na(c, "xyzClass", FieldType.STRING, "XYZ class", List.of("X", "Y", "Z"), purchases);
         for (AttributeDef a : attributes) {
-            if (a.entity().equals("customer")) attr(c, a, "c.attributes");
+            if (a.entity().equals("customer")) attr(c, a, "c.attributes", profile);
         }
 
         Map<String, FieldDef> p = new LinkedHashMap<>();
-        col(p, "occurredAt", FieldType.TIMESTAMP, "p.occurred_at", "time of the purchase");
-        col(p, "amount", FieldType.NUMBER, "p.amount", "amount (in the purchase's currency)");
-        col(p, "currency", FieldType.STRING, "p.currency", "ISO 4217 currency code");
-        col(p, "product", FieldType.STRING, "p.product", "product");
-        col(p, "category", FieldType.STRING, "p.category", "product category");
-        col(p, "channel", FieldType.STRING, "p.channel", "sales channel");
-        col(p, "quantity", FieldType.INTEGER, "p.quantity", "quantity");
+        col(p, "occurredAt", FieldType.TIMESTAMP, "p.occurred_at", "time of the purchase", purchases);
+        col(p, "amount", FieldType.NUMBER, "p.amount", "amount (in the purchase's currency)", purchases);
+        col(p, "currency", FieldType.STRING, "p.currency", "ISO 4217 currency code", purchases);
+        col(p, "product", FieldType.STRING, "p.product", "product", purchases);
+        col(p, "category", FieldType.STRING, "p.category", "product category", purchases);
+        col(p, "channel", FieldType.STRING, "p.channel", "sales channel", purchases);
+        col(p, "quantity", FieldType.INTEGER, "p.quantity", "quantity", purchases);
+        Set<Source> interactions = Set.of(INTERACTIONS);
         Map<String, FieldDef> i = new LinkedHashMap<>();
-        col(i, "occurredAt", FieldType.TIMESTAMP, "i.occurred_at", "time of the interaction");
+        col(i, "occurredAt", FieldType.TIMESTAMP, "i.occurred_at", "time of the interaction", interactions);
         put(i, "type", FieldType.STRING, "i.type", "interaction type",
-                List.of("call", "email", "meeting", "consultation", "contact_attempt", "chat", "refusal"));
-        col(i, "channel", FieldType.STRING, "i.channel", "channel");
-        col(i, "outcome", FieldType.STRING, "i.outcome", "outcome");
-        col(i, "reason", FieldType.STRING, "i.reason", "reason");
+                List.of("call", "email", "meeting", "consultation", "contact_attempt", "chat", "refusal"), interactions);
+        col(i, "channel", FieldType.STRING, "i.channel", "channel", interactions);
+        col(i, "outcome", FieldType.STRING, "i.outcome", "outcome", interactions);
+        col(i, "reason", FieldType.STRING, "i.reason", "reason", interactions);
         for (AttributeDef a : attributes) {
-            if (a.entity().equals("purchase")) attr(p, a, "p.attributes");
-            if (a.entity().equals("interaction")) attr(i, a, "i.attributes");
+            if (a.entity().equals("purchase")) attr(p, a, "p.attributes", purchases);
+            if (a.entity().equals("interaction")) attr(i, a, "i.attributes", interactions);
         }
+        Set<Source> events = Set.of(EVENTS);
         Map<String, FieldDef> e = new LinkedHashMap<>();
-        col(e, "occurredAt", FieldType.TIMESTAMP, "e.occurred_at", "time of the event");
-        col(e, "name", FieldType.STRING, "e.name", "event name");
+        col(e, "occurredAt", FieldType.TIMESTAMP, "e.occurred_at", "time of the event", events);
+        col(e, "name", FieldType.STRING, "e.name", "event name", events);
 
         Map<String, StreamDef> s = new LinkedHashMap<>();
-        s.put("purchases", new StreamDef("purchases", "purchase", "p", "purchases", p, null));
-        s.put("interactions", new StreamDef("interactions", "interaction", "i", "interactions (calls, emails, ...)", i, null));
+        s.put("purchases", new StreamDef("purchases", "purchase", "p", "purchases", PURCHASES, p, null, List.of(
+                new Rollup(RuleNode.AggregateFn.COUNT, null, "c.purchase_count"),
+                new Rollup(RuleNode.AggregateFn.SUM, "amount", "c.total_spend"),
+                new Rollup(RuleNode.AggregateFn.MIN, "occurredAt", "c.first_purchase_at"),
+                new Rollup(RuleNode.AggregateFn.MAX, "occurredAt", "c.last_purchase_at"))));
+        s.put("interactions", new StreamDef("interactions", "interaction", "i", "interactions (calls, emails, ...)",
+                INTERACTIONS, i, null, List.of(new Rollup(RuleNode.AggregateFn.MAX, "occurredAt", "c.last_interaction_at"))));
         s.put("events", new StreamDef("events", "event", "e",
-                "tracked events; properties.<key> compared as the type of the rule's value", e, "e.properties"));
+                "tracked events; properties.<key> compared as the type of the rule's value", EVENTS, e, "e.properties",
+                List.of()));
         return new FieldCatalog(c, s);
     }
 
-    private static void col(Map<String, FieldDef> m, String name, FieldType t, String sql, String desc) {
-        put(m, name, t, sql, desc, List.of());
+    private static void col(Map<String, FieldDef> m, String name, FieldType t, String sql, String desc,
+                            Set<Source> changedBy) {
+        put(m, name, t, sql, desc, List.of(), changedBy);
     }
 
-    private static void put(Map<String, FieldDef> m, String name, FieldType t, String sql, String desc, List<String> values) {
-        m.put(name, new FieldDef(name, t, desc, values, true, new FieldDef.Column(sql)));
+    private static void put(Map<String, FieldDef> m, String name, FieldType t, String sql, String desc, List<String> values,
+                            Set<Source> changedBy) {
+        m.put(name, new FieldDef(name, t, desc, values, true, new FieldDef.Column(sql), changedBy));
     }
 
-    private static void na(Map<String, FieldDef> m, String name, FieldType t, String desc, List<String> values) {
-        m.put(name, new FieldDef(name, t, desc + " (not available yet)", values, false, new FieldDef.Column("null")));
+    private static void na(Map<String, FieldDef> m, String name, FieldType t, String desc, List<String> values,
+                           Set<Source> changedBy) {
+        m.put(name, new FieldDef(name, t, desc + " (not available yet)", values, false, new FieldDef.Column("null"),
+                changedBy));
     }
 
-    private static void attr(Map<String, FieldDef> m, AttributeDef a, String column) {
+    private static void attr(Map<String, FieldDef> m, AttributeDef a, String column, Set<Source> changedBy) {
         String name = "attributes." + a.key();
         m.put(name, new FieldDef(name, a.fieldType(),
                 a.description() == null ? "custom attribute '" + a.key() + "'" : a.description(),
-                List.of(), true, new FieldDef.Json(column, a.key())));
+                List.of(), true, new FieldDef.Json(column, a.key()), changedBy));
     }
 
     /** Customer field by public name (including declared {@code attributes.<key>}). */
@@ -158,7 +223,21 @@ public final class FieldCatalog {
     /** Every customer field, for field pickers. */
     public List<FieldDef> customerFields() { return List.copyOf(customer.values()); }
 
+    /** A customer field of a validated rule: unknown names are a bug, never a default. */
+    public FieldDef requireCustomerField(String name) {
+        FieldDef f = customer.get(name);
+        if (f == null) throw new IllegalArgumentException("unknown customer field '" + name + "'");
+        return f;
+    }
+
     public Optional<StreamDef> stream(String name) { return Optional.ofNullable(streams.get(name)); }
+
+    /** A stream of a validated rule: unknown names are a bug, never a default. */
+    public StreamDef requireStream(String name) {
+        StreamDef s = streams.get(name);
+        if (s == null) throw new IllegalArgumentException("unknown stream '" + name + "'");
+        return s;
+    }
 
     public List<StreamDef> streams() { return List.copyOf(streams.values()); }
 

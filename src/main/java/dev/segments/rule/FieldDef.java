@@ -1,5 +1,7 @@
 package dev.segments.rule;
 
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -14,15 +16,19 @@ import java.util.Set;
  * @param available   false for fields announced by the contract but not computed yet (marked (A)); such fields
  *                    are rejected with {@code field_not_available}
  * @param access      how to reach the value in SQL (constant text; JSON keys are bound as parameters)
+ * @param changedBy   the writes that can change the value (never empty): a rule reading the field is re-evaluated
+ *                    for the written customers after each of them
  */
 public record FieldDef(String name, FieldType type, String description, List<String> values, boolean available,
-                       Access access) {
+                       Access access, Set<Source> changedBy) {
 
     public FieldDef {
         Objects.requireNonNull(name);
         Objects.requireNonNull(description);
         Objects.requireNonNull(access);
         values = List.copyOf(values);
+        if (changedBy.isEmpty()) throw new IllegalArgumentException("field '" + name + "' names no write that changes it");
+        changedBy = Collections.unmodifiableSet(EnumSet.copyOf(changedBy));
     }
 
     /** True for event properties: typed by the value they are compared with. */

@@ -11,21 +11,11 @@ import java.util.Set;
 
 /**
  * What a validated rule depends on, for keeping its materialized membership current: which kinds of writes can
- * change it ({@link Source}), and the shortest relative time window in it (within / notWithin, an aggregate's
- * duration window, age), which bounds how often time alone can change it. Referenced segments count too.
+ * change it ({@link Source}: as the {@link FieldCatalog} says for each field and stream it reads), and the
+ * shortest relative time window in it (within / notWithin, an aggregate's duration window, age), which bounds how
+ * often time alone can change it. Referenced segments count too.
  */
 public record RuleDependencies(Set<Source> sources, Optional<Duration> shortestWindow) {
-
-    /** What a write touches. */
-    public enum Source {
-        /** The customer profile (customer fields and attributes). */
-        PROFILE,
-        PURCHASES,
-        INTERACTIONS,
-        EVENTS,
-        /** Explicit members of static segments. */
-        STATIC_MEMBERS
-    }
 
     /** A fixed reference instant so that calendar durations (P1M, P1Y) have a length. */
     private static final OffsetDateTime REFERENCE = OffsetDateTime.of(2000, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
@@ -41,19 +31,21 @@ public record RuleDependencies(Set<Source> sources, Optional<Duration> shortestW
         return sources.contains(source);
     }
 
-    public static RuleDependencies of(RuleNode rule, SegmentResolver resolver) {
-        Walk walk = new Walk(resolver);
-        walk.node(rule, null);
+    public static RuleDependencies of(ValidatedRule rule, SegmentResolver resolver) {
+        Walk walk = new Walk(rule.catalog(), resolver);
+        walk.node(rule.node(), null);
         return new RuleDependencies(Set.copyOf(walk.sources), Optional.ofNullable(walk.shortest));
     }
 
     private static final class Walk {
+        final FieldCatalog catalog;
         final SegmentResolver resolver;
         final Set<Source> sources = EnumSet.noneOf(Source.class);
         final Deque<String> path = new ArrayDeque<>();
         Duration shortest;
 
-        Walk(SegmentResolver resolver) {
+        Walk(FieldCatalog catalog, SegmentResolver resolver) {
+            this.catalog = catalog;
             this.resolver = resolver;
         }
 
@@ -73,7 +65,7 @@ public record RuleDependencies(Set<Source> sources, Optional<Duration> shortestW
                     }
                 }
                 case RuleNode.Aggregate a -> {
-                    sources.add(streamSource(a.stream()));
+                    sources.add(catalog.requireStream(a.stream()).source());
                     if (a.where() != null) {
                         node(a.where(), a.stream());
                     }
@@ -102,18 +94,18 @@ public record RuleDependencies(Set<Source> sources, Optional<Duration> shortestW
             }
         }
 
-        /** A customer field: a rollup belongs to its stream(s), anything else to the profile. */
+        /** A customer field: the writes the catalog says change it; a derived age also changes by the day. */
         void field(String name) {
-            switch (name) {
-                case "purchaseCount", "totalSpend", "averageOrderValue", "firstPurchaseAt", "lastPurchaseAt" ->
-                        sources.add(Source.PURCHASES);
-                case "lastInteractionAt" -> sources.add(Source.INTERACTIONS);
-                case "lastSeenAt" -> sources.addAll(EnumSet.of(Source.PURCHASES, Source.INTERACTIONS, Source.EVENTS));
-                case "age" -> {
-                    sources.add(Source.PROFILE);
-                    shorter(AGE_WINDOW);
+            FieldDef f = catalog.requireCustomerField(name);
+            sources.addAll(f.changedBy());
+            switch (f.access()) {
+                case FieldDef.Age age -> shorter(AGE_WINDOW);
+                case FieldDef.Column col -> {
                 }
-                default -> sources.add(Source.PROFILE);
+                case FieldDef.Json json -> {
+                }
+                case FieldDef.Quotient q -> {
+                }
             }
         }
 
@@ -127,14 +119,6 @@ public record RuleDependencies(Set<Source> sources, Optional<Duration> shortestW
             if (shortest == null || d.compareTo(shortest) < 0) {
                 shortest = d;
             }
-        }
-
-        static Source streamSource(String stream) {
-            return switch (stream) {
-                case "purchases" -> Source.PURCHASES;
-                case "interactions" -> Source.INTERACTIONS;
-                default -> Source.EVENTS;
-            };
         }
     }
 }

@@ -37,14 +37,16 @@ public final class RuleValidator {
         return List.copyOf(run.errors);
     }
 
-    /** Throws {@link InvalidRuleException} with every problem, if any. */
-    public void check(RuleNode rule) {
-        check(null, rule);
+    /** The rule, validated; throws {@link InvalidRuleException} with every problem, if any. */
+    public ValidatedRule check(RuleNode rule) {
+        return check(null, rule);
     }
 
-    public void check(String key, RuleNode rule) {
+    /** Like {@link #check(RuleNode)} for a rule about to be saved as segment {@code key} (see {@link #validate(String, RuleNode)}). */
+    public ValidatedRule check(String key, RuleNode rule) {
         List<RuleError> errors = validate(key, rule);
         if (!errors.isEmpty()) throw new InvalidRuleException(errors);
+        return new ValidatedRule(rule, catalog);
     }
 
     private final class Run {
@@ -181,7 +183,7 @@ public final class RuleValidator {
                 case DATE -> !Values.date((String) a.value()).orElseThrow().isAfter(Values.date((String) b.value()).orElseThrow());
                 case TIMESTAMP -> !Values.timeValue((String) a.value()).orElseThrow().start()
                         .isAfter(Values.timeValue((String) b.value()).orElseThrow().last());
-                default -> true;
+                case STRING, BOOLEAN, STRING_LIST -> true; // not ordered types: between is refused for them first
             };
             if (!ordered) error(vp, "invalid_value", "between needs min <= max");
         }

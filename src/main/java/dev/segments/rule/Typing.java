@@ -4,7 +4,7 @@ import java.math.BigDecimal;
 import java.util.Optional;
 
 /** Effective types of conditions and aggregates, shared by the validator and the compiler. */
-final class Typing {
+public final class Typing {
     private Typing() {
     }
 
@@ -12,12 +12,12 @@ final class Typing {
      * The type a condition compares as. Declared fields use their type; event properties (typed by value) are
      * inferred from the operator and the value. Empty when it cannot be inferred (isSet/isNotSet on a property).
      */
-    static Optional<FieldType> conditionType(FieldDef f, Operator op, Value value) {
+    public static Optional<FieldType> conditionType(FieldDef f, Operator op, Value value) {
         if (!f.typedByValue()) return Optional.of(f.type());
         return Optional.ofNullable(inferFromValue(op, value));
     }
 
-    static FieldType inferFromValue(Operator op, Value value) {
+    public static FieldType inferFromValue(Operator op, Value value) {
         return switch (op) {
             case IS_SET, IS_NOT_SET -> null;
             case CONTAINS, NOT_CONTAINS, STARTS_WITH, ENDS_WITH -> FieldType.STRING;
@@ -40,7 +40,7 @@ final class Typing {
     }
 
     /** Result type of an aggregate, given its (validated) field. */
-    static FieldType aggregateType(RuleNode.AggregateFn fn, FieldDef field, Value value) {
+    public static FieldType aggregateType(RuleNode.AggregateFn fn, FieldDef field, Value value) {
         return switch (fn) {
             case COUNT -> FieldType.INTEGER;
             case SUM -> field.type() == FieldType.INTEGER ? FieldType.INTEGER : FieldType.NUMBER;

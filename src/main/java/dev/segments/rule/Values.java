@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Strict parsing of rule values, shared by the validator and the compiler. */
-final class Values {
+public final class Values {
     private Values() {
     }
 
@@ -26,7 +26,7 @@ final class Values {
                     + "(?:T(?:(\\d{1,8})H)?(?:(\\d{1,9})M)?(?:(\\d{1,10})S)?)?$");
     private static final OffsetDateTime REFERENCE = OffsetDateTime.of(2000, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
 
-    static Optional<LocalDate> date(String s) {
+    public static Optional<LocalDate> date(String s) {
         if (!DATE.matcher(s).matches()) return Optional.empty();
         try {
             return Optional.of(LocalDate.parse(s));
@@ -36,7 +36,7 @@ final class Values {
     }
 
     /** ISO-8601 timestamp with offset, normalized to UTC. */
-    static Optional<OffsetDateTime> timestamp(String s) {
+    public static Optional<OffsetDateTime> timestamp(String s) {
         if (!TIMESTAMP.matcher(s).matches()) return Optional.empty();
         try {
             OffsetDateTime t = OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
@@ -49,30 +49,30 @@ final class Values {
     }
 
     /** A point in time as written: a whole UTC day (date) or an instant (timestamp). */
-    record TimeValue(LocalDate date, OffsetDateTime instant) {
-        boolean isDate() { return date != null; }
+    public record TimeValue(LocalDate date, OffsetDateTime instant) {
+        public boolean isDate() { return date != null; }
 
-        static OffsetDateTime dayStart(LocalDate d) { return d.atStartOfDay().atOffset(ZoneOffset.UTC); }
+        public static OffsetDateTime dayStart(LocalDate d) { return d.atStartOfDay().atOffset(ZoneOffset.UTC); }
 
         /** First instant covered. */
-        OffsetDateTime start() { return date != null ? date.atStartOfDay().atOffset(ZoneOffset.UTC) : instant; }
+        public OffsetDateTime start() { return date != null ? date.atStartOfDay().atOffset(ZoneOffset.UTC) : instant; }
 
         /** Exclusive end for a date (next midnight UTC); for an instant, the instant itself (inclusive end). */
-        OffsetDateTime endExclusiveOfDay() { return date.plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC); }
+        public OffsetDateTime endExclusiveOfDay() { return date.plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC); }
 
         /** A comparable key: the day's start for dates. */
-        OffsetDateTime last() { return date != null ? endExclusiveOfDay().minusNanos(1) : instant; }
+        public OffsetDateTime last() { return date != null ? endExclusiveOfDay().minusNanos(1) : instant; }
     }
 
     /** A timestamp with offset, or a date (meaning that UTC day). */
-    static Optional<TimeValue> timeValue(String s) {
+    public static Optional<TimeValue> timeValue(String s) {
         Optional<LocalDate> d = date(s);
         if (d.isPresent()) return Optional.of(new TimeValue(d.get(), null));
         return timestamp(s).map(t -> new TimeValue(null, t));
     }
 
     /** Exact decimal from a JSON number, or from a string holding a plain decimal. Bounded in size. */
-    static Optional<BigDecimal> decimal(Object v) {
+    public static Optional<BigDecimal> decimal(Object v) {
         BigDecimal d;
         if (v instanceof BigDecimal b) d = b;
         else if (v instanceof String s && DECIMAL.matcher(s).matches()) d = new BigDecimal(s);
@@ -83,7 +83,7 @@ final class Values {
         return Optional.of(n.scale() < 0 ? n.setScale(0) : n);
     }
 
-    static Optional<Long> integer(Object v) {
+    public static Optional<Long> integer(Object v) {
         return decimal(v).flatMap(d -> {
             try {
                 return Optional.of(d.longValueExact());
@@ -94,14 +94,14 @@ final class Values {
     }
 
     /** ISO-8601 duration with calendar years/months/weeks/days and exact hours/minutes/seconds. */
-    record IsoDuration(Period period, Duration time) {
+    public record IsoDuration(Period period, Duration time) {
         /** now (UTC) minus this duration, calendar-aware for years and months. */
-        OffsetDateTime before(OffsetDateTime now) {
+        public OffsetDateTime before(OffsetDateTime now) {
             return now.withOffsetSameInstant(ZoneOffset.UTC).minus(period).minus(time);
         }
     }
 
-    static Optional<IsoDuration> duration(String s) {
+    public static Optional<IsoDuration> duration(String s) {
         Matcher m = DURATION.matcher(s);
         if (!m.matches() || s.equals("P") || s.endsWith("T")) return Optional.empty();
         try {

@@ -32,7 +32,7 @@ import dev.segments.common.json.InvalidTextException;
 import dev.segments.customer.api.CustomerInput;
 import dev.segments.customer.api.ImportReport;
 import dev.segments.customer.persistence.CustomerRepository;
-import dev.segments.rule.RuleDependencies.Source;
+import dev.segments.rule.Source;
 import dev.segments.segment.service.MembershipService;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;

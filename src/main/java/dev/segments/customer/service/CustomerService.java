@@ -1,6 +1,6 @@
 package dev.segments.customer.service;
 
-import dev.segments.rule.RuleDependencies.Source;
+import dev.segments.rule.Source;
 import dev.segments.segment.service.MembershipService;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

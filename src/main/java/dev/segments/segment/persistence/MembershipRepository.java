@@ -1,9 +1,10 @@
 package dev.segments.segment.persistence;
 
 import dev.segments.common.db.PreparedStatements;
-import dev.segments.rule.SqlBuilder;
-import dev.segments.rule.SqlBuilder.PgType;
-import dev.segments.rule.SqlQuery;
+import dev.segments.rule.CompileContext;
+import dev.segments.rule.sql.QueryShapes;
+import dev.segments.rule.sql.QueryShapes.Target;
+import dev.segments.rule.sql.SqlQuery;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -34,14 +34,6 @@ public class MembershipRepository {
     public record Diff(long entered, long exited) {
         public static final Diff NONE = new Diff(0, 0);
 
-    }
-
-    /**
-     * One dynamic segment's predicate, appended over customer alias {@code c}. It receives the tenant parameter
-     * when all of the tenant's customers are evaluated (so aggregates can be pre-aggregated in one pass), null
-     * when only a few are (correlated probes of their rows are cheaper).
-     */
-    public record Target(long segmentId, BiConsumer<SqlBuilder, SqlBuilder.Bound> predicate) {
     }
 
     /** A recorded change of the feed. */
@@ -76,58 +68,18 @@ public class MembershipRepository {
 
     /**
      * Re-evaluates the given segments for all of the tenant's customers (customerIds null) or for some of them,
-     * and applies the diff: one statement inserts the entries, deletes the exits, records both as changes with
-     * this cause and time, and adjusts the member counts.
+     * and applies the diff: one statement ({@link QueryShapes#membershipDiff}) inserts the entries, deletes the
+     * exits, records both as changes with this cause and time, and adjusts the member counts.
      */
     public Uni<Diff> apply(SqlConnection conn, long tenantId, List<Target> targets, List<Long> customerIds,
-                           String cause, OffsetDateTime now) {
+                           String cause, OffsetDateTime now, CompileContext ctx) {
         if (targets.isEmpty() || customerIds != null && customerIds.isEmpty()) {
             return Uni.createFrom().item(Diff.NONE);
         }
-        SqlBuilder b = new SqlBuilder();
-        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
-        SqlBuilder.Bound ids = customerIds == null ? null
-                : b.bind(customerIds.stream().map(String::valueOf).toArray(String[]::new), PgType.TEXT_ARRAY);
-        SqlBuilder.Bound segments = b.bind(targets.stream().map(t -> String.valueOf(t.segmentId()))
-                .toArray(String[]::new), PgType.TEXT_ARRAY);
-        SqlBuilder.Bound at = b.bind(now, PgType.TIMESTAMPTZ);
-        SqlBuilder.Bound why = b.bind(cause, PgType.TEXT);
+        SqlQuery q = QueryShapes.membershipDiff(tenantId, targets, customerIds, cause, now, ctx);
         // a few customers: one generic plan per connection (locked(..., fewCustomers = true) sets the plan mode)
-        b.sql(ids == null ? "" : PreparedStatements.KEEP).sql("with target (segment_id, customer_id) as (");
-        for (int i = 0; i < targets.size(); i++) {
-            b.sql(i == 0 ? "" : " union all ").sql("select ").param(targets.get(i).segmentId(), PgType.BIGINT)
-                    .sql(", c.id from customer c where c.tenant_id = ").ref(tenant);
-            if (ids != null) {
-                b.sql(" and c.id = any(").ref(ids).sql("::bigint[])");
-            }
-            b.sql(" and (");
-            targets.get(i).predicate().accept(b, ids == null ? tenant : null);
-            b.sql(")");
-        }
-        b.sql("), entered as (insert into segment_membership (segment_id, customer_id, tenant_id, since)"
-                + " select t.segment_id, t.customer_id, ").ref(tenant).sql(", ").ref(at)
-                .sql(" from target t on conflict do nothing returning segment_id, customer_id)"
-                        + ", exited as (delete from segment_membership m where m.segment_id = any(").ref(segments)
-                .sql("::bigint[])");
-        if (ids != null) {
-            b.sql(" and m.customer_id = any(").ref(ids).sql("::bigint[])");
-        }
-        b.sql(" and not exists (select 1 from target t where t.segment_id = m.segment_id"
-                        + " and t.customer_id = m.customer_id) returning segment_id, customer_id)"
-                        + ", changes as (insert into membership_change (tenant_id, segment_id, segment_key, customer_id,"
-                        + " customer_external_id, kind, cause, at) select ").ref(tenant)
-                .sql(", d.segment_id, s.key, d.customer_id, c.external_id, d.kind, ").ref(why).sql(", ").ref(at)
-                .sql(" from (select segment_id, customer_id, 'entered' as kind from entered union all"
-                        + " select segment_id, customer_id, 'exited' from exited) d"
-                        + " join segment s on s.id = d.segment_id left join customer c on c.id = d.customer_id"
-                        + " order by d.segment_id, d.customer_id returning segment_id, kind)"
-                        + ", counted as (update segment_state st set member_count = st.member_count + d.delta"
-                        + " from (select segment_id, sum(case kind when 'entered' then 1 else -1 end) as delta"
-                        + " from changes group by segment_id) d where st.segment_id = d.segment_id returning 1)"
-                        + " select count(*) filter (where kind = 'entered'), count(*) filter (where kind = 'exited')"
-                        + " from changes");
-        SqlQuery q = b.build();
-        return conn.preparedQuery(q.sql()).execute(Tuple.from(q.params())).map(rs -> {
+        String sql = customerIds == null ? q.sql() : PreparedStatements.KEEP + q.sql();
+        return conn.preparedQuery(sql).execute(Tuple.from(q.params())).map(rs -> {
             Row r = rs.iterator().next();
             return new Diff(r.getLong(0), r.getLong(1));
         });

@@ -2,7 +2,7 @@ package dev.segments.segment.persistence;
 
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.db.PreparedStatements;
-import dev.segments.rule.SqlQuery;
+import dev.segments.rule.sql.SqlQuery;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;

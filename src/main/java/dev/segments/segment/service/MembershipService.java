@@ -1,15 +1,13 @@
 package dev.segments.segment.service;
 
 import dev.segments.common.config.ServiceConfig;
-import dev.segments.rule.CompileContext;
 import dev.segments.rule.ResolvedSegment;
 import dev.segments.rule.RuleDependencies;
-import dev.segments.rule.RuleDependencies.Source;
 import dev.segments.rule.RuleNode;
-import dev.segments.rule.SqlCompiler;
+import dev.segments.rule.Source;
+import dev.segments.rule.sql.QueryShapes.Target;
 import dev.segments.segment.persistence.MembershipRepository;
 import dev.segments.segment.persistence.MembershipRepository.Diff;
-import dev.segments.segment.persistence.MembershipRepository.Target;
 import dev.segments.segment.persistence.SegmentRow;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -82,13 +80,13 @@ public class MembershipService {
         OffsetDateTime now = now();
         List<Long> ids = List.copyOf(new LinkedHashSet<>(customerIds));
         return rules.load(tenantId).chain(r -> {
-            List<Target> targets = targets(r, now, dynamicSegments(r).stream()
+            List<Target> targets = targets(r, dynamicSegments(r).stream()
                     .filter(s -> sources.stream().anyMatch(dependencies(r, s)::dependsOn)).toList());
             if (targets.isEmpty()) {
                 return Uni.createFrom().voidItem();
             }
             return repository.locked(tenantId, timeout(), true, conn ->
-                    repository.apply(conn, tenantId, targets, ids, "data_write", now)).replaceWithVoid();
+                    repository.apply(conn, tenantId, targets, ids, "data_write", now, r.context(now))).replaceWithVoid();
         }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
     }
 
@@ -108,9 +106,9 @@ public class MembershipService {
         return rules.load(tenantId).chain(r -> repository.locked(tenantId, timeout(), true, conn -> edit.apply(conn)
                 .call(changed -> repository.recordStaticChanges(conn, tenantId, segmentId,
                         add ? changed : List.of(), add ? List.of() : changed, now))
-                .call(changed -> repository.apply(conn, tenantId, targets(r, now, dynamicSegments(r).stream()
+                .call(changed -> repository.apply(conn, tenantId, targets(r, dynamicSegments(r).stream()
                         .filter(s -> dependencies(r, s).dependsOn(Source.STATIC_MEMBERS)).toList()), changed,
-                        "static_edit", now))));
+                        "static_edit", now, r.context(now)))));
     }
 
     // ------------------------------------------------------------------ full refreshes
@@ -163,7 +161,7 @@ public class MembershipService {
                             RuleDependencies deps = dependencies(r, row);
                             Duration interval = driftInterval(deps);
                             return repository.locked(tenantId, timeout(), false, conn ->
-                                    repository.apply(conn, tenantId, targets(r, now, List.of(row)), null, cause, now)
+                                    repository.apply(conn, tenantId, targets(r, List.of(row)), null, cause, now, r.context(now))
                                             .call(diff -> repository.saveState(conn, tenantId, row.id(), row.version(), now,
                                                     (System.nanoTime() - started) / 1_000_000,
                                                     interval == null ? null : interval.toMillis(),
@@ -226,23 +224,12 @@ public class MembershipService {
     }
 
     private static RuleDependencies dependencies(TenantRules r, SegmentRow s) {
-        return RuleDependencies.of(new RuleNode.SegmentRef("", s.key()), r.resolver());
+        return RuleDependencies.of(r.segment(s.key()), r.resolver());
     }
 
-    private static List<Target> targets(TenantRules r, OffsetDateTime now, List<SegmentRow> segments) {
-        CompileContext ctx = r.context(now);
-        List<Target> targets = new ArrayList<>();
-        for (SegmentRow s : segments) {
-            RuleNode ref = new RuleNode.SegmentRef("", s.key());
-            targets.add(new Target(s.id(), (b, tenant) -> {
-                if (tenant == null) {
-                    SqlCompiler.predicate(ref, b, ctx);
-                } else {
-                    SqlCompiler.predicate(ref, b, ctx, tenant);
-                }
-            }));
-        }
-        return targets;
+    /** Each segment as the rule that evaluates it: a reference to it. */
+    private static List<Target> targets(TenantRules r, List<SegmentRow> segments) {
+        return segments.stream().map(s -> new Target(s.id(), r.segment(s.key()))).toList();
     }
 
     /** Whether segment {@code key}'s rule refers (directly or through others) to segment {@code target}. */

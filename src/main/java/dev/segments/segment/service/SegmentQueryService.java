@@ -11,12 +11,10 @@ import dev.segments.common.pagination.PageRequest;
 import dev.segments.customer.api.CustomerView;
 import dev.segments.customer.persistence.CustomerRepository;
 import dev.segments.rule.CompileContext;
-import dev.segments.rule.RuleNode;
-import dev.segments.rule.SqlBuilder;
-import dev.segments.rule.SqlBuilder.PgType;
-import dev.segments.rule.SqlCompiler;
-import dev.segments.rule.SqlQuery;
+import dev.segments.rule.ValidatedRule;
 import dev.segments.rule.format.RuleFormat;
+import dev.segments.rule.sql.QueryShapes;
+import dev.segments.rule.sql.SqlQuery;
 import dev.segments.segment.api.SegmentDtos.CountView;
 import dev.segments.segment.api.SegmentDtos.CustomerSegment;
 import dev.segments.segment.api.SegmentDtos.MemberPage;
@@ -77,9 +75,9 @@ public class SegmentQueryService {
         }
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> {
-            RuleNode node = requireRule(rules, rule, format);
+            ValidatedRule node = requireRule(rules, rule, format);
             CompileContext ctx = rules.context(now);
-            SqlQuery count = SqlCompiler.count(tenantId, node, ctx);
+            SqlQuery count = QueryShapes.count(tenantId, node, ctx);
             long started = System.nanoTime();
             Uni<Long> counted = executor.run(tenantId, count).map(rs -> rs.iterator().next().getLong(0));
             Uni<List<CustomerView>> sample = sampleSize == 0 ? Uni.createFrom().item(List.of())
@@ -89,7 +87,7 @@ public class SegmentQueryService {
                 if (!explain) {
                     return Uni.createFrom().item(new PreviewView(n, s, now, took, null, null, null));
                 }
-                SqlQuery plan = new SqlQuery("explain (format json) " + count.sql(), count.params());
+                SqlQuery plan = QueryShapes.explain(count);
                 return executor.run(tenantId, plan).map(rs -> new PreviewView(n, s, now, took, count.sql(),
                         count.params().stream().map(SegmentQueryService::printable).toList(),
                         parse(rs.iterator().next().getValue(0).toString())));
@@ -100,9 +98,9 @@ public class SegmentQueryService {
     public Uni<CountView> count(long tenantId, String key, OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> {
-            RuleNode node = segmentNode(rules, key);
+            ValidatedRule node = segmentNode(rules, key);
             long started = System.nanoTime();
-            return executor.run(tenantId, SqlCompiler.count(tenantId, node, rules.context(now))).map(rs -> new CountView(key,
+            return executor.run(tenantId, QueryShapes.count(tenantId, node, rules.context(now))).map(rs -> new CountView(key,
                     rs.iterator().next().getLong(0), now, (System.nanoTime() - started) / 1_000_000));
         });
     }
@@ -118,8 +116,8 @@ public class SegmentQueryService {
     /** How many customers match an unsaved rule. */
     public Uni<Long> countRule(long tenantId, JsonNode rule, RuleFormat format, OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
-        return segments.rules(tenantId).chain(rules -> executor.run(tenantId, 
-                        SqlCompiler.count(tenantId, requireRule(rules, rule, format), rules.context(now)))
+        return segments.rules(tenantId).chain(rules -> executor.run(tenantId,
+                        QueryShapes.count(tenantId, requireRule(rules, rule, format), rules.context(now)))
                 .map(rs -> rs.iterator().next().getLong(0)));
     }
 
@@ -128,7 +126,7 @@ public class SegmentQueryService {
                                                PageRequest page, OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> {
-            RuleNode node = key != null ? segmentNode(rules, key) : requireRule(rules, rule, format);
+            ValidatedRule node = key != null ? segmentNode(rules, key) : requireRule(rules, rule, format);
             return executor.run(tenantId, membersQuery(tenantId, node, page.afterId(), page.limit() + 1, rules.context(now)))
                     .map(rs -> Page.fromOverfetch(customers.toViews(rs), page.limit(), c -> Cursors.encodeId(c.id())));
         });
@@ -148,17 +146,9 @@ public class SegmentQueryService {
             if (known.isEmpty()) {
                 return Uni.createFrom().item(pages);
             }
-            CompileContext ctx = rules.context(now);
-            SqlBuilder b = new SqlBuilder();
-            for (int i = 0; i < known.size(); i++) {
-                b.sql(i == 0 ? "(" : " union all (").sql("select ").sql(CustomerRepository.VIEW_COLUMNS)
-                        .sql(", ").param((long) i, PgType.BIGINT).sql(" as segment_index from customer c where c.tenant_id = ")
-                        .param(tenantId, PgType.BIGINT).sql(" and c.id > ").param(page.afterId(), PgType.BIGINT)
-                        .sql(" and (");
-                SqlCompiler.predicate(new RuleNode.SegmentRef("", known.get(i)), b, ctx);
-                b.sql(") order by c.id limit ").param((long) page.limit() + 1, PgType.BIGINT).sql(")");
-            }
-            return executor.run(tenantId, b.build()).map(rs -> {
+            SqlQuery query = QueryShapes.pages(tenantId, known.stream().map(rules::segment).toList(),
+                    page.afterId(), page.limit() + 1, CustomerRepository.VIEW_COLUMNS, rules.context(now));
+            return executor.run(tenantId, query).map(rs -> {
                 Map<Integer, List<CustomerView>> rows = new HashMap<>();
                 int indexColumn = rs.columnsNames().indexOf("segment_index");
                 for (Row row : rs) {
@@ -181,17 +171,9 @@ public class SegmentQueryService {
             if (known.isEmpty()) {
                 return Uni.createFrom().item(Map.<String, Long>of());
             }
-            CompileContext ctx = rules.context(now);
-            SqlBuilder b = new SqlBuilder();
-            SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
-            b.sql("select ");
-            for (int i = 0; i < known.size(); i++) {
-                b.sql(i == 0 ? "" : ", ").sql("count(*) filter (where ");
-                SqlCompiler.predicate(new RuleNode.SegmentRef("", known.get(i)), b, ctx, tenant);
-                b.sql(")");
-            }
-            b.sql(" from customer c where c.tenant_id = ").ref(tenant);
-            return executor.run(tenantId, b.build()).map(rs -> {
+            SqlQuery query = QueryShapes.countEach(tenantId, known.stream().map(rules::segment).toList(),
+                    rules.context(now));
+            return executor.run(tenantId, query).map(rs -> {
                 Row row = rs.iterator().next();
                 Map<String, Long> counts = new LinkedHashMap<>();
                 for (int i = 0; i < known.size(); i++) {
@@ -206,7 +188,7 @@ public class SegmentQueryService {
     public Multi<String> exportCsv(long tenantId, String key, OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).toMulti().flatMap(rules -> {
-            RuleNode node = segmentNode(rules, key);
+            ValidatedRule node = segmentNode(rules, key);
             CompileContext ctx = rules.context(now);
             AtomicLong after = new AtomicLong(0);
             Multi<String> chunks = Multi.createBy().repeating()
@@ -247,21 +229,10 @@ public class SegmentQueryService {
             if (customerIds.isEmpty()) {
                 return Uni.createFrom().item(result);
             }
-            CompileContext ctx = rules.context(now);
-            SqlBuilder b = new SqlBuilder();
-            b.sql("select c.id, array_remove(array[");
-            if (all.isEmpty()) {
-                b.sql("null::text");
-            }
-            for (int i = 0; i < all.size(); i++) {
-                b.sql(i == 0 ? "" : ", ").sql("case when (");
-                SqlCompiler.predicate(new RuleNode.SegmentRef("", all.get(i).key()), b, ctx);
-                b.sql(") then ").param(all.get(i).key(), PgType.TEXT).sql(" end");
-            }
-            b.sql("], null) from customer c where c.tenant_id = ").param(tenantId, PgType.BIGINT)
-                    .sql(" and c.id = any(").param(customerIds.stream().distinct().map(String::valueOf)
-                            .toArray(String[]::new), PgType.TEXT_ARRAY).sql("::bigint[])");
-            return executor.runForCustomers(tenantId, b.build()).map(rs -> {
+            SqlQuery query = QueryShapes.segmentsOf(tenantId,
+                    all.stream().map(s -> new QueryShapes.Keyed(s.key(), rules.segment(s.key()))).toList(), customerIds,
+                    rules.context(now));
+            return executor.runForCustomers(tenantId, query).map(rs -> {
                 for (Row row : rs) {
                     String[] keys = row.getArrayOfStrings(1);
                     List<String> member = keys == null ? List.of() : Arrays.asList(keys);
@@ -273,26 +244,22 @@ public class SegmentQueryService {
         });
     }
 
-    private static SqlQuery membersQuery(long tenantId, RuleNode node, long afterId, int limit, CompileContext ctx) {
-        SqlBuilder b = new SqlBuilder();
-        b.sql("select ").sql(CustomerRepository.VIEW_COLUMNS).sql(" from customer c where c.tenant_id = ")
-                .param(tenantId, PgType.BIGINT).sql(" and c.id > ").param(afterId, PgType.BIGINT).sql(" and (");
-        SqlCompiler.predicate(node, b, ctx);
-        return b.sql(") order by c.id limit ").param((long) limit, PgType.BIGINT).build();
+    private static SqlQuery membersQuery(long tenantId, ValidatedRule node, long afterId, int limit, CompileContext ctx) {
+        return QueryShapes.page(tenantId, node, afterId, limit, CustomerRepository.VIEW_COLUMNS, ctx);
     }
 
-    private static RuleNode segmentNode(TenantRules rules, String key) {
+    private static ValidatedRule segmentNode(TenantRules rules, String key) {
         if (!rules.segments().containsKey(key)) {
             throw SegmentService.notFound(key);
         }
-        return new RuleNode.SegmentRef("", key);
+        return rules.segment(key);
     }
 
-    private static RuleNode requireRule(TenantRules rules, JsonNode rule, RuleFormat format) {
+    private static ValidatedRule requireRule(TenantRules rules, JsonNode rule, RuleFormat format) {
         if (rule == null || rule.isNull()) {
             throw ProblemException.validation("/rule", "required", "a rule is required");
         }
-        return rules.check(rule, format, null).node();
+        return rules.check(rule, format, null).validated();
     }
 
     private static List<String> checkFields(List<String> fields) {

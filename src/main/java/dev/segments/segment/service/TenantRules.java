@@ -13,6 +13,7 @@ import dev.segments.rule.RuleError;
 import dev.segments.rule.RuleParser;
 import dev.segments.rule.RuleValidator;
 import dev.segments.rule.SegmentResolver;
+import dev.segments.rule.ValidatedRule;
 import dev.segments.rule.format.NativeTranslation;
 import dev.segments.rule.format.RuleFormat;
 import dev.segments.rule.format.RuleFormats;
@@ -41,6 +42,8 @@ public final class TenantRules {
     private final RuleParser parser;
     /** Stored rules by segment key, parsed once: the AST is immutable, so every request shares it. */
     private final ConcurrentMap<String, RuleNode> parsed = new ConcurrentHashMap<>();
+    /** Saved segments as validated rules (a reference to each), validated once per version. */
+    private final ConcurrentMap<String, ValidatedRule> validated = new ConcurrentHashMap<>();
 
     public TenantRules(long version, FieldCatalog catalog, Map<String, SegmentRow> segments, RuleParser parser) {
         this.version = version;
@@ -80,10 +83,27 @@ public final class TenantRules {
     }
 
     /**
+     * Saved segment {@code key} as a rule to compile: a reference to it (its rule inlined, or its members for a
+     * static segment), validated against these rules once and shared. 422 {@code invalid_segment} when its stored
+     * rule no longer validates (an attribute it names is gone). The key must be one of {@link #segments()}.
+     */
+    public ValidatedRule segment(String key) {
+        if (!segments.containsKey(key)) {
+            throw new IllegalArgumentException("not a segment of this tenant: " + key);
+        }
+        try {
+            return validated.computeIfAbsent(key, k -> new RuleValidator(catalog, resolver())
+                    .check(new RuleNode.SegmentRef("", k)));
+        } catch (InvalidRuleException e) {
+            throw invalid(e);
+        }
+    }
+
+    /**
      * Parses and validates a rule (for a segment saved under {@code key}, if given); 422 listing every problem:
      * the structural ones and, for the well-formed rest of the tree, the field, type and operator ones.
      */
-    public RuleNode check(JsonNode rule, String key) {
+    public ValidatedRule check(JsonNode rule, String key) {
         try {
             return parseAndValidate(rule, key);
         } catch (InvalidRuleException e) {
@@ -91,8 +111,8 @@ public final class TenantRules {
         }
     }
 
-    /** A rule as checked: the native tree (what is stored) and its AST. */
-    public record Checked(JsonNode rule, RuleNode node) {
+    /** A rule as checked: the native tree (what is stored) and its validated AST. */
+    public record Checked(JsonNode rule, ValidatedRule validated) {
     }
 
     /**
@@ -126,12 +146,11 @@ public final class TenantRules {
         return errors;
     }
 
-    private RuleNode parseAndValidate(JsonNode rule, String key) {
+    private ValidatedRule parseAndValidate(JsonNode rule, String key) {
         RuleParser.Parsed parsed = parser.parseAll(rule);
         RuleValidator validator = new RuleValidator(catalog, resolver());
         if (parsed.errors().isEmpty()) {
-            validator.check(key, parsed.rule());
-            return parsed.rule();
+            return validator.check(key, parsed.rule());
         }
         List<RuleError> errors = new ArrayList<>(parsed.errors());
         if (parsed.rule() != null) {

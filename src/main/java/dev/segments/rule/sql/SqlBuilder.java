@@ -1,4 +1,4 @@
-package dev.segments.rule;
+package dev.segments.rule.sql;
 
 import java.math.BigDecimal;
 import java.time.LocalDate;
@@ -10,9 +10,10 @@ import java.util.List;
 /**
  * Renders SQL text and binds parameters in one pass. SQL text must come from constants in this package; every
  * value goes through {@link #param} or {@link #bind}, which push it and append a typed {@code $n::type}
- * placeholder in the same call. A bound value may be referenced several times with {@link #ref}.
+ * placeholder in the same call. A bound value may be referenced several times with {@link #ref}. Package-private:
+ * only the compile stage writes SQL around a predicate ({@link QueryShapes}).
  */
-public final class SqlBuilder {
+final class SqlBuilder {
 
     /** PostgreSQL types of placeholders, each with the Java type it accepts. */
     public enum PgType {

@@ -1,4 +1,6 @@
-package dev.segments.rule;
+package dev.segments.rule.sql;
+
+import dev.segments.rule.*;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

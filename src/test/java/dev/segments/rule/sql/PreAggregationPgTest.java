@@ -1,4 +1,8 @@
-package dev.segments.rule;
+package dev.segments.rule.sql;
+
+import dev.segments.rule.*;
+
+import static dev.segments.rule.sql.PgFixture.COLUMNS;
 
 import io.vertx.sqlclient.Row;
 import org.junit.jupiter.api.AfterAll;
@@ -196,38 +200,39 @@ class PreAggregationPgTest {
     @ParameterizedTest(name = "[{index}] {0}")
     @MethodSource("cases")
     void membership(String rule, Set<String> expected) throws Exception {
-        RuleNode node = parser.parse(rule);
+        ValidatedRule node = PgFixture.valid(parser.parse(rule), ctx());
         assertEquals(new TreeSet<>(expected), page(node, SqlCompiler.Shape.CORRELATED), "page");
         assertEquals(new TreeSet<>(expected), page(node, SqlCompiler.Shape.SET), "pre-aggregated where count does");
         assertEquals(new TreeSet<>(expected), page(node, SqlCompiler.Shape.SET_ALWAYS), "every aggregate pre-aggregated");
         assertEquals(expected.size(), count(node), "count");
         assertEquals(expected.size(), count(node, SqlCompiler.Shape.SET_ALWAYS), "count, every aggregate pre-aggregated");
+        assertEquals(expected.size(), db.run(QueryShapes.countEach(T1, List.of(node), ctx())).iterator().next().getLong(0),
+                "count of several segments");
+        Set<Long> holds = db.holdsFor(T1, node, ALL.stream().map(ids::get).toList(), ctx());
         Set<String> members = new TreeSet<>();
         for (String ext : ALL) {
-            if (db.run(SqlCompiler.membership(T1, ids.get(ext), node, ctx())).iterator().next().getBoolean("member")) {
-                members.add(ext);
-            }
+            if (holds.contains(ids.get(ext))) members.add(ext);
         }
         assertEquals(new TreeSet<>(expected), members, "membership");
     }
 
-    /** The first page with aggregates in the given shape (SqlCompiler.page itself is correlated). */
-    Set<String> page(RuleNode node, SqlCompiler.Shape shape) throws Exception {
+    /** The first page with aggregates in the given shape (QueryShapes.page itself is correlated). */
+    Set<String> page(ValidatedRule node, SqlCompiler.Shape shape) throws Exception {
         Set<String> page = new TreeSet<>();
-        for (Row r : db.run(SqlCompiler.page(T1, node, 0, 100, ctx(), shape))) page.add(r.getString("external_id"));
+        for (Row r : db.run(QueryShapes.page(T1, node, 0, 100, COLUMNS, ctx(), shape))) page.add(r.getString("external_id"));
         return page;
     }
 
-    long count(RuleNode node) throws Exception {
-        return db.run(SqlCompiler.count(T1, node, ctx())).iterator().next().getLong("count");
+    long count(ValidatedRule node) throws Exception {
+        return db.run(QueryShapes.count(T1, node, ctx())).iterator().next().getLong("count");
     }
 
-    long count(RuleNode node, SqlCompiler.Shape shape) throws Exception {
-        return db.run(SqlCompiler.count(T1, node, ctx(), shape)).iterator().next().getLong("count");
+    long count(ValidatedRule node, SqlCompiler.Shape shape) throws Exception {
+        return db.run(QueryShapes.count(T1, node, ctx(), shape)).iterator().next().getLong("count");
     }
 
     /** The customers the correlated form selects, in one query. */
-    Set<String> correlated(RuleNode node) throws Exception {
+    Set<String> correlated(ValidatedRule node) throws Exception {
         SqlBuilder b = new SqlBuilder();
         b.sql("select c.external_id from customer c where c.tenant_id = ").param(T1, SqlBuilder.PgType.BIGINT).sql(" and (");
         SqlCompiler.predicate(node, b, ctx());
@@ -268,7 +273,7 @@ class PreAggregationPgTest {
         int checked = 0;
         for (String r : rules) {
             for (String rule : List.of(r, "{'not':" + r + "}")) {
-                RuleNode node = parser.parse(rule.replace('\'', '"'));
+                ValidatedRule node = PgFixture.valid(parser.parse(rule.replace('\'', '"')), ctx());
                 Set<String> expected = correlated(node);
                 Set<String> pre = page(node, SqlCompiler.Shape.SET_ALWAYS);
                 long count = count(node);
@@ -303,7 +308,7 @@ class PreAggregationPgTest {
                     String rows = "(select count(*) from " + st[1] + " x where x.customer_id = c.id and x.occurred_at >= "
                             + w[1] + ") " + op[2] + " " + op[1];
                     for (boolean negated : List.of(false, true)) {
-                        RuleNode node = parser.parse(negated ? "{\"not\":" + rule + "}" : rule);
+                        ValidatedRule node = PgFixture.valid(parser.parse(negated ? "{\"not\":" + rule + "}" : rule), ctx());
                         SqlBuilder b = new SqlBuilder();
                         SqlCompiler.predicate(node, b, ctx());
                         if (!b.build().sql().contains("is not null and c.last_")) {
@@ -332,16 +337,16 @@ class PreAggregationPgTest {
     @Test
     void otherTenantsRowsNeverCount() throws Exception {
         // tenant 2: zed has purchases; an empty-group-true rule over tenant 2 selects nobody but zed's complement
-        RuleNode node = parser.parse(agg("count", "purchases", null, null, "'P90D'", "eq", "0").replace('\'', '"'));
+        ValidatedRule node = PgFixture.valid(parser.parse(agg("count", "purchases", null, null, "'P90D'", "eq", "0").replace('\'', '"')), ctx());
         Set<String> t2 = new TreeSet<>();
-        for (Row r : db.run(SqlCompiler.page(T2, node, 0, 100, ctx(), SqlCompiler.Shape.SET))) t2.add(r.getString("external_id"));
+        for (Row r : db.run(QueryShapes.page(T2, node, 0, 100, COLUMNS, ctx(), SqlCompiler.Shape.SET))) t2.add(r.getString("external_id"));
         assertEquals(Set.of(), t2);
-        assertEquals(0L, db.run(SqlCompiler.count(T2, node, ctx())).iterator().next().getLong("count"));
-        RuleNode some = parser.parse(agg("count", "purchases", null, null, "'P90D'", "gte", "1").replace('\'', '"'));
+        assertEquals(0L, db.run(QueryShapes.count(T2, node, ctx())).iterator().next().getLong("count"));
+        ValidatedRule some = PgFixture.valid(parser.parse(agg("count", "purchases", null, null, "'P90D'", "gte", "1").replace('\'', '"')), ctx());
         Set<String> t2some = new TreeSet<>();
-        for (Row r : db.run(SqlCompiler.page(T2, some, 0, 100, ctx(), SqlCompiler.Shape.SET))) t2some.add(r.getString("external_id"));
+        for (Row r : db.run(QueryShapes.page(T2, some, 0, 100, COLUMNS, ctx(), SqlCompiler.Shape.SET))) t2some.add(r.getString("external_id"));
         assertEquals(Set.of("zed"), t2some);
         // and tenant 1's count is not touched by zed's purchases
-        assertEquals(2L, db.run(SqlCompiler.count(T1, node, ctx())).iterator().next().getLong("count"));
+        assertEquals(2L, db.run(QueryShapes.count(T1, node, ctx())).iterator().next().getLong("count"));
     }
 }

@@ -1,4 +1,8 @@
-package dev.segments.rule;
+package dev.segments.rule.sql;
+
+import dev.segments.rule.*;
+
+import static dev.segments.rule.sql.PgFixture.COLUMNS;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,6 +39,8 @@ class SqlCompilerGoldenTest {
     static final CompileContext CTX = new CompileContext(NOW, CATALOG, k -> Optional.ofNullable(SEGMENTS.get(k)));
 
     static OffsetDateTime ts(String s) { return OffsetDateTime.parse(s); }
+
+    static ValidatedRule valid(RuleNode rule) { return PgFixture.valid(rule, CTX); }
 
     static Arguments g(String rule, String sql, Object... params) {
         return Arguments.of(rule.replace('\'', '"'), sql, List.of(params));
@@ -219,8 +225,7 @@ class SqlCompilerGoldenTest {
     @ParameterizedTest(name = "[{index}] {0}")
     @MethodSource("goldenSet")
     void compilesSetOriented(String rule, String expectedSql, List<Object> expectedParams) {
-        RuleNode node = new RuleParser().parse(rule);
-        new RuleValidator(CATALOG, CTX.resolver()).check(node);
+        ValidatedRule node = valid(new RuleParser().parse(rule));
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(1L, SqlBuilder.PgType.BIGINT);
         SqlCompiler.predicate(node, b, CTX, tenant);
@@ -232,8 +237,7 @@ class SqlCompilerGoldenTest {
     @ParameterizedTest(name = "[{index}] {0}")
     @MethodSource("golden")
     void compiles(String rule, String expectedSql, List<Object> expectedParams) {
-        RuleNode node = new RuleParser().parse(rule);
-        new RuleValidator(CATALOG, CTX.resolver()).check(node);
+        ValidatedRule node = valid(new RuleParser().parse(rule));
         SqlBuilder b = new SqlBuilder();
         SqlCompiler.predicate(node, b, CTX);
         SqlQuery q = b.build();
@@ -248,53 +252,124 @@ class SqlCompilerGoldenTest {
     }
 
     @Test
-    void countPageMembershipWrappers() {
-        RuleNode node = new RuleParser().parse("{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"}");
-        SqlQuery count = SqlCompiler.count(5, node, CTX);
+    void countAndPageShapes() {
+        ValidatedRule node = parse("{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"}");
+        SqlQuery count = QueryShapes.count(5, node, CTX);
         assertEquals("select count(*) as count from customer c where c.tenant_id = $1::bigint and (c.region = $2::text)", count.sql());
         assertEquals(List.of(5L, "North"), count.params());
-        SqlQuery page = SqlCompiler.page(5, node, 100, 50, CTX);
+        SqlQuery page = QueryShapes.page(5, node, 100, 50, COLUMNS, CTX);
         assertEquals("select c.id, c.external_id from customer c where c.tenant_id = $1::bigint and c.id > $2::bigint"
                 + " and (c.region = $3::text) order by c.id limit $4::bigint", page.sql());
         assertEquals(List.of(5L, 100L, "North", 50L), page.params());
-        RuleNode agg = new RuleParser().parse("{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":2}");
+        ValidatedRule agg = parse("{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":2}");
         // every member has purchases: counted over the pre-aggregated groups, without reading customer
         assertEquals("select count(*) as count from (select p.customer_id from purchase p where p.tenant_id = $1::bigint"
                 + " and p.occurred_at >= $2::timestamptz group by p.customer_id having count(*) >= $3::bigint) c (id)",
-                SqlCompiler.count(5, agg, CTX).sql());
-        RuleNode cartNoCheckout = new RuleParser().parse("{\"and\":[{\"aggregate\":\"count\",\"of\":\"events\",\"where\":{\"field\":\"name\",\"op\":\"eq\",\"value\":\"cart\"},"
+                QueryShapes.count(5, agg, CTX).sql());
+        ValidatedRule cartNoCheckout = parse("{\"and\":[{\"aggregate\":\"count\",\"of\":\"events\",\"where\":{\"field\":\"name\",\"op\":\"eq\",\"value\":\"cart\"},"
                 + "\"op\":\"gte\",\"value\":2},{\"aggregate\":\"count\",\"of\":\"events\",\"where\":{\"field\":\"name\",\"op\":\"eq\","
                 + "\"value\":\"checkout\"},\"op\":\"eq\",\"value\":0}]}");
         assertEquals("select count(*) as count from (select e.customer_id from event e where e.tenant_id = $1::bigint"
                 + " and e.name = $2::text group by e.customer_id having count(*) >= $3::bigint) c (id) where not exists"
                 + " (select 1 from (select e.customer_id from event e where e.tenant_id = $1::bigint and e.name = $4::text"
                 + " group by e.customer_id having not coalesce(count(*) = $5::bigint, false)) g where g.customer_id = c.id)",
-                SqlCompiler.count(5, cartNoCheckout, CTX).sql());
+                QueryShapes.count(5, cartNoCheckout, CTX).sql());
         // a saved segment's count (GET /segments/{key}/count compiles a reference to it): the same
-        assertEquals(SqlCompiler.count(5, agg, CTX).sql(), SqlCompiler.count(5, new RuleNode.SegmentRef("", "buyers"), CTX).sql());
+        assertEquals(QueryShapes.count(5, agg, CTX).sql(), QueryShapes.count(5, valid(new RuleNode.SegmentRef("", "buyers")), CTX).sql());
         // a customer condition next to it: the customer table drives
-        RuleNode vip = new RuleParser().parse("{\"and\":[{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"},"
+        ValidatedRule vip = parse("{\"and\":[{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"},"
                 + "{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":2}]}");
         assertEquals("select count(*) as count from customer c where c.tenant_id = $1::bigint and ((c.region = $2::text"
                 + " and (c.last_purchase_at >= $3::timestamptz and exists (select 1 from purchase p where p.tenant_id = c.tenant_id"
                 + " and p.customer_id = c.id and p.occurred_at >= $4::timestamptz having count(*) >= $5::bigint))))",
-                SqlCompiler.count(5, vip, CTX).sql());
+                QueryShapes.count(5, vip, CTX).sql());
         assertEquals("select c.id, c.external_id from customer c where c.tenant_id = $1::bigint and c.id > $2::bigint and"
                 + " ((c.last_purchase_at >= $3::timestamptz and exists (select 1 from purchase p where p.tenant_id = c.tenant_id"
                 + " and p.customer_id = c.id and p.occurred_at >= $4::timestamptz having count(*) >= $5::bigint)))"
                 + " order by c.id limit $6::bigint",
-                SqlCompiler.page(5, agg, 0, 50, CTX).sql());
-        SqlQuery m = SqlCompiler.membership(5, 9, node, CTX);
-        assertEquals("select exists (select 1 from customer c where c.tenant_id = $1::bigint and c.id = $2::bigint"
-                + " and (c.region = $3::text)) as member", m.sql());
-        assertEquals(List.of(5L, 9L, "North"), m.params());
+                QueryShapes.page(5, agg, 0, 50, COLUMNS, CTX).sql());
     }
 
+    /** The statements that evaluate several segments at once, for the tenant or for a few customers. */
     @Test
-    void wrappersRejectInvalidRules() {
+    void severalSegmentsShapes() {
+        ValidatedRule vips = valid(new RuleNode.SegmentRef("", "vips"));
+        ValidatedRule list = valid(new RuleNode.SegmentRef("", "list"));
+        SqlQuery counts = QueryShapes.countEach(5, List.of(vips, list), CTX);
+        assertEquals("select count(*) filter (where (c.price_tier = $2::text)), count(*) filter (where exists"
+                + " (select 1 from segment_member m where m.segment_id = $3::bigint and m.customer_id = c.id))"
+                + " from customer c where c.tenant_id = $1::bigint", counts.sql());
+        assertEquals(List.of(5L, "vip", 42L), counts.params());
+        SqlQuery pages = QueryShapes.pages(5, List.of(vips, list), 7, 11, COLUMNS, CTX);
+        assertEquals("(select c.id, c.external_id, $1::bigint as segment_index from customer c where c.tenant_id = $2::bigint"
+                + " and c.id > $3::bigint and ((c.price_tier = $4::text)) order by c.id limit $5::bigint)"
+                + " union all (select c.id, c.external_id, $6::bigint as segment_index from customer c where"
+                + " c.tenant_id = $7::bigint and c.id > $8::bigint and (exists (select 1 from segment_member m where"
+                + " m.segment_id = $9::bigint and m.customer_id = c.id)) order by c.id limit $10::bigint)", pages.sql());
+        assertEquals(List.of(0L, 5L, 7L, "vip", 11L, 1L, 5L, 7L, 42L, 11L), pages.params());
+        SqlQuery of = QueryShapes.segmentsOf(5, List.of(new QueryShapes.Keyed("vips", vips),
+                new QueryShapes.Keyed("list", list)), List.of(9L, 9L, 10L), CTX);
+        assertEquals("select c.id, array_remove(array[case when ((c.price_tier = $1::text)) then $2::text end,"
+                + " case when (exists (select 1 from segment_member m where m.segment_id = $3::bigint and"
+                + " m.customer_id = c.id)) then $4::text end], null) from customer c where c.tenant_id = $5::bigint"
+                + " and c.id = any($6::text[]::bigint[])", of.sql());
+        assertEquals(normalize(List.of("vip", "vips", 42L, "list", 5L, new String[]{"9", "10"})), normalize(of.params()));
+        // a tenant without segments: an empty array, still one row per customer
+        assertEquals("select c.id, array_remove(array[null::text], null) from customer c where c.tenant_id = $1::bigint"
+                + " and c.id = any($2::text[]::bigint[])", QueryShapes.segmentsOf(5, List.of(), List.of(9L), CTX).sql());
+        assertEquals("explain (format json) " + counts.sql(), QueryShapes.explain(counts).sql());
+        assertEquals(counts.params(), QueryShapes.explain(counts).params());
+    }
+
+    /** The membership diff: whole tenant (aggregates pre-aggregated) or a few customers (correlated). */
+    @Test
+    void membershipDiffShape() {
+        ValidatedRule buyers = valid(new RuleNode.SegmentRef("", "buyers"));
+        String tail = "), entered as (insert into segment_membership (segment_id, customer_id, tenant_id, since)"
+                + " select t.segment_id, t.customer_id, $1::bigint, %s from target t on conflict do nothing"
+                + " returning segment_id, customer_id), exited as (delete from segment_membership m where"
+                + " m.segment_id = any(%s::bigint[])%s and not exists (select 1 from target t where"
+                + " t.segment_id = m.segment_id and t.customer_id = m.customer_id) returning segment_id, customer_id),"
+                + " changes as (insert into membership_change (tenant_id, segment_id, segment_key, customer_id,"
+                + " customer_external_id, kind, cause, at) select $1::bigint, d.segment_id, s.key, d.customer_id,"
+                + " c.external_id, d.kind, %s, %s from (select segment_id, customer_id, 'entered' as kind from entered"
+                + " union all select segment_id, customer_id, 'exited' from exited) d join segment s on s.id = d.segment_id"
+                + " left join customer c on c.id = d.customer_id order by d.segment_id, d.customer_id returning"
+                + " segment_id, kind), counted as (update segment_state st set member_count = st.member_count + d.delta"
+                + " from (select segment_id, sum(case kind when 'entered' then 1 else -1 end) as delta from changes"
+                + " group by segment_id) d where st.segment_id = d.segment_id returning 1) select count(*) filter"
+                + " (where kind = 'entered'), count(*) filter (where kind = 'exited') from changes";
+        SqlQuery all = QueryShapes.membershipDiff(5, List.of(new QueryShapes.Target(77, buyers)), null, "refresh", NOW, CTX);
+        assertEquals("with target (segment_id, customer_id) as (select $5::bigint, c.id from customer c where"
+                + " c.tenant_id = $1::bigint and ((exists (select 1 from (select p.customer_id from purchase p where"
+                + " p.tenant_id = $1::bigint and p.occurred_at >= $6::timestamptz group by p.customer_id having"
+                + " count(*) >= $7::bigint) g where g.customer_id = c.id)))"
+                + String.format(tail, "$3::timestamptz", "$2::text[]", "", "$4::text", "$3::timestamptz"), all.sql());
+        assertEquals(normalize(List.of(5L, new String[]{"77"}, NOW, "refresh", 77L, ts("2025-06-14T12:00:00Z"), 2L)),
+                normalize(all.params()));
+        SqlQuery few = QueryShapes.membershipDiff(5, List.of(new QueryShapes.Target(77, buyers),
+                new QueryShapes.Target(78, valid(new RuleNode.SegmentRef("", "vips")))), List.of(9L), "data_write", NOW, CTX);
+        assertEquals("with target (segment_id, customer_id) as (select $6::bigint, c.id from customer c where"
+                + " c.tenant_id = $1::bigint and c.id = any($2::text[]::bigint[]) and (((c.last_purchase_at >= $7::timestamptz"
+                + " and exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id and"
+                + " p.occurred_at >= $8::timestamptz having count(*) >= $9::bigint))))"
+                + " union all select $10::bigint, c.id from customer c where c.tenant_id = $1::bigint and"
+                + " c.id = any($2::text[]::bigint[]) and ((c.price_tier = $11::text))"
+                + String.format(tail, "$4::timestamptz", "$3::text[]", " and m.customer_id = any($2::text[]::bigint[])",
+                "$5::text", "$4::timestamptz"), few.sql());
+    }
+
+    static ValidatedRule parse(String rule) { return valid(new RuleParser().parse(rule)); }
+
+    /** The compiler takes only a ValidatedRule, which only the validator makes, for the catalog it checked. */
+    @Test
+    void onlyValidatedRulesCompile() {
         RuleNode node = new RuleParser().parse("{\"field\":\"nope\",\"op\":\"eq\",\"value\":1}");
-        InvalidRuleException e = assertThrows(InvalidRuleException.class, () -> SqlCompiler.count(1, node, CTX));
+        InvalidRuleException e = assertThrows(InvalidRuleException.class, () -> valid(node));
         assertEquals("unknown_field", e.errors().get(0).code());
+        ValidatedRule other = new RuleValidator(FieldCatalog.of(List.of()), SegmentResolver.NONE)
+                .check(new RuleParser().parse("{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"}"));
+        assertThrows(IllegalArgumentException.class, () -> QueryShapes.count(1, other, CTX));
     }
 
     @Test

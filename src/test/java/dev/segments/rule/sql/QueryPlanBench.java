@@ -1,4 +1,8 @@
-package dev.segments.rule;
+package dev.segments.rule.sql;
+
+import dev.segments.rule.*;
+
+import static dev.segments.rule.sql.PgFixture.COLUMNS;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -123,15 +127,15 @@ class QueryPlanBench {
                     "page-correlated-v1", "page-correlated", "page-all-pre");
             for (var e : rules().entrySet()) {
                 if (!e.getKey().matches(only)) continue;
-                RuleNode node = new RuleParser().parse(e.getValue().replace('\'', '"'));
+                ValidatedRule node = PgFixture.valid(new RuleParser().parse(e.getValue().replace('\'', '"')), ctx);
                 Map<String, SqlQuery> variants = new LinkedHashMap<>();
-                variants.put("count-correlated-v1", SqlCompiler.count(tenant, node, ctx, SqlCompiler.Shape.CORRELATED));
-                variants.put("count-compiled-v1", SqlCompiler.count(tenant, node, ctx));
-                variants.put("count-compiled", SqlCompiler.count(tenant, node, ctx));
-                variants.put("count-all-pre", SqlCompiler.count(tenant, node, ctx, SqlCompiler.Shape.SET_ALWAYS));
-                variants.put("page-correlated-v1", SqlCompiler.page(tenant, node, 0, PAGE, ctx));
-                variants.put("page-correlated", SqlCompiler.page(tenant, node, 0, PAGE, ctx));
-                variants.put("page-all-pre", SqlCompiler.page(tenant, node, 0, PAGE, ctx, SqlCompiler.Shape.SET_ALWAYS));
+                variants.put("count-correlated-v1", QueryShapes.count(tenant, node, ctx, SqlCompiler.Shape.CORRELATED));
+                variants.put("count-compiled-v1", QueryShapes.count(tenant, node, ctx));
+                variants.put("count-compiled", QueryShapes.count(tenant, node, ctx));
+                variants.put("count-all-pre", QueryShapes.count(tenant, node, ctx, SqlCompiler.Shape.SET_ALWAYS));
+                variants.put("page-correlated-v1", QueryShapes.page(tenant, node, 0, PAGE, COLUMNS, ctx));
+                variants.put("page-correlated", QueryShapes.page(tenant, node, 0, PAGE, COLUMNS, ctx));
+                variants.put("page-all-pre", QueryShapes.page(tenant, node, 0, PAGE, COLUMNS, ctx, SqlCompiler.Shape.SET_ALWAYS));
                 variants.keySet().removeIf(k -> !kinds.contains(k.substring(0, k.indexOf('-'))));
                 // identical SQL under the same indexes is measured once
                 Map<String, String> sameAs = new LinkedHashMap<>();

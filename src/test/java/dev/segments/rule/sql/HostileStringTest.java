@@ -1,4 +1,6 @@
-package dev.segments.rule;
+package dev.segments.rule.sql;
+
+import dev.segments.rule.*;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -50,7 +52,7 @@ class HostileStringTest {
                 k -> Optional.of(new ResolvedSegment.Static(1)));
         String needle = evil.length() > 3 ? evil.substring(0, Math.min(evil.length(), 8)) : evil;
         for (String r : rules) {
-            SqlQuery q = SqlCompiler.count(1, new RuleParser().parse(r), ctx);
+            SqlQuery q = QueryShapes.count(1, PgFixture.valid(new RuleParser().parse(r), ctx), ctx);
             assertFalse(q.sql().contains(evil), () -> "SQL contains hostile value: " + q.sql());
             assertFalse(q.sql().contains(needle), () -> "SQL contains part of hostile value: " + q.sql());
             assertTrue(q.params().size() >= 2);

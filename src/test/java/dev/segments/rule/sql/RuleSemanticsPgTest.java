@@ -1,4 +1,8 @@
-package dev.segments.rule;
+package dev.segments.rule.sql;
+
+import dev.segments.rule.*;
+
+import static dev.segments.rule.sql.PgFixture.COLUMNS;
 
 import io.vertx.sqlclient.Row;
 import org.junit.jupiter.api.AfterAll;
@@ -433,37 +437,39 @@ class RuleSemanticsPgTest {
         assertMembers(T3, ALL3, rule, expected);
     }
 
-    /** The same members from a keyset page, a count (both shapes) and each customer's membership. */
+    /** The same members from a keyset page, a count (both shapes), a count of several and each customer's membership. */
     void assertMembers(long tenant, List<String> all, String rule, Set<String> expected) throws Exception {
-        RuleNode node = parser.parse(rule);
         CompileContext ctx = ctx();
+        ValidatedRule node = PgFixture.valid(parser.parse(rule), ctx);
         // page (keyset, first page)
         Set<String> page = new TreeSet<>();
-        for (Row r : db.run(SqlCompiler.page(tenant, node, 0, 100, ctx))) page.add(r.getString("external_id"));
+        for (Row r : db.run(QueryShapes.page(tenant, node, 0, 100, COLUMNS, ctx))) page.add(r.getString("external_id"));
         assertEquals(new TreeSet<>(expected), page, "page");
         // count
-        long count = db.run(SqlCompiler.count(tenant, node, ctx)).iterator().next().getLong("count");
+        long count = db.run(QueryShapes.count(tenant, node, ctx)).iterator().next().getLong("count");
         assertEquals(expected.size(), count, "count");
-        long correlated = db.run(SqlCompiler.count(tenant, node, ctx, SqlCompiler.Shape.CORRELATED)).iterator().next()
+        long correlated = db.run(QueryShapes.count(tenant, node, ctx, SqlCompiler.Shape.CORRELATED)).iterator().next()
                 .getLong("count");
         assertEquals(expected.size(), correlated, "count (correlated)");
-        // membership of each customer
+        long countEach = db.run(QueryShapes.countEach(tenant, List.of(node), ctx)).iterator().next().getLong(0);
+        assertEquals(expected.size(), countEach, "count of several segments");
+        // membership of each customer, as a customer's segments and the updates after a write evaluate it
+        Set<Long> holds = db.holdsFor(tenant, node, all.stream().map(ids::get).toList(), ctx);
         Set<String> members = new TreeSet<>();
         for (String ext : all) {
-            boolean m = db.run(SqlCompiler.membership(tenant, ids.get(ext), node, ctx)).iterator().next().getBoolean("member");
-            if (m) members.add(ext);
+            if (holds.contains(ids.get(ext))) members.add(ext);
         }
         assertEquals(new TreeSet<>(expected), members, "membership");
     }
 
     @Test
     void keysetPagination() throws Exception {
-        RuleNode node = parser.parse(cond("lifecycleStage", "isSet", null).replace('\'', '"'));
+        ValidatedRule node = PgFixture.valid(parser.parse(cond("lifecycleStage", "isSet", null).replace('\'', '"')), ctx());
         List<String> seen = new ArrayList<>();
         long after = 0;
         while (true) {
             List<Row> rows = new ArrayList<>();
-            db.run(SqlCompiler.page(T1, node, after, 2, ctx())).forEach(rows::add);
+            db.run(QueryShapes.page(T1, node, after, 2, COLUMNS, ctx())).forEach(rows::add);
             if (rows.isEmpty()) break;
             for (Row r : rows) seen.add(r.getString("external_id"));
             after = rows.get(rows.size() - 1).getLong("id");
@@ -474,21 +480,21 @@ class RuleSemanticsPgTest {
     @Test
     void asOfMovesTheClock() throws Exception {
         // one year earlier, alice's purchase 400 days before NOW is within 90 days, dave's too
-        RuleNode node = parser.parse(cond("lastPurchaseAt", "within", "'P90D'").replace('\'', '"'));
         CompileContext earlier = new CompileContext(NOW.minusDays(300), catalog, key -> Optional.ofNullable(segments.get(key)));
+        ValidatedRule node = PgFixture.valid(parser.parse(cond("lastPurchaseAt", "within", "'P90D'").replace('\'', '"')), earlier);
         Set<String> page = new TreeSet<>();
-        for (Row r : db.run(SqlCompiler.page(T1, node, 0, 100, earlier))) page.add(r.getString("external_id"));
+        for (Row r : db.run(QueryShapes.page(T1, node, 0, 100, COLUMNS, earlier))) page.add(r.getString("external_id"));
         // asOf moves the clock only: the rollup still holds the latest purchase, which is "in the future" and counts
         assertEquals(Set.of("alice", "erin", "frank"), page);
     }
 
     @Test
     void leapDayBirthdayAge() throws Exception {
-        RuleNode node = parser.parse(cond("age", "gte", "25").replace('\'', '"'));
+        RuleNode rule = parser.parse(cond("age", "gte", "25").replace('\'', '"'));
         FieldCatalog cat = catalog;
         for (String[] t : new String[][]{{"2025-02-28T12:00:00Z", "false"}, {"2025-03-01T00:00:00Z", "true"}}) {
             CompileContext cx = new CompileContext(OffsetDateTime.parse(t[0]), cat, SegmentResolver.NONE);
-            boolean m = db.run(SqlCompiler.membership(T1, ids.get("dave"), node, cx)).iterator().next().getBoolean("member");
+            boolean m = db.holdsFor(T1, PgFixture.valid(rule, cx), List.of(ids.get("dave")), cx).contains(ids.get("dave"));
             assertEquals(Boolean.parseBoolean(t[1]), m, t[0]);
         }
     }

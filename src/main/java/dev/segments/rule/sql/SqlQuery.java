@@ -1,4 +1,4 @@
-package dev.segments.rule;
+package dev.segments.rule.sql;
 
 import java.util.Collections;
 import java.util.List;

@@ -1,4 +1,6 @@
-package dev.segments.rule;
+package dev.segments.rule.sql;
+
+import dev.segments.rule.*;
 
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
@@ -16,11 +18,17 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Embedded PostgreSQL with the schema applied (migrations but V2), plus a Vert.x pool to run compiled queries. */
 final class PgFixture implements AutoCloseable {
+    /** The select list the tests read pages with (production passes CustomerRepository.VIEW_COLUMNS). */
+    static final String COLUMNS = "c.id, c.external_id";
+
     final EmbeddedPostgres pg;
     final Vertx vertx;
     final Pool pool;
@@ -71,6 +79,23 @@ final class PgFixture implements AutoCloseable {
     RowSet<Row> run(SqlQuery q) throws Exception {
         return pool.preparedQuery(q.sql()).execute(toTuple(q.params()))
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    /** The rule validated against the context's catalog and segments (the compiler takes nothing else). */
+    static ValidatedRule valid(RuleNode rule, CompileContext ctx) {
+        return new RuleValidator(ctx.catalog(), ctx.resolver()).check(rule);
+    }
+
+    /**
+     * Of the given customers, those the rule holds for, from the statement production runs for a few customers
+     * (a customer's segments, membership updates after a write): {@link QueryShapes#segmentsOf}.
+     */
+    Set<Long> holdsFor(long tenant, ValidatedRule rule, Collection<Long> customerIds, CompileContext ctx) throws Exception {
+        Set<Long> out = new HashSet<>();
+        for (Row r : run(QueryShapes.segmentsOf(tenant, List.of(new QueryShapes.Keyed("r", rule)), customerIds, ctx))) {
+            if (List.of(r.getArrayOfStrings(1)).contains("r")) out.add(r.getLong(0));
+        }
+        return out;
     }
 
     @Override

@@ -1,0 +1,204 @@
+package dev.segments.rule.sql;
+
+import dev.segments.rule.CompileContext;
+import dev.segments.rule.ValidatedRule;
+import dev.segments.rule.sql.SqlBuilder.PgType;
+
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Every statement production runs around a compiled rule, and nothing else: the only place that writes SQL text
+ * around a predicate. Services and repositories get a {@link SqlQuery} from here and run it as it is; the golden
+ * and semantics tests run the same methods. Each statement restricts {@code c.tenant_id} to the tenant parameter.
+ *
+ * <p>{@code columns} arguments are the caller's constant select list over customer alias {@code c} (the row
+ * mapping belongs to the repository that reads the rows), never client text.
+ */
+public final class QueryShapes {
+
+    private QueryShapes() {
+    }
+
+    /** A rule under a name: a segment key in the statements that evaluate several segments at once. */
+    public record Keyed(String key, ValidatedRule rule) {
+    }
+
+    /** One dynamic segment of a membership diff: its id and its rule. */
+    public record Target(long segmentId, ValidatedRule rule) {
+    }
+
+    // ---------------------------------------------------------------- counts
+
+    /**
+     * {@code select count(*) as count from customer c where c.tenant_id = $1 and (rule)}, aggregates in the
+     * set-oriented form, or counted over a stream's groups when every member has rows in it (then the customer
+     * table is not read).
+     */
+    public static SqlQuery count(long tenantId, ValidatedRule rule, CompileContext ctx) {
+        return count(tenantId, rule, ctx, SqlCompiler.Shape.SET);
+    }
+
+    static SqlQuery count(long tenantId, ValidatedRule rule, CompileContext ctx, SqlCompiler.Shape shape) {
+        SqlBuilder b = new SqlBuilder();
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        SqlCompiler compiler = new SqlCompiler(ctx, b, tenant, shape);
+        if (shape != SqlCompiler.Shape.CORRELATED && compiler.countOverGroups(rule)) {
+            return b.build();
+        }
+        b.sql("select count(*) as count from customer c where c.tenant_id = ").ref(tenant).sql(" and (");
+        compiler.compile(rule);
+        return b.sql(")").build();
+    }
+
+    /** The plan of a statement: {@code explain (format json) statement}, same parameters. */
+    public static SqlQuery explain(SqlQuery query) {
+        return new SqlQuery("explain (format json) " + query.sql(), query.params());
+    }
+
+    /**
+     * Member counts of several rules in one scan of the tenant's customers: one column per rule, in order,
+     * {@code select count(*) filter (where rule1), ... from customer c where c.tenant_id = $1}.
+     */
+    public static SqlQuery countEach(long tenantId, List<ValidatedRule> rules, CompileContext ctx) {
+        if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
+        SqlBuilder b = new SqlBuilder();
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        b.sql("select ");
+        for (int i = 0; i < rules.size(); i++) {
+            b.sql(i == 0 ? "" : ", ").sql("count(*) filter (where ");
+            SqlCompiler.predicate(rules.get(i), b, ctx, tenant);
+            b.sql(")");
+        }
+        return b.sql(" from customer c where c.tenant_id = ").ref(tenant).build();
+    }
+
+    // ---------------------------------------------------------------- pages
+
+    /**
+     * A keyset page of members: {@code select columns from customer c where c.tenant_id = $1 and c.id > $2 and
+     * (rule) order by c.id limit $n}. Pass {@code afterId = 0} for the first page. Aggregates stay correlated:
+     * walking customers in id order and probing each one's rows stops after {@code limit} members, while a
+     * pre-aggregation may have to aggregate the whole tenant before the first row, again for every page
+     * (docs/query-plans.md).
+     */
+    public static SqlQuery page(long tenantId, ValidatedRule rule, long afterId, int limit, String columns,
+                                CompileContext ctx) {
+        return page(tenantId, rule, afterId, limit, columns, ctx, SqlCompiler.Shape.CORRELATED);
+    }
+
+    static SqlQuery page(long tenantId, ValidatedRule rule, long afterId, int limit, String columns, CompileContext ctx,
+                         SqlCompiler.Shape shape) {
+        if (limit < 1) throw new IllegalArgumentException("limit must be positive");
+        SqlBuilder b = new SqlBuilder();
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        b.sql("select ").sql(columns).sql(" from customer c where c.tenant_id = ").ref(tenant)
+                .sql(" and c.id > ").param(afterId, PgType.BIGINT).sql(" and (");
+        new SqlCompiler(ctx, b, tenant, shape).compile(rule);
+        return b.sql(") order by c.id limit ").param((long) limit, PgType.BIGINT).build();
+    }
+
+    /**
+     * One keyset page of members for each of several rules, in one statement: a {@code union all} of each rule's
+     * {@link #page}, with its position in {@code rules} as column {@code segment_index}.
+     */
+    public static SqlQuery pages(long tenantId, List<ValidatedRule> rules, long afterId, int limit, String columns,
+                                 CompileContext ctx) {
+        if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
+        if (limit < 1) throw new IllegalArgumentException("limit must be positive");
+        SqlBuilder b = new SqlBuilder();
+        for (int i = 0; i < rules.size(); i++) {
+            b.sql(i == 0 ? "(" : " union all (").sql("select ").sql(columns)
+                    .sql(", ").param((long) i, PgType.BIGINT).sql(" as segment_index from customer c where c.tenant_id = ")
+                    .param(tenantId, PgType.BIGINT).sql(" and c.id > ").param(afterId, PgType.BIGINT)
+                    .sql(" and (");
+            SqlCompiler.predicate(rules.get(i), b, ctx);
+            b.sql(") order by c.id limit ").param((long) limit, PgType.BIGINT).sql(")");
+        }
+        return b.build();
+    }
+
+    // ---------------------------------------------------------------- a few customers
+
+    /**
+     * Which of the rules hold for each of the given customers, in one statement: rows {@code (id, keys text[])}
+     * with the keys of the rules that hold, for those of the customers that are the tenant's. Aggregates are
+     * correlated (an index probe per customer). Meant to be kept prepared with a generic plan.
+     */
+    public static SqlQuery segmentsOf(long tenantId, List<Keyed> rules, Collection<Long> customerIds, CompileContext ctx) {
+        SqlBuilder b = new SqlBuilder();
+        b.sql("select c.id, array_remove(array[");
+        if (rules.isEmpty()) {
+            b.sql("null::text");
+        }
+        for (int i = 0; i < rules.size(); i++) {
+            b.sql(i == 0 ? "" : ", ").sql("case when (");
+            SqlCompiler.predicate(rules.get(i).rule(), b, ctx);
+            b.sql(") then ").param(rules.get(i).key(), PgType.TEXT).sql(" end");
+        }
+        return b.sql("], null) from customer c where c.tenant_id = ").param(tenantId, PgType.BIGINT)
+                .sql(" and c.id = any(").param(customerIds.stream().distinct().map(String::valueOf)
+                        .toArray(String[]::new), PgType.TEXT_ARRAY).sql("::bigint[])").build();
+    }
+
+    // ---------------------------------------------------------------- membership
+
+    /**
+     * Re-evaluates the targets for all of the tenant's customers ({@code customerIds} null: aggregates
+     * pre-aggregated) or for some of them (correlated), and applies the diff to {@code segment_membership} in one
+     * statement: inserts the entries, deletes the exits, records both in {@code membership_change} with this
+     * cause and time, adjusts {@code segment_state.member_count}, and returns one row
+     * {@code (entered, exited)}. The caller holds the tenant's membership lock.
+     */
+    public static SqlQuery membershipDiff(long tenantId, List<Target> targets, List<Long> customerIds, String cause,
+                                          OffsetDateTime now, CompileContext ctx) {
+        if (targets.isEmpty()) throw new IllegalArgumentException("no targets");
+        SqlBuilder b = new SqlBuilder();
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        SqlBuilder.Bound ids = customerIds == null ? null
+                : b.bind(customerIds.stream().map(String::valueOf).toArray(String[]::new), PgType.TEXT_ARRAY);
+        SqlBuilder.Bound segments = b.bind(targets.stream().map(t -> String.valueOf(t.segmentId()))
+                .toArray(String[]::new), PgType.TEXT_ARRAY);
+        SqlBuilder.Bound at = b.bind(now, PgType.TIMESTAMPTZ);
+        SqlBuilder.Bound why = b.bind(cause, PgType.TEXT);
+        b.sql("with target (segment_id, customer_id) as (");
+        for (int i = 0; i < targets.size(); i++) {
+            b.sql(i == 0 ? "" : " union all ").sql("select ").param(targets.get(i).segmentId(), PgType.BIGINT)
+                    .sql(", c.id from customer c where c.tenant_id = ").ref(tenant);
+            if (ids != null) {
+                b.sql(" and c.id = any(").ref(ids).sql("::bigint[])");
+            }
+            b.sql(" and (");
+            if (ids == null) {
+                SqlCompiler.predicate(targets.get(i).rule(), b, ctx, tenant);
+            } else {
+                SqlCompiler.predicate(targets.get(i).rule(), b, ctx);
+            }
+            b.sql(")");
+        }
+        b.sql("), entered as (insert into segment_membership (segment_id, customer_id, tenant_id, since)"
+                        + " select t.segment_id, t.customer_id, ").ref(tenant).sql(", ").ref(at)
+                .sql(" from target t on conflict do nothing returning segment_id, customer_id)"
+                        + ", exited as (delete from segment_membership m where m.segment_id = any(").ref(segments)
+                .sql("::bigint[])");
+        if (ids != null) {
+            b.sql(" and m.customer_id = any(").ref(ids).sql("::bigint[])");
+        }
+        b.sql(" and not exists (select 1 from target t where t.segment_id = m.segment_id"
+                        + " and t.customer_id = m.customer_id) returning segment_id, customer_id)"
+                        + ", changes as (insert into membership_change (tenant_id, segment_id, segment_key, customer_id,"
+                        + " customer_external_id, kind, cause, at) select ").ref(tenant)
+                .sql(", d.segment_id, s.key, d.customer_id, c.external_id, d.kind, ").ref(why).sql(", ").ref(at)
+                .sql(" from (select segment_id, customer_id, 'entered' as kind from entered union all"
+                        + " select segment_id, customer_id, 'exited' from exited) d"
+                        + " join segment s on s.id = d.segment_id left join customer c on c.id = d.customer_id"
+                        + " order by d.segment_id, d.customer_id returning segment_id, kind)"
+                        + ", counted as (update segment_state st set member_count = st.member_count + d.delta"
+                        + " from (select segment_id, sum(case kind when 'entered' then 1 else -1 end) as delta"
+                        + " from changes group by segment_id) d where st.segment_id = d.segment_id returning 1)"
+                        + " select count(*) filter (where kind = 'entered'), count(*) filter (where kind = 'exited')"
+                        + " from changes");
+        return b.build();
+    }
+}

@@ -1,0 +1,182 @@
+package dev.segments;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.Dependency;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaMethodCall;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.library.dependencies.SliceRule;
+import dev.segments.rule.sql.SqlQuery;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The rooms of docs/architecture.md, checked on the compiled classes (ArchUnit). Rules that do not hold yet are
+ * written in full, with today's violations frozen below, one by one: a new violation fails, and so does a frozen
+ * one that is gone (delete it from its list), so each list can only get shorter.
+ */
+class ArchitectureTest {
+
+    static final JavaClasses MAIN = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("dev.segments");
+
+    // ---------------------------------------------------------------- rule/: the language, plain Java
+
+    @Test
+    void ruleIsPlainJava() {
+        classes().that().resideInAPackage("dev.segments.rule..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "com.fasterxml.jackson..", "dev.segments.rule..")
+                .because("rule/ is plain Java (JDK and Jackson): no Quarkus, Jakarta, Vert.x, Mutiny, SmallRye, Hibernate")
+                .check(MAIN);
+    }
+
+    @Test
+    void theLanguageDoesNotKnowTheCompileStage() {
+        noClasses().that().resideInAnyPackage("dev.segments.rule", "dev.segments.rule.format..")
+                .should().dependOnClassesThat().resideInAPackage("dev.segments.rule.sql..")
+                .because("parse -> validate -> compile: no stage calls a later one")
+                .check(MAIN);
+    }
+
+    // ---------------------------------------------------------------- rule/sql/: the only SQL around predicates
+
+    @Test
+    void onlyRuleSqlWritesStatementsAroundPredicates() {
+        // the compiler itself (SqlCompiler, ConditionSql, AggregateSql, SqlBuilder) is package-private to rule.sql
+        noClasses().that().resideOutsideOfPackage("dev.segments.rule.sql..")
+                .should().callConstructor(SqlQuery.class, String.class, List.class)
+                .because("a statement around a compiled rule comes from QueryShapes, never from a service")
+                .check(MAIN);
+        classes().that().resideInAPackage("dev.segments.rule.sql..")
+                .should().onlyHaveDependentClassesThat().resideInAnyPackage("dev.segments.rule.sql..", "..service..",
+                        "..persistence..")
+                .because("services take statements from QueryShapes and persistence runs them; adapters never do")
+                .check(MAIN);
+    }
+
+    /** Issue 14: to remove — SQL run from services and the authentication handler instead of a repository. */
+    static final Set<String> FROZEN_SQL_OUTSIDE_PERSISTENCE = Set.of(
+            "attribute.service.AttributeService",
+            "common.tenancy.ApiKeyAuthentication",
+            "segment.service.TenantRulesLoader",
+            "tenant.service.DemoBootstrap");
+
+    @Test
+    void sqlRunsInPersistence() {
+        Set<String> callers = new TreeSet<>();
+        for (JavaClass c : MAIN) {
+            String pkg = c.getPackageName();
+            if (!pkg.contains(".service") && !pkg.contains(".api") && !pkg.startsWith("dev.segments.common.tenancy")) {
+                continue;
+            }
+            for (JavaMethodCall call : c.getMethodCallsFromSelf()) {
+                String owner = call.getTargetOwner().getName();
+                String name = call.getName();
+                if (owner.startsWith("io.vertx.mutiny.sqlclient.") || owner.startsWith("io.vertx.sqlclient.")) {
+                    if (name.equals("preparedQuery") || name.equals("query")) callers.add(local(c));
+                }
+            }
+        }
+        assertFrozen("classes in service/api packages that run SQL", callers, FROZEN_SQL_OUTSIDE_PERSISTENCE);
+    }
+
+    // ---------------------------------------------------------------- layers inside a feature
+
+    /** Issue 14: to remove — services and repositories that use API DTOs (records between layers belong at the feature root). */
+    static final Set<String> FROZEN_API_FROM_BELOW = Set.of(
+            "activity.service.ActivityService -> activity.api.ActivityDtos",
+            "customer.persistence.CustomerRepository -> customer.api.CustomerInput",
+            "customer.persistence.CustomerRepository -> customer.api.CustomerView",
+            "customer.service.CustomerImporter -> customer.api.CustomerInput",
+            "customer.service.CustomerImporter -> customer.api.ImportReport",
+            "customer.service.CustomerService -> customer.api.CustomerInput",
+            "customer.service.CustomerService -> customer.api.CustomerView",
+            "customer.service.ImportValues -> customer.api.CustomerInput",
+            "segment.service.ChangeFeedFollower -> segment.api.MembershipDtos",
+            "segment.service.MembershipQueries -> segment.api.MembershipDtos",
+            "segment.service.SegmentQueryService -> customer.api.CustomerView",
+            "segment.service.SegmentQueryService -> segment.api.SegmentDtos",
+            "segment.service.SegmentService -> segment.api.SegmentDtos",
+            "webhook.service.WebhookService -> webhook.api.WebhookDtos");
+
+    @Test
+    void serviceAndPersistenceNeverImportApi() {
+        Set<String> actual = dependencies(d -> {
+            String from = d.getOriginClass().getPackageName(), to = d.getTargetClass().getPackageName();
+            return (from.endsWith(".service") || from.endsWith(".persistence")) && to.endsWith(".api")
+                    && to.startsWith("dev.segments.");
+        });
+        assertFrozen("service/persistence -> api dependencies", actual, FROZEN_API_FROM_BELOW);
+    }
+
+    // ---------------------------------------------------------------- features one way
+
+    /**
+     * Issue 14: to remove — customer writes tell segment membership directly (a port that membership implements
+     * belongs here), and the customer GraphQL type resolves segments; segment -> customer is the intended way.
+     */
+    static final Set<String> FROZEN_FEATURE_CYCLE_EDGES = Set.of(
+            "customer.api.CustomerGraphQL -> segment.service.SegmentQueryService",
+            "customer.service.CustomerImporter -> segment.service.MembershipService",
+            "customer.service.CustomerService -> segment.service.MembershipService");
+
+    @Test
+    void noCycleBetweenFeatures() {
+        SliceRule rule = slices().matching("dev.segments.(*)..").should().beFreeOfCycles();
+        for (String edge : FROZEN_FEATURE_CYCLE_EDGES) {
+            String[] ends = edge.split(" -> ");
+            rule = rule.ignoreDependency(topLevel(ends[0]), topLevel(ends[1]));
+        }
+        rule.check(MAIN);
+        Set<String> present = dependencies(d -> FROZEN_FEATURE_CYCLE_EDGES.contains(local(d.getOriginClass()) + " -> "
+                + local(d.getTargetClass())));
+        assertEquals(new TreeSet<>(FROZEN_FEATURE_CYCLE_EDGES), present,
+                "a frozen feature edge is gone: delete it from FROZEN_FEATURE_CYCLE_EDGES");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Class-level dependencies {@code origin -> target} (top-level classes, without {@code dev.segments.}). */
+    static Set<String> dependencies(Predicate<Dependency> filter) {
+        Set<String> out = new TreeSet<>();
+        for (JavaClass c : MAIN) {
+            for (Dependency d : c.getDirectDependenciesFromSelf()) {
+                if (filter.test(d)) out.add(local(d.getOriginClass()) + " -> " + local(d.getTargetClass()));
+            }
+        }
+        return out;
+    }
+
+    static void assertFrozen(String what, Set<String> actual, Set<String> frozen) {
+        Set<String> added = new TreeSet<>(actual);
+        added.removeAll(frozen);
+        Set<String> gone = new TreeSet<>(frozen);
+        gone.removeAll(actual);
+        assertEquals(Set.of(), added, "new " + what + " (not allowed)");
+        assertEquals(Set.of(), gone, "frozen " + what + " that are gone: delete them from the frozen list");
+    }
+
+    /** The top-level class's name without {@code dev.segments.} (nested classes count as their class). */
+    static String local(JavaClass c) {
+        String n = c.getName();
+        int nested = n.indexOf('$');
+        String top = nested < 0 ? n : n.substring(0, nested);
+        return top.startsWith("dev.segments.") ? top.substring("dev.segments.".length()) : top;
+    }
+
+    static DescribedPredicate<JavaClass> topLevel(String localName) {
+        return DescribedPredicate.describe(localName, c -> local(c).equals(localName));
+    }
+}
