@@ -1,7 +1,7 @@
 package dev.segments.activity.service;
 
 import dev.segments.rule.Source;
-import dev.segments.segment.service.MembershipService;
+import dev.segments.customer.CustomerChanges;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -46,11 +46,11 @@ public class ActivityService {
     private final ActivityRepository repository;
     private final AttributeService attributes;
     private final Validator validator;
-    private final MembershipService membership;
+    private final CustomerChanges membership;
     private final ObjectMapper mapper;
     private final ServiceConfig config;
 
-    ActivityService(ActivityRepository repository, AttributeService attributes, MembershipService membership,
+    ActivityService(ActivityRepository repository, AttributeService attributes, CustomerChanges membership,
                     Validator validator,
                     ObjectMapper mapper, ServiceConfig config) {
         this.repository = repository;

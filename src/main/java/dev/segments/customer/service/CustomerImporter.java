@@ -33,7 +33,7 @@ import dev.segments.customer.api.CustomerInput;
 import dev.segments.customer.api.ImportReport;
 import dev.segments.customer.persistence.CustomerRepository;
 import dev.segments.rule.Source;
-import dev.segments.segment.service.MembershipService;
+import dev.segments.customer.CustomerChanges;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -83,7 +83,7 @@ public class CustomerImporter {
     private final CustomerService customers;
     private final CustomerRepository repository;
     private final AttributeService attributes;
-    private final MembershipService membership;
+    private final CustomerChanges membership;
     private final ServiceConfig config;
     /** Reads one NDJSON line; a member twice in one object is an error, not "the last one wins". */
     private final ObjectReader lineReader;
@@ -93,7 +93,7 @@ public class CustomerImporter {
             .with(CsvParser.Feature.TRIM_SPACES);
 
     CustomerImporter(CustomerService customers, CustomerRepository repository, AttributeService attributes,
-                     MembershipService membership,
+                     CustomerChanges membership,
                      ServiceConfig config, ObjectMapper mapper) {
         this.customers = customers;
         this.repository = repository;

@@ -1,7 +1,7 @@
 package dev.segments.customer.service;
 
 import dev.segments.rule.Source;
-import dev.segments.segment.service.MembershipService;
+import dev.segments.customer.CustomerChanges;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,10 +34,10 @@ public class CustomerService {
     private final CustomerRepository repository;
     private final AttributeService attributes;
     private final Validator validator;
-    private final MembershipService membership;
+    private final CustomerChanges membership;
     private final ObjectMapper mapper;
 
-    CustomerService(CustomerRepository repository, AttributeService attributes, MembershipService membership,
+    CustomerService(CustomerRepository repository, AttributeService attributes, CustomerChanges membership,
                     Validator validator,
                     ObjectMapper mapper) {
         this.repository = repository;

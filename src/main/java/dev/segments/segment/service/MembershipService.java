@@ -1,6 +1,7 @@
 package dev.segments.segment.service;
 
 import dev.segments.common.config.ServiceConfig;
+import dev.segments.customer.CustomerChanges;
 import dev.segments.rule.ResolvedSegment;
 import dev.segments.rule.RuleDependencies;
 import dev.segments.rule.RuleNode;
@@ -23,7 +24,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -42,9 +42,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   shortest window (see {@link #driftInterval}), and on demand.</li>
  * </ul>
  * Every change is recorded in the feed with its cause, in the same transaction as the membership it changes.
+ * Customer and activity writes reach it through the {@link CustomerChanges} port, which it implements.
  */
 @ApplicationScoped
-public class MembershipService {
+public class MembershipService implements CustomerChanges {
 
     private static final Logger LOG = Logger.getLogger(MembershipService.class);
 
@@ -65,14 +66,11 @@ public class MembershipService {
     // ------------------------------------------------------------------ writes
 
     /**
-     * Re-evaluates these customers (after a write of this kind committed) for the dynamic segments that can
-     * depend on it. A failure does not fail the write: the tenant's segments are marked for a full refresh.
+     * Re-evaluates these customers (after a write of these kinds committed) for the dynamic segments that can
+     * depend on them, in one statement. A failure does not fail the write: the tenant's segments are marked for
+     * a full refresh.
      */
-    public Uni<Void> customersChanged(long tenantId, Collection<Long> customerIds, Source source) {
-        return customersChanged(tenantId, customerIds, EnumSet.of(source));
-    }
-
-    /** Like {@link #customersChanged(long, Collection, Source)} for writes that touch several kinds of data. */
+    @Override
     public Uni<Void> customersChanged(long tenantId, Collection<Long> customerIds, Set<Source> sources) {
         if (customerIds.isEmpty()) {
             return Uni.createFrom().voidItem();
@@ -91,6 +89,7 @@ public class MembershipService {
     }
 
     /** Before customers are deleted: every membership they have ends, recorded as an exit. */
+    @Override
     public Uni<Void> customersDeleting(long tenantId, List<Long> customerIds) {
         OffsetDateTime now = now();
         return repository.locked(tenantId, timeout(), true, conn -> repository.removeCustomers(conn, tenantId, customerIds, now));

@@ -1,0 +1,33 @@
+package dev.segments.customer;
+
+import dev.segments.rule.Source;
+import io.smallrye.mutiny.Uni;
+
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The port through which customer and activity writes tell whoever keeps derived state about customers (live
+ * segment membership, {@code segment.service.MembershipService}, which implements it; CDI injects that bean) that
+ * customers changed. It is owned by the writer side, so that {@code customer} and {@code activity} never import the
+ * segment feature: the features depend one way, {@code segment -> customer}.
+ * <p>
+ * Callers call it after their write committed (within the request), and the returned {@code Uni} completes before
+ * the request answers. {@link #customersChanged} never fails the write: an implementation that cannot keep up
+ * recovers on its own (membership marks the tenant's segments for a full refresh).
+ */
+public interface CustomerChanges {
+
+    /** These customers changed (the write committed) in the data of this kind. */
+    default Uni<Void> customersChanged(long tenantId, Collection<Long> customerIds, Source source) {
+        return customersChanged(tenantId, customerIds, EnumSet.of(source));
+    }
+
+    /** Like {@link #customersChanged(long, Collection, Source)}, for writes that touch several kinds of data. */
+    Uni<Void> customersChanged(long tenantId, Collection<Long> customerIds, Set<Source> sources);
+
+    /** Before these customers are deleted (their derived state ends; membership records each exit). */
+    Uni<Void> customersDeleting(long tenantId, List<Long> customerIds);
+}
