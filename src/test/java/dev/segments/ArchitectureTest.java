@@ -64,13 +64,6 @@ class ArchitectureTest {
                 .check(MAIN);
     }
 
-    /** Issue 14: to remove — SQL run from services and the authentication handler instead of a repository. */
-    static final Set<String> FROZEN_SQL_OUTSIDE_PERSISTENCE = Set.of(
-            "attribute.service.AttributeService",
-            "common.tenancy.ApiKeyAuthentication",
-            "segment.service.TenantRulesLoader",
-            "tenant.service.DemoBootstrap");
-
     @Test
     void sqlRunsInPersistence() {
         Set<String> callers = new TreeSet<>();
@@ -87,7 +80,8 @@ class ArchitectureTest {
                 }
             }
         }
-        assertFrozen("classes in service/api packages that run SQL", callers, FROZEN_SQL_OUTSIDE_PERSISTENCE);
+        assertEquals(Set.of(), callers, "classes in service/api packages (or the authentication handler) that run SQL:"
+                + " move the statement into the feature's persistence package");
     }
 
     // ---------------------------------------------------------------- layers inside a feature

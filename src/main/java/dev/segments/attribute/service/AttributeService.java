@@ -1,14 +1,14 @@
 package dev.segments.attribute.service;
 
+import dev.segments.attribute.persistence.AttributeCatalogRepository;
 import dev.segments.attribute.persistence.AttributeDefinition;
 import dev.segments.attribute.persistence.AttributeRepository;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.error.ProblemType;
+import dev.segments.rule.AttributeDef;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.OffsetDateTime;
@@ -28,11 +28,11 @@ public class AttributeService {
     }
 
     private final AttributeRepository repository;
-    private final Pool pool;
+    private final AttributeCatalogRepository catalogs;
 
-    AttributeService(AttributeRepository repository, Pool pool) {
+    AttributeService(AttributeRepository repository, AttributeCatalogRepository catalogs) {
         this.repository = repository;
-        this.pool = pool;
+        this.catalogs = catalogs;
     }
 
     @WithTransaction
@@ -73,12 +73,15 @@ public class AttributeService {
      * Hibernate session so that blocking endpoints (bulk import) can use it from a worker thread.
      */
     public Uni<AttributeCatalog> catalog(long tenantId, String entity) {
-        return pool.preparedQuery("select key, type from attribute_definition where tenant_id = $1 and entity = $2")
-                .execute(Tuple.of(tenantId, entity))
-                .map(rows -> {
-                    Map<String, AttributeType> types = new LinkedHashMap<>();
-                    rows.forEach(r -> types.put(r.getString(0), AttributeType.of(r.getString(1))));
-                    return new AttributeCatalog(entity, types);
-                });
+        return catalogs.types(tenantId, entity).map(rows -> {
+            Map<String, AttributeType> types = new LinkedHashMap<>();
+            rows.forEach((key, type) -> types.put(key, AttributeType.of(type)));
+            return new AttributeCatalog(entity, types);
+        });
+    }
+
+    /** Every declared attribute of the tenant (all entities), as rules are checked against them. */
+    public Uni<List<AttributeDef>> definitions(long tenantId) {
+        return catalogs.definitions(tenantId);
     }
 }

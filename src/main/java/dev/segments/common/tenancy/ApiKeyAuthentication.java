@@ -13,9 +13,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -30,7 +27,8 @@ import org.jboss.logging.Logger;
  * strip and no client of this API needs; a request without a key except to the open operational routes (health,
  * OpenAPI, the GraphQL schema file); a body over the JSON limit when its length is declared; an address that
  * failed authentication too often; and a key or tenant over its request rate ({@link RateLimits}). Keys are looked
- * up on the {@link ReservedPool}, so authentication does not wait behind tenant queries that fill the main pool.
+ * up through {@link ApiKeyLookup} on the {@link ReservedPool}, so authentication does not wait behind tenant queries
+ * that fill the main pool.
  */
 @ApplicationScoped
 public class ApiKeyAuthentication {
@@ -40,14 +38,14 @@ public class ApiKeyAuthentication {
     private static final java.util.Set<String> STREAMING_IMPORTS = java.util.Set.of("/customers/import");
     private static final Logger LOG = Logger.getLogger(ApiKeyAuthentication.class);
 
-    private final Pool pool;
+    private final ApiKeyLookup keys;
     private final AdminKey adminKey;
     private final ServiceConfig config;
     private final RateLimits limits;
     private final ObjectMapper mapper;
 
-    ApiKeyAuthentication(@ReservedPool Pool pool, AdminKey adminKey, ServiceConfig config, RateLimits limits, ObjectMapper mapper) {
-        this.pool = pool;
+    ApiKeyAuthentication(ApiKeyLookup keys, AdminKey adminKey, ServiceConfig config, RateLimits limits, ObjectMapper mapper) {
+        this.keys = keys;
         this.adminKey = adminKey;
         this.config = config;
         this.limits = limits;
@@ -64,12 +62,7 @@ public class ApiKeyAuthentication {
      * (GraphQL subscriptions), which re-check their key with it.
      */
     public Uni<java.util.Set<Long>> validKeys(Long[] keyIds) {
-        return pool.preparedQuery("select id from api_key where id = any($1) and revoked_at is null")
-                .execute(Tuple.of((Object) keyIds)).map(rs -> {
-                    java.util.Set<Long> valid = new java.util.HashSet<>();
-                    rs.forEach(r -> valid.add(r.getLong(0)));
-                    return valid;
-                });
+        return keys.stillValid(keyIds);
     }
 
     void install(@Observes Router router) {
@@ -150,24 +143,19 @@ public class ApiKeyAuthentication {
         if (adminKey.matches(key)) {
             return Uni.createFrom().item(Outcome.of(new Principal.Admin(), null));
         }
-        return pool.preparedQuery("select k.id, k.tenant_id, t.rate_limit_per_second, t.rate_limit_burst"
-                        + " from api_key k join tenant t on t.id = k.tenant_id"
-                        + " where k.key_hash = $1 and k.revoked_at is null")
-                .execute(Tuple.of(ApiKeys.hash(key)))
-                .map(rows -> {
-                    if (rows.size() == 0) {
+        return keys.findActive(ApiKeys.hash(key))
+                .map(found -> {
+                    if (found.isEmpty()) {
                         if (limits.enabled()) {
                             limits.failedAuthentication(address);
                         }
                         return Outcome.refused(ProblemType.UNAUTHORIZED, "The API key is not valid", null);
                     }
-                    Row row = rows.iterator().next();
-                    long keyId = row.getLong(0);
-                    long tenantId = row.getLong(1);
+                    long keyId = found.get().keyId();
+                    long tenantId = found.get().tenantId();
                     RateLimits.Decision decision = null;
                     if (limits.enabled()) {
-                        decision = limits.request(tenantId, keyId,
-                                new RateLimits.TenantLimit(row.getInteger(2), row.getInteger(3)));
+                        decision = limits.request(tenantId, keyId, found.get().limit());
                         if (!decision.allowed()) {
                             return Outcome.refused(ProblemType.TOO_MANY_REQUESTS, "Request rate of this "
                                     + decision.policy() + " exceeded; retry after the time in Retry-After", decision);

@@ -26,6 +26,15 @@ public class SegmentRepository {
         this.pool = pool;
     }
 
+    /**
+     * The tenant's rules version ({@code tenant.rules_version}, bumped by triggers on every attribute or segment
+     * change, V5), or -1 for an unknown tenant: what the cached rules of a tenant are revalidated with.
+     */
+    public Uni<Long> rulesVersion(long tenantId) {
+        return pool.preparedQuery("select rules_version from tenant where id = $1").execute(Tuple.of(tenantId))
+                .map(rows -> rows.size() == 0 ? -1L : rows.iterator().next().getLong("rules_version"));
+    }
+
     public Uni<List<SegmentRow>> listAll(long tenantId) {
         return pool.preparedQuery("select " + COLUMNS + " from segment where tenant_id = $1 order by key")
                 .execute(Tuple.of(tenantId)).map(SegmentRepository::rows);

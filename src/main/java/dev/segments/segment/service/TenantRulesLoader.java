@@ -1,16 +1,14 @@
 package dev.segments.segment.service;
 
+import dev.segments.attribute.service.AttributeService;
 import dev.segments.rule.AttributeDef;
 import dev.segments.rule.FieldCatalog;
 import dev.segments.rule.RuleParser;
 import dev.segments.segment.persistence.SegmentRepository;
 import dev.segments.segment.persistence.SegmentRow;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +26,7 @@ public class TenantRulesLoader {
     static final int MAX_TENANTS = 2_000;
 
     private final SegmentRepository repository;
-    private final Pool pool;
+    private final AttributeService attributes;
     private final RuleParser parser = new RuleParser();
     private final Map<Long, TenantRules> cache = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
@@ -37,16 +35,15 @@ public class TenantRulesLoader {
         }
     };
 
-    TenantRulesLoader(SegmentRepository repository, Pool pool) {
+    TenantRulesLoader(SegmentRepository repository, AttributeService attributes) {
         this.repository = repository;
-        this.pool = pool;
+        this.attributes = attributes;
     }
 
     /** The tenant's field catalog and segments (in key order), as committed now. */
     public Uni<TenantRules> load(long tenantId) {
-        return pool.preparedQuery("select rules_version from tenant where id = $1").execute(Tuple.of(tenantId))
-                .chain(rows -> {
-                    long version = rows.size() == 0 ? -1 : rows.iterator().next().getLong(0);
+        return repository.rulesVersion(tenantId)
+                .chain(version -> {
                     TenantRules kept = cached(tenantId);
                     if (kept != null && kept.version() == version) {
                         return Uni.createFrom().item(kept);
@@ -57,16 +54,8 @@ public class TenantRulesLoader {
     }
 
     private Uni<TenantRules> read(long tenantId, long version) {
-        Uni<List<AttributeDef>> attributes = pool.preparedQuery(
-                        "select entity, key, type, description from attribute_definition where tenant_id = $1")
-                .execute(Tuple.of(tenantId))
-                .map(rows -> {
-                    List<AttributeDef> defs = new ArrayList<>();
-                    rows.forEach(r -> defs.add(new AttributeDef(r.getString(0), r.getString(1), r.getString(2),
-                            r.getString(3))));
-                    return defs;
-                });
-        return Uni.combine().all().unis(attributes, repository.listAll(tenantId)).asTuple().map(t -> {
+        Uni<List<AttributeDef>> declared = attributes.definitions(tenantId);
+        return Uni.combine().all().unis(declared, repository.listAll(tenantId)).asTuple().map(t -> {
             Map<String, SegmentRow> segments = new LinkedHashMap<>();
             t.getItem2().forEach(s -> segments.put(s.key(), s));
             return new TenantRules(version, FieldCatalog.of(t.getItem1()), segments, parser);

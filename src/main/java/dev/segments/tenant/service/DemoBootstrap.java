@@ -1,11 +1,9 @@
 package dev.segments.tenant.service;
 
-import dev.segments.activity.persistence.ActivityRepository;
 import dev.segments.common.config.ServiceConfig;
+import dev.segments.tenant.persistence.DemoDataRepository;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.VertxContextSupport;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -14,8 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * With the embedded database (a local trial), makes sure a "Demo" tenant exists and prints a fresh API key
@@ -31,14 +27,12 @@ public class DemoBootstrap {
 
     private final TenantService tenants;
     private final ServiceConfig config;
-    private final Pool pool;
-    private final ActivityRepository activity;
+    private final DemoDataRepository demoData;
 
-    DemoBootstrap(TenantService tenants, ServiceConfig config, Pool pool, ActivityRepository activity) {
+    DemoBootstrap(TenantService tenants, ServiceConfig config, DemoDataRepository demoData) {
         this.tenants = tenants;
         this.config = config;
-        this.pool = pool;
-        this.activity = activity;
+        this.demoData = demoData;
     }
 
     void onStart(@Observes StartupEvent event) throws Throwable {
@@ -72,8 +66,7 @@ public class DemoBootstrap {
 
     /** Loads the demo dataset into this tenant unless it has customers already (also used by DemoDataTest). */
     public void loadDemoData(long tenantId) {
-        long customers = pool.preparedQuery("select count(*) from customer where tenant_id = $1")
-                .execute(Tuple.of(tenantId)).await().indefinitely().iterator().next().getLong(0);
+        long customers = demoData.customerCount(tenantId).await().indefinitely();
         if (customers > 0) {
             LOG.infof("Demo tenant already has %d customers; demo data not loaded again", customers);
             return;
@@ -84,14 +77,7 @@ public class DemoBootstrap {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        pool.withTransaction(conn -> conn.preparedQuery("select set_config('segments.demo_tenant', $1, true)")
-                .execute(Tuple.of(Long.toString(tenantId))).chain(() -> conn.query(script).execute())
-                .chain(() -> conn.preparedQuery("select id from customer where tenant_id = $1").execute(Tuple.of(tenantId)))
-                .chain(rows -> {
-                    List<Long> ids = new ArrayList<>();
-                    rows.forEach(r -> ids.add(r.getLong(0)));
-                    return activity.recomputeRollups(conn, tenantId, ids);
-                })).await().indefinitely();
+        demoData.load(tenantId, script).await().indefinitely();
         LOG.infof("Loaded the demo dataset into tenant %d", tenantId);
     }
 }
