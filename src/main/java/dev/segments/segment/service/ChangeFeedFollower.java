@@ -46,6 +46,8 @@ public class ChangeFeedFollower {
 
     private static final Logger LOG = Logger.getLogger(ChangeFeedFollower.class);
     private static final int BATCH = 1000;
+    /** How long a revoked key's connection stays open after its subscriptions' error frames were emitted. */
+    private static final long ERROR_FRAME_GRACE_MS = 500;
 
     /** Who is subscribing: the tenant, the key it authenticated with, and its connection (closed on revocation). */
     public record Subscriber(long tenantId, Long keyId, Object connection, Runnable closeConnection) {
@@ -209,14 +211,20 @@ public class ChangeFeedFollower {
                 revoked = live.values().stream()
                         .filter(l -> l.who.keyId() != null && !valid.contains(l.who.keyId())).toList();
             }
-            Set<Object> closed = new HashSet<>();
+            java.util.Map<Object, List<Live>> byConnection = new java.util.LinkedHashMap<>();
             for (Live l : revoked) {
-                Infrastructure.getDefaultExecutor().execute(() -> l.emitter.fail(new ProblemException(
-                        ProblemType.FORBIDDEN, "The API key of this subscription was revoked")));
-                if (closed.add(l.who.connection())) {
-                    // let the error frame go out first
-                    vertx.setTimer(100, t -> l.who.closeConnection().run());
-                }
+                byConnection.computeIfAbsent(l.who.connection(), c -> new java.util.ArrayList<>()).add(l);
+            }
+            for (List<Live> onOneConnection : byConnection.values()) {
+                // the error frames first, then the connection: the close is timed from after the failures were
+                // handed over (not from now), so a busy worker pool cannot let the close overtake them
+                Infrastructure.getDefaultExecutor().execute(() -> {
+                    for (Live l : onOneConnection) {
+                        l.emitter.fail(new ProblemException(ProblemType.FORBIDDEN,
+                                "The API key of this subscription was revoked"));
+                    }
+                    vertx.setTimer(ERROR_FRAME_GRACE_MS, t -> onOneConnection.get(0).who.closeConnection().run());
+                });
             }
         }).replaceWithVoid();
     }
