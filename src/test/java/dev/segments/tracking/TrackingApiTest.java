@@ -403,4 +403,21 @@ class TrackingApiTest {
         as(key).get("/segments/bavarians/changes").then().statusCode(200)
                 .body("items.customerExternalId", contains("s-1")).body("items.kind", contains("entered"));
     }
+
+    @Test
+    void theReadmeBatchExampleAnswersAsTheReadmeSays() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        int from = readme.indexOf("curl -s -X POST $API/tracking/v1/batch");
+        assertThat("the README has its tracking example", from >= 0);
+        int start = readme.indexOf("-d '", from) + 4;
+        int end = readme.indexOf("}'\n", start) + 1;
+        String body = readme.substring(start, end)
+                .replace("'\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"'", OffsetDateTime.now(ZoneOffset.UTC).toString());
+        String key = Api.newTenant();
+        segment(key).body(body).post("/tracking/v1/batch").then().statusCode(200)
+                .body("received", equalTo(4)).body("stored", equalTo(3)).body("rejected", equalTo(1))
+                .body("errors[0].pointer", equalTo("/batch/3/userId")).body("errors[0].code", equalTo("anonymous"));
+        assertThat(customer(key, "crm-1042").getString("city"), equalTo("Moscow"));
+        assertThat(customer(key, "crm-1042").getInt("rollups.purchaseCount"), equalTo(1));
+    }
 }

@@ -26,6 +26,7 @@ import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponseSchema;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
@@ -46,7 +47,7 @@ import java.util.zip.GZIPInputStream;
  */
 @Path("/tracking")
 @Produces(MediaType.APPLICATION_JSON)
-@Tag(name = "Tracking")
+@Tag(name = "Tracking", description = "Segment Spec calls as CDP pipelines send them to a destination, and the tenant's mapping of traits and events (docs/tracking.md)")
 @SecurityScheme(securitySchemeName = "writeKey", type = SecuritySchemeType.HTTP, scheme = "basic",
         description = "A tenant API key as the Basic user name with an empty password (`Authorization: Basic "
                 + "base64(sk_...:)`), as Segment and RudderStack send a write key. Bearer works as well.")
@@ -82,7 +83,7 @@ public class TrackingResource {
     @SecurityRequirement(name = "writeKey")
     @SecurityRequirement(name = "apiKey")
     @APIResponseSchema(value = TrackingResult.class, responseCode = "200", responseDescription = "Received")
-    public Uni<TrackingResult> batch(@HeaderParam("Content-Encoding") String encoding, byte[] body) {
+    public Uni<TrackingResult> batch(@Parameter(description = "gzip, or absent for a plain JSON body") @HeaderParam("Content-Encoding") String encoding, byte[] body) {
         return service.batch(tenant.id(), decoded(encoding, body));
     }
 
@@ -96,7 +97,7 @@ public class TrackingResource {
     @SecurityRequirement(name = "writeKey")
     @SecurityRequirement(name = "apiKey")
     @APIResponseSchema(value = TrackingResult.class, responseCode = "200", responseDescription = "Received")
-    public Uni<TrackingResult> identify(@HeaderParam("Content-Encoding") String encoding, byte[] body) {
+    public Uni<TrackingResult> identify(@Parameter(description = "gzip, or absent for a plain JSON body") @HeaderParam("Content-Encoding") String encoding, byte[] body) {
         return service.single(tenant.id(), "identify", decoded(encoding, body));
     }
 
@@ -109,7 +110,7 @@ public class TrackingResource {
     @SecurityRequirement(name = "writeKey")
     @SecurityRequirement(name = "apiKey")
     @APIResponseSchema(value = TrackingResult.class, responseCode = "200", responseDescription = "Received")
-    public Uni<TrackingResult> track(@HeaderParam("Content-Encoding") String encoding, byte[] body) {
+    public Uni<TrackingResult> track(@Parameter(description = "gzip, or absent for a plain JSON body") @HeaderParam("Content-Encoding") String encoding, byte[] body) {
         return service.single(tenant.id(), "track", decoded(encoding, body));
     }
 
@@ -121,7 +122,7 @@ public class TrackingResource {
     @SecurityRequirement(name = "writeKey")
     @SecurityRequirement(name = "apiKey")
     @APIResponseSchema(value = TrackingResult.class, responseCode = "200", responseDescription = "Received")
-    public Uni<TrackingResult> page(@HeaderParam("Content-Encoding") String encoding, byte[] body) {
+    public Uni<TrackingResult> page(@Parameter(description = "gzip, or absent for a plain JSON body") @HeaderParam("Content-Encoding") String encoding, byte[] body) {
         return service.single(tenant.id(), "page", decoded(encoding, body));
     }
 
@@ -133,7 +134,7 @@ public class TrackingResource {
     @SecurityRequirement(name = "writeKey")
     @SecurityRequirement(name = "apiKey")
     @APIResponseSchema(value = TrackingResult.class, responseCode = "200", responseDescription = "Received")
-    public Uni<TrackingResult> screen(@HeaderParam("Content-Encoding") String encoding, byte[] body) {
+    public Uni<TrackingResult> screen(@Parameter(description = "gzip, or absent for a plain JSON body") @HeaderParam("Content-Encoding") String encoding, byte[] body) {
         return service.single(tenant.id(), "screen", decoded(encoding, body));
     }
 
@@ -145,7 +146,7 @@ public class TrackingResource {
     @SecurityRequirement(name = "writeKey")
     @SecurityRequirement(name = "apiKey")
     @APIResponseSchema(value = TrackingResult.class, responseCode = "200", responseDescription = "Received")
-    public Uni<TrackingResult> group(@HeaderParam("Content-Encoding") String encoding, byte[] body) {
+    public Uni<TrackingResult> group(@Parameter(description = "gzip, or absent for a plain JSON body") @HeaderParam("Content-Encoding") String encoding, byte[] body) {
         return service.single(tenant.id(), "group", decoded(encoding, body));
     }
 
