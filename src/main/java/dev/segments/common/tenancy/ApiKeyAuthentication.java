@@ -19,7 +19,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Authentication of every HTTP request (REST and GraphQL alike), before any endpoint runs: it decides who the
- * caller is from {@code Authorization: Bearer <key>} alone, the admin key or a tenant API key, and puts that
+ * caller is from the {@code Authorization} header alone ({@code Bearer <key>}, or {@code Basic base64(<key>:)} as
+ * CDP pipelines send their write key, see {@link #bearer}), the admin key or a tenant API key, and puts that
  * {@link Principal} on the request. It never decides what the caller may do from the path: that is decided on
  * the matched endpoint ({@link EndpointAuthorization} for REST, {@link CurrentTenant#id()} for GraphQL).
  * <p>
@@ -95,7 +96,10 @@ public class ApiKeyAuthentication {
             return;
         }
         if (key == null) {
-            fail(rc, ProblemType.UNAUTHORIZED, "Send an API key as 'Authorization: Bearer <key>'", null);
+            fail(rc, ProblemType.UNAUTHORIZED, malformedBasic(rc)
+                    ? "The Basic credentials are not base64 of '<key>:' (the API key as the user name, an empty password)"
+                    : "Send an API key as 'Authorization: Bearer <key>' (or as the Basic user name with an empty password)",
+                    null);
             return;
         }
         rc.request().pause();
@@ -239,13 +243,50 @@ public class ApiKeyAuthentication {
         }
     }
 
+    /**
+     * The key the request carries in {@code Authorization}, or null: {@code Bearer <key>}, or
+     * {@code Basic base64(<key>:)}, the API key as the user name with an empty password, which is how Segment,
+     * RudderStack and the other CDP pipelines send a destination's write key. Basic credentials that are not
+     * base64 of {@code user:} with a non-empty user and an empty password carry no key (the caller answers 401).
+     */
     static String bearer(RoutingContext rc) {
         String header = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
-        if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        if (header == null) {
             return null;
         }
-        String key = header.substring(7).trim();
-        return key.isEmpty() ? null : key;
+        if (header.length() >= 8 && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String key = header.substring(7).trim();
+            return key.isEmpty() ? null : key;
+        }
+        return basicUser(header);
+    }
+
+    /** The user name of {@code Basic base64(user:)} credentials with an empty password, else null. */
+    static String basicUser(String header) {
+        if (header.length() < 7 || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return null;
+        }
+        String decoded;
+        try {
+            byte[] bytes = java.util.Base64.getDecoder().decode(header.substring(6).trim());
+            decoded = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
+        int colon = decoded.indexOf(':');
+        if (colon <= 0 || colon != decoded.length() - 1) {
+            return null; // no user name, no colon, or a password: the key is the user name, the password empty
+        }
+        return decoded.substring(0, colon);
+    }
+
+    /** Whether the request sent Basic credentials that carry no key (for a precise 401 detail). */
+    private static boolean malformedBasic(RoutingContext rc) {
+        String header = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
+        return header != null && header.regionMatches(true, 0, "Basic ", 0, 6) && basicUser(header) == null;
     }
 
     private static void rateLimitHeaders(HttpServerResponse response, RateLimits.Decision decision) {
