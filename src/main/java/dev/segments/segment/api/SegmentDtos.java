@@ -31,7 +31,7 @@ public final class SegmentDtos {
             @Pattern(regexp = "dynamic|static") @Schema(enumeration = {"dynamic", "static"}, defaultValue = "dynamic",
                     description = "dynamic: members are the customers matching the rule; static: members are added and removed explicitly")
             String kind,
-            @Schema(ref = "#/components/schemas/Rule", description = "The rule (dynamic segments only), in the segment rule language or the format named by ruleFormat")
+            @Schema(ref = "#/components/schemas/RuleDocument", description = "The rule (dynamic segments only), in the format named by ruleFormat")
             JsonNode rule,
             @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, defaultValue = "native",
                     description = "The format of rule: the native language, a react-querybuilder query or JsonLogic; stored translated to native")
@@ -54,7 +54,7 @@ public final class SegmentDtos {
 
     @Schema(name = "PreviewRequest")
     public record PreviewRequest(
-            @Schema(ref = "#/components/schemas/Rule") JsonNode rule,
+            @Schema(ref = "#/components/schemas/RuleDocument", description = "The rule, in the format named by ruleFormat") JsonNode rule,
             @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, defaultValue = "native", description = "The format of rule")
             String ruleFormat,
             @Schema(description = "Evaluate as of this time instead of now (moves the clock only, not the data)") OffsetDateTime asOf,
@@ -98,7 +98,7 @@ public final class SegmentDtos {
     }
 
     @Schema(name = "SearchRequest")
-    public record SearchRequest(@Schema(ref = "#/components/schemas/Rule") JsonNode rule,
+    public record SearchRequest(@Schema(ref = "#/components/schemas/RuleDocument", description = "The rule, in the format named by ruleFormat") JsonNode rule,
                                 @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, defaultValue = "native", description = "The format of rule")
                                 String ruleFormat,
                                 OffsetDateTime asOf) {

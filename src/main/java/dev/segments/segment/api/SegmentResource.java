@@ -138,11 +138,12 @@ public class SegmentResource {
     @GET
     @Path("/{key}/rule")
     @Operation(summary = "A segment's rule, in the native language or exported as a react-querybuilder query or JsonLogic")
-    @APIResponse(responseCode = "200", description = "The rule", content = @Content(schema = @Schema(type = SchemaType.OBJECT)))
+    @APIResponse(responseCode = "200", description = "The rule in the format asked for",
+            content = @Content(schema = @Schema(ref = "#/components/schemas/RuleDocument")))
     @APIResponse(responseCode = "404", ref = "NotFound")
     @APIResponse(responseCode = "409", ref = "Conflict")
     public Uni<JsonNode> rule(@PathParam("key") String key,
-                              @Parameter(description = "native (default), querybuilder or jsonlogic") @QueryParam("format") String format) {
+                              @Parameter(description = "The format to export in", schema = @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, defaultValue = "native")) @QueryParam("format") String format) {
         RuleFormat f = TenantRules.format(format, "format");
         return service.get(tenant.id(), key).map(s -> {
             if (s.rule() == null) {
