@@ -121,9 +121,11 @@ public class CustomerResource {
     @Path("/{id}")
     @Consumes({MERGE_PATCH, MediaType.APPLICATION_JSON})
     @Operation(summary = "Change some fields of a customer (JSON Merge Patch, RFC 7386)",
-            description = "Members set to null are removed; nested attributes merge key by key. "
-                    + "Send If-Match with the ETag to fail with 412 instead of overwriting a concurrent change.")
-    @RequestBody(content = @Content(mediaType = MERGE_PATCH, schema = @Schema(implementation = CustomerInput.class)))
+            description = "Members left out stay as they are, members set to null are removed, nested attributes "
+                    + "merge key by key, lists are replaced whole. Send If-Match with the ETag to fail with 412 "
+                    + "instead of overwriting a concurrent change.")
+    // CustomerPatch is derived from CustomerInput by common/openapi/PartialUpdateFilter
+    @RequestBody(content = @Content(mediaType = MERGE_PATCH, schema = @Schema(ref = "#/components/schemas/CustomerPatch")))
     @APIResponse(responseCode = "200", description = "Changed",
             headers = {@Header(name = "ETag", ref = "ETag")},
             content = @Content(schema = @Schema(implementation = CustomerView.class)))
