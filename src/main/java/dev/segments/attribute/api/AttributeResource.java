@@ -37,7 +37,7 @@ public class AttributeResource {
 
     @Schema(name = "AttributeInput")
     public record AttributeInput(
-            @NotNull @Pattern(regexp = "customer|purchase|interaction") @Schema(enumeration = {"customer", "purchase", "interaction"}, defaultValue = "customer")
+            @NotNull @Pattern(regexp = "customer|purchase|interaction") @Schema(enumeration = {"customer", "purchase", "interaction"})
             String entity,
             @NotBlank @Pattern(regexp = "[A-Za-z][A-Za-z0-9_]{0,62}", message = "must start with a letter and use only letters, digits and _ (at most 63)")
             String key,

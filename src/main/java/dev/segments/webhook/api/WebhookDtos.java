@@ -34,8 +34,8 @@ public final class WebhookDtos {
                     + "64 random bytes. When absent a strong one is generated; either way it is returned only in this response.")
             String secret,
             @Pattern(regexp = "now|beginning", message = "must be now or beginning")
-            @Schema(enumeration = {"now", "beginning"}, defaultValue = "now",
-                    description = "now: only changes after the subscription is created; beginning: the tenant's whole change history")
+            @Schema(enumeration = {"now", "beginning"},
+                    description = "now (default): only changes after the subscription is created; beginning: the tenant's whole change history")
             String from) {
     }
 
