@@ -15,8 +15,9 @@ import java.util.Map;
 
 /**
  * Documents the problem+json responses every operation can give, once, as shared components:
- * 401, 429 (with {@code Retry-After} and the RateLimit headers), 500 and 503 everywhere (403 on the admin API),
- * and 400, 413, 415 and 422 wherever a body is read. Operation-specific statuses (404, 409, 412, ...) are declared
+ * 401 (with {@code WWW-Authenticate}), 429 (with {@code Retry-After} and the RateLimit headers), 500 and 503
+ * (with {@code Retry-After}) everywhere (403 on the admin API), and 400, 413, 415 and 422 wherever a body is read;
+ * the shared 409 carries {@code Retry-After} for a request whose Idempotency-Key is still in use. Operation-specific statuses (404, 409, 412, ...) are declared
  * on the resources with {@code ref = "NotFound"} etc.; a 503 {@code QueryTimeout} declared there stands for both
  * 503s. Tenant operations' success responses carry the RateLimit headers ({@code ApiKeyAuthentication}).
  */
@@ -59,8 +60,11 @@ public class ProblemResponsesFilter implements OASFilter {
                 response.addHeader("Retry-After", OASFactory.createHeader().ref("RetryAfter"));
                 rateLimitHeaders(response);
             }
-            if (e.getValue() == ProblemType.UNAVAILABLE) {
+            if (e.getValue() == ProblemType.UNAVAILABLE || e.getValue() == ProblemType.CONFLICT) {
                 response.addHeader("Retry-After", OASFactory.createHeader().ref("RetryAfter"));
+            }
+            if (e.getValue() == ProblemType.UNAUTHORIZED) {
+                response.addHeader("WWW-Authenticate", OASFactory.createHeader().ref("WWWAuthenticate"));
             }
             components.addResponse(e.getKey(), response);
         }
