@@ -99,4 +99,56 @@ class HealthAndSpecTest {
         org.junit.jupiter.api.Assertions.assertTrue(spec.path("servers").size() > 0, "servers are declared");
         assertEquals(70, ids.size(), "operations named");
     }
+
+    /**
+     * Every success response declares what it returns, so generated methods do not come out {@code void}: a body
+     * on every 2xx but 204, and a schema on every response header (ETag, Location, RateLimit, ...), shared
+     * components included (issue 13).
+     */
+    @Test
+    void everySuccessDeclaresItsBodyAndEveryHeaderItsSchema() throws IOException {
+        var spec = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(RestAssured.get("/q/openapi?format=json").then().statusCode(200).extract().asString());
+        java.util.List<String> problems = new java.util.ArrayList<>();
+        int successes = 0;
+        for (var path : spec.path("paths").properties()) {
+            for (var op : path.getValue().properties()) {
+                String where = op.getKey().toUpperCase() + " " + path.getKey();
+                boolean anySuccess = false;
+                for (var response : op.getValue().path("responses").properties()) {
+                    var r = resolve(spec, response.getValue());
+                    if (response.getKey().startsWith("2")) {
+                        anySuccess = true;
+                        successes++;
+                        boolean hasBody = r.path("content").size() > 0;
+                        if (response.getKey().equals("204") == hasBody) {
+                            problems.add(where + " " + response.getKey() + (hasBody ? " has a body" : " declares no body"));
+                        }
+                        r.path("content").properties().forEach(media -> {
+                            if (!media.getValue().has("schema")) {
+                                problems.add(where + " " + response.getKey() + " " + media.getKey() + " has no schema");
+                            }
+                        });
+                    }
+                    r.path("headers").properties().forEach(header -> {
+                        if (!resolve(spec, header.getValue()).has("schema")) {
+                            problems.add(where + " " + response.getKey() + " header " + header.getKey() + " has no schema");
+                        }
+                    });
+                }
+                if (!anySuccess) {
+                    problems.add(where + " declares no success response");
+                }
+            }
+        }
+        assertEquals(java.util.List.of(), problems);
+        org.junit.jupiter.api.Assertions.assertTrue(successes >= 62, "success responses seen: " + successes);
+    }
+
+    /** The component a {@code $ref} names (#/components/...), or the node itself. */
+    private static com.fasterxml.jackson.databind.JsonNode resolve(com.fasterxml.jackson.databind.JsonNode spec,
+                                                                   com.fasterxml.jackson.databind.JsonNode node) {
+        String ref = node.path("$ref").asText(null);
+        return ref == null ? node : spec.at(ref.substring(1));
+    }
 }

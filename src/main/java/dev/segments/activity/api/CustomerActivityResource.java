@@ -21,6 +21,7 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponseSchema;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** A customer's activity timelines, newest first, keyset-paginated. */
@@ -43,6 +44,7 @@ public class CustomerActivityResource {
     @Path("/purchases")
     @Operation(summary = "A customer's purchases, newest first")
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponseSchema(value = PurchasePage.class, responseCode = "200", responseDescription = "A page of purchases")
     public Uni<PurchasePage> purchases(@PathParam("customerId") long customerId,
                                        @Parameter(description = "Page size (default 50)") @QueryParam("limit") Integer limit,
                                        @Parameter(description = "The nextCursor of the previous page") @QueryParam("after") String after) {
@@ -54,6 +56,7 @@ public class CustomerActivityResource {
     @Path("/interactions")
     @Operation(summary = "A customer's interactions, newest first")
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponseSchema(value = InteractionPage.class, responseCode = "200", responseDescription = "A page of interactions")
     public Uni<InteractionPage> interactions(@PathParam("customerId") long customerId,
                                              @Parameter(description = "Page size (default 50)") @QueryParam("limit") Integer limit,
                                              @Parameter(description = "The nextCursor of the previous page") @QueryParam("after") String after) {
@@ -65,6 +68,7 @@ public class CustomerActivityResource {
     @Path("/events")
     @Operation(summary = "A customer's events, newest first")
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponseSchema(value = EventPage.class, responseCode = "200", responseDescription = "A page of events")
     public Uni<EventPage> events(@PathParam("customerId") long customerId,
                                  @Parameter(description = "Page size (default 50)") @QueryParam("limit") Integer limit,
                                  @Parameter(description = "The nextCursor of the previous page") @QueryParam("after") String after) {

@@ -23,6 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponseSchema;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -47,7 +48,9 @@ public class PurchaseResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Record a purchase",
             description = "With an externalId already recorded, nothing is written and the recorded item is returned (200).")
-    @APIResponseSchema(value = PurchaseView.class, responseCode = "201", responseDescription = "Recorded")
+    @APIResponse(responseCode = "201", description = "Recorded",
+            headers = {@Header(name = "Location", ref = "Location")},
+            content = @Content(schema = @Schema(implementation = PurchaseView.class)))
     @APIResponse(responseCode = "200", description = "Already recorded (same externalId)",
             content = @Content(schema = @Schema(implementation = PurchaseView.class)))
     public Uni<Response> create(PurchaseInput input) {
@@ -74,6 +77,7 @@ public class PurchaseResource {
     @Path("/purchases/{id}")
     @Operation(summary = "Get a purchase")
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponseSchema(value = PurchaseView.class, responseCode = "200", responseDescription = "The purchase")
     public Uni<PurchaseView> get(@PathParam("id") long id) {
         return service.get(tenant.id(), StreamKind.PURCHASE, id, PurchaseView.class);
     }

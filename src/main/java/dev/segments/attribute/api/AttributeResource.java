@@ -21,6 +21,7 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponseSchema;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -36,7 +37,7 @@ public class AttributeResource {
 
     @Schema(name = "AttributeInput")
     public record AttributeInput(
-            @NotNull @Pattern(regexp = "customer|purchase|interaction") @Schema(enumeration = {"customer", "purchase", "interaction"}, defaultValue = "customer")
+            @NotNull @Pattern(regexp = "customer|purchase|interaction") @Schema(enumeration = {"customer", "purchase", "interaction"})
             String entity,
             @NotBlank @Pattern(regexp = "[A-Za-z][A-Za-z0-9_]{0,62}", message = "must start with a letter and use only letters, digits and _ (at most 63)")
             String key,
@@ -64,7 +65,8 @@ public class AttributeResource {
     @POST
     @Operation(summary = "Declare a custom attribute (idempotent; the type of a declared attribute cannot change)")
     @APIResponseSchema(value = AttributeView.class, responseCode = "201", responseDescription = "Declared")
-    @APIResponse(responseCode = "200", description = "Already declared with this type; description updated")
+    @APIResponse(responseCode = "200", description = "Already declared with this type; description updated",
+            content = @Content(schema = @Schema(implementation = AttributeView.class)))
     @APIResponse(responseCode = "409", ref = "Conflict")
     public Uni<Response> declare(@Valid @NotNull AttributeInput input) {
         return service.declare(tenant.id(), input.entity(), input.key(), input.type(), input.description())
@@ -81,6 +83,7 @@ public class AttributeResource {
     @Path("/{entity}/{key}")
     @Operation(summary = "Get one declared attribute")
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponseSchema(value = AttributeView.class, responseCode = "200", responseDescription = "The attribute")
     public Uni<AttributeView> get(@PathParam("entity") String entity, @PathParam("key") String key) {
         return service.get(tenant.id(), entity, key).map(AttributeView::of);
     }

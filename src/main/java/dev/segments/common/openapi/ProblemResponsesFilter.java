@@ -15,8 +15,11 @@ import java.util.Map;
 
 /**
  * Documents the problem+json responses every operation can give, once, as shared components:
- * 401 and 500 everywhere (403 on the admin API), and 400, 413, 415 and 422 wherever a body is read.
- * Operation-specific statuses (404, 409, 412, ...) are declared on the resources with {@code ref = "NotFound"} etc.
+ * 401 (with {@code WWW-Authenticate}), 429 (with {@code Retry-After} and the RateLimit headers), 500 and 503
+ * (with {@code Retry-After}) everywhere (403 on the admin API), and 400, 413, 415 and 422 wherever a body is read;
+ * the shared 409 carries {@code Retry-After} for a request whose Idempotency-Key is still in use. Operation-specific statuses (404, 409, 412, ...) are declared
+ * on the resources with {@code ref = "NotFound"} etc.; a 503 {@code QueryTimeout} declared there stands for both
+ * 503s. Tenant operations' success responses carry the RateLimit headers ({@code ApiKeyAuthentication}).
  */
 public class ProblemResponsesFilter implements OASFilter {
 
@@ -34,7 +37,9 @@ public class ProblemResponsesFilter implements OASFilter {
         RESPONSES.put("UnsupportedMediaType", ProblemType.UNSUPPORTED_MEDIA_TYPE);
         RESPONSES.put("ValidationFailed", ProblemType.VALIDATION);
         RESPONSES.put("InvalidRule", ProblemType.INVALID_RULE);
+        RESPONSES.put("TooManyRequests", ProblemType.TOO_MANY_REQUESTS);
         RESPONSES.put("QueryTimeout", ProblemType.QUERY_TIMEOUT);
+        RESPONSES.put("Unavailable", ProblemType.UNAVAILABLE);
         RESPONSES.put("InternalError", ProblemType.INTERNAL);
     }
 
@@ -46,11 +51,22 @@ public class ProblemResponsesFilter implements OASFilter {
             openAPI.setComponents(components);
         }
         for (var e : RESPONSES.entrySet()) {
-            components.addResponse(e.getKey(), OASFactory.createAPIResponse()
+            var response = OASFactory.createAPIResponse()
                     .description(e.getValue().title() + " (" + e.getValue().uri() + ")")
                     .content(OASFactory.createContent().addMediaType(Problem.MEDIA_TYPE,
                             OASFactory.createMediaType().schema(OASFactory.createSchema()
-                                    .ref("#/components/schemas/Problem")))));
+                                    .ref("#/components/schemas/Problem"))));
+            if (e.getValue() == ProblemType.TOO_MANY_REQUESTS) {
+                response.addHeader("Retry-After", OASFactory.createHeader().ref("RetryAfter"));
+                rateLimitHeaders(response);
+            }
+            if (e.getValue() == ProblemType.UNAVAILABLE || e.getValue() == ProblemType.CONFLICT) {
+                response.addHeader("Retry-After", OASFactory.createHeader().ref("RetryAfter"));
+            }
+            if (e.getValue() == ProblemType.UNAUTHORIZED) {
+                response.addHeader("WWW-Authenticate", OASFactory.createHeader().ref("WWWAuthenticate"));
+            }
+            components.addResponse(e.getKey(), response);
         }
         if (openAPI.getPaths() == null || openAPI.getPaths().getPathItems() == null) {
             return;
@@ -72,7 +88,16 @@ public class ProblemResponsesFilter implements OASFilter {
                 if (admin) {
                     add(responses, "403", "Forbidden");
                 }
+                add(responses, "429", "TooManyRequests");
                 add(responses, "500", "InternalError");
+                add(responses, "503", "Unavailable");
+                if (!admin) {
+                    responses.getAPIResponses().forEach((status, response) -> {
+                        if (status.startsWith("2") && response.getRef() == null) {
+                            rateLimitHeaders(response);
+                        }
+                    });
+                }
                 successFirst(responses);
             }
         }
@@ -94,6 +119,11 @@ public class ProblemResponsesFilter implements OASFilter {
                 .thenComparing(java.util.Comparator.naturalOrder()));
         all.keySet().forEach(responses::removeAPIResponse);
         order.forEach(k -> responses.addAPIResponse(k, all.get(k)));
+    }
+
+    private static void rateLimitHeaders(org.eclipse.microprofile.openapi.models.responses.APIResponse response) {
+        response.addHeader("RateLimit", OASFactory.createHeader().ref("RateLimit"));
+        response.addHeader("RateLimit-Policy", OASFactory.createHeader().ref("RateLimitPolicy"));
     }
 
     private static void add(APIResponses responses, String status, String component) {

@@ -61,7 +61,9 @@ public class CustomerResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a customer")
-    @APIResponseSchema(value = CustomerView.class, responseCode = "201", responseDescription = "Created")
+    @APIResponse(responseCode = "201", description = "Created",
+            headers = {@Header(name = "ETag", ref = "ETag"), @Header(name = "Location", ref = "Location")},
+            content = @Content(schema = @Schema(implementation = CustomerView.class)))
     @APIResponse(responseCode = "409", ref = "Conflict")
     public Uni<Response> create(CustomerInput input) {
         return service.create(tenant.id(), require(input)).map(c -> Response.created(location(c)).tag(ETags.value(c.version())).entity(c).build());
@@ -80,7 +82,7 @@ public class CustomerResource {
     @Path("/{id}")
     @Operation(summary = "Get a customer")
     @APIResponse(responseCode = "200", description = "The customer",
-            headers = @Header(name = "ETag", description = "The version, for If-Match"),
+            headers = @Header(name = "ETag", ref = "ETag"),
             content = @Content(schema = @Schema(implementation = CustomerView.class)))
     @APIResponse(responseCode = "404", ref = "NotFound")
     public Uni<Response> get(@PathParam("id") long id) {
@@ -91,7 +93,7 @@ public class CustomerResource {
     @Path("/by-external-id/{externalId}")
     @Operation(summary = "Get a customer by its external id")
     @APIResponse(responseCode = "200", description = "The customer",
-            headers = @Header(name = "ETag", description = "The version, for If-Match"),
+            headers = @Header(name = "ETag", ref = "ETag"),
             content = @Content(schema = @Schema(implementation = CustomerView.class)))
     @APIResponse(responseCode = "404", ref = "NotFound")
     public Uni<Response> getByExternalId(@PathParam("externalId") String externalId) {
@@ -103,8 +105,11 @@ public class CustomerResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create or replace a customer by external id (idempotent upsert)",
             description = "Replaces the whole profile; fields left out are cleared. Rollups are kept.")
-    @APIResponseSchema(value = CustomerView.class, responseCode = "200", responseDescription = "Replaced (or unchanged)")
+    @APIResponse(responseCode = "200", description = "Replaced (or unchanged)",
+            headers = {@Header(name = "ETag", ref = "ETag")},
+            content = @Content(schema = @Schema(implementation = CustomerView.class)))
     @APIResponse(responseCode = "201", description = "Created",
+            headers = {@Header(name = "ETag", ref = "ETag"), @Header(name = "Location", ref = "Location")},
             content = @Content(schema = @Schema(implementation = CustomerView.class)))
     public Uni<Response> upsert(@PathParam("externalId") String externalId, CustomerInput input) {
         return service.upsert(tenant.id(), externalId, require(input)).map(w -> (w.created()
@@ -116,10 +121,14 @@ public class CustomerResource {
     @Path("/{id}")
     @Consumes({MERGE_PATCH, MediaType.APPLICATION_JSON})
     @Operation(summary = "Change some fields of a customer (JSON Merge Patch, RFC 7386)",
-            description = "Members set to null are removed; nested attributes merge key by key. "
-                    + "Send If-Match with the ETag to fail with 412 instead of overwriting a concurrent change.")
-    @RequestBody(content = @Content(mediaType = MERGE_PATCH, schema = @Schema(implementation = CustomerInput.class)))
-    @APIResponseSchema(value = CustomerView.class, responseCode = "200", responseDescription = "Changed")
+            description = "Members left out stay as they are, members set to null are removed, nested attributes "
+                    + "merge key by key, lists are replaced whole. Send If-Match with the ETag to fail with 412 "
+                    + "instead of overwriting a concurrent change.")
+    // CustomerPatch is derived from CustomerInput by common/openapi/PartialUpdateFilter
+    @RequestBody(content = @Content(mediaType = MERGE_PATCH, schema = @Schema(ref = "#/components/schemas/CustomerPatch")))
+    @APIResponse(responseCode = "200", description = "Changed",
+            headers = {@Header(name = "ETag", ref = "ETag")},
+            content = @Content(schema = @Schema(implementation = CustomerView.class)))
     @APIResponse(responseCode = "404", ref = "NotFound")
     @APIResponse(responseCode = "412", ref = "PreconditionFailed")
     public Uni<Response> patch(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, byte[] patch) {

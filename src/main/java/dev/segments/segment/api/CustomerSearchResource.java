@@ -17,6 +17,7 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponseSchema;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.util.List;
@@ -42,6 +43,7 @@ public class CustomerSearchResource {
     @Operation(summary = "Customers matching a rule, keyset-paginated like segment members")
     @APIResponse(responseCode = "422", ref = "InvalidRule")
     @APIResponse(responseCode = "503", ref = "QueryTimeout")
+    @APIResponseSchema(value = MemberPage.class, responseCode = "200", responseDescription = "A page of matching customers")
     public Uni<MemberPage> search(@Parameter(description = "Page size (default 50, at most 1000)") @QueryParam("limit") Integer limit,
                                   @Parameter(description = "The nextCursor of the previous page") @QueryParam("after") String after,
                                   @Parameter(description = "Comma-separated customer fields to return") @QueryParam("fields") List<String> fields,

@@ -12,6 +12,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.time.OffsetDateTime;
@@ -34,6 +37,8 @@ public class CustomerSegmentsResource {
     @GET
     @Operation(summary = "Every segment of the tenant that contains this customer (evaluated now, in one query)")
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "200", description = "The segments, in key order",
+            content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = CustomerSegment.class)))
     public Uni<List<CustomerSegment>> segments(@PathParam("customerId") long customerId,
                                                @QueryParam("asOf") OffsetDateTime asOf) {
         return queries.segmentsOf(tenant.id(), customerId, asOf);

@@ -65,12 +65,12 @@ public final class MembershipDtos {
     public record SizePoint(@NonNull LocalDate date, long size) {
     }
 
-    @Schema(name = "HistoricMember", description = "A member at a past time; the customer may have been deleted since")
+    /** A member at a past time; the customer may have been deleted since. GraphQL only (REST answers a MemberPage). */
     @Type("HistoricMember")
     public record HistoricMember(@Id long id, String externalId) {
     }
 
-    @Schema(name = "HistoricMemberPage")
+    /** GraphQL only: REST's {@code members?at=} answers a MemberPage whose items hold id and externalId. */
     @Type("HistoricMemberPage")
     public record HistoricMemberPage(@NonNull List<@NonNull HistoricMember> items, String nextCursor) {
     }

@@ -28,15 +28,15 @@ public final class SegmentDtos {
             @Schema(description = "URL-safe key, unique per tenant; immutable", examples = "vip-moscow") String key,
             @NotBlank @Size(max = 200) String name,
             @Size(max = 2000) String description,
-            @Pattern(regexp = "dynamic|static") @Schema(enumeration = {"dynamic", "static"}, defaultValue = "dynamic",
-                    description = "dynamic: members are the customers matching the rule; static: members are added and removed explicitly")
+            @Pattern(regexp = "dynamic|static") @Schema(enumeration = {"dynamic", "static"},
+                    description = "dynamic (default): members are the customers matching the rule; static: members are added and removed explicitly")
             String kind,
-            @Schema(ref = "#/components/schemas/Rule", description = "The rule (dynamic segments only), in the segment rule language or the format named by ruleFormat")
+            @Schema(ref = "#/components/schemas/RuleDocument", description = "The rule (dynamic segments only), in the format named by ruleFormat")
             JsonNode rule,
-            @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, defaultValue = "native",
-                    description = "The format of rule: the native language, a react-querybuilder query or JsonLogic; stored translated to native")
+            @Schema(enumeration = {"native", "querybuilder", "jsonlogic"},
+                    description = "The format of rule: the native language (default), a react-querybuilder query or JsonLogic; stored translated to native")
             String ruleFormat,
-            @Pattern(regexp = "primary|secondary") @Schema(enumeration = {"primary", "secondary"}, defaultValue = "primary")
+            @Pattern(regexp = "primary|secondary") @Schema(enumeration = {"primary", "secondary"}, description = "primary (default) or secondary")
             String tier,
             @Size(max = 50) List<@NotBlank @Size(max = 100) String> tags) {
     }
@@ -54,8 +54,8 @@ public final class SegmentDtos {
 
     @Schema(name = "PreviewRequest")
     public record PreviewRequest(
-            @Schema(ref = "#/components/schemas/Rule") JsonNode rule,
-            @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, defaultValue = "native", description = "The format of rule")
+            @Schema(ref = "#/components/schemas/RuleDocument", description = "The rule, in the format named by ruleFormat") JsonNode rule,
+            @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, description = "The format of rule (default native)")
             String ruleFormat,
             @Schema(description = "Evaluate as of this time instead of now (moves the clock only, not the data)") OffsetDateTime asOf,
             @Schema(description = "How many members to return as a sample (0-100, default 10)") Integer sampleSize) {
@@ -98,8 +98,8 @@ public final class SegmentDtos {
     }
 
     @Schema(name = "SearchRequest")
-    public record SearchRequest(@Schema(ref = "#/components/schemas/Rule") JsonNode rule,
-                                @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, defaultValue = "native", description = "The format of rule")
+    public record SearchRequest(@Schema(ref = "#/components/schemas/RuleDocument", description = "The rule, in the format named by ruleFormat") JsonNode rule,
+                                @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, description = "The format of rule (default native)")
                                 String ruleFormat,
                                 OffsetDateTime asOf) {
     }

@@ -81,7 +81,9 @@ public class SegmentResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a segment")
-    @APIResponseSchema(value = SegmentView.class, responseCode = "201", responseDescription = "Created")
+    @APIResponse(responseCode = "201", description = "Created",
+            headers = {@Header(name = "ETag", ref = "ETag"), @Header(name = "Location", ref = "Location")},
+            content = @Content(schema = @Schema(implementation = SegmentView.class)))
     @APIResponse(responseCode = "409", ref = "Conflict")
     @APIResponse(responseCode = "422", ref = "InvalidRule")
     public Uni<Response> create(SegmentInput input) {
@@ -98,7 +100,7 @@ public class SegmentResource {
     @GET
     @Path("/{key}")
     @Operation(summary = "Get a segment")
-    @APIResponse(responseCode = "200", description = "The segment", headers = @Header(name = "ETag", description = "The version, for If-Match"),
+    @APIResponse(responseCode = "200", description = "The segment", headers = @Header(name = "ETag", ref = "ETag"),
             content = @Content(schema = @Schema(implementation = SegmentView.class)))
     @APIResponse(responseCode = "404", ref = "NotFound")
     public Uni<Response> get(@PathParam("key") String key) {
@@ -110,7 +112,9 @@ public class SegmentResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Replace a segment's name, description, rule, tier and tags",
             description = "Send If-Match with the ETag from GET to get 412 instead of overwriting a concurrent change.")
-    @APIResponseSchema(value = SegmentView.class, responseCode = "200", responseDescription = "Replaced")
+    @APIResponse(responseCode = "200", description = "Replaced",
+            headers = {@Header(name = "ETag", ref = "ETag")},
+            content = @Content(schema = @Schema(implementation = SegmentView.class)))
     @APIResponse(responseCode = "404", ref = "NotFound")
     @APIResponse(responseCode = "412", ref = "PreconditionFailed")
     @APIResponse(responseCode = "422", ref = "InvalidRule")
@@ -134,11 +138,12 @@ public class SegmentResource {
     @GET
     @Path("/{key}/rule")
     @Operation(summary = "A segment's rule, in the native language or exported as a react-querybuilder query or JsonLogic")
-    @APIResponse(responseCode = "200", description = "The rule", content = @Content(schema = @Schema(type = SchemaType.OBJECT)))
+    @APIResponse(responseCode = "200", description = "The rule in the format asked for",
+            content = @Content(schema = @Schema(ref = "#/components/schemas/RuleDocument")))
     @APIResponse(responseCode = "404", ref = "NotFound")
     @APIResponse(responseCode = "409", ref = "Conflict")
     public Uni<JsonNode> rule(@PathParam("key") String key,
-                              @Parameter(description = "native (default), querybuilder or jsonlogic") @QueryParam("format") String format) {
+                              @Parameter(description = "The format to export in", schema = @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, defaultValue = "native")) @QueryParam("format") String format) {
         RuleFormat f = TenantRules.format(format, "format");
         return service.get(tenant.id(), key).flatMap(s -> {
             if (s.rule() == null) {
@@ -169,6 +174,7 @@ public class SegmentResource {
     @Operation(summary = "Count a segment's members")
     @APIResponse(responseCode = "404", ref = "NotFound")
     @APIResponse(responseCode = "503", ref = "QueryTimeout")
+    @APIResponseSchema(value = CountView.class, responseCode = "200", responseDescription = "The count")
     public Uni<CountView> count(@PathParam("key") String key,
                                 @Parameter(description = "Evaluate as of this time (ISO-8601)") @QueryParam("asOf") OffsetDateTime asOf) {
         return queries.count(tenant.id(), key, asOf);
@@ -181,6 +187,7 @@ public class SegmentResource {
                     + "stays a member while data changes.")
     @APIResponse(responseCode = "404", ref = "NotFound")
     @APIResponse(responseCode = "503", ref = "QueryTimeout")
+    @APIResponseSchema(value = MemberPage.class, responseCode = "200", responseDescription = "A page of members")
     public Uni<MemberPage> members(@PathParam("key") String key,
                                    @Parameter(description = "Page size (default 50, at most 1000)") @QueryParam("limit") Integer limit,
                                    @Parameter(description = "The nextCursor of the previous page") @QueryParam("after") String after,
@@ -205,6 +212,7 @@ public class SegmentResource {
     @Path("/{key}/freshness")
     @Operation(summary = "How current the segment's materialized membership is")
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponseSchema(value = Freshness.class, responseCode = "200", responseDescription = "The freshness")
     public Uni<Freshness> freshness(@PathParam("key") String key) {
         return membership.freshness(tenant.id(), key);
     }
@@ -214,6 +222,7 @@ public class SegmentResource {
     @Operation(summary = "Evaluate a dynamic segment in full now; entries and exits go to the change feed (cause refresh)")
     @APIResponse(responseCode = "404", ref = "NotFound")
     @APIResponse(responseCode = "409", ref = "Conflict")
+    @APIResponseSchema(value = RefreshResult.class, responseCode = "200", responseDescription = "Refreshed")
     public Uni<RefreshResult> refresh(@PathParam("key") String key) {
         return membership.refresh(tenant.id(), key);
     }
@@ -222,6 +231,7 @@ public class SegmentResource {
     @Path("/{key}/changes")
     @Operation(summary = "The segment's entries and exits in order, resumable from a cursor without gaps or duplicates")
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponseSchema(value = ChangePage.class, responseCode = "200", responseDescription = "A page of changes")
     public Uni<ChangePage> changes(@PathParam("key") String key,
                                    @Parameter(description = "Page size (default 50, at most 1000)") @QueryParam("limit") Integer limit,
                                    @Parameter(description = "The nextCursor of the previous page; omit to start at the beginning") @QueryParam("after") String after) {
@@ -232,6 +242,8 @@ public class SegmentResource {
     @Path("/{key}/history")
     @Operation(summary = "The segment's size at the end of each UTC day, from the change feed")
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "200", description = "One point per day, oldest first",
+            content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = SizePoint.class)))
     public Uni<List<SizePoint>> history(@PathParam("key") String key,
                                         @Parameter(description = "First day (default: 29 days before to)") @QueryParam("from") OffsetDateTime from,
                                         @Parameter(description = "Last day (default: now)") @QueryParam("to") OffsetDateTime to) {
@@ -243,6 +255,8 @@ public class SegmentResource {
     @Produces("text/csv")
     @Operation(summary = "Export all members as CSV, streamed")
     @APIResponse(responseCode = "200", description = "CSV with a header row",
+            headers = @Header(name = "Content-Disposition", description = "attachment; filename=\"<key>.csv\"",
+                    schema = @Schema(type = SchemaType.STRING)),
             content = @Content(mediaType = "text/csv", schema = @Schema(type = SchemaType.STRING)))
     @APIResponse(responseCode = "404", ref = "NotFound")
     public RestMulti<String> export(@PathParam("key") String key, @QueryParam("asOf") OffsetDateTime asOf) {

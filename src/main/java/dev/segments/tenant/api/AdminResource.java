@@ -22,6 +22,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponseSchema;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
@@ -46,7 +47,7 @@ public class AdminResource {
     @POST
     @ResponseStatus(201)
     @Operation(summary = "Create a tenant with a first API key (shown once)")
-    @APIResponse(responseCode = "201", description = "Created")
+    @APIResponseSchema(value = CreatedTenantView.class, responseCode = "201", responseDescription = "Created")
     @APIResponse(responseCode = "422", ref = "ValidationFailed")
     public Uni<CreatedTenantView> create(@Valid @NotNull TenantInput input) {
         return service.create(input.name(), "default").map(c -> new CreatedTenantView(
@@ -63,6 +64,7 @@ public class AdminResource {
     @Path("/{tenantId}")
     @Operation(summary = "Get a tenant")
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponseSchema(value = TenantView.class, responseCode = "200", responseDescription = "The tenant")
     public Uni<TenantView> get(@PathParam("tenantId") long tenantId) {
         return service.get(tenantId).map(TenantView::of);
     }
@@ -73,6 +75,7 @@ public class AdminResource {
             description = "The body replaces `rateLimit` as a whole: absent or null members use the service's defaults.")
     @APIResponse(responseCode = "404", ref = "NotFound")
     @APIResponse(responseCode = "422", ref = "ValidationFailed")
+    @APIResponseSchema(value = TenantView.class, responseCode = "200", responseDescription = "Changed")
     public Uni<TenantView> update(@PathParam("tenantId") long tenantId, @Valid @NotNull TenantPatch patch) {
         var limit = patch.rateLimit();
         return service.update(tenantId, patch.name(), limit == null ? null : limit.perSecond(),
@@ -83,7 +86,7 @@ public class AdminResource {
     @Path("/{tenantId}/keys")
     @ResponseStatus(201)
     @Operation(summary = "Issue another API key for a tenant (shown once)")
-    @APIResponse(responseCode = "201", description = "Created")
+    @APIResponseSchema(value = ApiKeyView.class, responseCode = "201", responseDescription = "Created")
     @APIResponse(responseCode = "404", ref = "NotFound")
     public Uni<ApiKeyView> createKey(@PathParam("tenantId") long tenantId, @Valid ApiKeyInput input) {
         return service.createKey(tenantId, input == null ? null : input.name())
@@ -101,6 +104,7 @@ public class AdminResource {
     @Path("/{tenantId}/keys/{keyId}")
     @Operation(summary = "Revoke an API key")
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponseSchema(value = ApiKeyView.class, responseCode = "200", responseDescription = "Revoked")
     public Uni<ApiKeyView> revokeKey(@PathParam("tenantId") long tenantId, @PathParam("keyId") long keyId) {
         return service.revokeKey(tenantId, keyId).map(k -> ApiKeyView.of(k, null));
     }

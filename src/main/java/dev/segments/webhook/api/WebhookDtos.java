@@ -9,7 +9,6 @@ import org.eclipse.microprofile.graphql.Id;
 import org.eclipse.microprofile.graphql.Ignore;
 import org.eclipse.microprofile.graphql.NonNull;
 import org.eclipse.microprofile.graphql.Type;
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import java.time.OffsetDateTime;
@@ -34,8 +33,8 @@ public final class WebhookDtos {
                     + "64 random bytes. When absent a strong one is generated; either way it is returned only in this response.")
             String secret,
             @Pattern(regexp = "now|beginning", message = "must be now or beginning")
-            @Schema(enumeration = {"now", "beginning"}, defaultValue = "now",
-                    description = "now: only changes after the subscription is created; beginning: the tenant's whole change history")
+            @Schema(enumeration = {"now", "beginning"},
+                    description = "now (default): only changes after the subscription is created; beginning: the tenant's whole change history")
             String from) {
     }
 
@@ -97,7 +96,7 @@ public final class WebhookDtos {
             @Schema(description = "When a pending delivery is due (again)") OffsetDateTime nextAttemptAt,
             @NonNull OffsetDateTime createdAt,
             OffsetDateTime deliveredAt,
-            @Schema(description = "The body sent to the receiver (GET of one delivery only)", type = SchemaType.OBJECT)
+            @Schema(description = "The body sent to the receiver (GET of one delivery only)", ref = "#/components/schemas/MembershipChangedEvent")
             @Ignore JsonNode payload) {
     }
 

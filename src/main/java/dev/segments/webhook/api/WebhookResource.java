@@ -28,6 +28,9 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponseSchema;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -59,7 +62,9 @@ public class WebhookResource {
                     + "URL in batches, signed with the secret. The response is the only time the secret is shown. "
                     + "The subscription starts at the current end of the change feed, or with from=beginning at "
                     + "its start.")
-    @APIResponseSchema(value = WebhookCreated.class, responseCode = "201", responseDescription = "Created")
+    @APIResponse(responseCode = "201", description = "Created",
+            headers = {@Header(name = "Location", ref = "Location")},
+            content = @Content(schema = @Schema(implementation = WebhookCreated.class)))
     public Uni<Response> create(WebhookInput input) {
         if (input == null) {
             throw new ProblemException(ProblemType.MALFORMED_REQUEST, "The body must be a webhook JSON object");
@@ -81,6 +86,7 @@ public class WebhookResource {
     @Path("/{id}")
     @Operation(summary = "Get a webhook subscription")
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponseSchema(value = WebhookView.class, responseCode = "200", responseDescription = "The subscription")
     public Uni<WebhookView> get(@PathParam("id") long id) {
         return service.get(tenant.id(), id);
     }
@@ -111,6 +117,7 @@ public class WebhookResource {
     @Path("/{id}/deliveries")
     @Operation(summary = "A subscription's delivery log, newest first, keyset-paginated")
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponseSchema(value = DeliveryPage.class, responseCode = "200", responseDescription = "A page of deliveries")
     public Uni<DeliveryPage> deliveries(
             @PathParam("id") long id,
             @Parameter(description = "Page size (default 50, at most 1000)") @QueryParam("limit") Integer limit,
@@ -123,6 +130,7 @@ public class WebhookResource {
     @Path("/{id}/deliveries/{deliveryId}")
     @Operation(summary = "One delivery, with the payload that is (or was) sent")
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponseSchema(value = DeliveryView.class, responseCode = "200", responseDescription = "The delivery")
     public Uni<DeliveryView> delivery(@PathParam("id") long id, @PathParam("deliveryId") String deliveryId) {
         return service.delivery(tenant.id(), id, deliveryId);
     }
