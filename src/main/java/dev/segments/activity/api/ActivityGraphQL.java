@@ -1,19 +1,20 @@
 package dev.segments.activity.api;
 
+import dev.segments.activity.ActivityDtos;
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import dev.segments.activity.api.ActivityDtos.EventInput;
-import dev.segments.activity.api.ActivityDtos.EventView;
-import dev.segments.activity.api.ActivityDtos.InteractionInput;
-import dev.segments.activity.api.ActivityDtos.InteractionView;
-import dev.segments.activity.api.ActivityDtos.PurchaseInput;
-import dev.segments.activity.api.ActivityDtos.PurchaseView;
+import dev.segments.activity.ActivityDtos.EventInput;
+import dev.segments.activity.ActivityDtos.EventView;
+import dev.segments.activity.ActivityDtos.InteractionInput;
+import dev.segments.activity.ActivityDtos.InteractionView;
+import dev.segments.activity.ActivityDtos.PurchaseInput;
+import dev.segments.activity.ActivityDtos.PurchaseView;
 import dev.segments.activity.persistence.StreamKind;
 import dev.segments.activity.service.ActivityService;
 import dev.segments.common.graphql.GraphQLSupport;
 import dev.segments.common.graphql.PageInfo;
 import dev.segments.common.pagination.Page;
 import dev.segments.common.tenancy.CurrentTenant;
-import dev.segments.customer.api.CustomerView;
+import dev.segments.customer.CustomerView;
 import io.smallrye.mutiny.Uni;
 import jakarta.json.JsonValue;
 import org.eclipse.microprofile.graphql.Description;

@@ -1,11 +1,12 @@
 package dev.segments.activity.api;
 
-import dev.segments.activity.api.ActivityDtos.EventPage;
-import dev.segments.activity.api.ActivityDtos.EventView;
-import dev.segments.activity.api.ActivityDtos.InteractionPage;
-import dev.segments.activity.api.ActivityDtos.InteractionView;
-import dev.segments.activity.api.ActivityDtos.PurchasePage;
-import dev.segments.activity.api.ActivityDtos.PurchaseView;
+import dev.segments.activity.ActivityDtos;
+import dev.segments.activity.ActivityDtos.EventPage;
+import dev.segments.activity.ActivityDtos.EventView;
+import dev.segments.activity.ActivityDtos.InteractionPage;
+import dev.segments.activity.ActivityDtos.InteractionView;
+import dev.segments.activity.ActivityDtos.PurchasePage;
+import dev.segments.activity.ActivityDtos.PurchaseView;
 import dev.segments.activity.persistence.StreamKind;
 import dev.segments.activity.service.ActivityService;
 import dev.segments.common.config.ServiceConfig;

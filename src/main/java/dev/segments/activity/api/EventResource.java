@@ -1,9 +1,10 @@
 package dev.segments.activity.api;
 
-import dev.segments.activity.api.ActivityDtos.BatchResult;
-import dev.segments.activity.api.ActivityDtos.EventBatch;
-import dev.segments.activity.api.ActivityDtos.EventInput;
-import dev.segments.activity.api.ActivityDtos.EventView;
+import dev.segments.activity.ActivityDtos;
+import dev.segments.activity.ActivityDtos.BatchResult;
+import dev.segments.activity.ActivityDtos.EventBatch;
+import dev.segments.activity.ActivityDtos.EventInput;
+import dev.segments.activity.ActivityDtos.EventView;
 import dev.segments.activity.persistence.StreamKind;
 import dev.segments.activity.service.ActivityService;
 import dev.segments.common.error.ProblemException;

@@ -1,9 +1,10 @@
 package dev.segments.activity.api;
 
-import dev.segments.activity.api.ActivityDtos.BatchResult;
-import dev.segments.activity.api.ActivityDtos.InteractionBatch;
-import dev.segments.activity.api.ActivityDtos.InteractionInput;
-import dev.segments.activity.api.ActivityDtos.InteractionView;
+import dev.segments.activity.ActivityDtos;
+import dev.segments.activity.ActivityDtos.BatchResult;
+import dev.segments.activity.ActivityDtos.InteractionBatch;
+import dev.segments.activity.ActivityDtos.InteractionInput;
+import dev.segments.activity.ActivityDtos.InteractionView;
 import dev.segments.activity.persistence.StreamKind;
 import dev.segments.activity.service.ActivityService;
 import dev.segments.common.error.ProblemException;

@@ -1,9 +1,10 @@
 package dev.segments.activity.api;
 
-import dev.segments.activity.api.ActivityDtos.BatchResult;
-import dev.segments.activity.api.ActivityDtos.PurchaseBatch;
-import dev.segments.activity.api.ActivityDtos.PurchaseInput;
-import dev.segments.activity.api.ActivityDtos.PurchaseView;
+import dev.segments.activity.ActivityDtos;
+import dev.segments.activity.ActivityDtos.BatchResult;
+import dev.segments.activity.ActivityDtos.PurchaseBatch;
+import dev.segments.activity.ActivityDtos.PurchaseInput;
+import dev.segments.activity.ActivityDtos.PurchaseView;
 import dev.segments.activity.persistence.StreamKind;
 import dev.segments.activity.service.ActivityService;
 import dev.segments.common.error.ProblemException;

@@ -1,5 +1,7 @@
 package dev.segments.customer.api;
 
+import dev.segments.customer.CustomerInput;
+import dev.segments.customer.CustomerView;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.segments.common.graphql.GraphQLSupport;
 import dev.segments.common.graphql.PageInfo;

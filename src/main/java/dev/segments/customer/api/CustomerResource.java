@@ -1,5 +1,8 @@
 package dev.segments.customer.api;
 
+import dev.segments.customer.CustomerInput;
+import dev.segments.customer.CustomerView;
+import dev.segments.customer.ImportReport;
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.error.ProblemType;

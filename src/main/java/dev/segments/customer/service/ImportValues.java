@@ -5,7 +5,7 @@ import dev.segments.attribute.service.AttributeCatalog;
 import dev.segments.attribute.service.AttributeType;
 import dev.segments.common.error.JsonPointers;
 import dev.segments.common.error.Problem.FieldError;
-import dev.segments.customer.api.CustomerInput;
+import dev.segments.customer.CustomerInput;
 
 import java.math.BigDecimal;
 import java.time.LocalDate;

@@ -1,9 +1,10 @@
 package dev.segments.segment.api;
 
+import dev.segments.segment.MembershipDtos;
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.pagination.PageRequest;
 import dev.segments.common.tenancy.CurrentTenant;
-import dev.segments.segment.api.MembershipDtos.ChangePage;
+import dev.segments.segment.MembershipDtos.ChangePage;
 import dev.segments.segment.service.MembershipQueries;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;

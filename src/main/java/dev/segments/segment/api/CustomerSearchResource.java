@@ -1,10 +1,11 @@
 package dev.segments.segment.api;
 
+import dev.segments.segment.SegmentDtos;
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.pagination.PageRequest;
 import dev.segments.common.tenancy.CurrentTenant;
-import dev.segments.segment.api.SegmentDtos.MemberPage;
-import dev.segments.segment.api.SegmentDtos.SearchRequest;
+import dev.segments.segment.SegmentDtos.MemberPage;
+import dev.segments.segment.SegmentDtos.SearchRequest;
 import dev.segments.segment.service.SegmentQueryService;
 import dev.segments.segment.service.TenantRules;
 import io.smallrye.mutiny.Uni;

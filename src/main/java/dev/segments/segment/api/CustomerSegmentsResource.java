@@ -1,7 +1,8 @@
 package dev.segments.segment.api;
 
+import dev.segments.segment.SegmentDtos;
 import dev.segments.common.tenancy.CurrentTenant;
-import dev.segments.segment.api.SegmentDtos.CustomerSegment;
+import dev.segments.segment.SegmentDtos.CustomerSegment;
 import dev.segments.segment.service.SegmentQueryService;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;

@@ -5,7 +5,7 @@ import dev.segments.common.error.ProblemException;
 import dev.segments.common.error.ProblemType;
 import dev.segments.common.pagination.Cursors;
 import dev.segments.common.tenancy.ApiKeyAuthentication;
-import dev.segments.segment.api.MembershipDtos.Change;
+import dev.segments.segment.MembershipDtos.Change;
 import dev.segments.segment.persistence.MembershipRepository;
 import dev.segments.segment.persistence.MembershipRepository.TenantChange;
 import dev.segments.segment.persistence.SegmentRepository;

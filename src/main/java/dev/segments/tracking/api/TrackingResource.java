@@ -1,12 +1,13 @@
 package dev.segments.tracking.api;
 
+import dev.segments.tracking.TrackingDtos;
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.error.ProblemType;
 import dev.segments.common.json.InputChecks;
 import dev.segments.common.tenancy.CurrentTenant;
-import dev.segments.tracking.api.TrackingDtos.TrackingMapping;
-import dev.segments.tracking.api.TrackingDtos.TrackingResult;
+import dev.segments.tracking.TrackingDtos.TrackingMapping;
+import dev.segments.tracking.TrackingDtos.TrackingResult;
 import dev.segments.tracking.service.TrackingService;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;

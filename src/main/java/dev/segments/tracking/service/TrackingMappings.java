@@ -5,8 +5,8 @@ import dev.segments.attribute.service.AttributeCatalog;
 import dev.segments.common.error.JsonPointers;
 import dev.segments.common.error.Problem.FieldError;
 import dev.segments.common.error.ProblemException;
-import dev.segments.tracking.api.TrackingDtos.PurchaseMapping;
-import dev.segments.tracking.api.TrackingDtos.TrackingMapping;
+import dev.segments.tracking.TrackingDtos.PurchaseMapping;
+import dev.segments.tracking.TrackingDtos.TrackingMapping;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

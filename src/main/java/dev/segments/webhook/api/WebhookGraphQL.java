@@ -1,15 +1,16 @@
 package dev.segments.webhook.api;
 
+import dev.segments.webhook.WebhookDtos;
 import dev.segments.common.graphql.GraphQLSupport;
 import dev.segments.common.graphql.PageInfo;
 import dev.segments.common.pagination.Cursors;
 import dev.segments.common.pagination.Page;
 import dev.segments.common.pagination.PageRequest;
 import dev.segments.common.tenancy.CurrentTenant;
-import dev.segments.webhook.api.WebhookDtos.DeliveryView;
-import dev.segments.webhook.api.WebhookDtos.WebhookInput;
-import dev.segments.webhook.api.WebhookDtos.WebhookUpdate;
-import dev.segments.webhook.api.WebhookDtos.WebhookView;
+import dev.segments.webhook.WebhookDtos.DeliveryView;
+import dev.segments.webhook.WebhookDtos.WebhookInput;
+import dev.segments.webhook.WebhookDtos.WebhookUpdate;
+import dev.segments.webhook.WebhookDtos.WebhookView;
 import dev.segments.webhook.service.WebhookService;
 import io.smallrye.mutiny.Uni;
 import org.eclipse.microprofile.graphql.Description;

@@ -1,17 +1,18 @@
 package dev.segments.webhook.api;
 
+import dev.segments.webhook.WebhookDtos;
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.error.ProblemType;
 import dev.segments.common.pagination.PageRequest;
 import dev.segments.common.tenancy.CurrentTenant;
-import dev.segments.webhook.api.WebhookDtos.DeliveryPage;
-import dev.segments.webhook.api.WebhookDtos.DeliveryView;
-import dev.segments.webhook.api.WebhookDtos.WebhookCreated;
-import dev.segments.webhook.api.WebhookDtos.WebhookInput;
-import dev.segments.webhook.api.WebhookDtos.WebhookPage;
-import dev.segments.webhook.api.WebhookDtos.WebhookUpdate;
-import dev.segments.webhook.api.WebhookDtos.WebhookView;
+import dev.segments.webhook.WebhookDtos.DeliveryPage;
+import dev.segments.webhook.WebhookDtos.DeliveryView;
+import dev.segments.webhook.WebhookDtos.WebhookCreated;
+import dev.segments.webhook.WebhookDtos.WebhookInput;
+import dev.segments.webhook.WebhookDtos.WebhookPage;
+import dev.segments.webhook.WebhookDtos.WebhookUpdate;
+import dev.segments.webhook.WebhookDtos.WebhookView;
 import dev.segments.webhook.service.WebhookService;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;

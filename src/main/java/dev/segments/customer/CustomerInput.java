@@ -1,4 +1,4 @@
-package dev.segments.customer.api;
+package dev.segments.customer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.validation.Valid;

@@ -1,7 +1,7 @@
-package dev.segments.segment.api;
+package dev.segments.segment;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.segments.customer.api.CustomerView;
+import dev.segments.customer.CustomerView;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;

@@ -1,4 +1,4 @@
-package dev.segments.activity.api;
+package dev.segments.activity;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.validation.Valid;

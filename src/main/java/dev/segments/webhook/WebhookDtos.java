@@ -1,4 +1,4 @@
-package dev.segments.webhook.api;
+package dev.segments.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.validation.constraints.NotBlank;
@@ -69,7 +69,7 @@ public final class WebhookDtos {
                                  OffsetDateTime createdAt,
                                  @Schema(description = "The signing secret; store it now, it is never shown again") String secret) {
 
-        static WebhookCreated of(WebhookView v, String secret) {
+        public static WebhookCreated of(WebhookView v, String secret) {
             return new WebhookCreated(v.id(), v.url(), v.segments(), v.active(), v.lastChangeId(), v.createdAt(), secret);
         }
     }

@@ -1,4 +1,4 @@
-package dev.segments.tracking.api;
+package dev.segments.tracking;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;

@@ -1,4 +1,4 @@
-package dev.segments.segment.api;
+package dev.segments.segment;
 
 import org.eclipse.microprofile.graphql.Description;
 import org.eclipse.microprofile.graphql.Id;

@@ -1,4 +1,4 @@
-package dev.segments.customer.api;
+package dev.segments.customer;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
