@@ -87,7 +87,7 @@ public class AnalyticsRepository {
             with next as (
                 select c.id, s.status
                 from customer c
-                cross join lateral (select analytics_activity_status($2::jsonb, c.created_at, c.last_seen_at,
+                cross join lateral (select analytics_activity_status($2::text::jsonb, c.created_at, c.last_seen_at,
                                                                      c.last_purchase_at, $3) as status) s
                 where c.tenant_id = $1 and c.activity_status <> s.status
                 order by c.id
@@ -135,7 +135,7 @@ public class AnalyticsRepository {
                     }
                     return conn.preparedQuery("""
                                     insert into analytics_model as m (tenant_id, model, config, version)
-                                    values ($1, $2, $3::jsonb, 1)
+                                    values ($1, $2, $3::text::jsonb, 1)
                                     on conflict (tenant_id, model) do update set config = excluded.config,
                                         version = m.version + 1, updated_at = now()
                                     returning version""")
