@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
+import static dev.segments.rule.Source.ANALYTICS;
 import static dev.segments.rule.Source.EVENTS;
 import static dev.segments.rule.Source.INTERACTIONS;
 import static dev.segments.rule.Source.PROFILE;
@@ -142,12 +143,29 @@ public final class FieldCatalog {
         col(c, "lastSeenAt", FieldType.TIMESTAMP, "c.last_seen_at",
                 "time of the customer's latest activity of any kind (purchase, interaction or event) (rollup)",
                 Set.of(PURCHASES, INTERACTIONS, EVENTS));
-        // (A) fields: announced by the contract, computed by analytics features that do not exist yet; each names
+        // analytics (docs/analytics.md): stored on the customer row by the models' runs; RFM ranks the whole base, so
+        // only a run changes it (a purchase changes it at the next run); the activity status also follows every write
+        Set<Source> analytics = Set.of(ANALYTICS);
+        List<String> scores = List.of("1", "2", "3", "4", "5");
+        put(c, "rfm.recency", FieldType.INTEGER, "c.rfm_recency",
+                "RFM recency score 1..5 (5: bought most recently), from the RFM model; not set without purchases in its window",
+                scores, analytics);
+        put(c, "rfm.frequency", FieldType.INTEGER, "c.rfm_frequency",
+                "RFM frequency score 1..5 (5: most purchases in the window); not set without purchases in it", scores, analytics);
+        put(c, "rfm.monetary", FieldType.INTEGER, "c.rfm_monetary",
+                "RFM monetary score 1..5 (5: most revenue in the window); not set without purchases in it", scores, analytics);
+        col(c, "rfm.score", FieldType.STRING, "c.rfm_score",
+                "RFM scores as three digits, recency frequency monetary (e.g. \"545\"); not set without purchases in the window",
+                analytics);
+        put(c, "rfm.segment", FieldType.STRING, "c.rfm_segment",
+                "RFM segment named from the recency and frequency scores (docs/analytics.md); not set without purchases in the window",
+                List.of("champions", "loyal", "potentialLoyalists", "newCustomers", "promising", "needAttention",
+                        "aboutToSleep", "atRisk", "cannotLoseThem", "hibernating", "lost"), analytics);
+        put(c, "activityStatus", FieldType.STRING, "c.activity_status",
+                "new, active, passive or dormant, from createdAt and lastSeenAt (or lastPurchaseAt) windows of the activity model",
+                List.of("new", "active", "passive", "dormant"), Set.of(PROFILE, PURCHASES, INTERACTIONS, EVENTS, ANALYTICS));
+        // (A) fields: announced by the contract, computed by analytics models that do not exist yet; each names
         // the writes its computation will read, so that segments using it are refreshed by them once it exists
-        na(c, "rfm.recency", FieldType.INTEGER, "RFM recency quintile 1..5", List.of("1", "2", "3", "4", "5"), purchases);
-        na(c, "rfm.frequency", FieldType.INTEGER, "RFM frequency quintile 1..5", List.of("1", "2", "3", "4", "5"), purchases);
-        na(c, "rfm.monetary", FieldType.INTEGER, "RFM monetary quintile 1..5", List.of("1", "2", "3", "4", "5"), purchases);
-        na(c, "rfm.segment", FieldType.STRING, "RFM segment", List.of("champions", "loyal", "atRisk"), purchases);
         na(c, "leadScore", FieldType.NUMBER, "lead score", List.of(), Set.of(PROFILE, PURCHASES, INTERACTIONS, EVENTS));
         na(c, "abcClass", FieldType.STRING, "ABC class", List.of("A", "B", "C"), purchases);
         na(c, "xyzClass", FieldType.STRING, "XYZ class", List.of("X", "Y", "Z"), purchases);

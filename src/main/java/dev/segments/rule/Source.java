@@ -11,5 +11,10 @@ public enum Source {
     INTERACTIONS,
     EVENTS,
     /** Explicit members of static segments. */
-    STATIC_MEMBERS
+    STATIC_MEMBERS,
+    /**
+     * A run of an analytics model (RFM, activity status: {@code POST /analytics/{model}/recompute} or its schedule)
+     * that changed customers' stored values; membership follows with cause {@code analytics}.
+     */
+    ANALYTICS
 }

@@ -42,8 +42,8 @@ public final class MembershipDtos {
             @Id long customerId,
             String customerExternalId,
             @Schema(enumeration = {"entered", "exited"}) @NonNull String kind,
-            @Schema(enumeration = {"data_write", "time_drift", "rule_edit", "static_edit", "refresh"})
-            @Description("data_write, time_drift, rule_edit, static_edit or refresh") @NonNull String cause,
+            @Schema(enumeration = {"data_write", "time_drift", "rule_edit", "static_edit", "refresh", "analytics"})
+            @Description("data_write, time_drift, rule_edit, static_edit, refresh or analytics") @NonNull String cause,
             @NonNull OffsetDateTime at) {
     }
 

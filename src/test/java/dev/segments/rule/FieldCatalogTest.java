@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import static dev.segments.rule.Source.ANALYTICS;
 import static dev.segments.rule.Source.EVENTS;
 import static dev.segments.rule.Source.INTERACTIONS;
 import static dev.segments.rule.Source.PROFILE;
@@ -57,6 +58,11 @@ class FieldCatalogTest {
                 d("{'field':'averageOrderValue','op':'gt','value':10}", Set.of(PURCHASES), null),
                 d("{'field':'lastInteractionAt','op':'within','value':'P30D'}", Set.of(INTERACTIONS), Duration.ofDays(30)),
                 d("{'field':'lastSeenAt','op':'isSet'}", Set.of(PURCHASES, INTERACTIONS, EVENTS), null),
+                // analytics: RFM changes only with a run of the model; the activity status with every write and runs
+                d("{'field':'rfm.segment','op':'eq','value':'champions'}", Set.of(ANALYTICS), null),
+                d("{'field':'rfm.recency','op':'isNotSet'}", Set.of(ANALYTICS), null),
+                d("{'field':'activityStatus','op':'in','value':['active','passive']}",
+                        Set.of(PROFILE, PURCHASES, INTERACTIONS, EVENTS, ANALYTICS), null),
                 // a ref reads a second customer field
                 d("{'field':'createdAt','op':'before','value':{'ref':'lastPurchaseAt'}}", Set.of(PROFILE, PURCHASES), null),
                 // an aggregate reads its stream; a ref in its where reads the customer field

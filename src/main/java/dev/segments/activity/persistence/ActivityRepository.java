@@ -18,7 +18,9 @@ import java.util.Optional;
  * Activity rows and the customer rollups they feed. A write locks the customers it touches (in id order, so
  * concurrent batches cannot deadlock), inserts, then recomputes those customers' rollups from the streams in
  * the same transaction: because every writer holds the customer's row lock while it recomputes, the rollups
- * are exact under any interleaving, and a retried item (same external id) changes nothing.
+ * are exact under any interleaving, and a retried item (same external id) changes nothing. The same statement
+ * sets the customers' activity status from the new rollups (SQL function {@code analytics_activity_status}, the
+ * tenant's activity model; docs/analytics.md).
  */
 @ApplicationScoped
 public class ActivityRepository {
@@ -26,8 +28,12 @@ public class ActivityRepository {
     private static final String RECOMPUTE_ROLLUPS = """
             update customer c set
               purchase_count = p.n, total_spend = p.total, first_purchase_at = p.first_at, last_purchase_at = p.last_at,
-              last_interaction_at = i.last_at, last_seen_at = greatest(p.last_at, i.last_at, e.last_at)
+              last_interaction_at = i.last_at, last_seen_at = greatest(p.last_at, i.last_at, e.last_at),
+              activity_status = analytics_activity_status(m.config, c.created_at, greatest(p.last_at, i.last_at, e.last_at),
+                                                          p.last_at, now()),
+              activity_computed_at = now()
             from unnest($2::bigint[]) as ids(id)
+            cross join (select (select config from analytics_model where tenant_id = $1 and model = 'activity') as config) m
             cross join lateral (select count(*)::int as n, coalesce(sum(amount), 0) as total,
                                        min(occurred_at) as first_at, max(occurred_at) as last_at
                                 from purchase where tenant_id = $1 and customer_id = ids.id) p

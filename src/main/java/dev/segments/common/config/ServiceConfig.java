@@ -114,6 +114,27 @@ public interface ServiceConfig {
         Duration maxDriftInterval();
     }
 
+    /** Analytics models (RFM, activity status; see docs/analytics.md). */
+    Analytics analytics();
+
+    interface Analytics {
+        /** Run each tenant's models on the schedule of their configuration (recomputeEvery). */
+        @WithDefault("true")
+        boolean schedulerEnabled();
+
+        /** How often the scheduler looks for models whose next run is due. */
+        @WithDefault("1m")
+        Duration schedulerInterval();
+
+        /** Statement timeout of a run (it reads the tenant's whole base). */
+        @WithDefault("5m")
+        Duration statementTimeout();
+
+        /** Most customers per membership update after a run (the changed customers are updated in chunks). */
+        @WithDefault("5000")
+        int membershipChunk();
+    }
+
     /** Webhook deliveries of membership changes (see docs/webhooks.md). */
     Webhooks webhooks();
 

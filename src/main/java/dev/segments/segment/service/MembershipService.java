@@ -72,6 +72,11 @@ public class MembershipService implements CustomerChanges {
      */
     @Override
     public Uni<Void> customersChanged(long tenantId, Collection<Long> customerIds, Set<Source> sources) {
+        return customersChanged(tenantId, customerIds, sources, "data_write");
+    }
+
+    /** The same update recorded with another cause (an analytics run that changed these customers: analytics). */
+    public Uni<Void> customersChanged(long tenantId, Collection<Long> customerIds, Set<Source> sources, String cause) {
         if (customerIds.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
@@ -84,7 +89,7 @@ public class MembershipService implements CustomerChanges {
                 return Uni.createFrom().voidItem();
             }
             return repository.locked(tenantId, timeout(), true, conn ->
-                    repository.apply(conn, tenantId, targets, ids, "data_write", now, r.context(now))).replaceWithVoid();
+                    repository.apply(conn, tenantId, targets, ids, cause, now, r.context(now))).replaceWithVoid();
         }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
     }
 

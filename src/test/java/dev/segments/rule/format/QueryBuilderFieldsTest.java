@@ -42,7 +42,9 @@ class QueryBuilderFieldsTest {
         assertTrue(expected.contains("attributes.plan"));
         assertTrue(expected.contains("attributes.renewalDate"));
         assertFalse(names(fields, "name").contains("leadScore"), "not available yet");
-        assertFalse(names(fields, "name").contains("rfm.segment"), "not available yet");
+        assertFalse(names(fields, "name").contains("abcClass"), "not available yet");
+        assertTrue(names(fields, "name").containsAll(List.of("rfm.recency", "rfm.frequency", "rfm.monetary", "rfm.score",
+                "rfm.segment", "activityStatus")), "analytics fields (issue 15)");
     }
 
     @Test

@@ -119,6 +119,18 @@ class RuleSemanticsPgTest {
                   last_purchase_at = (select max(occurred_at) from purchase p where p.customer_id = c.id),
                   last_interaction_at = (select max(occurred_at) from interaction i where i.customer_id = c.id)
                 """);
+        // analytics values, as the models' runs store them (tenant 1)
+        db.exec("""
+                update customer c set rfm_recency = v.r, rfm_frequency = v.f, rfm_monetary = v.m, rfm_score = v.score,
+                    rfm_segment = v.segment, activity_status = v.status
+                from (values ('alice', 5, 5, 5, '555', 'champions', 'active'),
+                             ('bob', null, null, null, null, null, 'dormant'),
+                             ('carol', null, null, null, null, null, 'new'),
+                             ('dave', 1, 1, 2, '112', 'lost', 'dormant'),
+                             ('erin', 4, 3, 2, '432', 'potentialLoyalists', 'passive'),
+                             ('frank', 3, 4, 5, '345', 'loyal', 'active')) as v(x, r, f, m, score, segment, status)
+                where c.tenant_id = 1 and c.external_id = v.x
+                """);
         db.exec("insert into segment_member values (1, " + ids.get("bob") + "), (1, " + ids.get("carol") + "), (1, "
                 + ids.get("zed") + ")");
         catalog = FieldCatalog.of(List.of(
@@ -195,6 +207,17 @@ class RuleSemanticsPgTest {
                 c(cond("email", "eq", "'erin@example.com'")),
                 c(cond("city", "eq", "'München'"), "alice"),
                 c(cond("externalId", "in", "['bob','zed']"), "bob"),
+                // ---- analytics fields (issue 15): plain columns; customers without RFM have none (isNotSet)
+                c(cond("rfm.segment", "eq", "'champions'"), "alice"),
+                c(cond("rfm.segment", "in", "['lost','loyal']"), "dave", "frank"),
+                c(cond("rfm.segment", "neq", "'champions'"), "bob", "carol", "dave", "erin", "frank"),
+                c(cond("rfm.recency", "gte", "4"), "alice", "erin"),
+                c(cond("rfm.recency", "isNotSet", null), "bob", "carol"),
+                c(cond("rfm.score", "startsWith", "'1'"), "dave"),
+                c(cond("rfm.frequency", "gt", "{'ref':'rfm.recency'}"), "frank"),
+                c("{'not':" + cond("rfm.monetary", "between", "[2,4]") + "}", "alice", "bob", "carol", "frank"),
+                c(cond("activityStatus", "eq", "'active'"), "alice", "frank"),
+                c(cond("activityStatus", "notIn", "['active','passive']"), "bob", "carol", "dave"),
                 // ---- numbers
                 c(cond("totalSpend", "gt", "1500"), "alice", "erin", "frank"),
                 c(cond("totalSpend", "gte", "1500.0001"), "alice", "erin", "frank"),
