@@ -79,6 +79,18 @@ class DemoDataTest {
         assertThat(count, allOf(greaterThanOrEqualTo(3), lessThan(200)));
     }
 
+    /** The README's analytics example: a recompute of the demo data, then its preview over rfm.segment. */
+    @Test
+    void theReadmeAnalyticsExampleRuns() throws IOException {
+        as(key).post("/analytics/rfm/recompute").then().statusCode(200);
+        Matcher preview = Pattern.compile("rfm/recompute[\\s\\S]*?segments/preview[^\\n]*\\n\\s*-d '([^']*)'")
+                .matcher(readme());
+        assertThat("the README has its analytics example", preview.find());
+        int count = as(key).body(preview.group(1)).post("/segments/preview")
+                .then().statusCode(200).extract().path("count");
+        assertThat("demo customers at risk and not dormant", count, allOf(greaterThanOrEqualTo(1), lessThan(200)));
+    }
+
     private static String readme() throws IOException {
         return Files.readString(Path.of("README.md"));
     }
