@@ -25,6 +25,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import dev.segments.common.schedule.RoundTimer;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -39,7 +40,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The analytics models of a tenant (docs/analytics.md): their configurations (validated like rules, versioned for
@@ -57,8 +57,7 @@ public class AnalyticsService {
     private final ServiceConfig.Analytics config;
     private final ObjectMapper mapper;
     private final Vertx vertx;
-    private final AtomicBoolean ticking = new AtomicBoolean();
-    private long timer = -1;
+    private final RoundTimer rounds = new RoundTimer("analytics (runs)", LOG);
 
     AnalyticsService(AnalyticsRepository repository, MembershipService membership, ServiceConfig config,
                      ObjectMapper mapper, Vertx vertx) {
@@ -186,26 +185,13 @@ public class AnalyticsService {
     }
 
     void start(@Observes StartupEvent event) {
-        if (!config.schedulerEnabled()) {
-            return;
+        if (config.schedulerEnabled()) {
+            rounds.start(vertx, config.schedulerInterval(), () -> runDue(now()));
         }
-        timer = vertx.setPeriodic(config.schedulerInterval().toMillis(), id -> {
-            if (!ticking.compareAndSet(false, true)) {
-                return; // the previous round is still running
-            }
-            runDue(now()).onTermination().invoke(() -> ticking.set(false))
-                    .subscribe().with(n -> {
-                        if (n > 0) {
-                            LOG.debugf("analytics: %d runs", n);
-                        }
-                    }, e -> LOG.error("analytics scheduler failed", e));
-        });
     }
 
     void stop(@Observes ShutdownEvent event) {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
-        }
+        rounds.stop(vertx);
     }
 
     // ------------------------------------------------------------------ helpers

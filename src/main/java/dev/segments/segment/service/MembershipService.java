@@ -14,6 +14,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import dev.segments.common.schedule.RoundTimer;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -30,7 +31,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Keeps the materialized membership of dynamic segments equal to their rules:
@@ -53,8 +53,7 @@ public class MembershipService implements CustomerChanges {
     private final TenantRulesLoader rules;
     private final ServiceConfig.Membership config;
     private final Vertx vertx;
-    private final AtomicBoolean ticking = new AtomicBoolean();
-    private long timer = -1;
+    private final RoundTimer rounds = new RoundTimer("time-driven refresh (segments)", LOG);
 
     MembershipService(MembershipRepository repository, TenantRulesLoader rules, ServiceConfig config, Vertx vertx) {
         this.repository = repository;
@@ -194,26 +193,13 @@ public class MembershipService implements CustomerChanges {
     }
 
     void start(@Observes StartupEvent event) {
-        if (!config.schedulerEnabled()) {
-            return;
+        if (config.schedulerEnabled()) {
+            rounds.start(vertx, config.schedulerInterval(), () -> refreshDue(now()));
         }
-        timer = vertx.setPeriodic(config.schedulerInterval().toMillis(), id -> {
-            if (!ticking.compareAndSet(false, true)) {
-                return; // the previous round is still running
-            }
-            refreshDue(now()).onTermination().invoke(() -> ticking.set(false))
-                    .subscribe().with(n -> {
-                        if (n > 0) {
-                            LOG.debugf("time-driven refresh: %d segments", n);
-                        }
-                    }, e -> LOG.error("time-driven refresh failed", e));
-        });
     }
 
     void stop(@Observes ShutdownEvent event) {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
-        }
+        rounds.stop(vertx);
     }
 
     // ------------------------------------------------------------------ helpers
