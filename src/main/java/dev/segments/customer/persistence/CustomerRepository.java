@@ -167,28 +167,78 @@ public class CustomerRepository {
     }
 
     public List<CustomerView> toViews(RowSet<Row> rows) {
+        if (rows.size() == 0) {
+            return List.of();
+        }
+        ViewColumns at = ViewColumns.of(rows.columnsNames());
         List<CustomerView> list = new ArrayList<>(rows.size());
-        rows.forEach(r -> list.add(toView(r)));
+        rows.forEach(r -> list.add(toView(r, at)));
         return list;
     }
 
-    /** Maps a row selected with {@link #VIEW_COLUMNS} (by column name: other columns may come before or after). */
+    /** Maps one row selected with {@link #VIEW_COLUMNS}; for many rows of one result use {@link #toView(Row, ViewColumns)}. */
     public CustomerView toView(Row r) {
-        return new CustomerView(
-                r.getLong("id"), r.getString("external_id"), r.getString("name"), r.getString("email"),
-                r.getString("phone"), strings(r, "phones"), r.getString("gender"), r.getLocalDate("birth_date"),
-                r.getString("country"), r.getString("region"), r.getString("city"), r.getString("price_tier"),
-                r.getString("payment_terms"), r.getString("lifecycle_stage"), r.getString("source"),
-                r.getString("channel"), strings(r, "tags"),
-                (ObjectNode) tree(r.getString("attributes")), contacts(r.getString("contacts")),
-                new CustomerView.Rollups(r.getInteger("purchase_count"), r.getBigDecimal("total_spend"),
-                        r.getBigDecimal("average_order_value"), r.getOffsetDateTime("first_purchase_at"),
-                        r.getOffsetDateTime("last_purchase_at"), r.getOffsetDateTime("last_interaction_at"),
-                        r.getOffsetDateTime("last_seen_at")),
-                r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at"), r.getLong("version"));
+        return toView(r, ViewColumns.of(r));
     }
 
-    private static List<String> strings(Row r, String column) {
+    /**
+     * Where the {@link #VIEW_COLUMNS} are in a result, found by name once per result: other columns may come before
+     * or after, and a lookup by name per value (a linear search of the result's columns) would cost per row.
+     */
+    public record ViewColumns(int id, int externalId, int name, int email, int phone, int phones, int gender,
+                              int birthDate, int country, int region, int city, int priceTier, int paymentTerms,
+                              int lifecycleStage, int source, int channel, int tags, int attributes, int contacts,
+                              int purchaseCount, int totalSpend, int averageOrderValue, int firstPurchaseAt,
+                              int lastPurchaseAt, int lastInteractionAt, int lastSeenAt, int createdAt,
+                              int updatedAt, int version) {
+
+        public static ViewColumns of(List<String> columns) {
+            return of(name -> {
+                int i = columns.indexOf(name);
+                if (i < 0) {
+                    throw new IllegalStateException("customer column " + name + " not selected");
+                }
+                return i;
+            });
+        }
+
+        static ViewColumns of(Row row) {
+            return of(row::getColumnIndex);
+        }
+
+        private static ViewColumns of(java.util.function.ToIntFunction<String> at) {
+            return new ViewColumns(at.applyAsInt("id"), at.applyAsInt("external_id"), at.applyAsInt("name"),
+                    at.applyAsInt("email"), at.applyAsInt("phone"), at.applyAsInt("phones"), at.applyAsInt("gender"),
+                    at.applyAsInt("birth_date"), at.applyAsInt("country"), at.applyAsInt("region"),
+                    at.applyAsInt("city"), at.applyAsInt("price_tier"), at.applyAsInt("payment_terms"),
+                    at.applyAsInt("lifecycle_stage"), at.applyAsInt("source"), at.applyAsInt("channel"),
+                    at.applyAsInt("tags"), at.applyAsInt("attributes"), at.applyAsInt("contacts"),
+                    at.applyAsInt("purchase_count"), at.applyAsInt("total_spend"),
+                    at.applyAsInt("average_order_value"), at.applyAsInt("first_purchase_at"),
+                    at.applyAsInt("last_purchase_at"), at.applyAsInt("last_interaction_at"),
+                    at.applyAsInt("last_seen_at"), at.applyAsInt("created_at"), at.applyAsInt("updated_at"),
+                    at.applyAsInt("version"));
+        }
+    }
+
+    /** Maps a row selected with {@link #VIEW_COLUMNS}, its columns found by name in {@code at}. */
+    public CustomerView toView(Row r, ViewColumns at) {
+        return new CustomerView(
+                r.getLong(at.id()), r.getString(at.externalId()), r.getString(at.name()), r.getString(at.email()),
+                r.getString(at.phone()), strings(r, at.phones()), r.getString(at.gender()),
+                r.getLocalDate(at.birthDate()), r.getString(at.country()), r.getString(at.region()),
+                r.getString(at.city()), r.getString(at.priceTier()), r.getString(at.paymentTerms()),
+                r.getString(at.lifecycleStage()), r.getString(at.source()), r.getString(at.channel()),
+                strings(r, at.tags()), (ObjectNode) tree(r.getString(at.attributes())),
+                contacts(r.getString(at.contacts())),
+                new CustomerView.Rollups(r.getInteger(at.purchaseCount()), r.getBigDecimal(at.totalSpend()),
+                        r.getBigDecimal(at.averageOrderValue()), r.getOffsetDateTime(at.firstPurchaseAt()),
+                        r.getOffsetDateTime(at.lastPurchaseAt()), r.getOffsetDateTime(at.lastInteractionAt()),
+                        r.getOffsetDateTime(at.lastSeenAt())),
+                r.getOffsetDateTime(at.createdAt()), r.getOffsetDateTime(at.updatedAt()), r.getLong(at.version()));
+    }
+
+    private static List<String> strings(Row r, int column) {
         String[] values = r.getArrayOfStrings(column);
         return values == null ? List.of() : Arrays.asList(values);
     }

@@ -151,8 +151,10 @@ public class SegmentQueryService {
             return executor.run(tenantId, query).map(rs -> {
                 Map<Integer, List<CustomerView>> rows = new HashMap<>();
                 int indexColumn = rs.columnsNames().indexOf("segment_index");
+                CustomerRepository.ViewColumns at = rs.size() == 0 ? null
+                        : CustomerRepository.ViewColumns.of(rs.columnsNames());
                 for (Row row : rs) {
-                    rows.computeIfAbsent(row.getLong(indexColumn).intValue(), i -> new ArrayList<>()).add(customers.toView(row));
+                    rows.computeIfAbsent(row.getLong(indexColumn).intValue(), i -> new ArrayList<>()).add(customers.toView(row, at));
                 }
                 for (int i = 0; i < known.size(); i++) {
                     pages.put(known.get(i), Page.fromOverfetch(rows.getOrDefault(i, List.of()), page.limit(),
