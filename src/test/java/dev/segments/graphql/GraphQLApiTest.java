@@ -19,6 +19,8 @@ import java.util.Map;
 import static dev.segments.support.Api.as;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.oneOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
@@ -245,6 +247,19 @@ class GraphQLApiTest {
         // introspection is on by default (GraphQLIntrospectionOffTest turns it off)
         GraphQL.query(Api.newTenant(), "{ __schema { queryType { name } } }")
                 .body("data.__schema.queryType.name", equalTo("Query"));
+    }
+
+    /** Introspection gives every custom scalar its specification URL (common/graphql/ScalarSpecifications). */
+    @Test
+    void customScalarsCarryTheirSpecifiedByUrlInIntrospection() {
+        GraphQL.query(Api.newTenant(), "{ __schema { types { name kind specifiedByURL } } }")
+                .body("errors", nullValue())
+                .body("data.__schema.types.find { it.name == 'DateTime' }.specifiedByURL",
+                        equalTo("https://scalars.graphql.org/andimarek/date-time"))
+                .body("data.__schema.types.find { it.name == 'JSON' }.specifiedByURL",
+                        equalTo("https://www.rfc-editor.org/rfc/rfc8259"))
+                .body("data.__schema.types.findAll { it.kind == 'SCALAR' && it.specifiedByURL == null }.name",
+                        everyItem(oneOf("String", "Int", "Float", "Boolean", "ID")));
     }
 
     /**
