@@ -109,16 +109,22 @@ public final class ActivityDtos {
                             @Schema(type = SchemaType.OBJECT) @Ignore ObjectNode properties, OffsetDateTime createdAt) {
     }
 
+    /** A batch of one stream's items, written whole or not at all. */
+    public interface ActivityBatch<I extends ActivityInput> {
+        List<I> items();
+    }
+
     @Schema(name = "PurchaseBatch")
-    public record PurchaseBatch(@NotEmpty List<@Valid @NotNull PurchaseInput> items) {
+    public record PurchaseBatch(@NotEmpty List<@Valid @NotNull PurchaseInput> items) implements ActivityBatch<PurchaseInput> {
     }
 
     @Schema(name = "InteractionBatch")
-    public record InteractionBatch(@NotEmpty List<@Valid @NotNull InteractionInput> items) {
+    public record InteractionBatch(@NotEmpty List<@Valid @NotNull InteractionInput> items)
+            implements ActivityBatch<InteractionInput> {
     }
 
     @Schema(name = "EventBatch")
-    public record EventBatch(@NotEmpty List<@Valid @NotNull EventInput> items) {
+    public record EventBatch(@NotEmpty List<@Valid @NotNull EventInput> items) implements ActivityBatch<EventInput> {
     }
 
     @Schema(name = "BatchResult", description = "A batch is written whole or not at all")
