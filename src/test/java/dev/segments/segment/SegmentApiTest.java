@@ -30,6 +30,31 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @WithTestResource(EmbeddedPostgresResource.class)
 class SegmentApiTest {
 
+    /** kind and tier take only their listed values; kind never changes; both read back as sent. */
+    @Test
+    void kindAndTierAreCheckedAndKindIsImmutable() {
+        String key = Api.newTenant();
+        as(key).body("""
+                {"key": "k1", "name": "K", "kind": "smart", "tier": "gold", "rule": {"field": "region", "op": "eq", "value": "X"}}""")
+                .post("/segments").then().statusCode(422).contentType("application/problem+json")
+                .body("errors.pointer", containsInAnyOrder("/kind", "/tier"));
+        as(key).body("""
+                {"key": "k2", "name": "K", "kind": "static", "tier": "secondary"}""")
+                .post("/segments").then().statusCode(201)
+                .body("kind", equalTo("static")).body("tier", equalTo("secondary"));
+        as(key).body("""
+                {"key": "k3", "name": "K", "rule": {"field": "region", "op": "eq", "value": "X"}}""")
+                .post("/segments").then().statusCode(201)
+                .body("kind", equalTo("dynamic")).body("tier", equalTo("primary"));
+        as(key).body("""
+                {"name": "K", "kind": "dynamic", "rule": {"field": "region", "op": "eq", "value": "X"}}""")
+                .put("/segments/k2").then().statusCode(422).body("errors[0].pointer", equalTo("/kind"))
+                .body("errors[0].code", equalTo("immutable"));
+        as(key).body("""
+                {"key": "k4", "name": "K", "kind": "static", "rule": {"field": "region", "op": "eq", "value": "X"}}""")
+                .post("/segments").then().statusCode(422).body("errors[0].pointer", equalTo("/rule"));
+    }
+
     @Test
     void rulesInReactQueryBuilderAndJsonLogicFormatsAreStoredNativelyAndExported() {
         String key = Api.newTenant();

@@ -1,5 +1,7 @@
 package dev.segments.segment.persistence;
 
+import dev.segments.segment.SegmentKind;
+import dev.segments.segment.SegmentTier;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -46,24 +48,24 @@ public class SegmentRepository {
     }
 
     /** Inserts; empty when the key is taken. */
-    public Uni<Optional<SegmentRow>> insert(long tenantId, String key, String name, String description, String kind,
-                                            String rule, String tier, List<String> tags) {
+    public Uni<Optional<SegmentRow>> insert(long tenantId, String key, String name, String description,
+                                            SegmentKind kind, String rule, SegmentTier tier, List<String> tags) {
         return pool.preparedQuery("insert into segment (tenant_id, key, name, description, kind, rule, tier, tags)"
                         + " values ($1, $2, $3, $4, $5, $6::text::jsonb, $7, $8) on conflict (tenant_id, key) do nothing"
                         + " returning " + COLUMNS)
-                .execute(Tuple.from(Arrays.asList(tenantId, key, name, description, kind, rule, tier,
+                .execute(Tuple.from(Arrays.asList(tenantId, key, name, description, kind.wire(), rule, tier.wire(),
                         tags.toArray(new String[0]))))
                 .map(rs -> rows(rs).stream().findFirst());
     }
 
     /** Replaces the definition; empty when absent or (with expectedVersion) stale. */
     public Uni<Optional<SegmentRow>> update(long tenantId, String key, String name, String description, String rule,
-                                            String tier, List<String> tags, Long expectedVersion) {
+                                            SegmentTier tier, List<String> tags, Long expectedVersion) {
         return pool.preparedQuery("update segment set name = $3, description = $4, rule = $5::text::jsonb, tier = $6,"
                         + " tags = $7, updated_at = now(), version = version + 1"
                         + " where tenant_id = $1 and key = $2 and ($8::bigint is null or version = $8)"
                         + " returning " + COLUMNS)
-                .execute(Tuple.from(Arrays.asList(tenantId, key, name, description, rule, tier,
+                .execute(Tuple.from(Arrays.asList(tenantId, key, name, description, rule, tier.wire(),
                         tags.toArray(new String[0]), expectedVersion)))
                 .map(rs -> rows(rs).stream().findFirst());
     }
@@ -123,8 +125,8 @@ public class SegmentRepository {
         List<SegmentRow> list = new ArrayList<>();
         for (Row r : rs) {
             String[] tags = r.getArrayOfStrings(7);
-            list.add(new SegmentRow(r.getLong(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-                    r.getString(5), r.getString(6), tags == null ? List.of() : Arrays.asList(tags),
+            list.add(new SegmentRow(r.getLong(0), r.getString(1), r.getString(2), r.getString(3),
+                    SegmentKind.of(r.getString(4)), r.getString(5), SegmentTier.of(r.getString(6)), tags == null ? List.of() : Arrays.asList(tags),
                     r.getOffsetDateTime(8), r.getOffsetDateTime(9), r.getLong(10)));
         }
         return list;

@@ -239,7 +239,7 @@ public class SegmentQueryService {
                     String[] keys = row.getArrayOfStrings(1);
                     List<String> member = keys == null ? List.of() : Arrays.asList(keys);
                     result.put(row.getLong(0), all.stream().filter(s -> member.contains(s.key()))
-                            .map(s -> new CustomerSegment(s.key(), s.name(), s.kind(), s.tier())).toList());
+                            .map(s -> new CustomerSegment(s.key(), s.name(), s.kind().wire(), s.tier().wire())).toList());
                 }
                 return result;
             });

@@ -8,6 +8,8 @@ import dev.segments.common.error.ProblemType;
 import dev.segments.common.error.Violations;
 import dev.segments.rule.RuleNode;
 import dev.segments.rule.RuleParser;
+import dev.segments.segment.SegmentKind;
+import dev.segments.segment.SegmentTier;
 import dev.segments.segment.SegmentDtos.MembersChange;
 import dev.segments.segment.SegmentDtos.MembersChangeResult;
 import dev.segments.segment.SegmentDtos.SegmentInput;
@@ -49,10 +51,10 @@ public class SegmentService {
     }
 
     public Uni<SegmentView> create(long tenantId, SegmentInput input) {
-        String kind = input.kind() == null ? "dynamic" : input.kind();
-        validate(input, kind);
+        SegmentKind kind = validate(input, SegmentKind.DYNAMIC);
         return rules(tenantId).chain(rules -> {
-            String rule = "dynamic".equals(kind) ? checkedRule(rules, input.rule(), input.ruleFormat(), input.key()) : null;
+            String rule = kind == SegmentKind.DYNAMIC
+                    ? checkedRule(rules, input.rule(), input.ruleFormat(), input.key()) : null;
             return repository.insert(tenantId, input.key(), input.name(), input.description(), kind, rule,
                     tier(input), tags(input));
         }).map(row -> view(row.orElseThrow(() -> new ProblemException(ProblemType.CONFLICT,
@@ -81,7 +83,7 @@ public class SegmentService {
         SegmentInput in = new SegmentInput(key, input.name(), input.description(), input.kind(), input.rule(),
                 input.ruleFormat(), input.tier(), input.tags());
         return row(tenantId, key).chain(current -> {
-            if (in.kind() != null && !in.kind().equals(current.kind())) {
+            if (in.kind() != null && !in.kind().equals(current.kind().wire())) {
                 return Uni.createFrom().failure(ProblemException.validation("/kind", "immutable",
                         "the kind of a segment cannot change; create a new segment"));
             }
@@ -173,29 +175,33 @@ public class SegmentService {
         }
     }
 
-    private void validate(SegmentInput input, String kind) {
+    /** Checks the input and returns its kind (the given one when the input names none). */
+    private SegmentKind validate(SegmentInput input, SegmentKind otherwise) {
         var errors = new ArrayList<>(Violations.toErrors(validator.validate(input), ""));
-        if ("static".equals(kind) && input.rule() != null && !input.rule().isNull()) {
+        SegmentKind kind = input.kind() == null || errors.stream().anyMatch(e -> "/kind".equals(e.pointer()))
+                ? otherwise : SegmentKind.of(input.kind());
+        if (kind == SegmentKind.STATIC && input.rule() != null && !input.rule().isNull()) {
             errors.add(new dev.segments.common.error.Problem.FieldError("/rule", "not_allowed",
                     "a static segment has no rule; add members with POST /segments/{key}/members"));
         }
         if (!errors.isEmpty()) {
             throw ProblemException.validation(errors);
         }
+        return kind;
     }
 
     public SegmentView view(SegmentRow r) {
         try {
-            return new SegmentView(r.id(), r.key(), r.name(), r.description(), r.kind(),
-                    r.rule() == null ? null : mapper.readTree(r.rule()), r.tier(), r.tags(), r.createdAt(),
+            return new SegmentView(r.id(), r.key(), r.name(), r.description(), r.kind().wire(),
+                    r.rule() == null ? null : mapper.readTree(r.rule()), r.tier().wire(), r.tags(), r.createdAt(),
                     r.updatedAt(), r.version());
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static String tier(SegmentInput in) {
-        return in.tier() == null ? "primary" : in.tier();
+    private static SegmentTier tier(SegmentInput in) {
+        return in.tier() == null ? SegmentTier.PRIMARY : SegmentTier.of(in.tier());
     }
 
     private static List<String> tags(SegmentInput in) {
