@@ -298,6 +298,37 @@ class ExplainTest {
         assertEquals("/problems/not-found", missing.getString("errors[0].extensions.type"));
     }
 
+    /** The README's walk-through: crm-1042 and the canonical rule, explained as the README shows it. */
+    @Test
+    void theReadmeExample() throws Exception {
+        String key = Api.newTenant();
+        long id = Api.customer(key, "crm-1042", Map.of());
+        purchase(key, "crm-1042", "order-1", NOW.minusDays(200), "700.00");
+        purchase(key, "crm-1042", "order-2", NOW.minusDays(10), "400.00");
+        for (int days : new int[]{60, 30}) {
+            as(key).body(Map.of("customerExternalId", "crm-1042", "occurredAt", NOW.minusDays(days).toString(),
+                    "type", "consultation")).post("/interactions").then().statusCode(201);
+        }
+        Map<?, ?> rule = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
+                dev.segments.rule.RuleExamples.CANONICAL, Map.class);
+        as(key).body(Map.of("key", "engaged-buyers", "name", "Engaged buyers", "rule", rule)).post("/segments")
+                .then().statusCode(201);
+        JsonPath e = explain(key, "engaged-buyers", id);
+        assertEquals(true, e.getBoolean("member"));
+        assertEquals(List.of("/and/0", "/and/1", "/and/2"), e.getList("decidedBy"));
+        Map<String, Map<String, Object>> n = nodes(e);
+        assertEquals(0, number(n.get("/and/1").get("value")).compareTo(new BigDecimal("1100")));
+        assertEquals(2, ((Number) n.get("/and/1").get("rows")).intValue());
+        assertEquals(2, ((Number) n.get("/and/2").get("value")).intValue());
+        assertEquals(2, ((Number) n.get("/and/2").get("rows")).intValue());
+        assertEquals("and", n.get("/and/2/where").get("kind"));
+        assertEquals(2, ((Number) n.get("/and/2/where").get("rows")).intValue());
+        // 90 days on, the purchase 10 days ago is outside P90D: time alone decides
+        JsonPath later = as(key).queryParam("asOf", NOW.plusDays(90).toString())
+                .get("/segments/engaged-buyers/explain/" + id).then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("/and/0"), later.getList("decidedBy"));
+    }
+
     // ------------------------------------------------------------------ why it changed
 
     /** The segment's feed as "kind:externalId:cause:flippedNodes". */

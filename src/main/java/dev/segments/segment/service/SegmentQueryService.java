@@ -328,9 +328,9 @@ public class SegmentQueryService {
         return switch (n) {
             case RuleNode.Group g -> new ExplainedNode(n.pointer(), parent,
                     g.combinator() == RuleNode.Combinator.AND ? "and" : "or", truth, decidedBy, null, null, null, null,
-                    null, null, null, null, null, children);
+                    null, null, null, null, rows, children);
             case RuleNode.Not not -> new ExplainedNode(n.pointer(), parent, "not", truth, decidedBy, null, null, null,
-                    null, null, null, null, null, null, children);
+                    null, null, null, null, null, rows, children);
             case RuleNode.Condition cond -> new ExplainedNode(n.pointer(), parent, "condition", truth, null,
                     cond.field(), cond.op().json(), ref(cond.value()), null, null, null, value, refValue, rows, children);
             case RuleNode.Aggregate a -> new ExplainedNode(n.pointer(), parent, "aggregate", truth, null, a.field(),
