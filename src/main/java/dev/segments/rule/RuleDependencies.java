@@ -32,8 +32,13 @@ public record RuleDependencies(Set<Source> sources, Optional<Duration> shortestW
     }
 
     public static RuleDependencies of(ValidatedRule rule, SegmentResolver resolver) {
-        Walk walk = new Walk(rule.catalog(), resolver);
-        walk.node(rule.node(), null);
+        return of(rule.node(), rule.catalog(), resolver);
+    }
+
+    /** What one node of a validated rule (validated against this catalog) depends on, its subtree included. */
+    public static RuleDependencies of(RuleNode node, FieldCatalog catalog, SegmentResolver resolver) {
+        Walk walk = new Walk(catalog, resolver);
+        walk.node(node, null);
         return new RuleDependencies(Set.copyOf(walk.sources), Optional.ofNullable(walk.shortest));
     }
 
@@ -71,6 +76,9 @@ public record RuleDependencies(Set<Source> sources, Optional<Duration> shortestW
                     }
                     if (a.within() instanceof Value.Literal) {
                         window(a.within());
+                    }
+                    if (a.op() == Operator.WITHIN || a.op() == Operator.NOT_WITHIN) {
+                        window(a.value()); // max of occurredAt within P30D: the result's window moves too
                     }
                     if (a.value() instanceof Value.Ref r) {
                         field(r.field());

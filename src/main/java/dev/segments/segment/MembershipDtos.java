@@ -44,7 +44,16 @@ public final class MembershipDtos {
             @Schema(enumeration = {"entered", "exited"}) @NonNull String kind,
             @Schema(enumeration = {"data_write", "time_drift", "rule_edit", "static_edit", "refresh", "analytics"})
             @Description("data_write, time_drift, rule_edit, static_edit, refresh or analytics") @NonNull String cause,
-            @NonNull OffsetDateTime at) {
+            @NonNull OffsetDateTime at,
+            @Schema(description = "Why: JSON pointers into the segment's rule (as it was then) of the nodes that made this "
+                    + "change, for changes caused by a data write, an analytics run, a static edit or time: the conditions, "
+                    + "aggregates and segment references that decide the result after the change and read what changed "
+                    + "(the written data, or the clock), or every deciding one when none does. Absent for rule edits, "
+                    + "refreshes, a static segment's own edits and exits of deleted customers (docs/rule-semantics.md)",
+                    examples = "[\"/and/1\"]")
+            @Description("JSON pointers into the segment's rule of the nodes that made this change (data writes, analytics, "
+                    + "static edits and time; null otherwise): the deciding leaves that read what changed, see docs/rule-semantics.md")
+            List<@NonNull String> flippedNodes) {
     }
 
     @Schema(name = "ChangePage", description = "Changes in feed order. Resume from nextCursor: it is present even on the last page")

@@ -73,6 +73,79 @@ public final class SegmentDtos {
             @Schema(description = "With explain=true: PostgreSQL's plan (EXPLAIN, JSON format)", type = SchemaType.ARRAY) @Ignore JsonNode plan) {
     }
 
+    @Schema(name = "ExplainRequest", description = "An unsaved rule and the customer to explain it for")
+    public record ExplainRequest(
+            @Schema(ref = "#/components/schemas/RuleDocument", description = "The rule, in the format named by ruleFormat") JsonNode rule,
+            @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, description = "The format of rule (default native)")
+            String ruleFormat,
+            @Schema(description = "Evaluate as of this time instead of now (moves the clock only, not the data)") OffsetDateTime asOf,
+            @Schema(description = "The customer (id) to explain the rule for", required = true) Long customerId) {
+    }
+
+    @Schema(name = "Explanation", description = "Why a customer is or is not in a segment (or matched by a rule): every node's "
+            + "truth for the customer, the values it used and the nodes that decided the result, from one SQL statement")
+    @Type("Explanation")
+    @Description("Why a customer is or is not in a segment (or matched by a rule): every node's truth, the values it used "
+            + "and the nodes that decided the result")
+    public record Explanation(
+            @Schema(description = "The segment's key; absent for an unsaved rule")
+            @Description("The segment's key; null for an unsaved rule") String segment,
+            @Id long customerId,
+            String customerExternalId,
+            @Schema(description = "The rule's result for the customer: a member (matched) or not; equals membership")
+            @Description("The rule's result for the customer (equals membership)") boolean member,
+            @Schema(description = "The time the rule was evaluated at (now, or asOf)") @NonNull OffsetDateTime evaluatedAt,
+            @Schema(description = "The conditions, aggregates and segment references that decided the result: reached from "
+                    + "the root through the deciding children of every group (the false children of a false and, the true "
+                    + "children of a true or, all children otherwise) and through not")
+            @Description("Pointers of the leaves that decided the result (through the deciding children of every group and not)")
+            @NonNull List<@NonNull String> decidedBy,
+            @Schema(ref = "#/components/schemas/Rule", description = "The native rule the pointers point into (a rule sent in "
+                    + "another format: its native translation); absent for a static segment") @Ignore JsonNode rule,
+            @Schema(description = "The rule tree, each node explained") @Description("The rule tree, each node explained")
+            @NonNull ExplainedNode root,
+            @Schema(description = "Wall time of the evaluation in milliseconds")
+            @Description("Wall time of the evaluation in milliseconds") long tookMs) {
+    }
+
+    @Schema(name = "ExplainedNode", description = "A node of the rule and its truth for the customer")
+    @Type("ExplainedNode")
+    public record ExplainedNode(
+            @Schema(description = "JSON Pointer of the node in the rule (as validation errors point), \"\" for the root",
+                    examples = "/and/1")
+            @Description("JSON Pointer of the node in the rule (\"\" for the root)") @NonNull String pointer,
+            @Schema(description = "The parent node's pointer; absent for the root")
+            @Description("The parent node's pointer; null for the root") String parent,
+            @Schema(enumeration = {"and", "or", "not", "condition", "aggregate", "segment"})
+            @Description("and, or, not, condition, aggregate or segment") @NonNull String kind,
+            @Schema(description = "The node's truth for the customer (the language is two-valued: never unknown); absent "
+                    + "for nodes inside an aggregate's where, which hold per row (see rows)")
+            @Description("The node's truth for the customer; null inside an aggregate's where (per row, see rows)") Boolean truth,
+            @Schema(description = "and, or, not: pointers of the children that decided this node (the children whose truth "
+                    + "equals the node's; a not's child)")
+            @Description("and, or, not: pointers of the children that decided this node") List<@NonNull String> decidedBy,
+            @Schema(description = "A condition's field; an aggregate's aggregated field (absent for count)")
+            @Description("A condition's field; an aggregate's aggregated field (null for count)") String field,
+            @Schema(description = "The operator") @Description("The operator") String op,
+            @Schema(description = "The field a ref value names") @Description("The field a ref value names") String ref,
+            @Schema(enumeration = {"count", "sum", "avg", "min", "max"}, description = "An aggregate's function")
+            @Description("An aggregate's function: count, sum, avg, min or max") String aggregate,
+            @Schema(description = "An aggregate's stream (of)") @Description("An aggregate's stream (of)") String stream,
+            @Schema(description = "A segment reference's key; its truth is the referenced segment's for the customer")
+            @Description("A segment reference's key; its truth is the referenced segment's for the customer") String segment,
+            @Schema(description = "The value the node used: a condition's field value for the customer, an aggregate's "
+                    + "result over the rows it counted; null where missing (also for a stored value of another JSON type)")
+            @Ignore JsonNode value,
+            @Schema(description = "The customer's value of the field a ref names") @Ignore JsonNode refValue,
+            @Schema(description = "An aggregate: the rows it counted (after where and window); a node inside a where: the "
+                    + "customer's rows in the aggregate's window it holds for")
+            @Description("An aggregate: rows counted (after where and window); a where node: rows in the window it holds for")
+            Long rows,
+            @Schema(description = "Children in rule order: a group's, a not's child, an aggregate's where")
+            @Description("Children in rule order: a group's, a not's child, an aggregate's where")
+            @NonNull List<@NonNull ExplainedNode> children) {
+    }
+
     @Schema(name = "SegmentCount")
     public record CountView(String segment, long count, OffsetDateTime evaluatedAt, long tookMs) {
     }

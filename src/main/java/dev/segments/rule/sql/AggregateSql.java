@@ -283,11 +283,16 @@ final class AggregateSql {
 
     /** {@code [and where] [and window]} of an aggregate's rows. */
     void rowFilter(RuleNode.Aggregate a, FieldCatalog.StreamDef s) {
-        String occurred = s.occurredAtColumn();
         if (a.where() != null) {
             b.sql(" and ");
             compiler.node(a.where(), s);
         }
+        windowFilter(a, s);
+    }
+
+    /** {@code [and window]} of an aggregate's rows (its where left out). */
+    void windowFilter(RuleNode.Aggregate a, FieldCatalog.StreamDef s) {
+        String occurred = s.occurredAtColumn();
         if (a.within() != null) {
             OffsetDateTime start = windowStart(a.within());
             if (start != null) {

@@ -69,6 +69,32 @@ final class ConditionSql {
         }
     }
 
+    /**
+     * Appends a customer field's value as a rule reads it, for showing it (explain), never for deciding a node: a
+     * column as stored; an attribute typed as declared (a value of another JSON type is missing, NULL, as the
+     * comparisons see it; a list as its jsonb array); a quotient divided (numeric division, rounded to its scale:
+     * comparisons cross-multiply instead); age in whole years at now (PostgreSQL's {@code age}, so a 29 February
+     * birthday counts from 1 March in common years, as the compiled ranges do).
+     */
+    void fieldValue(FieldDef f) {
+        switch (f.access()) {
+            case FieldDef.Column col -> b.sql(col.sql());
+            case FieldDef.Json json -> {
+                SqlBuilder.Bound key = b.bind(json.key(), PgType.TEXT);
+                if (f.type() == null) {
+                    b.sql("(").sql(json.column()).sql(" -> ").ref(key).sql(")");
+                } else if (f.type() == FieldType.STRING_LIST) {
+                    jsonArray(json.column(), key).accept(b);
+                } else {
+                    jsonTyped(json.column(), key, f.type()).accept(b);
+                }
+            }
+            case FieldDef.Quotient q -> b.sql("(").sql(q.numerator()).sql(" / nullif(").sql(q.denominator()).sql(", 0))");
+            case FieldDef.Age age -> b.sql("date_part('year', age(").param(today, PgType.DATE).sql("::timestamp, ")
+                    .sql(age.birthDateColumn()).sql("::timestamp))::integer");
+        }
+    }
+
     /** Typed access to a jsonb key; a value of another JSON type counts as missing (NULL), never an error. */
     Expr jsonTyped(String column, SqlBuilder.Bound key, FieldType type) {
         return x -> {

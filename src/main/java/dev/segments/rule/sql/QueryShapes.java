@@ -1,12 +1,18 @@
 package dev.segments.rule.sql;
 
 import dev.segments.rule.CompileContext;
+import dev.segments.rule.ResolvedSegment;
+import dev.segments.rule.RuleDependencies;
+import dev.segments.rule.RuleNode;
+import dev.segments.rule.Source;
 import dev.segments.rule.ValidatedRule;
 import dev.segments.rule.sql.SqlBuilder.PgType;
 
 import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * Every statement production runs around a compiled rule, and nothing else: the only place that writes SQL text
@@ -27,6 +33,91 @@ public final class QueryShapes {
 
     /** One dynamic segment of a membership diff: its id and its rule. */
     public record Target(long segmentId, ValidatedRule rule) {
+    }
+
+    /**
+     * One node of an explained rule and the names of its columns in the explain row ({@link #explainCustomer}):
+     * {@code truth} (boolean; null for nodes inside an aggregate's where, which hold per row), {@code value} (a
+     * condition's field value or an aggregate's result; null where there is none), {@code refValue} (the value of
+     * the node's {@code ref}), {@code rows} (an aggregate's counted rows, bigint; for a where node, the customer's
+     * rows in the aggregate's window it holds for). Children in document order: a group's, a not's child, an
+     * aggregate's where.
+     */
+    public record NodeColumns(RuleNode node, String truth, String value, String refValue, String rows,
+                              List<NodeColumns> children) {
+        public NodeColumns {
+            Objects.requireNonNull(node);
+            children = List.copyOf(children);
+        }
+    }
+
+    /** An explain statement and where each node's columns are in its row. */
+    public record Explained(SqlQuery query, NodeColumns root) {
+    }
+
+    /**
+     * What a membership diff names as the cause of each change ({@link #membershipDiff}): the kinds of data a write
+     * changed, or the clock (time passed).
+     */
+    public record Why(Set<Source> sources, boolean clock) {
+        public Why {
+            sources = Set.copyOf(sources);
+        }
+
+        public static Why written(Set<Source> sources) {
+            return new Why(sources, false);
+        }
+
+        public static Why time() {
+            return new Why(Set.of(), true);
+        }
+
+        /** Whether this cause can change the node's truth: it reads written data, or it reads the clock. */
+        boolean touches(RuleNode node, CompileContext ctx) {
+            RuleDependencies d = RuleDependencies.of(node, ctx.catalog(), ctx.resolver());
+            return clock ? d.timeDependent() : d.sources().stream().anyMatch(sources::contains);
+        }
+    }
+
+    // ---------------------------------------------------------------- explain
+
+    /**
+     * Every node of the rule for one customer, in one statement over that customer's row: one row (none when
+     * the customer is not the tenant's) with {@code customer_id}, {@code customer_external_id} and, per node,
+     * the columns {@link NodeColumns} names. Truth comes from the compiled predicates (each leaf once, groups
+     * composed from their children); values are shown as the rule reads them. Aggregates are correlated to
+     * the customer (one index probe each, plus one for the counts of a where).
+     */
+    public static Explained explainCustomer(long tenantId, ValidatedRule rule, long customerId, CompileContext ctx) {
+        SqlBuilder b = new SqlBuilder();
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        SqlCompiler compiler = new SqlCompiler(ctx, b, null, SqlCompiler.Shape.CORRELATED);
+        ExplainSql explain = new ExplainSql(compiler, compiler.checked(rule));
+        explain.explain(tenant, customerId);
+        return new Explained(b.build(), explain.columns());
+    }
+
+    /**
+     * {@link #explainCustomer} for a saved segment given as the reference {@code TenantRules.segment} makes: a
+     * dynamic segment is explained as its own rule (pointers into the stored rule), a static one as the
+     * reference (its membership).
+     */
+    public static Explained explainSegment(long tenantId, ValidatedRule segment, long customerId, CompileContext ctx) {
+        SqlBuilder b = new SqlBuilder();
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        SqlCompiler compiler = new SqlCompiler(ctx, b, null, SqlCompiler.Shape.CORRELATED);
+        ExplainSql explain = new ExplainSql(compiler, ownRule(compiler.checked(segment), ctx));
+        explain.explain(tenant, customerId);
+        return new Explained(b.build(), explain.columns());
+    }
+
+    /** A reference to a dynamic segment as that segment's rule (validated with the reference); else the node. */
+    private static RuleNode ownRule(RuleNode node, CompileContext ctx) {
+        if (node instanceof RuleNode.SegmentRef ref
+                && ctx.resolver().resolve(ref.key()).orElse(null) instanceof ResolvedSegment.Dynamic d) {
+            return d.rule();
+        }
+        return node;
     }
 
     // ---------------------------------------------------------------- counts
@@ -153,6 +244,18 @@ public final class QueryShapes {
      */
     public static SqlQuery membershipDiff(long tenantId, List<Target> targets, List<Long> customerIds, String cause,
                                           OffsetDateTime now, CompileContext ctx) {
+        return membershipDiff(tenantId, targets, customerIds, cause, null, now, ctx);
+    }
+
+    /**
+     * {@link #membershipDiff} that also names, in {@code membership_change.flipped_nodes}, the nodes of each
+     * segment's rule (JSON pointers into it) that made each change when {@code why} is given (null: none named):
+     * the leaves that decide the rule's result for the customer after the change and that {@code why} can
+     * change (read the written data, or the clock), or every deciding leaf when none of them does (see
+     * docs/rule-semantics.md, "Explain"). Computed for the changed customers only, in the same statement.
+     */
+    public static SqlQuery membershipDiff(long tenantId, List<Target> targets, List<Long> customerIds, String cause,
+                                          Why why, OffsetDateTime now, CompileContext ctx) {
         if (targets.isEmpty()) throw new IllegalArgumentException("no targets");
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
@@ -161,7 +264,8 @@ public final class QueryShapes {
         SqlBuilder.Bound segments = b.bind(targets.stream().map(t -> String.valueOf(t.segmentId()))
                 .toArray(String[]::new), PgType.TEXT_ARRAY);
         SqlBuilder.Bound at = b.bind(now, PgType.TIMESTAMPTZ);
-        SqlBuilder.Bound why = b.bind(cause, PgType.TEXT);
+        SqlBuilder.Bound causeParam = b.bind(cause, PgType.TEXT);
+        Why flipped = why;
         b.sql("with target (segment_id, customer_id) as (");
         for (int i = 0; i < targets.size(); i++) {
             b.sql(i == 0 ? "" : " union all ").sql("select ").param(targets.get(i).segmentId(), PgType.BIGINT)
@@ -188,9 +292,21 @@ public final class QueryShapes {
         b.sql(" and not exists (select 1 from target t where t.segment_id = m.segment_id"
                         + " and t.customer_id = m.customer_id) returning segment_id, customer_id)"
                         + ", changes as (insert into membership_change (tenant_id, segment_id, segment_key, customer_id,"
-                        + " customer_external_id, kind, cause, at) select ").ref(tenant)
-                .sql(", d.segment_id, s.key, d.customer_id, c.external_id, d.kind, ").ref(why).sql(", ").ref(at)
-                .sql(" from (select segment_id, customer_id, 'entered' as kind from entered union all"
+                        + " customer_external_id, kind, cause, at").sql(flipped == null ? "" : ", flipped_nodes")
+                .sql(") select ").ref(tenant)
+                .sql(", d.segment_id, s.key, d.customer_id, c.external_id, d.kind, ").ref(causeParam).sql(", ").ref(at);
+        if (flipped != null) {
+            // the changed customer's row is c: each target's deciding leaves, evaluated for that row only
+            b.sql(", case d.segment_id");
+            for (Target t : targets) {
+                b.sql(" when ").param(t.segmentId(), PgType.BIGINT).sql(" then ");
+                SqlCompiler compiler = new SqlCompiler(ctx, b, null, SqlCompiler.Shape.CORRELATED);
+                new ExplainSql(compiler, ownRule(compiler.checked(t.rule()), ctx))
+                        .decidingLeaves(n -> flipped.touches(n, ctx));
+            }
+            b.sql(" end");
+        }
+        b.sql(" from (select segment_id, customer_id, 'entered' as kind from entered union all"
                         + " select segment_id, customer_id, 'exited' from exited) d"
                         + " join segment s on s.id = d.segment_id left join customer c on c.id = d.customer_id"
                         + " order by d.segment_id, d.customer_id returning segment_id, kind)"

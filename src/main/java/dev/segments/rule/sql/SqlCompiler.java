@@ -96,8 +96,16 @@ final class SqlCompiler {
         return aggregates.countOverGroups(checked(rule));
     }
 
+    ConditionSql conditions() {
+        return conditions;
+    }
+
+    AggregateSql aggregates() {
+        return aggregates;
+    }
+
     /** The rule's tree, if it was validated against the catalog compiled against. */
-    private RuleNode checked(ValidatedRule rule) {
+    RuleNode checked(ValidatedRule rule) {
         if (rule.catalog() != ctx.catalog()) {
             throw new IllegalArgumentException("rule validated against another field catalog");
         }

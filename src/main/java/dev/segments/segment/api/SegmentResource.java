@@ -9,6 +9,8 @@ import dev.segments.common.http.ETags;
 import dev.segments.common.pagination.PageRequest;
 import dev.segments.common.tenancy.CurrentTenant;
 import dev.segments.segment.SegmentDtos.CountView;
+import dev.segments.segment.SegmentDtos.ExplainRequest;
+import dev.segments.segment.SegmentDtos.Explanation;
 import dev.segments.segment.SegmentDtos.MemberPage;
 import dev.segments.segment.SegmentDtos.MembersChange;
 import dev.segments.segment.SegmentDtos.MembersChangeResult;
@@ -169,6 +171,42 @@ public class SegmentResource {
         PreviewRequest r = request == null ? new PreviewRequest(null, null, null, null) : request;
         return queries.preview(tenant.id(), r.rule(), TenantRules.format(r.ruleFormat(), "/ruleFormat"), r.asOf(),
                 r.sampleSize() == null ? 10 : r.sampleSize(), explain);
+    }
+
+    @POST
+    @Path("/preview/explain")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Why a customer is or is not matched by an unsaved rule: every node's truth, the values it used and the deciding nodes",
+            description = "The explanation GET /segments/{key}/explain/{customerId} gives for a saved segment, for the rule in "
+                    + "the body (any format; pointers point into its native translation, returned as rule). Computed by one SQL "
+                    + "statement the compiler builds. (Not the preview's explain=true, which returns the SQL and its plan.)")
+    @APIResponseSchema(value = Explanation.class, responseCode = "200", responseDescription = "The explanation")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "422", ref = "InvalidRule")
+    @APIResponse(responseCode = "503", ref = "QueryTimeout")
+    public Uni<Explanation> explainRule(ExplainRequest request) {
+        ExplainRequest r = request == null ? new ExplainRequest(null, null, null, null) : request;
+        return queries.explainRule(tenant.id(), r.rule(), TenantRules.format(r.ruleFormat(), "/ruleFormat"),
+                r.customerId(), r.asOf());
+    }
+
+    @GET
+    @Path("/{key}/explain/{customerId}")
+    @Operation(summary = "Why a customer is or is not a member: the rule tree with each node's truth, the values it used and the deciding nodes",
+            description = "Every node of the segment's rule with its truth for the customer at asOf (two-valued: never "
+                    + "unknown), what it used (a condition's field value, an aggregate's result and the rows it counted, a "
+                    + "ref's value, a referenced segment's truth) and, for and, or and not, the children that decided it; "
+                    + "decidedBy lists the leaves that decided the result. Nodes are named by JSON pointers into the rule, "
+                    + "as validation errors point. One SQL statement, built by the rule compiler: the result always equals "
+                    + "membership. A static segment is explained as one node, its membership. 404 for an unknown segment "
+                    + "or a customer that is not the tenant's.")
+    @APIResponseSchema(value = Explanation.class, responseCode = "200", responseDescription = "The explanation")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "422", ref = "InvalidRule")
+    @APIResponse(responseCode = "503", ref = "QueryTimeout")
+    public Uni<Explanation> explain(@PathParam("key") String key, @PathParam("customerId") long customerId,
+                                    @Parameter(description = "Evaluate as of this time (ISO-8601)") @QueryParam("asOf") OffsetDateTime asOf) {
+        return queries.explain(tenant.id(), key, customerId, asOf);
     }
 
     @GET

@@ -36,9 +36,9 @@ public class MembershipRepository {
 
     }
 
-    /** A recorded change of the feed. */
+    /** A recorded change of the feed; flippedNodes: JSON pointers into the segment's rule, or null. */
     public record Change(long id, String segmentKey, long customerId, String customerExternalId, String kind,
-                         String cause, OffsetDateTime at) {
+                         String cause, OffsetDateTime at, List<String> flippedNodes) {
     }
 
     /** Freshness of a dynamic segment's materialized membership. */
@@ -69,14 +69,15 @@ public class MembershipRepository {
     /**
      * Re-evaluates the given segments for all of the tenant's customers (customerIds null) or for some of them,
      * and applies the diff: one statement ({@link QueryShapes#membershipDiff}) inserts the entries, deletes the
-     * exits, records both as changes with this cause and time, and adjusts the member counts.
+     * exits, records both as changes with this cause and time (and, when why is given, the rule nodes that
+     * made each change), and adjusts the member counts.
      */
     public Uni<Diff> apply(SqlConnection conn, long tenantId, List<Target> targets, List<Long> customerIds,
-                           String cause, OffsetDateTime now, CompileContext ctx) {
+                           String cause, QueryShapes.Why why, OffsetDateTime now, CompileContext ctx) {
         if (targets.isEmpty() || customerIds != null && customerIds.isEmpty()) {
             return Uni.createFrom().item(Diff.NONE);
         }
-        SqlQuery q = QueryShapes.membershipDiff(tenantId, targets, customerIds, cause, now, ctx);
+        SqlQuery q = QueryShapes.membershipDiff(tenantId, targets, customerIds, cause, why, now, ctx);
         // a few customers: one generic plan per connection (locked(..., fewCustomers = true) sets the plan mode)
         String sql = customerIds == null ? q.sql() : PreparedStatements.KEEP + q.sql();
         return conn.preparedQuery(sql).execute(Tuple.from(q.params())).map(rs -> {
@@ -188,13 +189,13 @@ public class MembershipRepository {
     /** The tenant's changes (of one segment, when segmentId is given) with id > afterId, in order. */
     public Uni<List<Change>> changes(long tenantId, Long segmentId, long afterId, int limit) {
         return pool.preparedQuery("""
-                        select id, segment_key, customer_id, customer_external_id, kind, cause, at
+                        select id, segment_key, customer_id, customer_external_id, kind, cause, at, flipped_nodes
                         from membership_change where tenant_id = $1 and ($2::bigint is null or segment_id = $2)
                         and id > $3 order by id limit $4""")
                 .execute(Tuple.of(tenantId, segmentId, afterId, limit)).map(rs -> {
                     List<Change> list = new ArrayList<>();
                     rs.forEach(r -> list.add(new Change(r.getLong(0), r.getString(1), r.getLong(2), r.getString(3),
-                            r.getString(4), r.getString(5), r.getOffsetDateTime(6))));
+                            r.getString(4), r.getString(5), r.getOffsetDateTime(6), strings(r.getArrayOfStrings(7)))));
                     return list;
                 });
     }
@@ -210,7 +211,7 @@ public class MembershipRepository {
     public Uni<List<TenantChange>> changesAfter(Long[] tenantIds, Long[] afterIds, int limit) {
         return pool.preparedQuery("""
                         select t.tenant_id, c.segment_id, c.id, c.segment_key, c.customer_id, c.customer_external_id,
-                               c.kind, c.cause, c.at
+                               c.kind, c.cause, c.at, c.flipped_nodes
                         from unnest($1::bigint[], $2::bigint[]) as t(tenant_id, after_id)
                         cross join lateral (select * from membership_change m
                                             where m.tenant_id = t.tenant_id and m.id > t.after_id
@@ -220,9 +221,13 @@ public class MembershipRepository {
                     List<TenantChange> list = new ArrayList<>();
                     rs.forEach(r -> list.add(new TenantChange(r.getLong(0), r.getLong(1), new Change(r.getLong(2),
                             r.getString(3), r.getLong(4), r.getString(5), r.getString(6), r.getString(7),
-                            r.getOffsetDateTime(8)))));
+                            r.getOffsetDateTime(8), strings(r.getArrayOfStrings(9))))));
                     return list;
                 });
+    }
+
+    private static List<String> strings(String[] array) {
+        return array == null ? null : List.of(array);
     }
 
     /** The id of the tenant's latest change (0 when none): the current end of its feed. */

@@ -231,6 +231,6 @@ public class ChangeFeedFollower {
 
     private static Change view(MembershipRepository.Change c) {
         return new Change(Cursors.encodeId(c.id()), c.segmentKey(), c.customerId(), c.customerExternalId(), c.kind(),
-                c.cause(), c.at());
+                c.cause(), c.at(), c.flippedNodes());
     }
 }

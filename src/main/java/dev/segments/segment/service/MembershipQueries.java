@@ -86,7 +86,7 @@ public class MembershipQueries {
             List<MembershipRepository.Change> items = more ? rows.subList(0, page.limit()) : rows;
             long last = items.isEmpty() ? after : items.get(items.size() - 1).id();
             return new ChangePage(items.stream().map(c -> new Change(Cursors.encodeId(c.id()), c.segmentKey(),
-                    c.customerId(), c.customerExternalId(), c.kind(), c.cause(), c.at())).toList(),
+                    c.customerId(), c.customerExternalId(), c.kind(), c.cause(), c.at(), c.flippedNodes())).toList(),
                     Cursors.encodeId(last), more);
         });
     }

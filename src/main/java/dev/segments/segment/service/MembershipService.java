@@ -7,6 +7,7 @@ import dev.segments.rule.RuleDependencies;
 import dev.segments.rule.RuleNode;
 import dev.segments.rule.Source;
 import dev.segments.rule.sql.QueryShapes.Target;
+import dev.segments.rule.sql.QueryShapes.Why;
 import dev.segments.segment.persistence.MembershipRepository;
 import dev.segments.segment.persistence.MembershipRepository.Diff;
 import dev.segments.segment.persistence.SegmentRow;
@@ -88,7 +89,8 @@ public class MembershipService implements CustomerChanges {
                 return Uni.createFrom().voidItem();
             }
             return repository.locked(tenantId, timeout(), true, conn ->
-                    repository.apply(conn, tenantId, targets, ids, cause, now, r.context(now))).replaceWithVoid();
+                    repository.apply(conn, tenantId, targets, ids, cause, Why.written(sources), now, r.context(now)))
+                    .replaceWithVoid();
         }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
     }
 
@@ -111,7 +113,7 @@ public class MembershipService implements CustomerChanges {
                         add ? changed : List.of(), add ? List.of() : changed, now))
                 .call(changed -> repository.apply(conn, tenantId, targets(r, dynamicSegments(r).stream()
                         .filter(s -> dependencies(r, s).dependsOn(Source.STATIC_MEMBERS)).toList()), changed,
-                        "static_edit", now, r.context(now)))));
+                        "static_edit", Why.written(Set.of(Source.STATIC_MEMBERS)), now, r.context(now)))));
     }
 
     // ------------------------------------------------------------------ full refreshes
@@ -164,7 +166,8 @@ public class MembershipService implements CustomerChanges {
                             RuleDependencies deps = dependencies(r, row);
                             Duration interval = driftInterval(deps);
                             return repository.locked(tenantId, timeout(), false, conn ->
-                                    repository.apply(conn, tenantId, targets(r, List.of(row)), null, cause, now, r.context(now))
+                                    repository.apply(conn, tenantId, targets(r, List.of(row)), null, cause,
+                                                    why(cause), now, r.context(now))
                                             .call(diff -> repository.saveState(conn, tenantId, row.id(), row.version(), now,
                                                     (System.nanoTime() - started) / 1_000_000,
                                                     interval == null ? null : interval.toMillis(),
@@ -172,6 +175,14 @@ public class MembershipService implements CustomerChanges {
                                     .invoke(diff -> diffs.put(key, diff)).replaceWithVoid();
                         }))
                 .collect().last().map(v -> diffs);
+    }
+
+    /**
+     * What a full evaluation names as the nodes that made each change: for time_drift the nodes that read the
+     * clock; none for a rule edit (the rule itself changed) or an on-demand refresh (its cause is unknown).
+     */
+    private static Why why(String cause) {
+        return "time_drift".equals(cause) ? Why.time() : null;
     }
 
     // ------------------------------------------------------------------ the schedule

@@ -3,6 +3,7 @@ package dev.segments.segment.service;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.pagination.Cursors;
@@ -11,19 +12,26 @@ import dev.segments.common.pagination.PageRequest;
 import dev.segments.customer.CustomerView;
 import dev.segments.customer.persistence.CustomerRepository;
 import dev.segments.rule.CompileContext;
+import dev.segments.rule.RuleNode;
+import dev.segments.rule.Value;
 import dev.segments.rule.ValidatedRule;
 import dev.segments.rule.format.RuleFormat;
 import dev.segments.rule.sql.QueryShapes;
 import dev.segments.rule.sql.SqlQuery;
 import dev.segments.segment.SegmentDtos.CountView;
 import dev.segments.segment.SegmentDtos.CustomerSegment;
+import dev.segments.segment.SegmentDtos.ExplainedNode;
+import dev.segments.segment.SegmentDtos.Explanation;
 import dev.segments.segment.SegmentDtos.MemberPage;
 import dev.segments.segment.SegmentDtos.PreviewView;
 import dev.segments.segment.persistence.RuleQueryExecutor;
 import dev.segments.segment.persistence.SegmentRow;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.sqlclient.data.Numeric;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.io.UncheckedIOException;
@@ -244,6 +252,133 @@ public class SegmentQueryService {
                 return result;
             });
         });
+    }
+
+    // ------------------------------------------------------------------ explain
+
+    /**
+     * Why a customer is or is not a member of a segment at {@code asOf}: the segment's rule with every node's truth
+     * for the customer, the values it used and the nodes that decided, from one statement
+     * ({@link QueryShapes#explainSegment}). 404 for an unknown segment or a customer that is not the tenant's.
+     */
+    public Uni<Explanation> explain(long tenantId, String key, long customerId, OffsetDateTime asOf) {
+        OffsetDateTime now = now(asOf);
+        return segments.rules(tenantId).chain(rules -> {
+            ValidatedRule segment = segmentNode(rules, key);
+            SegmentRow row = rules.segments().get(key);
+            return explanation(tenantId, QueryShapes.explainSegment(tenantId, segment, customerId, rules.context(now)),
+                    key, row.isStatic() ? null : parse(row.rule()), customerId, now);
+        });
+    }
+
+    /** {@link #explain} for an unsaved rule (any format; pointers into its native translation). */
+    public Uni<Explanation> explainRule(long tenantId, JsonNode rule, RuleFormat format, Long customerId,
+                                        OffsetDateTime asOf) {
+        OffsetDateTime now = now(asOf);
+        return segments.rules(tenantId).chain(rules -> {
+            if (rule == null || rule.isNull()) {
+                throw ProblemException.validation("/rule", "required", "a rule is required");
+            }
+            TenantRules.Checked checked = rules.check(rule, format, null);
+            if (customerId == null) {
+                throw ProblemException.validation("/customerId", "required", "a customerId is required");
+            }
+            return explanation(tenantId, QueryShapes.explainCustomer(tenantId, checked.validated(), customerId,
+                    rules.context(now)), null, checked.rule(), customerId, now);
+        });
+    }
+
+    private Uni<Explanation> explanation(long tenantId, QueryShapes.Explained explained, String key, JsonNode rule,
+                                         long customerId, OffsetDateTime now) {
+        long started = System.nanoTime();
+        return executor.run(tenantId, explained.query()).map(rs -> {
+            if (rs.size() == 0) {
+                throw ProblemException.notFound("Customer " + customerId);
+            }
+            Row row = rs.iterator().next();
+            ExplainedNode root = explainedNode(explained.root(), null, row);
+            List<String> decided = new ArrayList<>();
+            decidingLeaves(root, decided);
+            return new Explanation(key, row.getLong("customer_id"), row.getString("customer_external_id"),
+                    Boolean.TRUE.equals(root.truth()), now, decided, rule, root,
+                    (System.nanoTime() - started) / 1_000_000);
+        });
+    }
+
+    /**
+     * A node as the statement's row has it. Only structure is derived here: a group is decided by the children
+     * whose truth equals its own (the false children of a false and, every child of a true and; the true children
+     * of a true or, every child of a false or), a not by its child.
+     */
+    private ExplainedNode explainedNode(QueryShapes.NodeColumns c, String parent, Row row) {
+        RuleNode n = c.node();
+        Boolean truth = c.truth() == null ? null : row.getBoolean(c.truth());
+        List<ExplainedNode> children = c.children().stream().map(ch -> explainedNode(ch, n.pointer(), row)).toList();
+        List<String> decidedBy = truth == null ? null : switch (n) {
+            case RuleNode.Group g -> children.stream().filter(ch -> truth.equals(ch.truth())).map(ExplainedNode::pointer)
+                    .toList();
+            case RuleNode.Not not -> List.of(children.get(0).pointer());
+            case RuleNode.Condition cond -> null;
+            case RuleNode.Aggregate a -> null;
+            case RuleNode.SegmentRef s -> null;
+        };
+        JsonNode value = c.value() == null ? null : json(row.getValue(c.value()));
+        JsonNode refValue = c.refValue() == null ? null : json(row.getValue(c.refValue()));
+        Long rows = c.rows() == null ? null : row.getLong(c.rows());
+        return switch (n) {
+            case RuleNode.Group g -> new ExplainedNode(n.pointer(), parent,
+                    g.combinator() == RuleNode.Combinator.AND ? "and" : "or", truth, decidedBy, null, null, null, null,
+                    null, null, null, null, rows, children);
+            case RuleNode.Not not -> new ExplainedNode(n.pointer(), parent, "not", truth, decidedBy, null, null, null,
+                    null, null, null, null, null, rows, children);
+            case RuleNode.Condition cond -> new ExplainedNode(n.pointer(), parent, "condition", truth, null,
+                    cond.field(), cond.op().json(), ref(cond.value()), null, null, null, value, refValue, rows, children);
+            case RuleNode.Aggregate a -> new ExplainedNode(n.pointer(), parent, "aggregate", truth, null, a.field(),
+                    a.op().json(), ref(a.value()), a.fn().json(), a.stream(), null, value, refValue, rows, children);
+            case RuleNode.SegmentRef ref -> new ExplainedNode(n.pointer(), parent, "segment", truth, null, null, null,
+                    null, null, null, ref.key(), null, null, null, children);
+        };
+    }
+
+    private static String ref(Value value) {
+        return value instanceof Value.Ref r ? r.field() : null;
+    }
+
+    /** The leaves reached from the root through deciding children (an aggregate's where is not descended into). */
+    private static void decidingLeaves(ExplainedNode node, List<String> out) {
+        if (node.decidedBy() == null) {
+            out.add(node.pointer());
+            return;
+        }
+        for (ExplainedNode child : node.children()) {
+            if (node.decidedBy().contains(child.pointer())) {
+                decidingLeaves(child, out);
+            }
+        }
+    }
+
+    /** A column value as JSON: SQL NULL is JSON null (missing); dates and times as the API writes them. */
+    private JsonNode json(Object v) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        return switch (v) {
+            case null -> f.nullNode();
+            case Numeric n -> f.numberNode(n.bigDecimalValue());
+            case java.math.BigDecimal d -> f.numberNode(d);
+            case Long l -> f.numberNode(l);
+            case Integer i -> f.numberNode(i);
+            case Short sh -> f.numberNode(sh);
+            case Double d -> f.numberNode(d);
+            case Boolean bool -> f.booleanNode(bool);
+            case String str -> f.textNode(str);
+            case String[] a -> {
+                var array = f.arrayNode();
+                for (String x : a) array.add(x);
+                yield array;
+            }
+            case JsonObject o -> parse(o.encode());
+            case JsonArray a -> parse(a.encode());
+            default -> mapper.valueToTree(v); // LocalDate, OffsetDateTime
+        };
     }
 
     private static SqlQuery membersQuery(long tenantId, ValidatedRule node, long afterId, int limit, CompileContext ctx) {

@@ -137,13 +137,14 @@ public class DeliveryRepository {
     public Uni<FeedBatch> readFeed(SqlConnection conn, long tenantId, long afterId, List<String> segments, int limit) {
         return conn.preparedQuery("""
                         with head as (select coalesce(max(id), 0) as head from membership_change where tenant_id = $1),
-                             matched as (select id, segment_key, customer_id, customer_external_id, kind, cause, at
+                             matched as (select id, segment_key, customer_id, customer_external_id, kind, cause, at,
+                                                flipped_nodes
                                          from membership_change
                                          where tenant_id = $1 and id > $2
                                            and (cardinality($3::text[]) = 0 or segment_key = any($3::text[]))
                                          order by id limit $4)
                         select head.head, m.id, m.segment_key, m.customer_id, m.customer_external_id, m.kind, m.cause,
-                               m.at
+                               m.at, m.flipped_nodes
                         from head left join matched m on true order by m.id""")
                 .execute(Tuple.of(tenantId, afterId, segments.toArray(new String[0]), limit))
                 .map(rs -> {
@@ -153,7 +154,8 @@ public class DeliveryRepository {
                         head = Math.max(head, r.getLong(0));
                         if (r.getLong(1) != null) {
                             changes.add(new ChangeRow(r.getLong(1), r.getString(2), r.getLong(3), r.getString(4),
-                                    r.getString(5), r.getString(6), r.getOffsetDateTime(7)));
+                                    r.getString(5), r.getString(6), r.getOffsetDateTime(7),
+                                    r.getArrayOfStrings(8) == null ? null : List.of(r.getArrayOfStrings(8))));
                         }
                     }
                     long scannedTo = changes.size() == limit ? changes.get(changes.size() - 1).id() : head;

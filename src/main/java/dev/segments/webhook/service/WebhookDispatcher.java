@@ -322,6 +322,12 @@ public class WebhookDispatcher {
             item.put("kind", c.kind());
             item.put("cause", c.cause());
             item.put("at", DateTimeFormatter.ISO_INSTANT.format(c.at().toInstant()));
+            if (c.flippedNodes() == null) {
+                item.putNull("flippedNodes");
+            } else {
+                ArrayNode nodes = item.putArray("flippedNodes");
+                c.flippedNodes().forEach(nodes::add);
+            }
         }
         try {
             return mapper.writeValueAsString(root);

@@ -483,6 +483,73 @@ class RuleSemanticsPgTest {
             if (holds.contains(ids.get(ext))) members.add(ext);
         }
         assertEquals(new TreeSet<>(expected), members, "membership");
+        assertExplained(tenant, all, node, ctx, expected);
+    }
+
+    /**
+     * Explain (issue 16) agrees with membership: for every customer, the explained root is the membership above,
+     * and every node of customer scope (groups, not, conditions, aggregates, segment references) has the truth
+     * of that node evaluated on its own as a rule. The change feed's deciding leaves (the statement membership
+     * diffs embed) are those reached through the children whose truth equals their group's.
+     */
+    void assertExplained(long tenant, List<String> all, ValidatedRule rule, CompileContext ctx, Set<String> expected)
+            throws Exception {
+        List<Long> customers = all.stream().map(ids::get).toList();
+        Map<RuleNode, Set<Long>> alone = new HashMap<>();
+        for (String ext : all) {
+            QueryShapes.Explained explained = QueryShapes.explainCustomer(tenant, rule, ids.get(ext), ctx);
+            List<Row> rows = new ArrayList<>();
+            db.run(explained.query()).forEach(rows::add);
+            assertEquals(1, rows.size(), "one row for " + ext);
+            Row row = rows.get(0);
+            assertEquals(ids.get(ext), row.getLong("customer_id"));
+            assertEquals(expected.contains(ext), row.getBoolean(explained.root().truth()), "explained root for " + ext);
+            checkNodes(explained.root(), row, ext, tenant, customers, ctx, alone);
+            // the deciding leaves as the change feed names them, from the same compiler
+            SqlBuilder b = new SqlBuilder();
+            SqlCompiler compiler = new SqlCompiler(ctx, b, null, SqlCompiler.Shape.CORRELATED);
+            b.sql("select ");
+            new ExplainSql(compiler, rule.node()).decidingLeaves(n -> true);
+            b.sql(" from customer c where c.tenant_id = ").param(tenant, SqlBuilder.PgType.BIGINT).sql(" and c.id = ")
+                    .param(ids.get(ext), SqlBuilder.PgType.BIGINT);
+            List<String> deciding = new ArrayList<>();
+            decidingLeaves(explained.root(), row, deciding);
+            assertEquals(deciding, List.of(db.run(b.build()).iterator().next().getArrayOfStrings(0)),
+                    "deciding leaves for " + ext);
+        }
+    }
+
+    private void checkNodes(QueryShapes.NodeColumns c, Row row, String ext, long tenant, List<Long> customers,
+                            CompileContext ctx, Map<RuleNode, Set<Long>> alone) throws Exception {
+        if (c.truth() == null) {
+            // inside a where: per row, no truth; a count of rows
+            assertEquals(true, row.getLong(c.rows()) >= 0, "rows of " + c.node().pointer());
+            for (QueryShapes.NodeColumns child : c.children()) checkNodes(child, row, ext, tenant, customers, ctx, alone);
+            return;
+        }
+        Set<Long> holds = alone.get(c.node());
+        if (holds == null) {
+            holds = db.holdsFor(tenant, PgFixture.valid(c.node(), ctx), customers, ctx);
+            alone.put(c.node(), holds);
+        }
+        assertEquals(holds.contains(ids.get(ext)), row.getBoolean(c.truth()), "node " + c.node().pointer() + " for " + ext);
+        if (c.node() instanceof RuleNode.Aggregate) {
+            assertEquals(true, row.getLong(c.rows()) >= 0, "rows counted");
+        }
+        for (QueryShapes.NodeColumns child : c.children()) checkNodes(child, row, ext, tenant, customers, ctx, alone);
+    }
+
+    private static void decidingLeaves(QueryShapes.NodeColumns c, Row row, List<String> out) {
+        switch (c.node()) {
+            case RuleNode.Group g -> {
+                boolean truth = row.getBoolean(c.truth());
+                for (QueryShapes.NodeColumns child : c.children()) {
+                    if (row.getBoolean(child.truth()) == truth) decidingLeaves(child, row, out);
+                }
+            }
+            case RuleNode.Not not -> decidingLeaves(c.children().get(0), row, out);
+            default -> out.add(c.node().pointer());
+        }
     }
 
     @Test

@@ -363,6 +363,62 @@ class SqlCompilerGoldenTest {
                 "$5::text", "$4::timestamptz"), few.sql());
     }
 
+    /**
+     * Explain (issue 16): leaves compiled once as {@code coalesce((predicate), false)}, groups and not composed from
+     * their columns, an aggregate's result and counted rows from a lateral over the same rows, a where node's
+     * matching rows among the rows in the window.
+     */
+    @Test
+    void explainShape() {
+        ValidatedRule rule = parse("{\"and\":[{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"},{\"not\":"
+                + "{\"aggregate\":\"count\",\"of\":\"purchases\",\"where\":{\"field\":\"category\",\"op\":\"eq\","
+                + "\"value\":\"golf\"},\"within\":\"P30D\",\"op\":\"gte\",\"value\":2}}]}");
+        QueryShapes.Explained e = QueryShapes.explainCustomer(5, rule, 9, CTX);
+        assertEquals("select l.*, (l.t1 and (not l.t3)) as t0, (not l.t3) as t2 from (select c.id as customer_id,"
+                + " c.external_id as customer_external_id, coalesce((c.region = $2::text), false) as t1, c.region as v1,"
+                + " coalesce(((c.last_purchase_at >= $3::timestamptz and exists (select 1 from purchase p where"
+                + " p.tenant_id = c.tenant_id and p.customer_id = c.id and p.category = $4::text and p.occurred_at >="
+                + " $5::timestamptz having count(*) >= $6::bigint))), false) as t3, a3.v as v3, a3.n as n3, w3.n4 as n4"
+                + " from customer c left join lateral (select count(*) as v, count(*) as n from purchase p where"
+                + " p.tenant_id = c.tenant_id and p.customer_id = c.id and p.category = $7::text and p.occurred_at >="
+                + " $8::timestamptz) a3 on true left join lateral (select count(*) filter (where p.category = $9::text)"
+                + " as n4 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id and p.occurred_at >="
+                + " $10::timestamptz) w3 on true where c.tenant_id = $1::bigint and c.id = $11::bigint offset 0) l",
+                e.query().sql());
+        OffsetDateTime start = ts("2025-05-16T12:00:00Z");
+        assertEquals(List.of(5L, "North", start, "golf", start, 2L, "golf", start, "golf", start, 9L), e.query().params());
+        QueryShapes.NodeColumns root = e.root();
+        assertEquals(List.of("t0", "t1", "v1", "t2", "t3", "v3", "n3", "n4"), List.of(root.truth(),
+                root.children().get(0).truth(), root.children().get(0).value(), root.children().get(1).truth(),
+                root.children().get(1).children().get(0).truth(), root.children().get(1).children().get(0).value(),
+                root.children().get(1).children().get(0).rows(),
+                root.children().get(1).children().get(0).children().get(0).rows()));
+        assertEquals(null, root.children().get(1).children().get(0).children().get(0).truth(), "a where node holds per row");
+        assertEquals("/and/1/not/where", root.children().get(1).children().get(0).children().get(0).node().pointer());
+    }
+
+    /** The change feed's flipped nodes: the deciding leaves the cause touches, else every deciding leaf. */
+    @Test
+    void membershipDiffNamesDecidingLeaves() {
+        ValidatedRule rule = parse("{\"and\":[{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"},"
+                + "{\"field\":\"totalSpend\",\"op\":\"gt\",\"value\":100}]}");
+        SqlQuery q = QueryShapes.membershipDiff(5, List.of(new QueryShapes.Target(77, rule)), List.of(9L), "data_write",
+                QueryShapes.Why.written(java.util.Set.of(Source.PURCHASES)), NOW, CTX);
+        String sql = q.sql();
+        assertEquals(true, sql.contains(" customer_external_id, kind, cause, at, flipped_nodes) select "), sql);
+        assertEquals(true, sql.contains(", case d.segment_id when $9::bigint then (select coalesce(nullif(x.named,"
+                + " '{}'::text[]), x.deciding) from (select array_remove(array[case when n.t2 = n.t0 then $11::text end],"
+                + " null) as named, array_remove(array[case when n.t1 = n.t0 then $10::text end, case when n.t2 = n.t0"
+                + " then $11::text end], null) as deciding from (select l.*, (l.t1 and l.t2) as t0 from (select"
+                + " coalesce((c.region = $12::text), false) as t1, coalesce((c.total_spend > $13::numeric), false)"
+                + " as t2 offset 0) l offset 0) n) x) end from (select segment_id"), sql);
+        assertEquals(List.of("/and/0", "/and/1"), q.params().subList(9, 11));
+        // the clock touches neither: every deciding leaf is named
+        String time = QueryShapes.membershipDiff(5, List.of(new QueryShapes.Target(77, rule)), null, "time_drift",
+                QueryShapes.Why.time(), NOW, CTX).sql();
+        assertEquals(true, time.contains("(select array_remove(array[null::text], null) as named"), time);
+    }
+
     static ValidatedRule parse(String rule) { return valid(new RuleParser().parse(rule)); }
 
     /** The compiler takes only a ValidatedRule, which only the validator makes, for the catalog it checked. */
