@@ -146,8 +146,7 @@ public class AnalyticsService {
                                 LeadScoringModel.TEMPERATURES.stream().map(t -> new LeadScoringModel.TemperatureCount(t,
                                         rows.temperatures().getOrDefault(t, 0L))).toList(),
                                 width, rows.buckets().entrySet().stream().map(e -> new LeadScoringModel.Bucket(
-                                        e.getKey().stripTrailingZeros(), e.getKey().add(width).stripTrailingZeros(),
-                                        e.getValue())).toList()))));
+                                        e.getKey(), e.getKey().add(width), e.getValue())).toList()))));
     }
 
     public Uni<ValueQuadrantModel> valueQuadrants(long tenantId) {
