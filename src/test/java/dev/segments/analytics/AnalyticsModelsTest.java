@@ -509,6 +509,21 @@ class AnalyticsModelsTest {
                 .body("errors[0].extensions.pointer", equalTo("/rules/0/rule/field"));
     }
 
+    /** The README's lead-scoring example is a valid model. */
+    @Test
+    void theReadmeLeadScoringExampleIsValid() throws java.io.IOException {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        java.util.regex.Matcher put = java.util.regex.Pattern.compile("analytics/lead-scoring[^\\n]*\\n\\s*-d '([^']*)'")
+                .matcher(readme);
+        org.junit.jupiter.api.Assertions.assertTrue(put.find(), "the README has its lead-scoring example");
+        AnalyticsTest.Tenant t = tenant();
+        long id = Api.customer(t.key(), "reader", Map.of());
+        namedEvent(t.key(), "reader", NOW.minusMinutes(5), "email_open");
+        as(t.key()).body(put.group(1)).put("/analytics/lead-scoring").then().statusCode(200)
+                .body("config.rules.name", contains("bought", "opened an email"));
+        assertEquals("warm", analyticsOf(t.key(), id).getString("lead.temperature"));
+    }
+
     // ------------------------------------------------------------------ RF template, fields, GraphQL
 
     /** The RF template: eleven segments whose members are exactly those of rfm.segment; a second install changes nothing. */
