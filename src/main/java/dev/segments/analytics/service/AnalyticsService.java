@@ -67,7 +67,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The analytics models of a tenant (docs/analytics.md): their configurations (validated like rules, versioned for
@@ -90,8 +89,17 @@ public class AnalyticsService {
     private final ObjectMapper mapper;
     private final Vertx vertx;
     private final RoundTimer rounds = new RoundTimer("analytics (runs)", LOG);
-    /** Per tenant: its lead-scoring model compiled against one version of its rules (see {@link #compiledLead}). */
-    private final Map<Long, CompiledLead> leads = new ConcurrentHashMap<>();
+    /**
+     * Per tenant: its lead-scoring model compiled against one version of its rules (see {@link #compiledLead}); the
+     * least recently used tenant is dropped beyond as many tenants as the rules cache keeps.
+     */
+    private final Map<Long, CompiledLead> leads = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Long, CompiledLead> eldest) {
+                    return size() > 2_000;
+                }
+            });
 
     AnalyticsService(AnalyticsRepository repository, MembershipService membership, SegmentService segments,
                      ServiceConfig config, ObjectMapper mapper, Vertx vertx) {
