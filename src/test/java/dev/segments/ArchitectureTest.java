@@ -100,10 +100,11 @@ class ArchitectureTest {
     // ---------------------------------------------------------------- features one way
 
     /**
-     * Features depend one way (segment -> customer, activity -> customer and segment, tenant -> activity, all ->
-     * common and rule). Customer and activity writes tell membership through the {@code customer.CustomerChanges}
-     * port that {@code segment.service.MembershipService} implements, and the GraphQL fields that evaluate rules
-     * over customers live in {@code segment.api}.
+     * Features depend one way (segment -> customer, activity -> customer and segment, analytics -> customer and
+     * segment, tenant -> activity, all -> common and rule). Customer and activity writes tell analytics and
+     * membership through the {@code customer.CustomerChanges} port that {@code analytics.service.CustomerChangesPipeline}
+     * implements (per-customer analytics values first, then {@code segment.service.MembershipService}), and the
+     * GraphQL fields that evaluate rules over customers live in {@code segment.api}.
      */
     @Test
     void noCycleBetweenFeatures() {

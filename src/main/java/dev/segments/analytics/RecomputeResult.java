@@ -10,7 +10,7 @@ import java.time.OffsetDateTime;
 @Schema(name = "AnalyticsRun")
 @Type("AnalyticsRun")
 public record RecomputeResult(
-        @Schema(enumeration = {"rfm", "activity"}) @NonNull String model,
+        @Schema(enumeration = {"rfm", "activity", "abc-xyz", "lead-scoring", "value-quadrants"}) @NonNull String model,
         @NonNull OffsetDateTime computedAt,
         long durationMs,
         @Schema(description = "Customers whose values changed (their segment memberships were updated, cause analytics)") int changed,

@@ -32,7 +32,7 @@ public record RfmConfig(
                 defaultValue = "P1D", nullable = true)
         @Description("How often the scheduler recomputes the model (ISO-8601 duration); null: only on demand") String recomputeEvery) {
 
-    public static final RfmConfig DEFAULT = new RfmConfig("P365D", "quintiles", null, new Amounts(null, false), "P1D");
+    public static final RfmConfig DEFAULT = new RfmConfig("P365D", "quintiles", null, Amounts.ALL, "P1D");
 
     public boolean byThresholds() {
         return "thresholds".equals(scoring);
@@ -54,17 +54,5 @@ public record RfmConfig(
             List<BigDecimal> frequency,
             @Schema(description = "Four amounts, ascending: monetary 1 below the first, 5 from the last")
             List<BigDecimal> monetary) {
-    }
-
-    /**
-     * @param currency     only purchases in this currency count (null: every purchase, amounts added as they are)
-     * @param positiveOnly only purchases with a positive amount count (refunds and zero amounts do not)
-     */
-    @Schema(name = "RfmAmounts")
-    @Type("RfmAmounts")
-    public record Amounts(
-            @Schema(description = "Only purchases in this currency count; null: every purchase", nullable = true) String currency,
-            @Schema(description = "Only purchases with a positive amount count (default false: refunds lower the revenue)")
-            boolean positiveOnly) {
     }
 }

@@ -164,11 +164,31 @@ public final class FieldCatalog {
         put(c, "activityStatus", FieldType.STRING, "c.activity_status",
                 "new, active, passive or dormant, from createdAt and lastSeenAt (or lastPurchaseAt) windows of the activity model",
                 List.of("new", "active", "passive", "dormant"), Set.of(PROFILE, PURCHASES, INTERACTIONS, EVENTS, ANALYTICS));
-        // (A) fields: announced by the contract, computed by analytics models that do not exist yet; each names
-        // the writes its computation will read, so that segments using it are refreshed by them once it exists
-        na(c, "leadScore", FieldType.NUMBER, "lead score", List.of(), Set.of(PROFILE, PURCHASES, INTERACTIONS, EVENTS));
-        na(c, "abcClass", FieldType.STRING, "ABC class", List.of("A", "B", "C"), purchases);
-        na(c, "xyzClass", FieldType.STRING, "XYZ class", List.of("X", "Y", "Z"), purchases);
+        // ABC/XYZ: ABC ranks the whole base (a run); XYZ is the customer's own series, so a purchase write updates it
+        put(c, "abcClass", FieldType.STRING, "c.abc_class",
+                "ABC class by share of the revenue in the ABC/XYZ window (A: the customers making the top 80%, B the next"
+                        + " 15%, C the rest), from the ABC/XYZ model; not set without purchases in its window",
+                List.of("A", "B", "C"), analytics);
+        Set<Source> perCustomerPurchases = Set.of(PURCHASES, ANALYTICS);
+        put(c, "xyzClass", FieldType.STRING, "c.xyz_class",
+                "XYZ class by the coefficient of variation of the revenue per period (X below 10%, Y up to 25%, Z above),"
+                        + " from the ABC/XYZ model; not set without purchases in its horizon",
+                List.of("X", "Y", "Z"), perCustomerPurchases);
+        put(c, "abcXyz", FieldType.STRING, "c.abc_xyz",
+                "abcClass and xyzClass together, e.g. \"AX\"; not set unless both are set",
+                List.of("AX", "AY", "AZ", "BX", "BY", "BZ", "CX", "CY", "CZ"), perCustomerPurchases);
+        // lead scoring: the tenant's scoring rules may read anything, so every write rescores the customer it touches
+        Set<Source> everyWrite = Set.of(PROFILE, PURCHASES, INTERACTIONS, EVENTS, ANALYTICS);
+        col(c, "leadScore", FieldType.NUMBER, "c.lead_score",
+                "lead score: the points of the lead-scoring rules the customer meets, decayed where configured; not set"
+                        + " while the model has no rules", everyWrite);
+        put(c, "leadTemperature", FieldType.STRING, "c.lead_temperature",
+                "hot, warm or cold: the lead score against the model's thresholds; not set while the model has no rules",
+                List.of("hot", "warm", "cold"), everyWrite);
+        put(c, "valueQuadrant", FieldType.STRING, "c.value_quadrant",
+                "big or small revenue in the window x soon or late from first contact to first purchase (median split"
+                        + " unless configured), from the value-quadrant model; not set without purchases in its window",
+                List.of("bigSoon", "bigLate", "smallSoon", "smallLate"), analytics);
         for (AttributeDef a : attributes) {
             if (a.entity().equals("customer")) attr(c, a, "c.attributes", profile);
         }
@@ -220,12 +240,6 @@ public final class FieldCatalog {
     private static void put(Map<String, FieldDef> m, String name, FieldType t, String sql, String desc, List<String> values,
                             Set<Source> changedBy) {
         m.put(name, new FieldDef(name, t, desc, values, true, new FieldDef.Column(sql), changedBy));
-    }
-
-    private static void na(Map<String, FieldDef> m, String name, FieldType t, String desc, List<String> values,
-                           Set<Source> changedBy) {
-        m.put(name, new FieldDef(name, t, desc + " (not available yet)", values, false, new FieldDef.Column("null"),
-                changedBy));
     }
 
     private static void attr(Map<String, FieldDef> m, AttributeDef a, String column, Set<Source> changedBy) {

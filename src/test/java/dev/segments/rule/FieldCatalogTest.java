@@ -63,6 +63,14 @@ class FieldCatalogTest {
                 d("{'field':'rfm.recency','op':'isNotSet'}", Set.of(ANALYTICS), null),
                 d("{'field':'activityStatus','op':'in','value':['active','passive']}",
                         Set.of(PROFILE, PURCHASES, INTERACTIONS, EVENTS, ANALYTICS), null),
+                // ABC ranks the whole base (runs); XYZ and abcXyz also follow purchase writes; the lead score every write
+                d("{'field':'abcClass','op':'eq','value':'A'}", Set.of(ANALYTICS), null),
+                d("{'field':'xyzClass','op':'in','value':['X','Y']}", Set.of(PURCHASES, ANALYTICS), null),
+                d("{'field':'abcXyz','op':'eq','value':'AX'}", Set.of(PURCHASES, ANALYTICS), null),
+                d("{'field':'leadScore','op':'gte','value':50}", Set.of(PROFILE, PURCHASES, INTERACTIONS, EVENTS, ANALYTICS), null),
+                d("{'field':'leadTemperature','op':'eq','value':'hot'}",
+                        Set.of(PROFILE, PURCHASES, INTERACTIONS, EVENTS, ANALYTICS), null),
+                d("{'field':'valueQuadrant','op':'eq','value':'bigSoon'}", Set.of(ANALYTICS), null),
                 // a ref reads a second customer field
                 d("{'field':'createdAt','op':'before','value':{'ref':'lastPurchaseAt'}}", Set.of(PROFILE, PURCHASES), null),
                 // an aggregate reads its stream; a ref in its where reads the customer field

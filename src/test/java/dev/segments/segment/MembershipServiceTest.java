@@ -121,7 +121,7 @@ class MembershipServiceTest {
         setRegion(boris, "Moscow");
         long before = lastChangeId(t.id());
         // a write of data the rule does not read (events) evaluates nothing
-        membership.customersChanged(t.id(), List.of(anna, boris), Source.EVENTS).await().atMost(WAIT);
+        membership.customersChanged(t.id(), List.of(anna, boris), Set.of(Source.EVENTS)).await().atMost(WAIT);
         assertThat(feedAfter(t.id(), before), empty());
         assertThat(members(moscow), contains(anna));
 

@@ -30,7 +30,7 @@ public class CustomerAnalyticsResource {
     }
 
     @GET
-    @Operation(summary = "The customer's RFM scores and activity status, as rules read them")
+    @Operation(summary = "The customer's analytics values (RFM, activity status, ABC/XYZ, lead score, value quadrant), as rules read them")
     @APIResponse(responseCode = "200", description = "The customer's analytics values",
             content = @Content(schema = @Schema(implementation = CustomerAnalytics.class)))
     @APIResponse(responseCode = "404", ref = "NotFound")

@@ -307,6 +307,24 @@ final class AggregateSql {
     }
 
     /**
+     * The time of the customer's latest row that this aggregate selects (its stream, where and window), whatever
+     * its comparison: the stream's latest-row rollup without where and window, else a correlated
+     * {@code (select max(occurredAt) from stream x where x.customer_id = c.id and ...)}. NULL without such a row.
+     */
+    void latestRow(RuleNode.Aggregate a) {
+        FieldCatalog.StreamDef s = compiler.ctx.catalog().requireStream(a.stream());
+        if (a.where() == null && a.within() == null && s.latestColumn().isPresent()) {
+            b.sql(s.latestColumn().get());
+            return;
+        }
+        String al = s.alias();
+        b.sql("(select max(").sql(s.occurredAtColumn()).sql(") from ").sql(s.table()).sql(" ").sql(al)
+                .sql(" where ").sql(al).sql(".tenant_id = c.tenant_id and ").sql(al).sql(".customer_id = c.id");
+        rowFilter(a, s);
+        b.sql(")");
+    }
+
+    /**
      * Whether this aggregate compiles to the pre-aggregated form: only in a set-oriented query, not when a rollup
      * column answers it, and not when its value is a {@code ref} (the comparison, and its truth on the empty
      * group, would then differ per customer). Refs inside the where are fine: the pre-aggregation joins each

@@ -8,6 +8,7 @@ import dev.segments.rule.Source;
 import dev.segments.rule.ValidatedRule;
 import dev.segments.rule.sql.SqlBuilder.PgType;
 
+import java.math.BigDecimal;
 import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
@@ -118,6 +119,16 @@ public final class QueryShapes {
             return d.rule();
         }
         return node;
+    }
+
+    /**
+     * A rule of a lead-scoring model: the points a customer earns by meeting it and, when they decay, their
+     * half-life in seconds (null: the points count in full).
+     */
+    public record Scoring(ValidatedRule rule, BigDecimal points, Long halfLifeSeconds) {
+        public Scoring {
+            if (halfLifeSeconds != null && halfLifeSeconds <= 0) throw new IllegalArgumentException("half-life must be positive");
+        }
     }
 
     // ---------------------------------------------------------------- counts
@@ -231,6 +242,69 @@ public final class QueryShapes {
         return b.sql("], null) from customer c where c.tenant_id = ").param(tenantId, PgType.BIGINT)
                 .sql(" and c.id = any(").param(customerIds.stream().distinct().map(String::valueOf)
                         .toArray(String[]::new), PgType.TEXT_ARRAY).sql("::bigint[])").build();
+    }
+
+    // ---------------------------------------------------------------- lead scores
+
+    /**
+     * Rescores customers of a lead-scoring model in one statement, one branch per rule: all of the tenant's
+     * customers ({@code customerIds} null: each rule in the set-oriented form, pre-aggregated) or some of them
+     * (correlated). A customer's score is the sum, rounded to 2 decimals, of the points of the rules it meets (0
+     * when none), each times {@code analytics_decay(t, now, halfLife)} where the rule decays, t being the latest
+     * activity its aggregates outside any {@code not} select (no such activity: full points); the temperature is
+     * hot at {@code hot} or more, warm at {@code warm} or more, else cold. Only customers whose score or
+     * temperature changes are written ({@code lead_score}, {@code lead_temperature}, {@code lead_computed_at =
+     * now}), locked in id order; a whole-tenant run skips the customers a write rescored after {@code now} (their
+     * score is newer than the run's). Returns {@code (id, true)} per customer written.
+     */
+    public static SqlQuery leadScores(long tenantId, List<Scoring> rules, List<Long> customerIds, BigDecimal hot,
+                                      BigDecimal warm, OffsetDateTime now, CompileContext ctx) {
+        if (rules.isEmpty()) throw new IllegalArgumentException("no scoring rules");
+        SqlBuilder b = new SqlBuilder();
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        SqlBuilder.Bound ids = customerIds == null ? null
+                : b.bind(customerIds.stream().distinct().map(String::valueOf).toArray(String[]::new), PgType.TEXT_ARRAY);
+        SqlBuilder.Bound at = b.bind(now, PgType.TIMESTAMPTZ);
+        b.sql("with earned (id, points) as (");
+        for (int i = 0; i < rules.size(); i++) {
+            Scoring r = rules.get(i);
+            b.sql(i == 0 ? "" : " union all ").sql("select c.id, ").param(r.points(), PgType.NUMERIC);
+            if (r.halfLifeSeconds() != null) {
+                b.sql(" * coalesce(analytics_decay(");
+                new SqlCompiler(ctx, b, null, SqlCompiler.Shape.CORRELATED).latestActivity(r.rule());
+                b.sql(", ").ref(at).sql(", ").param(BigDecimal.valueOf(r.halfLifeSeconds()), PgType.NUMERIC).sql("), 1)");
+            }
+            b.sql(" from customer c where c.tenant_id = ").ref(tenant);
+            restrict(b, ids);
+            b.sql(" and (");
+            if (ids == null) {
+                SqlCompiler.predicate(r.rule(), b, ctx, tenant);
+            } else {
+                SqlCompiler.predicate(r.rule(), b, ctx);
+            }
+            b.sql(")");
+        }
+        b.sql("), total as (select id, sum(points) as points from earned group by id)"
+                + ", next as (select c.id, round(coalesce(t.points, 0), 2) as score"
+                + " from customer c left join total t on t.id = c.id where c.tenant_id = ").ref(tenant);
+        restrict(b, ids);
+        b.sql("), rated as (select n.id, n.score, case when n.score >= ").param(hot, PgType.NUMERIC)
+                .sql(" then 'hot' when n.score >= ").param(warm, PgType.NUMERIC)
+                .sql(" then 'warm' else 'cold' end as temperature from next n)"
+                        + ", locked as (select c.id, r.score, r.temperature from customer c join rated r on r.id = c.id"
+                        + " where c.tenant_id = ").ref(tenant)
+                .sql(" and (c.lead_score, c.lead_temperature) is distinct from (r.score, r.temperature)");
+        if (ids == null) {
+            b.sql(" and (c.lead_computed_at is null or c.lead_computed_at <= ").ref(at).sql(")");
+        }
+        b.sql(" order by c.id for update of c)"
+                        + " update customer c set lead_score = l.score, lead_temperature = l.temperature, lead_computed_at = ")
+                .ref(at).sql(" from locked l where c.tenant_id = ").ref(tenant).sql(" and c.id = l.id returning c.id, true");
+        return b.build();
+    }
+
+    private static void restrict(SqlBuilder b, SqlBuilder.Bound ids) {
+        if (ids != null) b.sql(" and c.id = any(").ref(ids).sql("::bigint[])");
     }
 
     // ---------------------------------------------------------------- membership

@@ -104,6 +104,40 @@ final class SqlCompiler {
         return aggregates;
     }
 
+    /**
+     * Appends the time of the customer's latest activity that the rule's aggregates outside any {@code not} select
+     * ({@link AggregateSql#latestRow}), the greatest of them: a timestamptz, NULL when there is none (also when the
+     * rule has no such aggregate). Aggregates of referenced segments do not count. Correlated: for rows of
+     * customer alias {@code c}.
+     */
+    void latestActivity(ValidatedRule rule) {
+        List<RuleNode.Aggregate> found = new java.util.ArrayList<>();
+        positiveAggregates(checked(rule), found);
+        if (found.isEmpty()) {
+            b.sql("null::timestamptz");
+            return;
+        }
+        b.sql("greatest(");
+        for (int i = 0; i < found.size(); i++) {
+            if (i > 0) b.sql(", ");
+            aggregates.latestRow(found.get(i));
+        }
+        b.sql(")");
+    }
+
+    private static void positiveAggregates(RuleNode n, List<RuleNode.Aggregate> out) {
+        switch (n) {
+            case RuleNode.Group g -> g.children().forEach(c -> positiveAggregates(c, out));
+            case RuleNode.Aggregate a -> out.add(a);
+            case RuleNode.Not not -> {
+            }
+            case RuleNode.Condition c -> {
+            }
+            case RuleNode.SegmentRef s -> {
+            }
+        }
+    }
+
     /** The rule's tree, if it was validated against the catalog compiled against. */
     RuleNode checked(ValidatedRule rule) {
         if (rule.catalog() != ctx.catalog()) {

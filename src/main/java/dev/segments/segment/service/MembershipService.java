@@ -1,7 +1,6 @@
 package dev.segments.segment.service;
 
 import dev.segments.common.config.ServiceConfig;
-import dev.segments.customer.CustomerChanges;
 import dev.segments.rule.ResolvedSegment;
 import dev.segments.rule.RuleDependencies;
 import dev.segments.rule.RuleNode;
@@ -43,10 +42,12 @@ import java.util.Set;
  *   shortest window (see {@link #driftInterval}), and on demand.</li>
  * </ul>
  * Every change is recorded in the feed with its cause, in the same transaction as the membership it changes.
- * Customer and activity writes reach it through the {@link CustomerChanges} port, which it implements.
+ * Customer and activity writes reach it through the {@code customer.CustomerChanges} port, whose implementation
+ * ({@code analytics.service.CustomerChangesPipeline}) first updates the written customers' per-customer analytics
+ * values and then calls {@link #customersChanged(long, Collection, Set)} and {@link #customersDeleting}.
  */
 @ApplicationScoped
-public class MembershipService implements CustomerChanges {
+public class MembershipService {
 
     private static final Logger LOG = Logger.getLogger(MembershipService.class);
 
@@ -70,7 +71,6 @@ public class MembershipService implements CustomerChanges {
      * depend on them, in one statement. A failure does not fail the write: the tenant's segments are marked for
      * a full refresh.
      */
-    @Override
     public Uni<Void> customersChanged(long tenantId, Collection<Long> customerIds, Set<Source> sources) {
         return customersChanged(tenantId, customerIds, sources, "data_write");
     }
@@ -95,7 +95,6 @@ public class MembershipService implements CustomerChanges {
     }
 
     /** Before customers are deleted: every membership they have ends, recorded as an exit. */
-    @Override
     public Uni<Void> customersDeleting(long tenantId, List<Long> customerIds) {
         OffsetDateTime now = now();
         return repository.locked(tenantId, timeout(), true, conn -> repository.removeCustomers(conn, tenantId, customerIds, now));

@@ -41,10 +41,10 @@ class QueryBuilderFieldsTest {
         assertEquals(expected, names(fields, "name"));
         assertTrue(expected.contains("attributes.plan"));
         assertTrue(expected.contains("attributes.renewalDate"));
-        assertFalse(names(fields, "name").contains("leadScore"), "not available yet");
-        assertFalse(names(fields, "name").contains("abcClass"), "not available yet");
         assertTrue(names(fields, "name").containsAll(List.of("rfm.recency", "rfm.frequency", "rfm.monetary", "rfm.score",
-                "rfm.segment", "activityStatus")), "analytics fields (issue 15)");
+                "rfm.segment", "activityStatus", "abcClass", "xyzClass", "abcXyz", "leadScore", "leadTemperature",
+                "valueQuadrant")), "analytics fields (issue 15)");
+        assertEquals(expected, CATALOG.customerFields().stream().map(FieldDef::name).toList(), "every field is available");
     }
 
     @Test

@@ -24,7 +24,10 @@ import java.util.Set;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Embedded PostgreSQL with the schema applied (migrations but V2), plus a Vert.x pool to run compiled queries. */
+/**
+ * Embedded PostgreSQL with the schema applied (migrations but V2; V12 and V13 for the analytics columns), plus a
+ * Vert.x pool to run compiled queries.
+ */
 final class PgFixture implements AutoCloseable {
     /** The select list the tests read pages with (production passes CustomerRepository.VIEW_COLUMNS). */
     static final String COLUMNS = "c.id, c.external_id";
@@ -38,6 +41,7 @@ final class PgFixture implements AutoCloseable {
         try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             for (Path migration : migrations()) s.execute(Files.readString(migration));
             s.execute(analyticsMigration());
+            s.execute(Files.readString(Path.of("src/main/resources/db/migration/V13__analytics_models.sql")));
             s.execute("create table segment_member(segment_id bigint not null, customer_id bigint not null, "
                     + "primary key(segment_id, customer_id))");
         }
@@ -105,6 +109,26 @@ final class PgFixture implements AutoCloseable {
             if (List.of(r.getArrayOfStrings(1)).contains("r")) out.add(r.getLong(0));
         }
         return out;
+    }
+
+    /**
+     * The lead scores a scoring statement ({@link QueryShapes#leadScores}) writes, read back by customer id in its
+     * transaction, which is then rolled back: the fixture's data stays as it is.
+     */
+    java.util.Map<Long, BigDecimal> scores(long tenant, SqlQuery q) throws Exception {
+        io.vertx.sqlclient.SqlConnection conn = pool.getConnection().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        try {
+            io.vertx.sqlclient.Transaction tx = conn.begin().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            conn.preparedQuery(q.sql()).execute(toTuple(q.params())).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            RowSet<Row> rows = conn.preparedQuery("select id, lead_score from customer where tenant_id = $1").execute(Tuple.of(tenant))
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            java.util.Map<Long, BigDecimal> out = new java.util.HashMap<>();
+            for (Row r : rows) out.put(r.getLong(0), r.getBigDecimal(1));
+            tx.rollback().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            return out;
+        } finally {
+            conn.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
     }
 
     @Override

@@ -131,6 +131,18 @@ class RuleSemanticsPgTest {
                              ('frank', 3, 4, 5, '345', 'loyal', 'active')) as v(x, r, f, m, score, segment, status)
                 where c.tenant_id = 1 and c.external_id = v.x
                 """);
+        db.exec("""
+                update customer c set abc_class = v.abc, xyz_class = v.xyz, abc_xyz = v.abc || v.xyz,
+                    lead_score = v.score, lead_temperature = v.temperature, value_quadrant = v.quadrant
+                from (values ('alice', 'A', 'X', 80.5, 'hot', 'bigSoon'),
+                             ('bob', 'B', 'Z', 20, 'warm', 'smallLate'),
+                             ('carol', null, null, null, null, null),
+                             ('dave', 'C', null, -5, 'cold', null),
+                             ('erin', null, 'Y', 0, 'cold', 'bigLate'),
+                             ('frank', 'A', 'Y', 20.01, 'warm', 'smallSoon'))
+                    as v(x, abc, xyz, score, temperature, quadrant)
+                where c.tenant_id = 1 and c.external_id = v.x
+                """);
         db.exec("insert into segment_member values (1, " + ids.get("bob") + "), (1, " + ids.get("carol") + "), (1, "
                 + ids.get("zed") + ")");
         catalog = FieldCatalog.of(List.of(
@@ -218,6 +230,22 @@ class RuleSemanticsPgTest {
                 c("{'not':" + cond("rfm.monetary", "between", "[2,4]") + "}", "alice", "bob", "carol", "frank"),
                 c(cond("activityStatus", "eq", "'active'"), "alice", "frank"),
                 c(cond("activityStatus", "notIn", "['active','passive']"), "bob", "carol", "dave"),
+                c(cond("abcClass", "eq", "'A'"), "alice", "frank"),
+                c(cond("abcClass", "isNotSet", null), "carol", "erin"),
+                c(cond("xyzClass", "in", "['X','Y']"), "alice", "erin", "frank"),
+                c(cond("xyzClass", "neq", "'Z'"), "alice", "carol", "dave", "erin", "frank"),
+                c(cond("abcXyz", "startsWith", "'A'"), "alice", "frank"),
+                c(cond("abcXyz", "isSet", null), "alice", "bob", "frank"),
+                c(cond("leadScore", "gte", "20"), "alice", "bob", "frank"),
+                c(cond("leadScore", "lt", "0"), "dave"),
+                c(cond("leadScore", "between", "[0, 20]"), "bob", "erin"),
+                c(cond("leadScore", "isNotSet", null), "carol"),
+                c(cond("leadScore", "gt", "{'ref':'totalSpend'}"), "bob"),
+                c(cond("leadTemperature", "eq", "'warm'"), "bob", "frank"),
+                c(cond("leadTemperature", "notIn", "['hot']"), "bob", "carol", "dave", "erin", "frank"),
+                c(cond("valueQuadrant", "in", "['bigSoon','bigLate']"), "alice", "erin"),
+                c(cond("valueQuadrant", "isNotSet", null), "carol", "dave"),
+                c("{'not':" + cond("valueQuadrant", "eq", "'smallLate'") + "}", "alice", "carol", "dave", "erin", "frank"),
                 // ---- numbers
                 c(cond("totalSpend", "gt", "1500"), "alice", "erin", "frank"),
                 c(cond("totalSpend", "gte", "1500.0001"), "alice", "erin", "frank"),
@@ -483,6 +511,19 @@ class RuleSemanticsPgTest {
             if (holds.contains(ids.get(ext))) members.add(ext);
         }
         assertEquals(new TreeSet<>(expected), members, "membership");
+        // as a lead-scoring rule (1 point, a century's half-life: about 1 after rounding): the customers it scores,
+        // for the whole tenant (pre-aggregated) and for all of its customers by id (correlated), alike
+        List<QueryShapes.Scoring> scoring = List.of(new QueryShapes.Scoring(node, java.math.BigDecimal.ONE, 3_153_600_000L));
+        Map<Long, java.math.BigDecimal> whole = db.scores(tenant, QueryShapes.leadScores(tenant, scoring, null,
+                java.math.BigDecimal.TEN, java.math.BigDecimal.ONE, NOW, ctx));
+        Map<Long, java.math.BigDecimal> some = db.scores(tenant, QueryShapes.leadScores(tenant, scoring,
+                all.stream().map(ids::get).toList(), java.math.BigDecimal.TEN, java.math.BigDecimal.ONE, NOW, ctx));
+        assertEquals(whole, some, "lead scores (whole tenant and by id)");
+        Set<String> scored = new TreeSet<>();
+        for (String ext : all) {
+            if (whole.get(ids.get(ext)).signum() != 0) scored.add(ext);
+        }
+        assertEquals(new TreeSet<>(expected), scored, "lead scores");
         assertExplained(tenant, all, node, ctx, expected);
     }
 

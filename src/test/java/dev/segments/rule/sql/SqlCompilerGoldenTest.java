@@ -71,6 +71,9 @@ class SqlCompilerGoldenTest {
                 g("{'field':'purchaseCount','op':'gte','value':3}", "c.purchase_count >= $1::bigint", 3L),
                 g("{'field':'rfm.segment','op':'eq','value':'champions'}", "c.rfm_segment = $1::text", "champions"),
                 g("{'field':'rfm.recency','op':'gte','value':4}", "c.rfm_recency >= $1::bigint", 4L),
+                g("{'field':'abcXyz','op':'eq','value':'AX'}", "c.abc_xyz = $1::text", "AX"),
+                g("{'field':'leadScore','op':'gte','value':50}", "c.lead_score >= $1::numeric", new BigDecimal("50")),
+                g("{'field':'valueQuadrant','op':'isNotSet'}", "not coalesce(c.value_quadrant <> '', false)"),
                 g("{'field':'activityStatus','op':'in','value':['active','new']}", "c.activity_status = any($1::text[])",
                         (Object) new String[]{"active", "new"}),
                 g("{'field':'birthDate','op':'eq','value':'1990-01-31'}", "c.birth_date = $1::date", LocalDate.parse("1990-01-31")),
@@ -417,6 +420,60 @@ class SqlCompilerGoldenTest {
         String time = QueryShapes.membershipDiff(5, List.of(new QueryShapes.Target(77, rule)), null, "time_drift",
                 QueryShapes.Why.time(), NOW, CTX).sql();
         assertEquals(true, time.contains("(select array_remove(array[null::text], null) as named"), time);
+    }
+
+    /**
+     * The lead-scoring statement: one branch per rule (pre-aggregated for the whole tenant, correlated for a few
+     * customers), decay by the latest row the rule's aggregates select (the rollup without where), the whole-tenant
+     * run skipping customers rescored after its clock.
+     */
+    @Test
+    void leadScoresShape() {
+        ValidatedRule opened = parse("{\"aggregate\":\"count\",\"of\":\"events\",\"where\":{\"field\":\"name\",\"op\":\"eq\","
+                + "\"value\":\"open\"},\"within\":\"P30D\",\"op\":\"gte\",\"value\":1}");
+        ValidatedRule buyer = parse("{\"and\":[{\"aggregate\":\"count\",\"of\":\"purchases\",\"op\":\"gte\",\"value\":2},"
+                + "{\"not\":{\"aggregate\":\"count\",\"of\":\"interactions\",\"op\":\"gte\",\"value\":1}}]}");
+        List<QueryShapes.Scoring> rules = List.of(new QueryShapes.Scoring(opened, new BigDecimal("20"), 864000L),
+                new QueryShapes.Scoring(buyer, new BigDecimal("-5"), 3600L));
+        String tail = "), total as (select id, sum(points) as points from earned group by id), next as (select c.id,"
+                + " round(coalesce(t.points, 0), 2) as score from customer c left join total t on t.id = c.id where"
+                + " c.tenant_id = $1::bigint%s), rated as (select n.id, n.score, case when n.score >= %s then 'hot'"
+                + " when n.score >= %s then 'warm' else 'cold' end as temperature from next n), locked as (select c.id,"
+                + " r.score, r.temperature from customer c join rated r on r.id = c.id where c.tenant_id = $1::bigint"
+                + " and (c.lead_score, c.lead_temperature) is distinct from (r.score, r.temperature)%s order by c.id"
+                + " for update of c) update customer c set lead_score = l.score, lead_temperature = l.temperature,"
+                + " lead_computed_at = %s from locked l where c.tenant_id = $1::bigint and c.id = l.id returning c.id, true";
+        SqlQuery all = QueryShapes.leadScores(5, rules, null, new BigDecimal("50"), new BigDecimal("20"), NOW, CTX);
+        assertEquals("with earned (id, points) as (select c.id, $3::numeric * coalesce(analytics_decay(greatest("
+                + "(select max(e.occurred_at) from event e where e.tenant_id = c.tenant_id and e.customer_id = c.id"
+                + " and e.name = $4::text and e.occurred_at >= $5::timestamptz)), $2::timestamptz, $6::numeric), 1)"
+                + " from customer c where c.tenant_id = $1::bigint and (exists (select 1 from (select e.customer_id from"
+                + " event e where e.tenant_id = $1::bigint and e.name = $7::text and e.occurred_at >= $8::timestamptz"
+                + " group by e.customer_id having count(*) >= $9::bigint) g where g.customer_id = c.id))"
+                + " union all select c.id, $10::numeric * coalesce(analytics_decay(greatest(c.last_purchase_at),"
+                + " $2::timestamptz, $11::numeric), 1) from customer c where c.tenant_id = $1::bigint and ((c.purchase_count"
+                + " >= $12::bigint and not exists (select 1 from (select i.customer_id from interaction i where"
+                + " i.tenant_id = $1::bigint group by i.customer_id having count(*) >= $13::bigint) g where"
+                + " g.customer_id = c.id)))"
+                + String.format(tail, "", "$14::numeric", "$15::numeric",
+                " and (c.lead_computed_at is null or c.lead_computed_at <= $2::timestamptz)", "$2::timestamptz"), all.sql());
+        assertEquals(normalize(List.of(5L, NOW, new BigDecimal("20"), "open", ts("2025-05-16T12:00:00Z"), new BigDecimal("864000"),
+                        "open", ts("2025-05-16T12:00:00Z"), 1L, new BigDecimal("-5"), new BigDecimal("3600"), 2L, 1L,
+                        new BigDecimal("50"), new BigDecimal("20"))),
+                normalize(all.params()));
+        SqlQuery few = QueryShapes.leadScores(5, rules.subList(0, 1), List.of(9L, 9L, 10L), new BigDecimal("50"),
+                new BigDecimal("20"), NOW, CTX);
+        assertEquals("with earned (id, points) as (select c.id, $4::numeric * coalesce(analytics_decay(greatest("
+                + "(select max(e.occurred_at) from event e where e.tenant_id = c.tenant_id and e.customer_id = c.id"
+                + " and e.name = $5::text and e.occurred_at >= $6::timestamptz)), $3::timestamptz, $7::numeric), 1)"
+                + " from customer c where c.tenant_id = $1::bigint and c.id = any($2::text[]::bigint[]) and (exists"
+                + " (select 1 from event e where e.tenant_id = c.tenant_id and e.customer_id = c.id and e.name = $8::text"
+                + " and e.occurred_at >= $9::timestamptz having count(*) >= $10::bigint))"
+                + String.format(tail, " and c.id = any($2::text[]::bigint[])", "$11::numeric", "$12::numeric", "",
+                "$3::timestamptz"), few.sql());
+        assertEquals(new String[]{"9", "10"}.length, ((String[]) few.params().get(1)).length);
+        assertThrows(IllegalArgumentException.class,
+                () -> QueryShapes.leadScores(5, List.of(), null, BigDecimal.TEN, BigDecimal.ONE, NOW, CTX));
     }
 
     static ValidatedRule parse(String rule) { return valid(new RuleParser().parse(rule)); }
