@@ -96,7 +96,7 @@ class FieldCatalogTest {
             }
             assertEquals(Set.of(s.source()), s.field("properties.x").map(FieldDef::changedBy).orElse(Set.of(s.source())));
         }
-        assertThrows(IllegalArgumentException.class, () -> new FieldDef("x", FieldType.STRING, "x", List.of(), true,
+        assertThrows(IllegalArgumentException.class, () -> new FieldDef("x", FieldType.STRING, "x", FieldDef.Words.of("x"), List.of(), true,
                 new FieldDef.Column("c.x"), Set.of()));
     }
 
