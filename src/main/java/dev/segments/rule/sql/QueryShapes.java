@@ -303,7 +303,7 @@ public final class QueryShapes {
                     + " from cat where value is not null)");
         }
         if (!numeric.isEmpty()) {
-            b.sql(", v as (select v.i, v.x, v.integral, b.member from b cross join lateral (values ");
+            b.sql(", nv as (select v.i, v.x, v.integral, b.member from b cross join lateral (values ");
             for (int k = 0; k < numeric.size(); k++) {
                 int i = numeric.get(k);
                 boolean integral = fields.get(i).type() == FieldType.INTEGER;
@@ -313,7 +313,7 @@ public final class QueryShapes {
                     + ", num as (select i, integral, count(*) filter (where member) as members, count(*) as base,"
                     + " percentile_cont(array[" + String.join(", ", QUANTILES) + "]::float8[]) within group (order by x::float8)"
                     + " filter (where member) as q, avg(x) filter (where member) as mean, avg(x) as base_mean,"
-                    + " min(x) filter (where member) as lo, max(x) filter (where member) as hi from v group by i, integral)"
+                    + " min(x) filter (where member) as lo, max(x) filter (where member) as hi from nv group by i, integral)"
                     + ", nice as (select i, integral, lo, hi, (hi - lo) / 10 as raw,"
                     + " power(10::numeric, floor(log((hi - lo) / 10))) as mag from num where hi > lo)"
                     + ", step as (select i, lo, hi, case when integral then greatest(ceil(w), 1) else w end as width from"
@@ -323,8 +323,8 @@ public final class QueryShapes {
                     + ", bins as (select e.i, k, e.edge + k * e.width as bin_from, e.edge + (k + 1) * e.width as bin_to"
                     + " from edges e cross join generate_series(0, floor((e.hi - e.edge) / e.width)::int) k"
                     + " union all select i, 0, lo, hi from num where members > 0 and hi = lo)"
-                    + ", counts as (select v.i, coalesce(floor((v.x - e.edge) / e.width)::int, 0) as k, count(*) as n"
-                    + " from v left join edges e on e.i = v.i where v.member group by 1, 2)");
+                    + ", counts as (select nv.i, coalesce(floor((nv.x - e.edge) / e.width)::int, 0) as k, count(*) as n"
+                    + " from nv left join edges e on e.i = nv.i where nv.member group by 1, 2)");
         }
         b.sql(" select 'totals' as section, null::int as field, null::text as value, members, base, nums from totals");
         if (!categorical.isEmpty()) {
@@ -341,6 +341,6 @@ public final class QueryShapes {
                     + " union all select 'bin', bins.i, null, coalesce(counts.n, 0), null, array[bin_from, bin_to]"
                     + " from bins left join counts on counts.i = bins.i and counts.k = bins.k");
         }
-        return b.sql(" order by 1, 2, 4 desc").build();
+        return b.build();
     }
 }
