@@ -65,6 +65,8 @@ public final class SegmentDtos {
     @Type("SegmentPreview")
     public record PreviewView(
             long count,
+            @Schema(description = "The rule in words (as GET /segments/{key}/rule?format=text says it)")
+            @Description("The rule in words") String text,
             List<CustomerView> sample,
             @Schema(description = "The time the rule was evaluated at (now, or asOf)") OffsetDateTime evaluatedAt,
             @Schema(description = "Wall time of the evaluation in milliseconds") long tookMs,
@@ -168,6 +170,18 @@ public final class SegmentDtos {
 
     @Schema(name = "CustomerSegment")
     public record CustomerSegment(String key, String name, String kind, String tier) {
+    }
+
+    @Schema(name = "RuleTextRequest")
+    public record RuleTextRequest(
+            @Schema(ref = "#/components/schemas/RuleDocument", description = "The rule, in the format named by ruleFormat") JsonNode rule,
+            @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, description = "The format of rule (default native)")
+            String ruleFormat) {
+    }
+
+    @Schema(name = "RuleText", description = "A rule in words")
+    public record RuleTextView(@Schema(description = "The rule as an English sentence",
+            examples = "bought in the last 90 days and spent more than 1,000 in the last 365 days") String text) {
     }
 
     @Schema(name = "SearchRequest")

@@ -104,8 +104,26 @@ class FieldCatalogTest {
             }
             assertEquals(Set.of(s.source()), s.field("properties.x").map(FieldDef::changedBy).orElse(Set.of(s.source())));
         }
-        assertThrows(IllegalArgumentException.class, () -> new FieldDef("x", FieldType.STRING, "x", List.of(), true,
+        assertThrows(IllegalArgumentException.class, () -> new FieldDef("x", FieldType.STRING, "x", FieldDef.Words.of("x"), List.of(), true,
                 new FieldDef.Column("c.x"), Set.of()));
+    }
+
+    /** Every field and stream can be said in words (rule/format/RuleText, reports): a label, nouns and verbs. */
+    @Test
+    void everyFieldAndStreamHasItsWords() {
+        List<FieldDef> all = new java.util.ArrayList<>(CATALOG.customerFields());
+        CATALOG.streams().forEach(s -> all.addAll(s.fieldList()));
+        for (FieldDef f : all) {
+            assertFalse(f.label().isBlank(), f.name());
+            assertTrue(!f.words().hasVerb() || f.type().isTime() || f.type().isNumeric(), f.name() + ": a verb for a "
+                    + "time field's within or a numeric stream field's sum");
+        }
+        assertEquals("loyalty level", FieldCatalog.words("loyalty_level"));
+        assertEquals("loyalty level", FieldCatalog.words("loyaltyLevel"));
+        assertEquals("plan", CATALOG.requireCustomerField("attributes.plan").label());
+        for (FieldCatalog.StreamDef s : CATALOG.streams()) {
+            assertTrue(s.words().kindField() == null || s.field(s.words().kindField()).isPresent(), s.name());
+        }
     }
 
     @Test

@@ -43,9 +43,13 @@ import java.util.Set;
  */
 public final class OperationBudget {
 
-    /** Fields (type.field) that evaluate rules against the tenant's customers. */
+    /**
+     * Fields (type.field) that evaluate rules against the tenant's customers, or read as much (segment insight: a
+     * profile scans the base, overlap the memberships, effectiveness the feed and purchases).
+     */
     static final Set<String> RULE_EVALUATIONS = Set.of("Query.previewSegment", "Query.customers", "Segment.count",
-            "Segment.members", "CustomerConnection.totalCount", "Customer.segments", "Mutation.refreshSegment");
+            "Segment.members", "CustomerConnection.totalCount", "Customer.segments", "Mutation.refreshSegment",
+            "Segment.profile", "Segment.effectiveness", "Query.segmentOverlap");
 
     private static final Set<String> PAGE_ARGUMENTS = Set.of("first", "sampleSize");
 

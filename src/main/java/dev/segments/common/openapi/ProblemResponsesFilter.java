@@ -31,6 +31,7 @@ public class ProblemResponsesFilter implements OASFilter {
         RESPONSES.put("Unauthorized", ProblemType.UNAUTHORIZED);
         RESPONSES.put("Forbidden", ProblemType.FORBIDDEN);
         RESPONSES.put("NotFound", ProblemType.NOT_FOUND);
+        RESPONSES.put("NotAcceptable", ProblemType.NOT_ACCEPTABLE);
         RESPONSES.put("Conflict", ProblemType.CONFLICT);
         RESPONSES.put("PreconditionFailed", ProblemType.PRECONDITION_FAILED);
         RESPONSES.put("PayloadTooLarge", ProblemType.PAYLOAD_TOO_LARGE);

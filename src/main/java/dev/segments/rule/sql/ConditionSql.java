@@ -95,6 +95,43 @@ final class ConditionSql {
         }
     }
 
+    /**
+     * A customer field's value as a profile reads it ({@link QueryShapes#profile}): for a categorical field a
+     * {@code text[]} of its values, {@code array[null]} where it is not set (missing, {@code ''}, an empty list), so
+     * that unnesting gives one row per value and one "not set" row; for a numeric field a {@code numeric} (NULL where
+     * not set), averageOrderValue as the (rounded) division and age in whole years at now as the rules count it.
+     */
+    void profileValue(FieldDef f, boolean categorical) {
+        FieldType type = f.type();
+        switch (f.access()) {
+            case FieldDef.Column col -> {
+                if (!categorical) b.sql(col.sql()).sql("::numeric");
+                else if (type == FieldType.STRING_LIST) b.sql("case when cardinality(").sql(col.sql()).sql(") > 0 then ")
+                        .sql(col.sql()).sql(" else array[null::text] end");
+                else if (type == FieldType.STRING) b.sql("array[nullif(").sql(col.sql()).sql(", '')]");
+                else b.sql("array[").sql(col.sql()).sql("::text]");
+            }
+            case FieldDef.Json json -> {
+                SqlBuilder.Bound key = b.bind(json.key(), PgType.TEXT);
+                if (type == FieldType.STRING_LIST) {
+                    b.sql("case when jsonb_typeof(").sql(json.column()).sql(" -> ").ref(key).sql(") = 'array' and jsonb_array_length(")
+                            .sql(json.column()).sql(" -> ").ref(key).sql(") > 0 then array(select distinct jsonb_array_elements_text(")
+                            .sql(json.column()).sql(" -> ").ref(key).sql(")) else array[null::text] end");
+                } else if (!categorical) {
+                    jsonTyped(json.column(), key, type).accept(b);
+                } else {
+                    b.sql(type == FieldType.STRING ? "array[nullif(" : "array[(");
+                    jsonTyped(json.column(), key, type).accept(b);
+                    b.sql(type == FieldType.STRING ? ", '')]" : ")::text]");
+                }
+            }
+            case FieldDef.Quotient q -> b.sql("case when ").sql(q.denominator()).sql(" > 0 then ").sql(q.numerator())
+                    .sql("::numeric / ").sql(q.denominator()).sql(" end");
+            case FieldDef.Age age -> b.sql("date_part('year', age(").param(today, PgType.DATE).sql(", ")
+                    .sql(age.birthDateColumn()).sql("))::numeric");
+        }
+    }
+
     /** Typed access to a jsonb key; a value of another JSON type counts as missing (NULL), never an error. */
     Expr jsonTyped(String column, SqlBuilder.Bound key, FieldType type) {
         return x -> {

@@ -5,6 +5,8 @@ import dev.segments.rule.ResolvedSegment;
 import dev.segments.rule.RuleDependencies;
 import dev.segments.rule.RuleNode;
 import dev.segments.rule.Source;
+import dev.segments.rule.FieldDef;
+import dev.segments.rule.FieldType;
 import dev.segments.rule.ValidatedRule;
 import dev.segments.rule.sql.SqlBuilder.PgType;
 
@@ -14,6 +16,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.Optional;
 
 /**
  * Every statement production runs around a compiled rule, and nothing else: the only place that writes SQL text
@@ -389,6 +392,145 @@ public final class QueryShapes {
                         + " from changes group by segment_id) d where st.segment_id = d.segment_id returning 1)"
                         + " select count(*) filter (where kind = 'entered'), count(*) filter (where kind = 'exited')"
                         + " from changes");
+        return b.build();
+    }
+
+    // ---------------------------------------------------------------- insight
+
+    /** Whose members a statement reads: materialized, listed (static) or evaluated from a rule now. */
+    public sealed interface Members permits Members.Materialized, Members.Listed, Members.Evaluated {
+        /** A dynamic segment's materialized membership ({@code segment_membership}). */
+        record Materialized(long segmentId) implements Members {
+        }
+
+        /** A static segment's members ({@code segment_member}). */
+        record Listed(long segmentId) implements Members {
+        }
+
+        /** The customers a rule holds for, evaluated in the statement (pre-aggregated where allowed). */
+        record Evaluated(ValidatedRule rule) implements Members {
+        }
+    }
+
+    /** How a profile reads a field: counts per value, or quantiles and a histogram. */
+    public enum ProfileKind { CATEGORICAL, NUMERIC }
+
+    /**
+     * How a profile reads a customer field: strings, booleans, lists, and numbers with a known set of values (the
+     * RFM scores) by value; other numbers as numbers; empty for time fields and fields not available.
+     */
+    public static Optional<ProfileKind> profileKind(FieldDef f) {
+        if (!f.available() || f.type() == null) return Optional.empty();
+        return switch (f.type()) {
+            case STRING, BOOLEAN, STRING_LIST -> Optional.of(ProfileKind.CATEGORICAL);
+            case NUMBER, INTEGER -> Optional.of(f.values().isEmpty() ? ProfileKind.NUMERIC : ProfileKind.CATEGORICAL);
+            case DATE, TIMESTAMP -> Optional.empty();
+        };
+    }
+
+    /** Quantiles a profile reports for a numeric field, in order (p0, p25, p50, p75, p90, p100). */
+    public static final List<String> QUANTILES = List.of("0", "0.25", "0.5", "0.75", "0.9", "1");
+
+    /**
+     * A segment's profile against the tenant's whole base, in one statement (docs/insight.md, "Profile"): one scan
+     * of the tenant's customers left-joined to the member set, then per section rows
+     * {@code (section text, field int, value text, members bigint, base bigint, nums numeric[])}:
+     * <ul>
+     *   <li>{@code totals}: members, base, nums = [members' total spend, base's, members' purchases, base's];</li>
+     *   <li>{@code value} (categorical field {@code field}, its index in {@code fields}): one of the {@code top}
+     *       values held by most members (ties: more base customers, then the value), members and base customers
+     *       holding it, nums = [rank];</li>
+     *   <li>{@code other}: every other value held in the base, summed; {@code notset}: customers without a value;</li>
+     *   <li>{@code stats} (numeric): members and base customers with a value, nums = [p0, p25, p50, p75, p90, p100
+     *       (percentile_cont over the members), members' mean, base mean];</li>
+     *   <li>{@code bin} (numeric): a histogram bin of the members' values, nums = [from, to): equal bins of a 1-2-5
+     *       width (whole numbers for integer fields) from a multiple of the width at or below the smallest value, about
+     *       ten of them; one bin [min, max] when all values are equal.</li>
+     * </ul>
+     */
+    public static SqlQuery profile(long tenantId, Members members, List<FieldDef> fields, int top, CompileContext ctx) {
+        if (top < 1) throw new IllegalArgumentException("top must be positive");
+        SqlBuilder b = new SqlBuilder();
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        SqlCompiler compiler = new SqlCompiler(ctx, b, tenant, SqlCompiler.Shape.SET);
+        b.sql("with m as materialized (");
+        switch (members) {
+            case Members.Materialized mat -> b.sql("select customer_id from segment_membership where tenant_id = ")
+                    .ref(tenant).sql(" and segment_id = ").param(mat.segmentId(), PgType.BIGINT);
+            case Members.Listed l -> b.sql("select customer_id from segment_member where tenant_id = ").ref(tenant)
+                    .sql(" and segment_id = ").param(l.segmentId(), PgType.BIGINT);
+            case Members.Evaluated e -> {
+                b.sql("select c.id as customer_id from customer c where c.tenant_id = ").ref(tenant).sql(" and (");
+                compiler.compile(e.rule());
+                b.sql(")");
+            }
+        }
+        List<Integer> categorical = new java.util.ArrayList<>(), numeric = new java.util.ArrayList<>();
+        b.sql("), b as (select m.customer_id is not null as member, c.total_spend as spend, c.purchase_count as purchases");
+        for (int i = 0; i < fields.size(); i++) {
+            FieldDef f = fields.get(i);
+            ProfileKind kind = profileKind(f).orElseThrow(() -> new IllegalArgumentException("not profilable: " + f.name()));
+            (kind == ProfileKind.CATEGORICAL ? categorical : numeric).add(i);
+            b.sql(", ");
+            compiler.profileValue(f, kind == ProfileKind.CATEGORICAL);
+            b.sql(" as f" + i);
+        }
+        b.sql(" from customer c left join m on m.customer_id = c.id where c.tenant_id = ").ref(tenant).sql(")");
+        b.sql(", totals as (select count(*) filter (where member) as members, count(*) as base,"
+                + " array[coalesce(sum(spend) filter (where member), 0), coalesce(sum(spend), 0),"
+                + " coalesce(sum(purchases) filter (where member), 0), coalesce(sum(purchases), 0)]::numeric[] as nums"
+                + " from b)");
+        if (!categorical.isEmpty()) {
+            b.sql(", cat as (select v.i, v.value, count(*) filter (where b.member) as members, count(*) as base"
+                    + " from b cross join lateral (");
+            for (int k = 0; k < categorical.size(); k++) {
+                int i = categorical.get(k);
+                b.sql(k == 0 ? "" : " union all ").sql("select " + i + " as i, unnest(b.f" + i + ") as value");
+            }
+            b.sql(") v group by v.i, v.value)"
+                    + ", ranked as (select i, value, members, base,"
+                    + " row_number() over (partition by i order by members desc, base desc, value) as r"
+                    + " from cat where value is not null)");
+        }
+        if (!numeric.isEmpty()) {
+            b.sql(", nv as (select v.i, v.x, v.integral, b.member from b cross join lateral (values ");
+            for (int k = 0; k < numeric.size(); k++) {
+                int i = numeric.get(k);
+                boolean integral = fields.get(i).type() == FieldType.INTEGER;
+                b.sql(k == 0 ? "" : ", ").sql("(" + i + ", b.f" + i + ", " + integral + ")");
+            }
+            b.sql(") v(i, x, integral) where v.x is not null)"
+                    + ", num as (select i, integral, count(*) filter (where member) as members, count(*) as base,"
+                    + " percentile_cont(array[" + String.join(", ", QUANTILES) + "]::float8[]) within group (order by x::float8)"
+                    + " filter (where member) as q, avg(x) filter (where member) as mean, avg(x) as base_mean,"
+                    + " min(x) filter (where member) as lo, max(x) filter (where member) as hi from nv group by i, integral)"
+                    + ", nice as (select i, integral, lo, hi, (hi - lo) / 10 as raw,"
+                    + " power(10::numeric, floor(log((hi - lo) / 10))) as mag from num where hi > lo)"
+                    + ", step as (select i, lo, hi, case when integral then greatest(ceil(w), 1) else w end as width from"
+                    + " (select i, integral, lo, hi, (case when raw / mag <= 1 then 1 when raw / mag <= 2 then 2"
+                    + " when raw / mag <= 5 then 5 else 10 end) * mag as w from nice) n)"
+                    + ", edges as (select i, hi, width, floor(lo / width) * width as edge from step)"
+                    + ", bins as (select e.i, k, e.edge + k * e.width as bin_from, e.edge + (k + 1) * e.width as bin_to"
+                    + " from edges e cross join generate_series(0, floor((e.hi - e.edge) / e.width)::int) k"
+                    + " union all select i, 0, lo, hi from num where members > 0 and hi = lo)"
+                    + ", counts as (select nv.i, coalesce(floor((nv.x - e.edge) / e.width)::int, 0) as k, count(*) as n"
+                    + " from nv left join edges e on e.i = nv.i where nv.member group by 1, 2)");
+        }
+        b.sql(" select 'totals' as section, null::int as field, null::text as value, members, base, nums from totals");
+        if (!categorical.isEmpty()) {
+            SqlBuilder.Bound limit = b.bind((long) top, PgType.BIGINT);
+            b.sql(" union all select 'value', i, value, members, base, array[r]::numeric[] from ranked where r <= ").ref(limit)
+                    .sql(" and members > 0 union all select 'other', i, null, sum(members)::bigint, sum(base)::bigint, null"
+                            + " from ranked where r > ").ref(limit).sql(" or members = 0 group by i"
+                            + " union all select 'notset', i, null, members, base, null from cat where value is null");
+        }
+        if (!numeric.isEmpty()) {
+            StringBuilder q = new StringBuilder();
+            for (int k = 1; k <= QUANTILES.size(); k++) q.append("q[").append(k).append("]::numeric, ");
+            b.sql(" union all select 'stats', i, null, members, base, array[" + q + "mean, base_mean] from num"
+                    + " union all select 'bin', bins.i, null, coalesce(counts.n, 0), null, array[bin_from, bin_to]"
+                    + " from bins left join counts on counts.i = bins.i and counts.k = bins.k");
+        }
         return b.build();
     }
 }

@@ -83,6 +83,11 @@ final class SqlCompiler {
         new SqlCompiler(ctx, b, Objects.requireNonNull(tenant), Shape.SET).compile(rule);
     }
 
+    /** Appends a customer field's value as a profile reads it (see {@link ConditionSql#profileValue}). */
+    void profileValue(dev.segments.rule.FieldDef f, boolean categorical) {
+        conditions.profileValue(f, categorical);
+    }
+
     /** Appends the rule's predicate. */
     void compile(ValidatedRule rule) {
         node(checked(rule), null);

@@ -28,6 +28,8 @@ public record FieldCatalogView(
     @Type("FieldInfo")
     public record FieldInfo(
             @NonNull String name,
+            @Schema(description = "How the field is named in words (rules in words, reports)", examples = "last purchase")
+            @Description("How the field is named in words (rules in words, reports)") @NonNull String label,
             @Schema(description = "string, number, integer, boolean, date, timestamp or stringList; absent for event properties, which take the type of the compared value")
             @Description("string, number, integer, boolean, date, timestamp or stringList; null for event properties (typed by the compared value)")
             String type,
@@ -37,7 +39,7 @@ public record FieldCatalogView(
             @Description("False for fields that exist in the language but are not computed yet (analytics fields)") boolean available) {
 
         static FieldInfo of(FieldDef f) {
-            return new FieldInfo(f.name(), f.type() == null ? null : f.type().json(), f.description(),
+            return new FieldInfo(f.name(), f.label(), f.type() == null ? null : f.type().json(), f.description(),
                     f.operators().stream().sorted(Comparator.comparing(Operator::ordinal)).map(Operator::json).toList(),
                     f.values(), f.available());
         }

@@ -156,6 +156,19 @@ public class SegmentGraphQL {
                 support.json(RuleFormats.fromNative(format, segment.rule(), rules.catalog())));
     }
 
+    @Description("The rule in words, an English sentence (as GET /segments/{key}/rule?format=text); null for a static segment")
+    public Uni<String> ruleText(@Source SegmentView segment) {
+        if (segment.rule() == null) return Uni.createFrom().nullItem();
+        return service.rules(tenant.id()).map(rules -> rules.text(segment.rule()));
+    }
+
+    @Query("ruleText")
+    @Description("An unsaved rule in words, after checking it like any rule; nothing is evaluated")
+    public Uni<String> unsavedRuleText(@NonNull @Description("The rule (JSON)") JsonValue rule,
+                                       @DefaultValue("NATIVE") @Description("The format of rule") RuleFormat format) {
+        return service.ruleText(tenant.id(), support.tree(rule), format);
+    }
+
     @Description("A page of the segment's members in id order")
     public Uni<List<CustomerConnection>> members(@Source List<SegmentView> segments,
                                                  @Description("Page size") Integer first,

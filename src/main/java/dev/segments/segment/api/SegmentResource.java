@@ -41,6 +41,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -141,14 +142,34 @@ public class SegmentResource {
 
     @GET
     @Path("/{key}/rule")
-    @Operation(summary = "A segment's rule, in the native language or exported as a react-querybuilder query or JsonLogic")
+    @Produces({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
+    @Operation(summary = "A segment's rule: native, exported as a react-querybuilder query or JsonLogic, or in words",
+            description = "format=text answers the rule as an English sentence (text/plain), the others JSON. Without "
+                    + "format, a client that accepts JSON gets the native rule and one that accepts only text/plain the "
+                    + "sentence; a format whose media type the Accept header refuses is 406.")
     @APIResponse(responseCode = "200", description = "The rule in the format asked for",
-            content = @Content(schema = @Schema(ref = "#/components/schemas/RuleDocument")))
+            content = {@Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "#/components/schemas/RuleDocument")),
+                    @Content(mediaType = MediaType.TEXT_PLAIN, schema = @Schema(type = SchemaType.STRING,
+                            examples = "bought in the last 90 days and spent more than 1,000 in the last 365 days"))})
     @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "406", ref = "NotAcceptable")
     @APIResponse(responseCode = "409", ref = "Conflict")
-    public Uni<JsonNode> rule(@PathParam("key") String key,
-                              @Parameter(description = "The format to export in", schema = @Schema(enumeration = {"native", "querybuilder", "jsonlogic"}, defaultValue = "native")) @QueryParam("format") String format) {
-        RuleFormat f = TenantRules.format(format, "format");
+    @APIResponse(responseCode = "422", ref = "ValidationFailed")
+    public Uni<Response> rule(@PathParam("key") String key,
+                              @Parameter(description = "The format to export in", schema = @Schema(enumeration = {"native", "querybuilder", "jsonlogic", "text"})) @QueryParam("format") String format,
+                              @Context HttpHeaders headers) {
+        boolean text = format == null ? !accepts(headers, MediaType.APPLICATION_JSON_TYPE)
+                && accepts(headers, MediaType.TEXT_PLAIN_TYPE) : "text".equalsIgnoreCase(format.strip());
+        RuleFormat f = text ? null : exportFormat(format);
+        MediaType produced = text ? MediaType.TEXT_PLAIN_TYPE : MediaType.APPLICATION_JSON_TYPE;
+        if (!accepts(headers, produced)) {
+            throw new ProblemException(ProblemType.NOT_ACCEPTABLE, (text ? "format=text" : "format=" + f.param())
+                    + " is answered as " + produced + ", which the Accept header does not allow");
+        }
+        if (text) {
+            return service.ruleText(tenant.id(), key)
+                    .map(sentence -> Response.ok(sentence, MediaType.TEXT_PLAIN + ";charset=UTF-8").build());
+        }
         return service.get(tenant.id(), key).flatMap(s -> {
             if (s.rule() == null) {
                 throw new ProblemException(ProblemType.CONFLICT, "Segment '" + key + "' is static: it has no rule");
@@ -156,7 +177,20 @@ public class SegmentResource {
             if (f == RuleFormat.NATIVE) return Uni.createFrom().item(RuleFormats.fromNative(f, s.rule()));
             // the catalog tells the field types the export needs (JsonLogic builtins only where they are exact)
             return service.rules(tenant.id()).map(rules -> RuleFormats.fromNative(f, s.rule(), rules.catalog()));
-        });
+        }).map(rule -> Response.ok(rule, MediaType.APPLICATION_JSON_TYPE).build());
+    }
+
+    private static RuleFormat exportFormat(String format) {
+        try {
+            return RuleFormat.fromParam(format);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.validation("format", "invalid_value", "unknown rule format '" + format
+                    + "'; expected one of native, querybuilder, jsonlogic, text");
+        }
+    }
+
+    private static boolean accepts(HttpHeaders headers, MediaType type) {
+        return headers.getAcceptableMediaTypes().stream().anyMatch(a -> a.isCompatible(type));
     }
 
     @POST

@@ -47,6 +47,16 @@ public class RuleQueryExecutor {
         return run(tenantId, PreparedStatements.KEEP + query.sql(), query, true);
     }
 
+    /**
+     * A statement of this package's repositories that reads like an evaluation (insight: overlap, effectiveness):
+     * the same read-only transaction, statement timeout and evaluation slot.
+     */
+    Uni<RowSet<Row>> runStatement(long tenantId, String sql, Tuple params) {
+        return slots.run(tenantId, () -> pool.withTransaction(conn -> conn.preparedQuery(SETTINGS)
+                .execute(Tuple.of(timeout, PreparedStatements.planCacheMode(false)))
+                .chain(() -> conn.preparedQuery(sql).execute(params))));
+    }
+
     /** Every evaluation takes a slot of its request and of its tenant first ({@link EvaluationSlots}). */
     private Uni<RowSet<Row>> run(long tenantId, String sql, SqlQuery query, boolean fewCustomers) {
         return slots.run(tenantId, () -> pool.withTransaction(conn -> conn.preparedQuery(SETTINGS)

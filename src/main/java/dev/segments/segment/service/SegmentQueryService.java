@@ -84,6 +84,7 @@ public class SegmentQueryService {
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> {
             ValidatedRule node = requireRule(rules, rule, format);
+            String text = rules.text(node.node());
             CompileContext ctx = rules.context(now);
             SqlQuery count = QueryShapes.count(tenantId, node, ctx);
             long started = System.nanoTime();
@@ -93,10 +94,10 @@ public class SegmentQueryService {
             return counted.chain(n -> sample.chain(s -> {
                 long took = (System.nanoTime() - started) / 1_000_000;
                 if (!explain) {
-                    return Uni.createFrom().item(new PreviewView(n, s, now, took, null, null, null));
+                    return Uni.createFrom().item(new PreviewView(n, text, s, now, took, null, null, null));
                 }
                 SqlQuery plan = QueryShapes.explain(count);
-                return executor.run(tenantId, plan).map(rs -> new PreviewView(n, s, now, took, count.sql(),
+                return executor.run(tenantId, plan).map(rs -> new PreviewView(n, text, s, now, took, count.sql(),
                         count.params().stream().map(SegmentQueryService::printable).toList(),
                         parse(rs.iterator().next().getValue(0).toString())));
             }));

@@ -29,6 +29,9 @@ import java.util.List;
 @ApplicationScoped
 public class SegmentService {
 
+    /** Keys a new segment cannot take: GET /segments/{key} would be another endpoint (GET /segments/overlap). */
+    public static final java.util.Set<String> RESERVED_KEYS = java.util.Set.of("overlap");
+
     private final SegmentRepository repository;
     private final TenantRulesLoader rulesLoader;
     private final MembershipService membership;
@@ -52,6 +55,10 @@ public class SegmentService {
 
     public Uni<SegmentView> create(long tenantId, SegmentInput input) {
         SegmentKind kind = validate(input, SegmentKind.DYNAMIC);
+        if (RESERVED_KEYS.contains(input.key())) {
+            throw ProblemException.validation("/key", "reserved", "'" + input.key()
+                    + "' is reserved: GET /segments/" + input.key() + " is another endpoint; choose another key");
+        }
         return rules(tenantId).chain(rules -> {
             String rule = kind == SegmentKind.DYNAMIC
                     ? checkedRule(rules, input.rule(), input.ruleFormat(), input.key()) : null;
@@ -98,6 +105,25 @@ public class SegmentService {
             }).map(row -> view(row.orElseThrow(() -> stale(key))))
                     .call(s -> s.rule() == null ? Uni.createFrom().voidItem() : membership.ruleSaved(tenantId, key));
         });
+    }
+
+    /** A saved segment's rule in words; 409 for a static segment (it has no rule). */
+    public Uni<String> ruleText(long tenantId, String key) {
+        return get(tenantId, key).chain(s -> {
+            if (s.rule() == null) {
+                return Uni.createFrom().failure(new ProblemException(ProblemType.CONFLICT,
+                        "Segment '" + key + "' is static: it has no rule"));
+            }
+            return rules(tenantId).map(rules -> rules.text(s.rule()));
+        });
+    }
+
+    /** An unsaved rule in words, after checking it like any rule (422 listing every problem). */
+    public Uni<String> ruleText(long tenantId, JsonNode rule, dev.segments.rule.format.RuleFormat format) {
+        if (rule == null || rule.isNull() || rule.isMissingNode()) {
+            throw ProblemException.validation("/rule", "required", "a rule is required");
+        }
+        return rules(tenantId).map(rules -> rules.text(rules.check(rule, format, null).validated().node()));
     }
 
     /** Deletes a segment no other segment refers to. */

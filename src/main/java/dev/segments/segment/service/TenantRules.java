@@ -17,6 +17,7 @@ import dev.segments.rule.ValidatedRule;
 import dev.segments.rule.format.NativeTranslation;
 import dev.segments.rule.format.RuleFormat;
 import dev.segments.rule.format.RuleFormats;
+import dev.segments.rule.format.RuleText;
 import dev.segments.segment.persistence.SegmentRow;
 
 import java.time.OffsetDateTime;
@@ -166,6 +167,20 @@ public final class TenantRules {
         } catch (IllegalArgumentException e) {
             throw ProblemException.validation(pointer, "invalid_value", e.getMessage());
         }
+    }
+
+    /** A rule in words (rule/format/RuleText): a stored native rule; segment references read as their names. */
+    public String text(JsonNode nativeRule) {
+        return RuleText.of(nativeRule, catalog, this::segmentName);
+    }
+
+    /** A parsed rule in words. */
+    public String text(RuleNode rule) {
+        return RuleText.of(rule, catalog, this::segmentName);
+    }
+
+    private Optional<String> segmentName(String key) {
+        return Optional.ofNullable(segments.get(key)).map(SegmentRow::name);
     }
 
     public CompileContext context(OffsetDateTime now) {

@@ -1,0 +1,170 @@
+package dev.segments.segment.persistence;
+
+import dev.segments.rule.sql.SqlQuery;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.math.BigDecimal;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The statements of segment insight (docs/insight.md): profiles (the statement comes from {@code QueryShapes.profile},
+ * since it may evaluate a rule), overlap from the materialized membership, effectiveness from the change feed and
+ * the purchase stream. Each is one set-based statement, run like an evaluation (read-only, statement timeout,
+ * evaluation slot).
+ */
+@ApplicationScoped
+public class InsightRepository {
+
+    private final RuleQueryExecutor executor;
+
+    InsightRepository(RuleQueryExecutor executor) {
+        this.executor = executor;
+    }
+
+    /** A row of a profile statement (see {@code QueryShapes.profile} for the sections). */
+    public record ProfileRow(String section, Integer field, String value, long members, Long base, List<BigDecimal> nums) {
+    }
+
+    public Uni<List<ProfileRow>> profile(long tenantId, SqlQuery query) {
+        return executor.run(tenantId, query).map(rs -> {
+            List<ProfileRow> rows = new ArrayList<>();
+            for (Row r : rs) {
+                BigDecimal[] nums = r.getArrayOfBigDecimals("nums");
+                rows.add(new ProfileRow(r.getString("section"), r.getInteger("field"), r.getString("value"),
+                        r.getLong("members"), r.getLong("base"), nums == null ? null : Arrays.asList(nums)));
+            }
+            return rows;
+        });
+    }
+
+    /** Members shared by two segments ({@code a == b}: a segment's size). */
+    public record PairCount(long a, long b, long count) {
+    }
+
+    /**
+     * For the given segments (dynamic: materialized membership; static: their members), the size of each and of
+     * every pairwise intersection, in one scan of their membership rows: each customer's segments as an array, then
+     * its pairs (with itself for the sizes), counted. Pairs without a shared member are absent.
+     */
+    public Uni<List<PairCount>> overlap(long tenantId, List<Long> segmentIds) {
+        return executor.runStatement(tenantId, """
+                        with m as (
+                            select segment_id, customer_id from segment_membership
+                            where tenant_id = $1 and segment_id = any($2::bigint[])
+                            union all
+                            select segment_id, customer_id from segment_member
+                            where tenant_id = $1 and segment_id = any($2::bigint[])),
+                        per as (select array_agg(segment_id order by segment_id) as s from m group by customer_id)
+                        select x.a, y.b, count(*) as n
+                        from per cross join lateral unnest(per.s) with ordinality as x(a, i)
+                        cross join lateral unnest(per.s) with ordinality as y(b, j)
+                        where x.i <= y.j group by x.a, y.b""",
+                Tuple.of(tenantId, segmentIds.toArray(Long[]::new))).map(rs -> {
+                    List<PairCount> out = new ArrayList<>();
+                    rs.forEach(r -> out.add(new PairCount(r.getLong(0), r.getLong(1), r.getLong(2))));
+                    return out;
+                });
+    }
+
+    /** A window length as PostgreSQL's make_interval takes it: calendar years, months and days, exact seconds. */
+    public record Window(int years, int months, int days, long seconds) {
+    }
+
+    /** The figures of {@link #effectiveness}. */
+    public record Effectiveness(long entered, long converted, long openWindows, BigDecimal revenue, long purchases,
+                                OffsetDateTime baselineFrom, OffsetDateTime baselineTo, long baselineCustomers,
+                                long baselineConverted, BigDecimal baselineRevenue, long baselinePurchases,
+                                long stays, long completed, long stillMembers, Double medianSeconds, Double meanSeconds,
+                                List<String> exitCauses, List<Long> exitCounts) {
+    }
+
+    /**
+     * A segment's effectiveness over the entries of [from, to) (docs/insight.md, "Effectiveness"), in one statement.
+     * Stays are read from the change feed (an entry and the exit after it, if any; ordered by time, then id); the
+     * cohort is the still-existing customers with an entry in the period, at their first entry there; conversion and
+     * revenue count their purchases in [entry, entry + window); the baseline is the customers created at or before
+     * the cohort's median entry time who were not a member at any instant of [from, to), over [median entry,
+     * median entry + window) (from, when nobody entered). Window arithmetic is in UTC, calendar units as the rules'.
+     */
+    public Uni<Effectiveness> effectiveness(long tenantId, long segmentId, OffsetDateTime from, OffsetDateTime to,
+                                            Window window, OffsetDateTime now) {
+        String w = "make_interval($5::int, $6::int, 0, $7::int, 0, 0, $8::float8)";
+        return executor.runStatement(tenantId, """
+                        with ch as (
+                            select customer_id, kind, cause, at, id from membership_change
+                            where tenant_id = $1 and segment_id = $2),
+                        st as (
+                            select customer_id, kind, at, lead(kind) over w as next_kind, lead(at) over w as next_at,
+                                   lead(cause) over w as next_cause
+                            from ch window w as (partition by customer_id order by at, id)),
+                        stays as (
+                            select customer_id, at as entered_at,
+                                   case when next_kind = 'exited' then next_at end as exited_at,
+                                   case when next_kind = 'exited' then next_cause end as exit_cause
+                            from st where kind = 'entered'),
+                        period as (select * from stays where entered_at >= $3 and entered_at < $4),
+                        cohort as (
+                            select p.customer_id, min(p.entered_at) as entered_at from period p
+                            join customer c on c.tenant_id = $1 and c.id = p.customer_id group by p.customer_id),
+                        conv as (
+                            select co.customer_id, count(pu.id) as purchases, coalesce(sum(pu.amount), 0) as revenue,
+                                   (co.entered_at at time zone 'UTC' + WINDOW) at time zone 'UTC' as window_end
+                            from cohort co left join purchase pu on pu.tenant_id = $1 and pu.customer_id = co.customer_id
+                                and pu.occurred_at >= co.entered_at
+                                and pu.occurred_at < (co.entered_at at time zone 'UTC' + WINDOW) at time zone 'UTC'
+                            group by co.customer_id, co.entered_at),
+                        bwin as (
+                            select a.start, (a.start at time zone 'UTC' + WINDOW) at time zone 'UTC' as stop
+                            from (select coalesce(percentile_disc(0.5) within group (order by entered_at), $3) as start
+                                  from cohort) a),
+                        touched as (
+                            select distinct customer_id from stays
+                            where entered_at < $4 and (exited_at is null or exited_at > $3)),
+                        bconv as (
+                            select c.id, count(pu.id) as purchases, coalesce(sum(pu.amount), 0) as revenue
+                            from customer c cross join bwin
+                            left join purchase pu on pu.tenant_id = $1 and pu.customer_id = c.id
+                                and pu.occurred_at >= bwin.start and pu.occurred_at < bwin.stop
+                            where c.tenant_id = $1 and c.created_at <= bwin.start
+                              and not exists (select 1 from touched t where t.customer_id = c.id)
+                            group by c.id),
+                        exits as (
+                            select exit_cause, count(*) as n from period where exited_at is not null group by exit_cause)
+                        select (select count(*) from cohort),
+                               (select count(*) from conv where purchases > 0),
+                               (select count(*) from conv where window_end > $9),
+                               (select coalesce(sum(revenue), 0) from conv),
+                               (select coalesce(sum(purchases), 0) from conv),
+                               (select start from bwin), (select stop from bwin),
+                               (select count(*) from bconv),
+                               (select count(*) from bconv where purchases > 0),
+                               (select coalesce(sum(revenue), 0) from bconv),
+                               (select coalesce(sum(purchases), 0) from bconv),
+                               (select count(*) from period),
+                               (select count(*) from period where exited_at is not null),
+                               (select count(*) from period where exited_at is null),
+                               (select percentile_cont(0.5) within group (order by extract(epoch from exited_at - entered_at))
+                                from period where exited_at is not null),
+                               (select avg(extract(epoch from exited_at - entered_at))::float8
+                                from period where exited_at is not null),
+                               (select array_agg(exit_cause order by n desc, exit_cause) from exits),
+                               (select array_agg(n order by n desc, exit_cause) from exits)""".replace("WINDOW", w),
+                Tuple.from(List.of(tenantId, segmentId, from, to, window.years(), window.months(), window.days(),
+                        (double) window.seconds(), now))).map(rs -> {
+                    Row r = rs.iterator().next();
+                    String[] causes = r.getArrayOfStrings(16);
+                    Long[] counts = r.getArrayOfLongs(17);
+                    return new Effectiveness(r.getLong(0), r.getLong(1), r.getLong(2), r.getBigDecimal(3), r.getLong(4),
+                            r.getOffsetDateTime(5), r.getOffsetDateTime(6), r.getLong(7), r.getLong(8),
+                            r.getBigDecimal(9), r.getLong(10), r.getLong(11), r.getLong(12), r.getLong(13),
+                            r.getDouble(14), r.getDouble(15), causes == null ? List.of() : List.of(causes),
+                            counts == null ? List.of() : List.of(counts));
+                });
+    }
+}
