@@ -225,7 +225,6 @@ class InsightTest {
         problem(as(k).get("/segments/vip/profile?fields=nope"), 422, "/problems/validation", "fields", "unknown_field");
         problem(as(k).get("/segments/vip/profile?fields=lastPurchaseAt"), 422, "/problems/validation", "fields", "not_profilable");
         problem(as(k).get("/segments/vip/profile?fields=region,region"), 422, "/problems/validation", "fields", "duplicate");
-        problem(as(k).get("/segments/vip/profile?fields=leadScore"), 422, "/problems/validation", "fields", "field_not_available");
         problem(as(k).get("/segments/vip/profile?top=0"), 422, "/problems/validation", "top", "out_of_range");
         as(k).get("/segments/nope/profile").then().statusCode(404).contentType("application/problem+json");
     }

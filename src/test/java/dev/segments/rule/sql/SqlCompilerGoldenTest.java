@@ -529,7 +529,7 @@ class SqlCompilerGoldenTest {
         assertEquals(List.of("region", "tags", "attributes.interests", "rfm.recency"), fields.stream()
                 .filter(f -> QueryShapes.profileKind(f).orElseThrow() == QueryShapes.ProfileKind.CATEGORICAL).map(FieldDef::name).toList());
         assertEquals(Optional.empty(), QueryShapes.profileKind(CATALOG.requireCustomerField("lastPurchaseAt")));
-        assertEquals(Optional.empty(), QueryShapes.profileKind(CATALOG.requireCustomerField("leadScore")));
+        assertEquals(Optional.of(QueryShapes.ProfileKind.NUMERIC), QueryShapes.profileKind(CATALOG.requireCustomerField("leadScore")));
     }
 
     static ValidatedRule parse(String rule) { return valid(new RuleParser().parse(rule)); }
