@@ -1,6 +1,7 @@
 package dev.segments.segment.service;
 
 import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.metrics.ServiceMetrics;
 import dev.segments.customer.CustomerChanges;
 import dev.segments.rule.ResolvedSegment;
 import dev.segments.rule.RuleDependencies;
@@ -55,12 +56,18 @@ public class MembershipService implements CustomerChanges {
     private final Vertx vertx;
     private final RoundTimer rounds = new RoundTimer("time-driven refresh (segments)", LOG);
 
-    MembershipService(MembershipRepository repository, TenantRulesLoader rules, ServiceConfig config, Vertx vertx) {
+    MembershipService(MembershipRepository repository, TenantRulesLoader rules, ServiceConfig config, Vertx vertx,
+                      ServiceMetrics metrics) {
         this.repository = repository;
         this.rules = rules;
         this.config = config.membership();
         this.vertx = vertx;
+        metrics.sampled(UPKEEP_LAG, "How long the longest-waiting due membership refresh has been due (0: none due)",
+                "seconds", repository::upkeepLagSeconds);
     }
+
+    /** The membership upkeep lag gauge (docs/operations.md). */
+    public static final String UPKEEP_LAG = "segments.membership.upkeep.lag";
 
     // ------------------------------------------------------------------ writes
 

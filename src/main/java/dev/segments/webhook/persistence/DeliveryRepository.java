@@ -178,6 +178,21 @@ public class DeliveryRepository {
                 .execute(Tuple.of(subscriptionId, lastChangeId)).replaceWithVoid();
     }
 
+    // ------------------------------------------------------------------ outbox: metrics
+
+    /** Pending deliveries over all tenants (the outbox backlog); a metric, so no tenant is named. */
+    public Uni<Double> backlog() {
+        return pool.preparedQuery("select count(*)::float8 from webhook_delivery where status = 'pending'")
+                .execute().map(rs -> rs.iterator().next().getDouble(0));
+    }
+
+    /** Age in seconds of the oldest pending delivery over all tenants; 0 when none is pending. */
+    public Uni<Double> backlogAgeSeconds() {
+        return pool.preparedQuery("select coalesce(extract(epoch from now() - min(created_at)), 0)::float8"
+                        + " from webhook_delivery where status = 'pending'")
+                .execute().map(rs -> Math.max(0, rs.iterator().next().getDouble(0)));
+    }
+
     // ------------------------------------------------------------------ outbox: sending
 
     /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.metrics.ServiceMetrics;
 import dev.segments.webhook.persistence.ChangeRow;
 import dev.segments.webhook.persistence.ClaimedDelivery;
 import dev.segments.webhook.persistence.DeliveryRepository;
@@ -68,6 +69,9 @@ public class WebhookDispatcher {
     }
 
     public static final String EVENT_TYPE = "membership.changed";
+    /** The outbox gauges (docs/operations.md). */
+    public static final String BACKLOG = "segments.webhook.backlog";
+    public static final String BACKLOG_AGE = "segments.webhook.backlog.age";
     private static final Logger LOG = Logger.getLogger(WebhookDispatcher.class);
     private static final int ENQUEUE_LIMIT = 1000;
     private static final long MAX_DRAIN_BYTES = 64 * 1024;
@@ -80,6 +84,7 @@ public class WebhookDispatcher {
     private final Backoff backoff;
     private final HttpClient client;
     private final WebhookTargets targets;
+    private final ServiceMetrics metrics;
 
     private final AtomicBoolean ticking = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
@@ -88,8 +93,12 @@ public class WebhookDispatcher {
     private volatile boolean stopping;
 
     WebhookDispatcher(DeliveryRepository deliveries, ObjectMapper mapper, ServiceConfig config, Vertx vertx,
-                      WebhookTargets targets) {
+                      WebhookTargets targets, ServiceMetrics metrics) {
         this.deliveries = deliveries;
+        this.metrics = metrics;
+        metrics.sampled(BACKLOG, "Pending webhook deliveries (all tenants)", null, deliveries::backlog);
+        metrics.sampled(BACKLOG_AGE, "Age of the oldest pending webhook delivery (0: none pending)", "seconds",
+                deliveries::backlogAgeSeconds);
         this.targets = targets;
         this.mapper = mapper;
         this.config = config.webhooks();
@@ -288,9 +297,11 @@ public class WebhookDispatcher {
     /** Delivered; or due again after the backoff; or failed for good after the last attempt. */
     Uni<Void> record(ClaimedDelivery delivery, Attempt attempt) {
         if (attempt.ok()) {
+            metrics.webhookAttempt("delivered");
             return deliveries.markDelivered(delivery.id(), attempt.statusCode());
         }
         boolean last = delivery.attempt() >= Math.max(1, config.maxAttempts());
+        metrics.webhookAttempt(last ? "failed" : "retry");
         if (last) {
             LOG.warnf("Webhook delivery %s to subscription %d failed after %d attempts: %s", delivery.id(),
                     delivery.subscriptionId(), delivery.attempt(), attempt.error());
