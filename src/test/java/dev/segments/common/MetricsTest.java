@@ -166,6 +166,18 @@ class MetricsTest {
                 + text.lines().filter(l -> l.contains(probe)).toList());
     }
 
+    @Test
+    void textualResponsesAreCompressedForClientsThatAcceptIt() {
+        String key = Api.newTenant();
+        for (int i = 0; i < 30; i++) {
+            Api.customer(key, "gz-" + i, Map.of("region", "Moscow"));
+        }
+        as(key).header("Accept-Encoding", "gzip").get("/customers?limit=30").then().statusCode(200)
+                .header("Content-Encoding", "gzip");
+        RestAssured.given().header("Accept-Encoding", "gzip").get("/q/metrics").then().statusCode(200)
+                .header("Content-Encoding", "gzip");
+    }
+
     // ------------------------------------------------------------------ the Prometheus text
 
     static String metricsText() {
