@@ -75,7 +75,7 @@ public class ServiceMetrics {
     }
 
     void stop(@Observes ShutdownEvent event) {
-        rounds.stop(vertx);
+        rounds.stopAndWait(vertx, RoundTimer.SHUTDOWN_WAIT);
     }
 
     // ------------------------------------------------------------------ rule evaluation

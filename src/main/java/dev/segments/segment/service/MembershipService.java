@@ -205,8 +205,9 @@ public class MembershipService implements CustomerChanges {
         }
     }
 
+    /** At shutdown: no new round, and one under way gets a few seconds to commit (docs/operations.md). */
     void stop(@Observes ShutdownEvent event) {
-        rounds.stop(vertx);
+        rounds.stopAndWait(vertx, RoundTimer.SHUTDOWN_WAIT);
     }
 
     // ------------------------------------------------------------------ helpers

@@ -227,6 +227,23 @@ public class DeliveryRepository {
                 });
     }
 
+    /**
+     * Gives claimed leases back (at shutdown): each delivery still pending at the attempt it was claimed for is due
+     * now and that attempt is not counted, so another instance sends it at once instead of after the lease. Returns
+     * how many were given back.
+     */
+    public Uni<Integer> release(List<UUID> ids, List<Integer> attempts) {
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(0);
+        }
+        return pool.preparedQuery("""
+                        update webhook_delivery d set attempts = d.attempts - 1, next_attempt_at = now()
+                        from unnest($1::uuid[], $2::int[]) as held(id, attempt)
+                        where d.id = held.id and d.attempts = held.attempt and d.status = 'pending'""")
+                .execute(Tuple.of(ids.toArray(new UUID[0]), attempts.toArray(new Integer[0])))
+                .map(rs -> rs.rowCount());
+    }
+
     /** The receiver accepted the delivery (whichever attempt it was). */
     public Uni<Void> markDelivered(UUID id, int statusCode) {
         return pool.preparedQuery("update webhook_delivery set status = 'delivered', delivered_at = now(),"
