@@ -20,6 +20,11 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.nio.file.Path;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -138,6 +143,12 @@ class MetricsTest {
                 assertTrue(after.keySet().stream().anyMatch(s -> s.startsWith("sql_pool_") || s.startsWith("vertx_pool_")),
                         "pool meters: " + after.keySet().stream().filter(s -> s.contains("pool")).toList());
                 assertTrue(after.containsKey("jvm_threads_live_threads"));
+                // the Grafana dashboard (k8s/grafana) queries only metrics that exist
+                Set<String> names = new TreeSet<>();
+                after.keySet().forEach(series -> names.add(series.replaceFirst("\\{.*", "")));
+                for (String metric : dashboardMetrics()) {
+                    assertTrue(names.contains(metric), "the dashboard's " + metric + " is not served");
+                }
             } finally {
                 pool.preparedQuery("update segment_state set next_refresh_at = now() + interval '1 hour'"
                                 + " where next_refresh_at < now() - interval '30 minutes'")
@@ -167,6 +178,13 @@ class MetricsTest {
     }
 
     @Test
+    void theProbesOfTheManifestsAnswerWithoutAKey() {
+        for (String probe : List.of("/q/health/started", "/q/health/ready", "/q/health/live")) {
+            RestAssured.given().get(probe).then().statusCode(200).body("status", org.hamcrest.Matchers.equalTo("UP"));
+        }
+    }
+
+    @Test
     void textualResponsesAreCompressedForClientsThatAcceptIt() {
         String key = Api.newTenant();
         for (int i = 0; i < 30; i++) {
@@ -176,6 +194,26 @@ class MetricsTest {
                 .header("Content-Encoding", "gzip");
         RestAssured.given().header("Accept-Encoding", "gzip").get("/q/metrics").then().statusCode(200)
                 .header("Content-Encoding", "gzip");
+    }
+
+    /** The metric names the dashboard's queries use (each name written before its label matchers). */
+    static Set<String> dashboardMetrics() {
+        try {
+            JsonNode dashboard = new ObjectMapper().readTree(Path.of("k8s/grafana/segments-dashboard.json").toFile());
+            Set<String> metrics = new TreeSet<>();
+            for (JsonNode panel : dashboard.get("panels")) {
+                for (JsonNode target : panel.get("targets")) {
+                    Matcher m = Pattern.compile("([a-z_][a-z0-9_]*)\\{").matcher(target.get("expr").asText());
+                    while (m.find()) {
+                        metrics.add(m.group(1));
+                    }
+                }
+            }
+            assertTrue(metrics.size() >= 10, metrics.toString());
+            return metrics;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     // ------------------------------------------------------------------ the Prometheus text
