@@ -50,18 +50,21 @@ public final class Main {
      * the schema is current, 1 when the migration failed, 2 when no database is configured.
      */
     static int migrateAndExit() {
+        // printed, not logged: Quarkus never starts in this mode, so its log manager never writes anything out
         String url = Migrations.jdbcUrl(setting("DB_JDBC_URL", "DB_JDBC_URL", null), setting("DB_URL", "DB_URL", null));
         if (url == null) {
-            LOG.severe("--migrate needs DB_URL (or DB_JDBC_URL): it never migrates the embedded database");
+            System.err.println("--migrate needs DB_URL (or DB_JDBC_URL): it never migrates the embedded database");
             return 2;
         }
         try {
-            int applied = Migrations.migrate(url, setting("DB_USER", "DB_USER", "postgres"),
+            Migrations.Outcome outcome = Migrations.migrate(url, setting("DB_USER", "DB_USER", "postgres"),
                     setting("DB_PASSWORD", "DB_PASSWORD", ""));
-            LOG.info(() -> "Migrations applied: " + applied + "; the schema is current");
+            System.out.println("Migrations applied: " + outcome.applied() + "; the schema is at version "
+                    + outcome.version());
             return 0;
         } catch (RuntimeException e) {
-            LOG.log(java.util.logging.Level.SEVERE, "Migration failed", e);
+            System.err.println("Migration failed: " + e.getMessage());
+            e.printStackTrace();
             return 1;
         }
     }

@@ -27,13 +27,18 @@ public final class Migrations {
         return dbUrl == null || dbUrl.isBlank() ? null : "jdbc:" + dbUrl;
     }
 
-    /** Applies the pending migrations; returns how many were applied. */
-    public static int migrate(String jdbcUrl, String user, String password) {
+    /** What a run did: how many migrations it applied, and the schema version after it. */
+    public record Outcome(int applied, String version) {
+    }
+
+    /** Applies the pending migrations. */
+    public static Outcome migrate(String jdbcUrl, String user, String password) {
         MigrateResult result = Flyway.configure(Migrations.class.getClassLoader())
                 .dataSource(jdbcUrl, user, password)
                 .locations("classpath:db/migration")
                 .load()
                 .migrate();
-        return result.migrationsExecuted;
+        String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
+        return new Outcome(result.migrationsExecuted, version);
     }
 }
