@@ -1,6 +1,7 @@
 package dev.segments;
 
 import dev.segments.common.db.EmbeddedDatabase;
+import dev.segments.common.db.Migrations;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
@@ -28,6 +29,9 @@ public final class Main {
             if (arg.equals("--demo-data")) {
                 System.setProperty("segments.demo.data", "true");
             }
+            if (arg.equals("--migrate")) {
+                System.exit(migrateAndExit());
+            }
         }
         if (!databaseConfigured()) {
             Path dataDir = Path.of(setting("EMBEDDED_DB_DIR", "segments.embedded-db.dir", "./data"));
@@ -38,6 +42,31 @@ public final class Main {
                     + " with its data in " + db.dataDir());
         }
         Quarkus.run(args);
+    }
+
+    /**
+     * {@code --migrate}: applies the database migrations to the configured database (DB_URL or DB_JDBC_URL, with
+     * DB_USER and DB_PASSWORD) and exits without starting the service; never the embedded database. Exit code 0 when
+     * the schema is current, 1 when the migration failed, 2 when no database is configured.
+     */
+    static int migrateAndExit() {
+        // printed, not logged: Quarkus never starts in this mode, so its log manager never writes anything out
+        String url = Migrations.jdbcUrl(setting("DB_JDBC_URL", "DB_JDBC_URL", null), setting("DB_URL", "DB_URL", null));
+        if (url == null) {
+            System.err.println("--migrate needs DB_URL (or DB_JDBC_URL): it never migrates the embedded database");
+            return 2;
+        }
+        try {
+            Migrations.Outcome outcome = Migrations.migrate(url, setting("DB_USER", "DB_USER", "postgres"),
+                    setting("DB_PASSWORD", "DB_PASSWORD", ""));
+            System.out.println("Migrations applied: " + outcome.applied() + "; the schema is at version "
+                    + outcome.version());
+            return 0;
+        } catch (RuntimeException e) {
+            System.err.println("Migration failed: " + e.getMessage());
+            e.printStackTrace();
+            return 1;
+        }
     }
 
     private static boolean databaseConfigured() {

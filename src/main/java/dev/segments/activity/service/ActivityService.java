@@ -14,6 +14,7 @@ import dev.segments.activity.persistence.StreamKind;
 import dev.segments.attribute.service.AttributeCatalog;
 import dev.segments.attribute.service.AttributeService;
 import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.metrics.ServiceMetrics;
 import dev.segments.common.error.Problem.FieldError;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.error.Violations;
@@ -49,11 +50,13 @@ public class ActivityService {
     private final CustomerChanges membership;
     private final ObjectMapper mapper;
     private final ServiceConfig config;
+    private final ServiceMetrics metrics;
 
     ActivityService(ActivityRepository repository, AttributeService attributes, CustomerChanges membership,
                     Validator validator,
-                    ObjectMapper mapper, ServiceConfig config) {
+                    ObjectMapper mapper, ServiceConfig config, ServiceMetrics metrics) {
         this.repository = repository;
+        this.metrics = metrics;
         this.attributes = attributes;
         this.validator = validator;
         this.membership = membership;
@@ -129,11 +132,23 @@ public class ActivityService {
                             .map(result -> new Written(result, List.copyOf(known)));
                 });
             // after the commit: the written customers' segment memberships
+            }).invoke(w -> {
+                metrics.rowsImported(streamName(kind), "stored", w.result().created());
+                metrics.rowsImported(streamName(kind), "duplicate", w.result().duplicates());
             }).call(w -> membership.customersChanged(tenantId, w.customers(), source(kind))).map(Written::result);
         });
     }
 
     private record Written(BatchResult result, List<Long> customers) {
+    }
+
+    /** The stream's name in the import meter. */
+    private static String streamName(StreamKind kind) {
+        return switch (kind) {
+            case PURCHASE -> "purchases";
+            case INTERACTION -> "interactions";
+            case EVENT -> "events";
+        };
     }
 
     /** The data a write of this stream touches (for which segments can depend on it). */

@@ -525,8 +525,9 @@ public class AnalyticsService {
         }
     }
 
+    /** At shutdown: no new round, and one under way gets a few seconds to commit (docs/operations.md). */
     void stop(@Observes ShutdownEvent event) {
-        rounds.stop(vertx);
+        rounds.stopAndWait(vertx, RoundTimer.SHUTDOWN_WAIT);
     }
 
     // ------------------------------------------------------------------ helpers

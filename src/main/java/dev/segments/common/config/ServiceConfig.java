@@ -28,6 +28,15 @@ public interface ServiceConfig {
     /** Live membership of dynamic segments. */
     Membership membership();
 
+    /** The service's own meters at /q/metrics (common/metrics/ServiceMetrics). */
+    Metrics metrics();
+
+    interface Metrics {
+        /** How often the gauges read from the database (upkeep lag, webhook backlog) are sampled. */
+        @WithDefault("15s")
+        Duration sampleInterval();
+    }
+
     /** Request rate limits (token buckets) and throttling of failed authentication; see docs/security.md. */
     RateLimit rateLimit();
 

@@ -1,5 +1,6 @@
 package dev.segments.common.http;
 
+import dev.segments.common.metrics.UnroutedRequests;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.segments.common.config.ServiceConfig;
@@ -60,6 +61,7 @@ public class RequestGuard {
     }
 
     private void check(RoutingContext rc) {
+        UnroutedRequests.watch(rc); // first for every request: no raw path becomes a meter tag
         HttpServerRequest request = rc.request();
         String uri = request.uri();
         if (uri.length() > limits.maxUriLength()) {

@@ -23,6 +23,7 @@ import dev.segments.attribute.service.AttributeCatalog;
 import dev.segments.attribute.service.AttributeService;
 import dev.segments.attribute.service.AttributeType;
 import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.metrics.ServiceMetrics;
 import dev.segments.common.error.JsonPointers;
 import dev.segments.common.error.Problem.FieldError;
 import dev.segments.common.error.ProblemException;
@@ -81,6 +82,7 @@ public class CustomerImporter {
     private static final int PROBLEM_ERRORS = 20;
 
     private final CustomerService customers;
+    private final ServiceMetrics metrics;
     private final CustomerRepository repository;
     private final AttributeService attributes;
     private final CustomerChanges membership;
@@ -94,8 +96,9 @@ public class CustomerImporter {
 
     CustomerImporter(CustomerService customers, CustomerRepository repository, AttributeService attributes,
                      CustomerChanges membership,
-                     ServiceConfig config, ObjectMapper mapper) {
+                     ServiceConfig config, ObjectMapper mapper, ServiceMetrics metrics) {
         this.customers = customers;
+        this.metrics = metrics;
         this.repository = repository;
         this.attributes = attributes;
         this.membership = membership;
@@ -502,6 +505,7 @@ public class CustomerImporter {
             updated += r.updated();
             unchanged += r.unchanged();
             changed.addAll(r.changedIds());
+            metrics.rowsImported("customers", "stored", r.created() + r.updated() + r.unchanged());
         }
 
         ImportReport finish(String readableAs, String emptyDetail) {
@@ -516,6 +520,7 @@ public class CustomerImporter {
                         + " of its " + lines + (lines == 1 ? " line is " : " lines is ") + readableAs
                         + "; nothing was stored", listed);
             }
+            metrics.rowsImported("customers", "rejected", failed);
             return new ImportReport(lines, created, updated, unchanged, failed, List.copyOf(errors),
                     problemCount > errors.size());
         }

@@ -1,6 +1,7 @@
 package dev.segments.segment.persistence;
 
 import dev.segments.common.db.PreparedStatements;
+import dev.segments.common.metrics.ServiceMetrics;
 import dev.segments.rule.CompileContext;
 import dev.segments.rule.sql.QueryShapes;
 import dev.segments.rule.sql.QueryShapes.Target;
@@ -47,9 +48,11 @@ public class MembershipRepository {
     }
 
     private final Pool pool;
+    private final ServiceMetrics metrics;
 
-    MembershipRepository(Pool pool) {
+    MembershipRepository(Pool pool, ServiceMetrics metrics) {
         this.pool = pool;
+        this.metrics = metrics;
     }
 
     /**
@@ -80,10 +83,11 @@ public class MembershipRepository {
         SqlQuery q = QueryShapes.membershipDiff(tenantId, targets, customerIds, cause, why, now, ctx);
         // a few customers: one generic plan per connection (locked(..., fewCustomers = true) sets the plan mode)
         String sql = customerIds == null ? q.sql() : PreparedStatements.KEEP + q.sql();
-        return conn.preparedQuery(sql).execute(Tuple.from(q.params())).map(rs -> {
-            Row r = rs.iterator().next();
-            return new Diff(r.getLong(0), r.getLong(1));
-        });
+        return metrics.timeRuleEvaluation("membership", () -> conn.preparedQuery(sql).execute(Tuple.from(q.params())))
+                .map(rs -> {
+                    Row r = rs.iterator().next();
+                    return new Diff(r.getLong(0), r.getLong(1));
+                });
     }
 
     /** Records freshness after a full evaluation; the member count is recounted. */
@@ -125,6 +129,16 @@ public class MembershipRepository {
                         select id, tenant_id, 0, now() from segment where tenant_id = $1 and kind = 'dynamic'
                         on conflict (segment_id) do update set next_refresh_at = now()""")
                 .execute(Tuple.of(tenantId)).replaceWithVoid();
+    }
+
+    /**
+     * Membership upkeep lag over all tenants, in seconds: how long the longest-waiting due refresh (time drift, or a
+     * repair after a failed update) has been due; 0 when none is due. A metric: no tenant is named.
+     */
+    public Uni<Double> upkeepLagSeconds() {
+        return pool.preparedQuery("select coalesce(extract(epoch from now() - min(next_refresh_at)), 0)::float8"
+                        + " from segment_state where next_refresh_at <= now()")
+                .execute().map(rs -> Math.max(0, rs.iterator().next().getDouble(0)));
     }
 
     /** Tenants with a dynamic segment whose time-driven refresh is due. */

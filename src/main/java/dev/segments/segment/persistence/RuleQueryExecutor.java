@@ -1,6 +1,7 @@
 package dev.segments.segment.persistence;
 
 import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.metrics.ServiceMetrics;
 import dev.segments.common.db.PreparedStatements;
 import dev.segments.rule.sql.SqlQuery;
 import io.smallrye.mutiny.Uni;
@@ -30,9 +31,11 @@ public class RuleQueryExecutor {
     private final Pool pool;
     private final String timeout;
     private final EvaluationSlots slots;
+    private final ServiceMetrics metrics;
 
-    RuleQueryExecutor(Pool pool, ServiceConfig config, EvaluationSlots slots) {
+    RuleQueryExecutor(Pool pool, ServiceConfig config, EvaluationSlots slots, ServiceMetrics metrics) {
         this.pool = pool;
+        this.metrics = metrics;
         this.timeout = config.query().statementTimeout().toMillis() + "ms";
         this.slots = slots;
     }
@@ -57,10 +60,14 @@ public class RuleQueryExecutor {
                 .chain(() -> conn.preparedQuery(sql).execute(params))));
     }
 
-    /** Every evaluation takes a slot of its request and of its tenant first ({@link EvaluationSlots}). */
+    /**
+     * Every evaluation takes a slot of its request and of its tenant first ({@link EvaluationSlots}); the time of
+     * the statement itself (not the wait for a slot) is {@link ServiceMetrics#RULE_EVALUATION}.
+     */
     private Uni<RowSet<Row>> run(long tenantId, String sql, SqlQuery query, boolean fewCustomers) {
         return slots.run(tenantId, () -> pool.withTransaction(conn -> conn.preparedQuery(SETTINGS)
                 .execute(Tuple.of(timeout, PreparedStatements.planCacheMode(fewCustomers)))
-                .chain(() -> conn.preparedQuery(sql).execute(Tuple.from(query.params())))));
+                .chain(() -> metrics.timeRuleEvaluation(fewCustomers ? "customers" : "tenant",
+                        () -> conn.preparedQuery(sql).execute(Tuple.from(query.params()))))));
     }
 }

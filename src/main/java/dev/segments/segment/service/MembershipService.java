@@ -1,6 +1,7 @@
 package dev.segments.segment.service;
 
 import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.metrics.ServiceMetrics;
 import dev.segments.rule.ResolvedSegment;
 import dev.segments.rule.RuleDependencies;
 import dev.segments.rule.RuleNode;
@@ -57,12 +58,18 @@ public class MembershipService {
     private final Vertx vertx;
     private final RoundTimer rounds = new RoundTimer("time-driven refresh (segments)", LOG);
 
-    MembershipService(MembershipRepository repository, TenantRulesLoader rules, ServiceConfig config, Vertx vertx) {
+    MembershipService(MembershipRepository repository, TenantRulesLoader rules, ServiceConfig config, Vertx vertx,
+                      ServiceMetrics metrics) {
         this.repository = repository;
         this.rules = rules;
         this.config = config.membership();
         this.vertx = vertx;
+        metrics.sampled(UPKEEP_LAG, "How long the longest-waiting due membership refresh has been due (0: none due)",
+                "seconds", repository::upkeepLagSeconds);
     }
+
+    /** The membership upkeep lag gauge (docs/operations.md). */
+    public static final String UPKEEP_LAG = "segments.membership.upkeep.lag";
 
     // ------------------------------------------------------------------ writes
 
@@ -208,8 +215,9 @@ public class MembershipService {
         }
     }
 
+    /** At shutdown: no new round, and one under way gets a few seconds to commit (docs/operations.md). */
     void stop(@Observes ShutdownEvent event) {
-        rounds.stop(vertx);
+        rounds.stopAndWait(vertx, RoundTimer.SHUTDOWN_WAIT);
     }
 
     // ------------------------------------------------------------------ helpers

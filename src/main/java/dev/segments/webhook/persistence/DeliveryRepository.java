@@ -180,6 +180,21 @@ public class DeliveryRepository {
                 .execute(Tuple.of(subscriptionId, lastChangeId)).replaceWithVoid();
     }
 
+    // ------------------------------------------------------------------ outbox: metrics
+
+    /** Pending deliveries over all tenants (the outbox backlog); a metric, so no tenant is named. */
+    public Uni<Double> backlog() {
+        return pool.preparedQuery("select count(*)::float8 from webhook_delivery where status = 'pending'")
+                .execute().map(rs -> rs.iterator().next().getDouble(0));
+    }
+
+    /** Age in seconds of the oldest pending delivery over all tenants; 0 when none is pending. */
+    public Uni<Double> backlogAgeSeconds() {
+        return pool.preparedQuery("select coalesce(extract(epoch from now() - min(created_at)), 0)::float8"
+                        + " from webhook_delivery where status = 'pending'")
+                .execute().map(rs -> Math.max(0, rs.iterator().next().getDouble(0)));
+    }
+
     // ------------------------------------------------------------------ outbox: sending
 
     /**
@@ -212,6 +227,23 @@ public class DeliveryRepository {
                     }
                     return claimed;
                 });
+    }
+
+    /**
+     * Gives claimed leases back (at shutdown): each delivery still pending at the attempt it was claimed for is due
+     * now and that attempt is not counted, so another instance sends it at once instead of after the lease. Returns
+     * how many were given back.
+     */
+    public Uni<Integer> release(List<UUID> ids, List<Integer> attempts) {
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(0);
+        }
+        return pool.preparedQuery("""
+                        update webhook_delivery d set attempts = d.attempts - 1, next_attempt_at = now()
+                        from unnest($1::uuid[], $2::int[]) as held(id, attempt)
+                        where d.id = held.id and d.attempts = held.attempt and d.status = 'pending'""")
+                .execute(Tuple.of(ids.toArray(new UUID[0]), attempts.toArray(new Integer[0])))
+                .map(rs -> rs.rowCount());
     }
 
     /** The receiver accepted the delivery (whichever attempt it was). */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.metrics.ServiceMetrics;
 import dev.segments.webhook.persistence.ChangeRow;
 import dev.segments.webhook.persistence.ClaimedDelivery;
 import dev.segments.webhook.persistence.DeliveryRepository;
@@ -30,8 +31,11 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,10 +72,15 @@ public class WebhookDispatcher {
     }
 
     public static final String EVENT_TYPE = "membership.changed";
+    /** The outbox gauges (docs/operations.md). */
+    public static final String BACKLOG = "segments.webhook.backlog";
+    public static final String BACKLOG_AGE = "segments.webhook.backlog.age";
     private static final Logger LOG = Logger.getLogger(WebhookDispatcher.class);
     private static final int ENQUEUE_LIMIT = 1000;
     private static final long MAX_DRAIN_BYTES = 64 * 1024;
     private static final String USER_AGENT = "segments-webhooks/1";
+    /** How long shutdown waits for attempts under way before giving their leases back. */
+    static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
 
     private final DeliveryRepository deliveries;
     private final ObjectMapper mapper;
@@ -80,16 +89,22 @@ public class WebhookDispatcher {
     private final Backoff backoff;
     private final HttpClient client;
     private final WebhookTargets targets;
+    private final ServiceMetrics metrics;
 
     private final AtomicBoolean ticking = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<UUID, Integer> held = new ConcurrentHashMap<>();
     private volatile long timerId = -1;
     private volatile boolean stopping;
 
     WebhookDispatcher(DeliveryRepository deliveries, ObjectMapper mapper, ServiceConfig config, Vertx vertx,
-                      WebhookTargets targets) {
+                      WebhookTargets targets, ServiceMetrics metrics) {
         this.deliveries = deliveries;
+        this.metrics = metrics;
+        metrics.sampled(BACKLOG, "Pending webhook deliveries (all tenants)", null, deliveries::backlog);
+        metrics.sampled(BACKLOG_AGE, "Age of the oldest pending webhook delivery (0: none pending)", "seconds",
+                deliveries::backlogAgeSeconds);
         this.targets = targets;
         this.mapper = mapper;
         this.config = config.webhooks();
@@ -109,11 +124,49 @@ public class WebhookDispatcher {
         timerId = vertx.setPeriodic(Math.max(10, config.pollInterval().toMillis()), id -> tick());
     }
 
+    /**
+     * At shutdown (after the HTTP server stopped taking requests and those in flight finished): no new cycle; the
+     * attempts under way get up to {@link #SHUTDOWN_WAIT} to get their answer recorded; the leases still held are
+     * given back ({@link #releaseLeases()}), so another instance sends those deliveries now, not after the lease.
+     */
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
         }
+        long deadline = System.nanoTime() + SHUTDOWN_WAIT.toNanos();
+        while (!held.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        try {
+            int released = releaseLeases().await().atMost(Duration.ofSeconds(5));
+            if (released > 0) {
+                LOG.infof("Shutdown: gave back the leases of %d webhook deliveries in flight", released);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Shutdown: giving back the webhook leases failed; they end by themselves", e);
+        }
+    }
+
+    /**
+     * Gives back every lease this instance holds (deliveries claimed whose outcome is not recorded yet): they are
+     * due now, the attempt not counted. Returns how many were still pending at the claimed attempt.
+     */
+    public Uni<Integer> releaseLeases() {
+        Map<UUID, Integer> snapshot = new HashMap<>(held);
+        List<UUID> ids = List.copyOf(snapshot.keySet());
+        return deliveries.release(ids, ids.stream().map(snapshot::get).toList())
+                .invoke(() -> ids.forEach(id -> held.remove(id, snapshot.get(id))));
+    }
+
+    /** The deliveries this instance has claimed and not yet recorded, with the attempt each was claimed for. */
+    public Map<UUID, Integer> heldLeases() {
+        return Map.copyOf(held);
     }
 
     @PreDestroy
@@ -217,7 +270,7 @@ public class WebhookDispatcher {
 
     /** Claims up to {@code limit} due deliveries for one attempt each (see {@link DeliveryRepository#claim}). */
     public Uni<List<ClaimedDelivery>> claim(int limit) {
-        return deliveries.claim(lease(), limit);
+        return deliveries.claim(lease(), limit).invoke(claimed -> claimed.forEach(d -> held.put(d.id(), d.attempt())));
     }
 
     /** How long a claimed attempt is protected from being claimed again. */
@@ -227,7 +280,8 @@ public class WebhookDispatcher {
 
     /** Sends a claimed delivery and records the outcome. */
     public Uni<Attempt> deliver(ClaimedDelivery delivery) {
-        return send(delivery).call(attempt -> record(delivery, attempt));
+        return send(delivery).call(attempt -> record(delivery, attempt))
+                .onTermination().invoke(() -> held.remove(delivery.id(), delivery.attempt()));
     }
 
     /**
@@ -288,9 +342,11 @@ public class WebhookDispatcher {
     /** Delivered; or due again after the backoff; or failed for good after the last attempt. */
     Uni<Void> record(ClaimedDelivery delivery, Attempt attempt) {
         if (attempt.ok()) {
+            metrics.webhookAttempt("delivered");
             return deliveries.markDelivered(delivery.id(), attempt.statusCode());
         }
         boolean last = delivery.attempt() >= Math.max(1, config.maxAttempts());
+        metrics.webhookAttempt(last ? "failed" : "retry");
         if (last) {
             LOG.warnf("Webhook delivery %s to subscription %d failed after %d attempts: %s", delivery.id(),
                     delivery.subscriptionId(), delivery.attempt(), attempt.error());
