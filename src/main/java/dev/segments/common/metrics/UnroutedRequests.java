@@ -30,13 +30,17 @@ public final class UnroutedRequests {
                 return;
             }
             var context = request.context();
-            if (context.getLocal(TEMPLATE_KEY) == null && !fixedRoute(rc.normalizedPath())) {
+            // the raw path: normalizedPath() decodes, and throws on a malformed escape (%ZZ) that is being answered 400
+            if (context.getLocal(TEMPLATE_KEY) == null && !fixedRoute(rc.request().path())) {
                 context.putLocal(TEMPLATE_KEY, TAG);
             }
         });
     }
 
     private static boolean fixedRoute(String path) {
+        if (path == null) {
+            return false;
+        }
         return path.equals("/graphql") || path.equals("/graphql/schema.graphql") || path.startsWith("/q/");
     }
 }
