@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every statement shape that evaluates rules keeps to one tenant, so that on Citus (docs/scaling.md: distribution
  * column {@code tenant_id}, every tenant table co-located) each one is routed to a single shard: for every rule of
  * the golden set ({@link SqlCompilerGoldenTest#golden()}) and every shape of {@link QueryShapes} (count, countEach,
- * page, pages, segmentsOf, membershipDiff for all customers and for a few, explain), PostgreSQL's generic plan of
+ * page, pages, segmentsOf, membershipDiff and leadScores for all customers and for a few, profile of each member set,
+ * explain), PostgreSQL's generic plan of
  * the statement, on the real schema, is read: every scan of a tenant table must be restricted by that table's
  * {@code tenant_id} (a condition of the scan itself or of the join above it), the statement must compare a
  * {@code tenant_id} with a parameter, and every scan of an activity table (purchase, interaction, event) must be
@@ -107,6 +108,27 @@ class TenantScopedShapesTest {
         }
         shapes.put("segmentsOf", QueryShapes.segmentsOf(tenant, keyed, List.of(1L, 2L, 3L), SqlCompilerGoldenTest.CTX));
         shapes.put("explain", QueryShapes.explain(QueryShapes.count(tenant, rules.get(0), SqlCompilerGoldenTest.CTX)));
+        List<QueryShapes.Scoring> scoring = new ArrayList<>();
+        for (int i = 0; i < rules.size(); i++) {
+            scoring.add(new QueryShapes.Scoring(rules.get(i), java.math.BigDecimal.TEN, i % 2 == 0 ? null : 86400L));
+        }
+        shapes.put("leadScores (all customers)", QueryShapes.leadScores(tenant, scoring, null, java.math.BigDecimal.TEN,
+                java.math.BigDecimal.ONE, SqlCompilerGoldenTest.NOW, SqlCompilerGoldenTest.CTX));
+        shapes.put("leadScores (a few customers)", QueryShapes.leadScores(tenant, scoring, List.of(1L, 2L),
+                java.math.BigDecimal.TEN, java.math.BigDecimal.ONE, SqlCompilerGoldenTest.NOW, SqlCompilerGoldenTest.CTX));
+        List<dev.segments.rule.FieldDef> fields = new ArrayList<>();
+        for (String f : List.of("region", "tags", "attributes.interests", "rfm.recency", "totalSpend", "age",
+                "averageOrderValue", "attributes.score")) {
+            fields.add(SqlCompilerGoldenTest.CATALOG.requireCustomerField(f));
+        }
+        shapes.put("profile (materialized)", QueryShapes.profile(tenant, new QueryShapes.Members.Materialized(77),
+                fields, 10, SqlCompilerGoldenTest.CTX));
+        shapes.put("profile (static)", QueryShapes.profile(tenant, new QueryShapes.Members.Listed(78), fields, 10,
+                SqlCompilerGoldenTest.CTX));
+        for (int i = 0; i < rules.size(); i++) {
+            shapes.put("profile (evaluated) #" + i, QueryShapes.profile(tenant,
+                    new QueryShapes.Members.Evaluated(rules.get(i)), fields, 10, SqlCompilerGoldenTest.CTX));
+        }
 
         List<String> problems = new ArrayList<>();
         int scans = 0;
