@@ -361,7 +361,8 @@ public final class QueryShapes {
         b.sql("), entered as (insert into segment_membership (segment_id, customer_id, tenant_id, since)"
                         + " select t.segment_id, t.customer_id, ").ref(tenant).sql(", ").ref(at)
                 .sql(" from target t on conflict do nothing returning segment_id, customer_id)"
-                        + ", exited as (delete from segment_membership m where m.segment_id = any(").ref(segments)
+                        + ", exited as (delete from segment_membership m where m.tenant_id = ").ref(tenant)
+                .sql(" and m.segment_id = any(").ref(segments)
                 .sql("::bigint[])");
         if (ids != null) {
             b.sql(" and m.customer_id = any(").ref(ids).sql("::bigint[])");
@@ -385,11 +386,13 @@ public final class QueryShapes {
         }
         b.sql(" from (select segment_id, customer_id, 'entered' as kind from entered union all"
                         + " select segment_id, customer_id, 'exited' from exited) d"
-                        + " join segment s on s.id = d.segment_id left join customer c on c.id = d.customer_id"
+                        + " join segment s on s.tenant_id = ").ref(tenant).sql(" and s.id = d.segment_id")
+                .sql(" left join customer c on c.tenant_id = ").ref(tenant).sql(" and c.id = d.customer_id"
                         + " order by d.segment_id, d.customer_id returning segment_id, kind)"
                         + ", counted as (update segment_state st set member_count = st.member_count + d.delta"
                         + " from (select segment_id, sum(case kind when 'entered' then 1 else -1 end) as delta"
-                        + " from changes group by segment_id) d where st.segment_id = d.segment_id returning 1)"
+                        + " from changes group by segment_id) d where st.tenant_id = ").ref(tenant)
+                .sql(" and st.segment_id = d.segment_id returning 1)"
                         + " select count(*) filter (where kind = 'entered'), count(*) filter (where kind = 'exited')"
                         + " from changes");
         return b.build();

@@ -205,7 +205,8 @@ final class SqlCompiler {
                 .orElseThrow(() -> new InvalidRuleException(List.of(
                         new RuleError(s.pointer(), "unknown_segment", "unknown segment '" + s.key() + "'"))));
         switch (rs) {
-            case ResolvedSegment.Static st -> b.sql("exists (select 1 from segment_member m where m.segment_id = ")
+            case ResolvedSegment.Static st -> b.sql("exists (select 1 from segment_member m where m.tenant_id = c.tenant_id"
+                            + " and m.segment_id = ")
                     .param(st.segmentId(), SqlBuilder.PgType.BIGINT).sql(" and m.customer_id = c.id)");
             case ResolvedSegment.Dynamic d -> {
                 if (segmentStack.contains(s.key())) {

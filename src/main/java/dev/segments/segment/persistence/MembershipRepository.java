@@ -168,7 +168,8 @@ public class MembershipRepository {
                         select $1, s.id, s.key, c.id, c.external_id, d.kind, 'static_edit', $5
                         from (select unnest($3::bigint[]) as customer_id, 'entered' as kind
                               union all select unnest($4::bigint[]), 'exited') d
-                        join segment s on s.id = $2 join customer c on c.id = d.customer_id
+                        join segment s on s.tenant_id = $1 and s.id = $2
+                        join customer c on c.tenant_id = $1 and c.id = d.customer_id
                         order by c.id""")
                 .execute(Tuple.from(List.of(tenantId, segmentId, entered.toArray(Long[]::new), exited.toArray(Long[]::new), now)))
                 .replaceWithVoid();
@@ -191,12 +192,13 @@ public class MembershipRepository {
                                 customer_external_id, kind, cause, at)
                             select $1, d.segment_id, s.key, d.customer_id, c.external_id, 'exited', 'data_write', $3
                             from (select * from gone union all select * from gone_static) d
-                            join segment s on s.id = d.segment_id join customer c on c.id = d.customer_id
+                            join segment s on s.tenant_id = $1 and s.id = d.segment_id
+                            join customer c on c.tenant_id = $1 and c.id = d.customer_id
                             order by d.segment_id, d.customer_id
                             returning segment_id)
                         update segment_state st set member_count = st.member_count - d.n
                         from (select segment_id, count(*) as n from gone group by segment_id) d
-                        where st.segment_id = d.segment_id""")
+                        where st.tenant_id = $1 and st.segment_id = d.segment_id""")
                 .execute(Tuple.of(tenantId, customerIds.toArray(Long[]::new), now)).replaceWithVoid();
     }
 

@@ -43,6 +43,7 @@ final class PgFixture implements AutoCloseable {
             s.execute(analyticsMigration());
             s.execute(Files.readString(Path.of("src/main/resources/db/migration/V13__analytics_models.sql")));
             s.execute("create table segment_member(segment_id bigint not null, customer_id bigint not null, "
+                    + "tenant_id bigint not null, "
                     + "primary key(segment_id, customer_id))");
         }
         vertx = Vertx.vertx();

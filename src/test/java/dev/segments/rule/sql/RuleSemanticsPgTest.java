@@ -143,8 +143,8 @@ class RuleSemanticsPgTest {
                     as v(x, abc, xyz, score, temperature, quadrant)
                 where c.tenant_id = 1 and c.external_id = v.x
                 """);
-        db.exec("insert into segment_member values (1, " + ids.get("bob") + "), (1, " + ids.get("carol") + "), (1, "
-                + ids.get("zed") + ")");
+        db.exec("insert into segment_member (segment_id, customer_id, tenant_id) select 1, id, tenant_id from customer"
+                + " where id in (" + ids.get("bob") + ", " + ids.get("carol") + ", " + ids.get("zed") + ")");
         catalog = FieldCatalog.of(List.of(
                 new AttributeDef("customer", "plan", "string"),
                 new AttributeDef("customer", "score", "number"),

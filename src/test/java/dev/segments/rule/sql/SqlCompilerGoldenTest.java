@@ -101,7 +101,7 @@ class SqlCompilerGoldenTest {
                         "interests", new String[]{"golf"}),
                 g("{'not':{'field':'totalSpend','op':'gt','value':5}}", "not coalesce(c.total_spend > $1::numeric, false)", new BigDecimal("5")),
                 g("{'or':[{'segment':'vips'},{'segment':'list'}]}",
-                        "((c.price_tier = $1::text) or exists (select 1 from segment_member m where m.segment_id = $2::bigint and m.customer_id = c.id))",
+                        "((c.price_tier = $1::text) or exists (select 1 from segment_member m where m.tenant_id = c.tenant_id and m.segment_id = $2::bigint and m.customer_id = c.id))",
                         "vip", 42L),
                 g("{'aggregate':'count','of':'purchases','op':'eq','value':0}", "c.purchase_count = $1::bigint", 0L),
                 g("{'aggregate':'avg','of':'purchases','field':'amount','within':{'from':'2025-01-01','to':'2025-01-31'},'op':'lt','value':10}",
@@ -304,20 +304,20 @@ class SqlCompilerGoldenTest {
         ValidatedRule list = valid(new RuleNode.SegmentRef("", "list"));
         SqlQuery counts = QueryShapes.countEach(5, List.of(vips, list), CTX);
         assertEquals("select count(*) filter (where (c.price_tier = $2::text)), count(*) filter (where exists"
-                + " (select 1 from segment_member m where m.segment_id = $3::bigint and m.customer_id = c.id))"
+                + " (select 1 from segment_member m where m.tenant_id = c.tenant_id and m.segment_id = $3::bigint and m.customer_id = c.id))"
                 + " from customer c where c.tenant_id = $1::bigint", counts.sql());
         assertEquals(List.of(5L, "vip", 42L), counts.params());
         SqlQuery pages = QueryShapes.pages(5, List.of(vips, list), 7, 11, COLUMNS, CTX);
         assertEquals("(select c.id, c.external_id, $1::bigint as segment_index from customer c where c.tenant_id = $2::bigint"
                 + " and c.id > $3::bigint and ((c.price_tier = $4::text)) order by c.id limit $5::bigint)"
                 + " union all (select c.id, c.external_id, $6::bigint as segment_index from customer c where"
-                + " c.tenant_id = $7::bigint and c.id > $8::bigint and (exists (select 1 from segment_member m where"
+                + " c.tenant_id = $7::bigint and c.id > $8::bigint and (exists (select 1 from segment_member m where m.tenant_id = c.tenant_id and"
                 + " m.segment_id = $9::bigint and m.customer_id = c.id)) order by c.id limit $10::bigint)", pages.sql());
         assertEquals(List.of(0L, 5L, 7L, "vip", 11L, 1L, 5L, 7L, 42L, 11L), pages.params());
         SqlQuery of = QueryShapes.segmentsOf(5, List.of(new QueryShapes.Keyed("vips", vips),
                 new QueryShapes.Keyed("list", list)), List.of(9L, 9L, 10L), CTX);
         assertEquals("select c.id, array_remove(array[case when ((c.price_tier = $1::text)) then $2::text end,"
-                + " case when (exists (select 1 from segment_member m where m.segment_id = $3::bigint and"
+                + " case when (exists (select 1 from segment_member m where m.tenant_id = c.tenant_id and m.segment_id = $3::bigint and"
                 + " m.customer_id = c.id)) then $4::text end], null) from customer c where c.tenant_id = $5::bigint"
                 + " and c.id = any($6::text[]::bigint[])", of.sql());
         assertEquals(normalize(List.of("vip", "vips", 42L, "list", 5L, new String[]{"9", "10"})), normalize(of.params()));
@@ -335,16 +335,16 @@ class SqlCompilerGoldenTest {
         String tail = "), entered as (insert into segment_membership (segment_id, customer_id, tenant_id, since)"
                 + " select t.segment_id, t.customer_id, $1::bigint, %s from target t on conflict do nothing"
                 + " returning segment_id, customer_id), exited as (delete from segment_membership m where"
-                + " m.segment_id = any(%s::bigint[])%s and not exists (select 1 from target t where"
+                + " m.tenant_id = $1::bigint and m.segment_id = any(%s::bigint[])%s and not exists (select 1 from target t where"
                 + " t.segment_id = m.segment_id and t.customer_id = m.customer_id) returning segment_id, customer_id),"
                 + " changes as (insert into membership_change (tenant_id, segment_id, segment_key, customer_id,"
                 + " customer_external_id, kind, cause, at) select $1::bigint, d.segment_id, s.key, d.customer_id,"
                 + " c.external_id, d.kind, %s, %s from (select segment_id, customer_id, 'entered' as kind from entered"
-                + " union all select segment_id, customer_id, 'exited' from exited) d join segment s on s.id = d.segment_id"
-                + " left join customer c on c.id = d.customer_id order by d.segment_id, d.customer_id returning"
+                + " union all select segment_id, customer_id, 'exited' from exited) d join segment s on s.tenant_id = $1::bigint"
+                + " and s.id = d.segment_id left join customer c on c.tenant_id = $1::bigint and c.id = d.customer_id order by d.segment_id, d.customer_id returning"
                 + " segment_id, kind), counted as (update segment_state st set member_count = st.member_count + d.delta"
                 + " from (select segment_id, sum(case kind when 'entered' then 1 else -1 end) as delta from changes"
-                + " group by segment_id) d where st.segment_id = d.segment_id returning 1) select count(*) filter"
+                + " group by segment_id) d where st.tenant_id = $1::bigint and st.segment_id = d.segment_id returning 1) select count(*) filter"
                 + " (where kind = 'entered'), count(*) filter (where kind = 'exited') from changes";
         SqlQuery all = QueryShapes.membershipDiff(5, List.of(new QueryShapes.Target(77, buyers)), null, "refresh", NOW, CTX);
         assertEquals("with target (segment_id, customer_id) as (select $5::bigint, c.id from customer c where"
