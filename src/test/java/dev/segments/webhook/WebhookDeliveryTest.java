@@ -1,20 +1,14 @@
 package dev.segments.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.segments.support.EmbeddedPostgresResource;
 import dev.segments.support.Receiver;
 import dev.segments.support.Receiver.Answer;
 import dev.segments.webhook.Feed.Tenant;
-import dev.segments.webhook.service.WebhookDispatcher;
 import dev.segments.webhook.service.WebhookDispatcher.Cycle;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
-import io.vertx.mutiny.sqlclient.Pool;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import javax.crypto.Mac;
@@ -24,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -44,38 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @WithTestResource(EmbeddedPostgresResource.class)
-class WebhookDeliveryTest {
+class WebhookDeliveryTest extends DispatcherFixture {
 
     static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    static final Duration WAIT = Duration.ofSeconds(10);
-    static final ObjectMapper JSON = new ObjectMapper();
-
-    @Inject
-    Pool pool;
-
-    @Inject
-    WebhookDispatcher dispatcher;
-
-    Feed feed;
-    Receiver receiver;
-
-    @BeforeEach
-    void setUp() {
-        feed = new Feed(pool);
-        feed.sql("delete from webhook_subscription");
-        receiver = new Receiver();
-    }
-
-    @AfterEach
-    void tearDown() {
-        receiver.close();
-        // every subscription of this test goes, so the next test's cycles see only its own
-        feed.sql("delete from webhook_subscription");
-    }
-
-    Cycle cycle() {
-        return dispatcher.runOnce().await().atMost(WAIT);
-    }
 
     long subscribe(Tenant t, Map<String, ?> extra) {
         var body = new java.util.HashMap<String, Object>(extra);

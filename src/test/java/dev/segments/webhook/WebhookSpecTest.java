@@ -1,18 +1,12 @@
 package dev.segments.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.segments.support.EmbeddedPostgresResource;
 import dev.segments.support.Receiver;
 import dev.segments.webhook.Feed.Tenant;
-import dev.segments.webhook.service.WebhookDispatcher;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import io.vertx.mutiny.sqlclient.Pool;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -35,31 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @WithTestResource(EmbeddedPostgresResource.class)
-class WebhookSpecTest {
-
-    static final ObjectMapper JSON = new ObjectMapper();
-
-    @Inject
-    Pool pool;
-
-    @Inject
-    WebhookDispatcher dispatcher;
-
-    Feed feed;
-    Receiver receiver;
-
-    @BeforeEach
-    void setUp() {
-        feed = new Feed(pool);
-        feed.sql("delete from webhook_subscription");
-        receiver = new Receiver();
-    }
-
-    @AfterEach
-    void tearDown() {
-        receiver.close();
-        feed.sql("delete from webhook_subscription");
-    }
+class WebhookSpecTest extends DispatcherFixture {
 
     @Test
     void aDeliveryMatchesTheWebhooksDescription() throws Exception {

@@ -6,17 +6,13 @@ import dev.segments.support.GraphQL;
 import dev.segments.support.Receiver;
 import dev.segments.support.Receiver.Answer;
 import dev.segments.webhook.Feed.Tenant;
-import dev.segments.webhook.service.WebhookDispatcher;
 import dev.segments.webhook.service.WebhookDispatcher.Cycle;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -40,9 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @WithTestResource(EmbeddedPostgresResource.class)
-class WebhookSsrfTest {
+class WebhookSsrfTest extends DispatcherFixture {
 
-    static final Duration WAIT = Duration.ofSeconds(10);
     static final String FORBIDDEN_MESSAGE = "url must name a host that resolves to public addresses only";
 
     /** Every form of the report, and more notations of the same addresses. */
@@ -79,34 +74,12 @@ class WebhookSsrfTest {
             "http://nowhere.example.test/");
 
     @Inject
-    Pool pool;
-
-    @Inject
-    WebhookDispatcher dispatcher;
-
-    @Inject
     FakeResolver resolver;
 
-    Feed feed;
-    Receiver receiver;
-
-    @BeforeEach
-    void setUp() {
-        feed = new Feed(pool);
-        feed.sql("delete from webhook_subscription");
-        receiver = new Receiver();
-    }
-
     @AfterEach
-    void tearDown() {
-        receiver.close();
-        feed.sql("delete from webhook_subscription");
+    void forgetNames() {
         resolver.forget("receiver.example.test");
         resolver.forget("rebind.example.test");
-    }
-
-    Cycle cycle() {
-        return dispatcher.runOnce().await().atMost(WAIT);
     }
 
     long subscribe(Tenant t, String url) {
