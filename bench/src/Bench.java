@@ -310,6 +310,8 @@ public final class Bench {
             save();
             if (phase("fig4")) timed("figure 4", this::figure4);
             save();
+            if (phase("fig6")) timed("figure 6 (analytics models)", this::figure6);
+            save();
             timed("figure 5 (restart)", this::figure5);
             R.put("finishedAt", Instant.now().toString());
             save();
@@ -967,6 +969,59 @@ public final class Bench {
                         ms.path("meanPlanMs").asDouble())));
     }
 
+    // ------------------------------------------------------------------ figure 6 (issue 15)
+
+    /** The lead-scoring model of figure 6: rules over the profile, the rollups and every stream of the dataset. */
+    static final String LEAD_SCORING = """
+            {"rules": [
+               {"name": "bought", "points": 10, "rule": {"field": "purchaseCount", "op": "gte", "value": 1}},
+               {"name": "spent", "points": 25, "rule": {"field": "totalSpend", "op": "gt", "value": 1000}},
+               {"name": "checked out lately", "points": 20, "decay": {"halfLife": "P10D"},
+                "rule": {"aggregate": "count", "of": "events", "where": {"field": "name", "op": "eq", "value": "checkout"},
+                         "within": "P30D", "op": "gte", "value": 1}},
+               {"name": "consulted twice", "points": 15,
+                "rule": {"aggregate": "count", "of": "interactions",
+                         "where": {"field": "type", "op": "eq", "value": "consultation"}, "op": "gte", "value": 2}},
+               {"name": "refused on price", "points": -30,
+                "rule": {"aggregate": "count", "of": "interactions",
+                         "where": {"field": "reason", "op": "eq", "value": "price"}, "op": "gte", "value": 1}}],
+             "temperature": {"hot": 50, "warm": 20}}""";
+
+    /** Every model with the configuration figure 6 saves ({} = every member at its default). */
+    static final List<String[]> MODELS = List.of(new String[]{"activity", "{}"}, new String[]{"rfm", "{}"},
+            new String[]{"abc-xyz", "{}"}, new String[]{"value-quadrants", "{}"},
+            new String[]{"lead-scoring", LEAD_SCORING});
+
+    /**
+     * Each analytics model saved (the save computes it over the whole base from scratch: every customer's value is
+     * new) and run again on demand (the values recomputed, few change), then figure 3's writes again with every
+     * model configured: the difference to figure 3 with 30 segments is what the per-customer update adds to a write.
+     */
+    void figure6() throws Exception {
+        ObjectNode f = R.putObject("fig6");
+        ObjectNode models = f.putObject("models");
+        for (String[] m : MODELS) {
+            ObjectNode row = models.putObject(m[0]);
+            row.put("loadAvgBefore", loadAvg());
+            long t0 = System.nanoTime();
+            send("PUT", key, "/analytics/" + m[0], m[1], 200);
+            row.put("fromScratchMs", Stats.round(ms(t0)));
+            List<Double> again = new ArrayList<>();
+            for (int r = 0; r < reps2; r++) {
+                long t1 = System.nanoTime();
+                JsonNode res = post(key, "/analytics/" + m[0] + "/recompute", "", 200);
+                again.add(ms(t1));
+                row.put("recomputeServerMs", res.path("durationMs").asLong()).put("recomputeChanged", res.path("changed").asLong());
+            }
+            row.set("recomputeMs", M.valueToTree(Stats.summary(again, false)));
+            row.put("loadAvgAfter", loadAvg());
+            log(String.format(Locale.ROOT, "fig6 %s: from scratch %.0f ms, recompute median %.0f ms (%d changed)", m[0],
+                    row.path("fromScratchMs").asDouble(), Stats.median(again), row.path("recomputeChanged").asLong()));
+            save();
+        }
+        figure3("withAnalytics");
+    }
+
     long[] idRange() throws Exception {
         try (Connection db = connect("postgres"); Statement st = db.createStatement();
              ResultSet rs = st.executeQuery("select min(id), max(id), count(*) from customer where tenant_id = " + tenantId)) {
@@ -1125,6 +1180,17 @@ public final class Bench {
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != expected) {
             throw new IllegalStateException("POST " + path + ": " + r.statusCode() + " " + r.body());
+        }
+        return r.body().isEmpty() ? M.createObjectNode() : M.readTree(r.body());
+    }
+
+    JsonNode send(String method, String bearer, String path, String body, int expected) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(service.base() + path))
+                .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
+                .timeout(Duration.ofMinutes(30)).method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != expected) {
+            throw new IllegalStateException(method + " " + path + ": " + r.statusCode() + " " + r.body());
         }
         return r.body().isEmpty() ? M.createObjectNode() : M.readTree(r.body());
     }
