@@ -341,6 +341,31 @@ class ReportTest {
     }
 
     @Test
+    void jobsThroughGraphQL() {
+        String k = seeded();
+        String id = dev.segments.support.GraphQL.query(k, "mutation { createReportJob(report: \"segment\", segment: \"vip\","
+                        + " format: \"json\") { id state format progress { total } } }")
+                .statusCode(200).body("errors", org.hamcrest.Matchers.nullValue())
+                .body("data.createReportJob.format", equalTo("json"))
+                .body("data.createReportJob.progress.total", equalTo(6))
+                .extract().path("data.createReportJob.id");
+        await(k, id);
+        dev.segments.support.GraphQL.query(k, "query($id: String!) { reportJob(id: $id) { state progress { percent } file } }",
+                        Map.of("id", id))
+                .statusCode(200).body("data.reportJob.state", equalTo("succeeded"))
+                .body("data.reportJob.progress.percent", equalTo(100))
+                .body("data.reportJob.file", equalTo("/reports/" + id + "/file"));
+        String json = as(k).get("/reports/" + id + "/file").then().statusCode(200).contentType(startsWith("application/json"))
+                .extract().asString();
+        assertTrue(json.contains("\"key\":\"vip\""), json);
+        // another tenant: null; a bad request: the problem in the error's extensions
+        dev.segments.support.GraphQL.query(Api.newTenant(), "query($id: String!) { reportJob(id: $id) { state } }", Map.of("id", id))
+                .statusCode(200).body("data.reportJob", org.hamcrest.Matchers.nullValue());
+        dev.segments.support.GraphQL.query(k, "mutation { createReportJob(report: \"segments\", format: \"docx\") { id } }")
+                .statusCode(200).body("errors[0].extensions.pointer", equalTo("/format"));
+    }
+
+    @Test
     void unfinishedExpiredAndStaleJobs() {
         String k = seeded();
         String id = as(k).body(Map.of("report", "segments", "format", "json")).post("/reports").then().statusCode(202)
