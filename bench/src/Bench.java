@@ -312,6 +312,8 @@ public final class Bench {
             save();
             if (phase("fig6")) timed("figure 6 (analytics models)", this::figure6);
             save();
+            if (phase("insight")) timed("insight", this::insight);
+            save();
             timed("figure 5 (restart)", this::figure5);
             R.put("finishedAt", Instant.now().toString());
             save();
@@ -1030,6 +1032,60 @@ public final class Bench {
             if (hi - lo + 1 != cnt) log("WARNING: customer ids are not contiguous; some lookups will 404");
             return new long[]{lo, hi};
         }
+    }
+
+    // ------------------------------------------------------------------ insight (issue 16)
+
+    /** The issue's targets in ms: explain p99, profile, overlap of 30 segments, the PDF report. */
+    static final Map<String, Double> INSIGHT_TARGETS_MS = Map.of("explain", 50.0, "profile", 2000.0, "overlap", 2000.0,
+            "pdf", 5000.0);
+
+    /**
+     * Segment insight on the loaded tenant: explain (one reference segment, random customers) p50/p99, the profile
+     * and the PDF report of that segment, the overlap of every created segment (30); each timed over HTTP.
+     */
+    void insight() throws Exception {
+        ObjectNode f = R.putObject("insight");
+        String seg = referenceSegments().get(0).path("key").asText();
+        f.put("segment", seg);
+        long[] range = idRange();
+        Random rnd = new Random(16);
+        List<Double> explain = new ArrayList<>();
+        int n = o.quick ? 50 : 200;
+        for (int i = -10; i < n; i++) {
+            long id = range[0] + (long) (rnd.nextDouble() * (range[1] - range[0] + 1));
+            long t0 = System.nanoTime();
+            get(key, "/segments/" + seg + "/explain/" + id);
+            if (i >= 0) explain.add(ms(t0));
+        }
+        f.set("explainMs", M.valueToTree(Stats.summary(explain, true)));
+        List<Double> profile = new ArrayList<>(), overlap = new ArrayList<>(), pdf = new ArrayList<>();
+        String keys = String.join(",", segments.stream().map(s -> s.path("key").asText()).limit(30).toList());
+        f.put("overlapSegments", keys.split(",").length);
+        long pdfBytes = 0;
+        for (int r = 0; r < 3; r++) {
+            long t0 = System.nanoTime();
+            get(key, "/segments/" + seg + "/profile");
+            profile.add(ms(t0));
+            t0 = System.nanoTime();
+            get(key, "/segments/overlap?keys=" + keys);
+            overlap.add(ms(t0));
+            t0 = System.nanoTime();
+            HttpResponse<byte[]> res = http.send(HttpRequest.newBuilder(URI.create(service.base() + "/segments/" + seg
+                            + "/report.pdf")).header("Authorization", "Bearer " + key).timeout(Duration.ofMinutes(5)).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            if (res.statusCode() != 200) throw new IllegalStateException("GET report.pdf: " + res.statusCode());
+            pdf.add(ms(t0));
+            pdfBytes = res.body().length;
+        }
+        f.set("profileMs", M.valueToTree(Stats.summary(profile, false)));
+        f.set("overlapMs", M.valueToTree(Stats.summary(overlap, false)));
+        f.set("pdfMs", M.valueToTree(Stats.summary(pdf, false)));
+        f.put("pdfBytes", pdfBytes);
+        f.set("targetsMs", M.valueToTree(INSIGHT_TARGETS_MS));
+        log(String.format(Locale.ROOT, "insight %s: explain p50 %.1f p99 %.1f ms; profile %.0f ms; overlap of %d %.0f ms;"
+                        + " PDF %.0f ms (%d bytes)", seg, Stats.median(explain), Stats.pct(explain, 99), Stats.median(profile),
+                keys.split(",").length, Stats.median(overlap), Stats.median(pdf), pdfBytes));
     }
 
     // ------------------------------------------------------------------ figure 4

@@ -53,6 +53,7 @@ final class Report {
         fig2(md, runs);
         fig3(md, runs);
         fig4(md, runs);
+        insight(md, runs);
         fig5(md, runs);
         fig6(md, runs);
         Path analysis = Path.of("bench/analysis.md");
@@ -397,6 +398,31 @@ final class Report {
         runs.forEach(l::add);
         l.sort(Comparator.comparingDouble(x -> x.path("totalMs").asDouble()));
         return l.isEmpty() ? M.createObjectNode() : l.get(l.size() / 2);
+    }
+
+    /** Segment insight (issue 16): explain, profile, overlap of 30 segments and the PDF report against their targets. */
+    static void insight(StringBuilder md, List<JsonNode> runs) {
+        if (runs.stream().allMatch(r -> r.path("insight").isMissingNode())) return;
+        md.append("## Segment insight\n\n");
+        md.append("| size | segment | explain p50 | explain p99 (target < 50) | profile (< 2000) | overlap of N (< 2000) | PDF report (< 5000) |\n");
+        md.append("|---|---|---|---|---|---|---|\n");
+        for (JsonNode r : runs) {
+            JsonNode f = r.path("insight");
+            if (f.isMissingNode()) continue;
+            md.append("| ").append(label(r)).append(" | ").append(f.path("segment").asText()).append(" | ")
+                    .append(fmt(f.path("explainMs").path("median").asDouble())).append(" | ")
+                    .append(target(f.path("explainMs").path("p99").asDouble(), 50)).append(" | ")
+                    .append(target(f.path("profileMs").path("median").asDouble(), 2000)).append(" | ")
+                    .append(f.path("overlapSegments").asText()).append(": ")
+                    .append(target(f.path("overlapMs").path("median").asDouble(), 2000)).append(" | ")
+                    .append(target(f.path("pdfMs").path("median").asDouble(), 5000))
+                    .append(" (").append(f.path("pdfBytes").asLong() / 1024).append(" KiB) |\n");
+        }
+        md.append("\nms over HTTP (client-side); profile, overlap and PDF the median of 3 runs; explain over random customers.\n\n");
+    }
+
+    static String target(double ms, double target) {
+        return fmt(ms) + (ms < target ? " ok" : " **over**");
     }
 
     static void fig3(StringBuilder md, List<JsonNode> runs) {

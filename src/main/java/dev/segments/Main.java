@@ -25,6 +25,8 @@ public final class Main {
     public static void main(String... args) {
         // Invalid request URIs are refused by RequestGuard with a problem+json instead of Quarkus' empty 400
         System.setProperty("vertx.disableURIValidation", "true");
+        // reports draw their charts with AWT (JFreeChart) on a server without a display
+        System.setProperty("java.awt.headless", "true");
         for (String arg : args) {
             if (arg.equals("--demo-data")) {
                 System.setProperty("segments.demo.data", "true");

@@ -195,4 +195,53 @@ public final class InsightDtos {
             @Schema(enumeration = {"data_write", "time_drift", "rule_edit", "static_edit", "refresh", "analytics"})
             @NonNull String cause, long count) {
     }
+
+    // ------------------------------------------------------------------ reports
+
+    @Schema(name = "RfmGrid", description = "The segment's members by the RFM model's recency and frequency scores, next "
+            + "to the base; computed false (and no cells) when the tenant's RFM model has scored nobody")
+    @Type("RfmGrid")
+    public record RfmGrid(
+            @Schema(enumeration = {"materialized", "static", "live"}) @NonNull String source,
+            @Schema(description = "Whether the RFM model has scored any customer of the tenant") boolean computed,
+            @Schema(description = "The latest scoring time") OffsetDateTime computedAt,
+            @Schema(description = "Members with scores") long scored,
+            @Schema(description = "Members without scores (no purchase in the model's window)") long notScored,
+            @Schema(description = "Recency 5..1 by frequency 1..5, all 25 cells (empty ones too) when computed")
+            @NonNull List<@NonNull RfmCell> cells) {
+    }
+
+    @Schema(name = "RfmCell")
+    @Type("RfmCell")
+    public record RfmCell(
+            int recency, int frequency,
+            @Schema(description = "Members in the cell") long members,
+            @Schema(description = "members / scored members") BigDecimal share,
+            @Schema(description = "Customers of the base in the cell") long base,
+            @Schema(description = "base / scored customers of the base") BigDecimal baseShare,
+            @Schema(description = "share / baseShare") BigDecimal index,
+            @Schema(description = "The members' revenue counted by the model (rfm_monetary_value)") @NonNull BigDecimal monetary) {
+    }
+
+    @Schema(name = "SegmentStandings", description = "Every segment of the tenant: size now, 30 days ago, revenue share")
+    @Type("SegmentStandings")
+    public record Standings(@NonNull OffsetDateTime evaluatedAt,
+                            @Schema(description = "The past instant sizeThen is read at") @NonNull OffsetDateTime since,
+                            @Schema(description = "The tenant's customers") long baseSize,
+                            @Schema(description = "Sum of totalSpend over the base") @NonNull BigDecimal baseRevenue,
+                            @NonNull List<@NonNull SegmentStanding> segments) {
+    }
+
+    @Schema(name = "SegmentStanding")
+    @Type("SegmentStanding")
+    public record SegmentStanding(
+            @NonNull String key, @NonNull String name, @NonNull String kind, @NonNull String tier, String description,
+            @Schema(description = "The rule in words (null for a static segment)") String rule,
+            @Schema(description = "Members now (materialized membership; static: members)") long size,
+            @Schema(description = "Members at since, from the change feed (null when the segment was created later)") Long sizeThen,
+            @Schema(description = "size - sizeThen") Long change,
+            @Schema(description = "Sum of the members' totalSpend") @NonNull BigDecimal revenue,
+            @Schema(description = "revenue / the base's revenue") BigDecimal revenueShare,
+            @Schema(description = "False when a dynamic segment's materialized membership is not current") boolean current) {
+    }
 }

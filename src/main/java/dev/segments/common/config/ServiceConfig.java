@@ -219,6 +219,31 @@ public interface ServiceConfig {
         Duration cleanupInterval();
     }
 
+    /** Reports (PDF, CSV, JSON) and report jobs (docs/insight.md, "Reports"). */
+    Reports reports();
+
+    interface Reports {
+        /** How long a finished report job and its file are kept; GET answers 404 after it. */
+        @WithDefault("24h")
+        Duration retention();
+
+        /** The largest result a job stores (bytes); a larger one fails the job with too_large. */
+        @WithDefault("20000000")
+        int maxBytes();
+
+        /** A queued or running job whose progress has not moved for this long (its instance stopped) fails. */
+        @WithDefault("10m")
+        Duration staleAfter();
+
+        /** How often this instance deletes expired jobs and fails stale ones; 0 turns the timer off. */
+        @WithDefault("5m")
+        Duration cleanupInterval();
+
+        /** Queued or running jobs one tenant may have at a time; one more is 429. */
+        @WithDefault("4")
+        int maxActivePerTenant();
+    }
+
     interface Query {
         /** Statement timeout of every rule evaluation; a query that runs longer is a 503 problem. */
         @WithDefault("30s")

@@ -415,6 +415,45 @@ public final class QueryShapes {
         }
     }
 
+    /** {@code with m as materialized (select customer_id ...)}: the member set a statement reads. */
+    private static void memberSet(SqlBuilder b, SqlCompiler compiler, SqlBuilder.Bound tenant, Members members) {
+        b.sql("with m as materialized (");
+        switch (members) {
+            case Members.Materialized mat -> b.sql("select customer_id from segment_membership where tenant_id = ")
+                    .ref(tenant).sql(" and segment_id = ").param(mat.segmentId(), PgType.BIGINT);
+            case Members.Listed l -> b.sql("select customer_id from segment_member where tenant_id = ").ref(tenant)
+                    .sql(" and segment_id = ").param(l.segmentId(), PgType.BIGINT);
+            case Members.Evaluated e -> {
+                b.sql("select c.id as customer_id from customer c where c.tenant_id = ").ref(tenant).sql(" and (");
+                compiler.compile(e.rule());
+                b.sql(")");
+            }
+        }
+        b.sql(")");
+    }
+
+    /**
+     * The RFM grid of a segment against the base (docs/insight.md, "Reports"), in one statement: one scan of the
+     * tenant's customers left-joined to the member set, grouped by the RFM model's recency and frequency scores.
+     * Rows {@code (recency smallint, frequency smallint, members bigint, base bigint, monetary numeric,
+     * computed_at timestamptz)}: per scored cell the members and base customers in it, the members' counted revenue
+     * ({@code rfm_monetary_value}) and the latest scoring time; the cell with both scores null holds the customers the
+     * model did not score (no purchases in its window, or never run).
+     */
+    public static SqlQuery rfmGrid(long tenantId, Members members, CompileContext ctx) {
+        SqlBuilder b = new SqlBuilder();
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        SqlCompiler compiler = new SqlCompiler(ctx, b, tenant, SqlCompiler.Shape.SET);
+        memberSet(b, compiler, tenant, members);
+        b.sql(" select c.rfm_recency as recency, c.rfm_frequency as frequency,"
+                + " count(m.customer_id) as members, count(*) as base,"
+                + " coalesce(sum(c.rfm_monetary_value) filter (where m.customer_id is not null), 0) as monetary,"
+                + " max(c.rfm_computed_at) as computed_at"
+                + " from customer c left join m on m.customer_id = c.id where c.tenant_id = ").ref(tenant)
+                .sql(" group by 1, 2 order by 1 nulls first, 2 nulls first");
+        return b.build();
+    }
+
     /** How a profile reads a field: counts per value, or quantiles and a histogram. */
     public enum ProfileKind { CATEGORICAL, NUMERIC }
 
@@ -456,20 +495,9 @@ public final class QueryShapes {
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
         SqlCompiler compiler = new SqlCompiler(ctx, b, tenant, SqlCompiler.Shape.SET);
-        b.sql("with m as materialized (");
-        switch (members) {
-            case Members.Materialized mat -> b.sql("select customer_id from segment_membership where tenant_id = ")
-                    .ref(tenant).sql(" and segment_id = ").param(mat.segmentId(), PgType.BIGINT);
-            case Members.Listed l -> b.sql("select customer_id from segment_member where tenant_id = ").ref(tenant)
-                    .sql(" and segment_id = ").param(l.segmentId(), PgType.BIGINT);
-            case Members.Evaluated e -> {
-                b.sql("select c.id as customer_id from customer c where c.tenant_id = ").ref(tenant).sql(" and (");
-                compiler.compile(e.rule());
-                b.sql(")");
-            }
-        }
+        memberSet(b, compiler, tenant, members);
         List<Integer> categorical = new java.util.ArrayList<>(), numeric = new java.util.ArrayList<>();
-        b.sql("), b as (select m.customer_id is not null as member, c.total_spend as spend, c.purchase_count as purchases");
+        b.sql(", b as (select m.customer_id is not null as member, c.total_spend as spend, c.purchase_count as purchases");
         for (int i = 0; i < fields.size(); i++) {
             FieldDef f = fields.get(i);
             ProfileKind kind = profileKind(f).orElseThrow(() -> new IllegalArgumentException("not profilable: " + f.name()));

@@ -72,6 +72,70 @@ public class InsightRepository {
                 });
     }
 
+    /** A cell of {@code QueryShapes.rfmGrid} (recency and frequency null: not scored). */
+    public record RfmCellRow(Integer recency, Integer frequency, long members, long base, BigDecimal monetary,
+                             OffsetDateTime computedAt) {
+    }
+
+    public Uni<List<RfmCellRow>> rfmGrid(long tenantId, SqlQuery query) {
+        return executor.run(tenantId, query).map(rs -> {
+            List<RfmCellRow> out = new ArrayList<>();
+            for (Row r : rs) {
+                out.add(new RfmCellRow(r.getInteger("recency"), r.getInteger("frequency"), r.getLong("members"),
+                        r.getLong("base"), r.getBigDecimal("monetary"), r.getOffsetDateTime("computed_at")));
+            }
+            return out;
+        });
+    }
+
+    /** One segment's standing: its members now and at {@code since} (from the change feed), and their revenue. */
+    public record StandingRow(long segmentId, long size, long sizeThen, BigDecimal revenue) {
+    }
+
+    /** The tenant's customers and their revenue (sum of totalSpend), with every segment's {@link StandingRow}. */
+    public record Standings(long baseSize, BigDecimal baseRevenue, List<StandingRow> segments) {
+    }
+
+    /**
+     * Every segment of the tenant in one statement (the tenant overview): members now from the materialized
+     * membership (static segments: their members) with the sum of their totalSpend, and the size at {@code since}
+     * as the change feed tells it (entries minus exits before then); plus the base's size and revenue.
+     */
+    public Uni<Standings> standings(long tenantId, OffsetDateTime since) {
+        return executor.runStatement(tenantId, """
+                        with m as (
+                            select segment_id, customer_id from segment_membership where tenant_id = $1
+                            union all
+                            select segment_id, customer_id from segment_member where tenant_id = $1),
+                        now_ as (
+                            select m.segment_id, count(*) as size, coalesce(sum(c.total_spend), 0) as revenue
+                            from m join customer c on c.tenant_id = $1 and c.id = m.customer_id group by m.segment_id),
+                        then_ as (
+                            select segment_id, sum(case kind when 'entered' then 1 else -1 end) as size
+                            from membership_change where tenant_id = $1 and at < $2 group by segment_id),
+                        base as (
+                            select count(*) as size, coalesce(sum(total_spend), 0) as revenue from customer where tenant_id = $1)
+                        select s.id, coalesce(now_.size, 0) as size, coalesce(then_.size, 0)::bigint as size_then,
+                               coalesce(now_.revenue, 0) as revenue, base.size as base_size, base.revenue as base_revenue
+                        from base left join segment s on s.tenant_id = $1
+                        left join now_ on now_.segment_id = s.id left join then_ on then_.segment_id = s.id
+                        order by s.key""",
+                Tuple.of(tenantId, since)).map(rs -> {
+                    long baseSize = 0;
+                    BigDecimal baseRevenue = BigDecimal.ZERO;
+                    List<StandingRow> out = new ArrayList<>();
+                    for (Row r : rs) {
+                        baseSize = r.getLong("base_size");
+                        baseRevenue = r.getBigDecimal("base_revenue");
+                        if (r.getLong("id") != null) {
+                            out.add(new StandingRow(r.getLong("id"), r.getLong("size"), r.getLong("size_then"),
+                                    r.getBigDecimal("revenue")));
+                        }
+                    }
+                    return new Standings(baseSize, baseRevenue, out);
+                });
+    }
+
     /** A window length as PostgreSQL's make_interval takes it: calendar years, months and days, exact seconds. */
     public record Window(int years, int months, int days, long seconds) {
     }

@@ -1,5 +1,7 @@
 package dev.segments.segment.service;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.http.DateParams;
 import dev.segments.rule.FieldDef;
@@ -21,6 +23,10 @@ import dev.segments.segment.InsightDtos.OverlapSegment;
 import dev.segments.segment.InsightDtos.Profile;
 import dev.segments.segment.InsightDtos.Quantiles;
 import dev.segments.segment.InsightDtos.Revenue;
+import dev.segments.segment.InsightDtos.RfmCell;
+import dev.segments.segment.InsightDtos.RfmGrid;
+import dev.segments.segment.InsightDtos.SegmentStanding;
+import dev.segments.segment.InsightDtos.Standings;
 import dev.segments.segment.InsightDtos.Rollups;
 import dev.segments.segment.InsightDtos.ValueShare;
 import dev.segments.segment.persistence.InsightRepository;
@@ -70,7 +76,11 @@ public class SegmentInsights {
     private final InsightRepository repository;
     private final MembershipRepository membership;
 
-    SegmentInsights(SegmentService segments, InsightRepository repository, MembershipRepository membership) {
+    private final ObjectMapper mapper;
+
+    SegmentInsights(SegmentService segments, InsightRepository repository, MembershipRepository membership,
+                    ObjectMapper mapper) {
+        this.mapper = mapper;
         this.segments = segments;
         this.repository = repository;
         this.membership = membership;
@@ -349,6 +359,99 @@ public class SegmentInsights {
 
     private static BigDecimal days(Double seconds) {
         return seconds == null ? null : round(BigDecimal.valueOf(seconds).divide(BigDecimal.valueOf(86_400), 10, RoundingMode.HALF_EVEN));
+    }
+
+    // ------------------------------------------------------------------ reports
+
+    /**
+     * The RFM grid of saved segment {@code key} (recency by frequency, members against the base), over the same
+     * member set as its profile; {@code computed} false when the tenant's RFM model has scored nobody.
+     */
+    public Uni<RfmGrid> rfmGrid(long tenantId, String key) {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        return segments.rules(tenantId).chain(rules -> {
+            SegmentRow row = rules.segments().get(key);
+            if (row == null) {
+                return Uni.createFrom().failure(SegmentService.notFound(key));
+            }
+            return members(tenantId, row, rules, now).chain(source -> repository.rfmGrid(tenantId,
+                            QueryShapes.rfmGrid(tenantId, source.members(), rules.context(now)))
+                    .map(rows -> rfmGrid(source.name(), rows)));
+        });
+    }
+
+    private static RfmGrid rfmGrid(String source, List<InsightRepository.RfmCellRow> rows) {
+        long scored = 0, notScored = 0, baseScored = 0;
+        OffsetDateTime computedAt = null;
+        Map<String, InsightRepository.RfmCellRow> byCell = new HashMap<>();
+        for (InsightRepository.RfmCellRow r : rows) {
+            if (r.recency() == null || r.frequency() == null) {
+                notScored += r.members();
+                continue;
+            }
+            scored += r.members();
+            baseScored += r.base();
+            if (r.computedAt() != null && (computedAt == null || r.computedAt().isAfter(computedAt))) {
+                computedAt = r.computedAt();
+            }
+            byCell.put(r.recency() + ":" + r.frequency(), r);
+        }
+        if (baseScored == 0) {
+            return new RfmGrid(source, false, null, 0, notScored, List.of());
+        }
+        List<RfmCell> cells = new ArrayList<>();
+        for (int rec = 5; rec >= 1; rec--) {
+            for (int freq = 1; freq <= 5; freq++) {
+                InsightRepository.RfmCellRow r = byCell.get(rec + ":" + freq);
+                long m = r == null ? 0 : r.members(), b = r == null ? 0 : r.base();
+                cells.add(new RfmCell(rec, freq, m, ratio(BigDecimal.valueOf(m), BigDecimal.valueOf(scored)), b,
+                        ratio(BigDecimal.valueOf(b), BigDecimal.valueOf(baseScored)),
+                        ratio(BigDecimal.valueOf(m).multiply(BigDecimal.valueOf(baseScored)),
+                                BigDecimal.valueOf(scored).multiply(BigDecimal.valueOf(b))),
+                        r == null ? BigDecimal.ZERO : plain(r.monetary())));
+            }
+        }
+        return new RfmGrid(source, true, computedAt, scored, notScored, cells);
+    }
+
+    /**
+     * Every saved segment of the tenant, by key: name, tier, description, the rule in words, members now (the
+     * materialized membership; static: members), at {@code days} days ago (the change feed) and their revenue share.
+     */
+    public Uni<Standings> standings(long tenantId, int days) {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        OffsetDateTime since = now.minusDays(days);
+        return segments.rules(tenantId).chain(rules -> membership.states(tenantId).chain(states ->
+                repository.standings(tenantId, since).map(st -> {
+                    Map<Long, MembershipRepository.State> byId = new HashMap<>();
+                    states.forEach(x -> byId.put(x.segmentId(), x));
+                    Map<Long, SegmentRow> rows = new HashMap<>();
+                    rules.segments().values().forEach(r -> rows.put(r.id(), r));
+                    List<SegmentStanding> out = new ArrayList<>();
+                    for (InsightRepository.StandingRow s : st.segments()) {
+                        SegmentRow r = rows.get(s.segmentId());
+                        if (r == null) continue; // created after the rules were read
+                        MembershipRepository.State state = byId.get(r.id());
+                        boolean current = r.isStatic() || state != null && current(r, state, now);
+                        Long then = r.createdAt().isAfter(since) ? null : s.sizeThen();
+                        out.add(new SegmentStanding(r.key(), r.name(), r.kind().wire(), r.tier().wire(), r.description(),
+                                ruleText(rules, r), s.size(), then,
+                                then == null ? null : s.size() - then, plain(s.revenue()),
+                                ratio(s.revenue(), st.baseRevenue()), current));
+                    }
+                    out.sort(Comparator.comparing(SegmentStanding::key));
+                    return new Standings(now, since, st.baseSize(), plain(st.baseRevenue()), out);
+                })));
+    }
+
+    /** A saved segment's rule in words (null for a static segment), as {@code GET /segments/{key}/rule?format=text}. */
+    public String ruleText(TenantRules rules, SegmentRow row) {
+        if (row.isStatic() || row.rule() == null) return null;
+        try {
+            return rules.text(mapper.readTree(row.rule()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored rule of segment " + row.key() + " is not JSON", e);
+        }
     }
 
     // ------------------------------------------------------------------ numbers

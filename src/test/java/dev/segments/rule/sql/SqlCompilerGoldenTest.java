@@ -532,6 +532,27 @@ class SqlCompilerGoldenTest {
         assertEquals(Optional.of(QueryShapes.ProfileKind.NUMERIC), QueryShapes.profileKind(CATALOG.requireCustomerField("leadScore")));
     }
 
+    /** The RFM grid of the reports: the member set as the profile reads it, grouped by recency and frequency. */
+    @Test
+    void rfmGridShape() {
+        String grid = " select c.rfm_recency as recency, c.rfm_frequency as frequency, count(m.customer_id) as members,"
+                + " count(*) as base, coalesce(sum(c.rfm_monetary_value) filter (where m.customer_id is not null), 0)"
+                + " as monetary, max(c.rfm_computed_at) as computed_at from customer c left join m on m.customer_id = c.id"
+                + " where c.tenant_id = $1::bigint group by 1, 2 order by 1 nulls first, 2 nulls first";
+        SqlQuery q = QueryShapes.rfmGrid(5, new QueryShapes.Members.Materialized(77), CTX);
+        assertEquals("with m as materialized (select customer_id from segment_membership where tenant_id = $1::bigint"
+                + " and segment_id = $2::bigint)" + grid, q.sql());
+        assertEquals(List.of(5L, 77L), q.params());
+        assertEquals("with m as materialized (select customer_id from segment_member where tenant_id = $1::bigint"
+                + " and segment_id = $2::bigint)" + grid,
+                QueryShapes.rfmGrid(5, new QueryShapes.Members.Listed(42), CTX).sql());
+        SqlQuery live = QueryShapes.rfmGrid(5, new QueryShapes.Members.Evaluated(valid(new RuleNode.SegmentRef("", "buyers"))), CTX);
+        assertEquals("with m as materialized (select c.id as customer_id from customer c where c.tenant_id = $1::bigint and"
+                + " ((exists (select 1 from (select p.customer_id from purchase p where p.tenant_id = $1::bigint and"
+                + " p.occurred_at >= $2::timestamptz group by p.customer_id having count(*) >= $3::bigint) g where"
+                + " g.customer_id = c.id))))" + grid, live.sql());
+    }
+
     static ValidatedRule parse(String rule) { return valid(new RuleParser().parse(rule)); }
 
     /** The compiler takes only a ValidatedRule, which only the validator makes, for the catalog it checked. */
