@@ -41,7 +41,7 @@ public class ActivityImportRepository {
     /** Work done in the chunk's transaction after its rows (an import job records its committed offset). */
     @FunctionalInterface
     public interface InTransaction {
-        void run(Connection connection) throws SQLException;
+        void run(Connection connection, ChunkOutcome outcome) throws SQLException;
     }
 
     private final DataSource dataSource;
@@ -123,7 +123,7 @@ public class ActivityImportRepository {
                 ChunkOutcome outcome = rows.isEmpty() ? new ChunkOutcome(0, 0, List.of(), List.of())
                         : stage(tenantId, rows);
                 if (extra != null) {
-                    extra.run(c);
+                    extra.run(c, outcome);
                 }
                 c.commit();
                 return outcome;

@@ -405,14 +405,18 @@ public class ActivityImporter {
             long t0 = System.nanoTime();
             List<Long> customers = new ArrayList<>();
             try {
-                take(session.store(tenantId, rows, this::progress), customers);
+                // the counts include the chunk before its transaction records them (a job's progress)
+                session.store(tenantId, rows, (c, outcome) -> {
+                    take(outcome, customers);
+                    progress(c);
+                });
             } catch (SQLException e) {
                 if (!ActivityImportRepository.refusedForData(e)) {
                     throw e;
                 }
                 // a row the checks let through was refused: store halves until it is isolated, then the progress
                 storeSplit(rows, customers);
-                session.store(tenantId, List.of(), this::progress);
+                session.store(tenantId, List.of(), (c, outcome) -> progress(c));
             }
             if (!customers.isEmpty()) {
                 membership.customersChanged(tenantId, customers, ActivityService.source(kind)).await().indefinitely();
