@@ -235,8 +235,10 @@ final class Report {
 
                 - loaded **through the service** into the benchmark tenant: customers with one streamed
                   `POST /customers/import` (NDJSON; the importer upserts chunks of 1000 with `jsonb_to_recordset`),
-                  purchases, interactions and events with `POST /{stream}/batch` (1000 items per request, 2 requests in
-                  flight; each batch locks its customers, inserts, and recomputes their rollups in one transaction);
+                  purchases, interactions and events with one streamed `POST /{stream}/import` each (NDJSON; chunks of
+                  50,000 rows COPY'd into a staging table, then per chunk one transaction resolves the customers, locks
+                  them, inserts skipping known external ids and recomputes their rollups; membership after each chunk,
+                  docs/imports.md; runs before this commit used `POST /{stream}/batch`, 1000 items per request);
                   then `VACUUM ANALYZE` (what autovacuum would do after a bulk load; timed separately);
                 - **COPY'd raw** into scratch tables `like <table> including all` (same columns, defaults and indexes,
                   no foreign keys) in `bench_src`, streamed from the client like the HTTP bodies: the limit;

@@ -4,6 +4,7 @@ import dev.segments.activity.ActivityDtos.EventBatch;
 import dev.segments.activity.ActivityDtos.EventInput;
 import dev.segments.activity.ActivityDtos.EventView;
 import dev.segments.activity.persistence.StreamKind;
+import dev.segments.activity.service.ActivityImporter;
 import dev.segments.activity.service.ActivityService;
 import dev.segments.common.tenancy.CurrentTenant;
 import jakarta.ws.rs.Path;
@@ -14,7 +15,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "Events")
 public class EventResource extends StreamResource<EventInput, EventBatch, EventView> {
 
-    EventResource(ActivityService service, CurrentTenant tenant) {
-        super(service, tenant, StreamKind.EVENT, EventView.class, EventView::id, "/events");
+    EventResource(ActivityService service, ActivityImporter importer, CurrentTenant tenant) {
+        super(service, importer, tenant, StreamKind.EVENT, EventView.class, EventView::id, "/events");
     }
 }

@@ -4,6 +4,7 @@ import dev.segments.activity.ActivityDtos.PurchaseBatch;
 import dev.segments.activity.ActivityDtos.PurchaseInput;
 import dev.segments.activity.ActivityDtos.PurchaseView;
 import dev.segments.activity.persistence.StreamKind;
+import dev.segments.activity.service.ActivityImporter;
 import dev.segments.activity.service.ActivityService;
 import dev.segments.common.tenancy.CurrentTenant;
 import jakarta.ws.rs.Path;
@@ -14,7 +15,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "Purchases")
 public class PurchaseResource extends StreamResource<PurchaseInput, PurchaseBatch, PurchaseView> {
 
-    PurchaseResource(ActivityService service, CurrentTenant tenant) {
-        super(service, tenant, StreamKind.PURCHASE, PurchaseView.class, PurchaseView::id, "/purchases");
+    PurchaseResource(ActivityService service, ActivityImporter importer, CurrentTenant tenant) {
+        super(service, importer, tenant, StreamKind.PURCHASE, PurchaseView.class, PurchaseView::id, "/purchases");
     }
 }

@@ -4,7 +4,18 @@ import dev.segments.activity.ActivityDtos.ActivityBatch;
 import dev.segments.activity.ActivityDtos.ActivityInput;
 import dev.segments.activity.ActivityDtos.BatchResult;
 import dev.segments.activity.persistence.StreamKind;
+import dev.segments.activity.ActivityImportReport;
+import dev.segments.activity.service.ActivityImporter;
 import dev.segments.activity.service.ActivityService;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import java.io.InputStream;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.error.ProblemType;
 import dev.segments.common.tenancy.CurrentTenant;
@@ -39,15 +50,20 @@ import java.util.function.ToLongFunction;
 public abstract class StreamResource<I extends ActivityInput, B extends ActivityBatch<I>, V> {
 
     private final ActivityService service;
+    private final ActivityImporter importer;
     private final CurrentTenant tenant;
     private final StreamKind kind;
     private final Class<V> view;
     private final ToLongFunction<V> idOf;
     private final String path;
 
-    StreamResource(ActivityService service, CurrentTenant tenant, StreamKind kind, Class<V> view, ToLongFunction<V> idOf,
+    static final String NDJSON = "application/x-ndjson";
+    static final String CSV = "text/csv";
+
+    StreamResource(ActivityService service, ActivityImporter importer, CurrentTenant tenant, StreamKind kind, Class<V> view, ToLongFunction<V> idOf,
             String path) {
         this.service = service;
+        this.importer = importer;
         this.tenant = tenant;
         this.kind = kind;
         this.view = view;
@@ -79,6 +95,36 @@ public abstract class StreamResource<I extends ActivityInput, B extends Activity
             throw ProblemException.validation("/items", "required", "items must hold at least one item");
         }
         return service.writeBatch(tenant.id(), kind, batch.items());
+    }
+
+    @POST
+    @Path("/import")
+    @Consumes({NDJSON, CSV})
+    @Blocking
+    @Operation(description = """
+            NDJSON: one item per line, each exactly what POST of one item takes. CSV: a header row naming the item's \
+            fields (occurredAt and customerId or customerExternalId required) and `attributes.<key>` columns (declared \
+            attributes; for events `properties.<key>`, kept as text). Each item is validated like a posted one. The body \
+            is read as it arrives and stored in chunks with COPY and set-based statements (constant memory, any size); \
+            rollups and segment membership of the touched customers follow each chunk. Bad lines are reported with \
+            their line number and a JSON Pointer and every other line is stored; a line naming a customer the tenant \
+            does not have is a per-line `unknown_customer` error. Items whose externalId is already recorded are \
+            counted as duplicates and not stored again, so a retried import counts nothing twice. `200` with the \
+            report whenever a record could be read; `400` for a body with nothing readable; `422` for a CSV header \
+            with unknown, repeated or missing columns, or without data rows (nothing stored); `503` when the \
+            database failed mid-import (the detail says what was stored). For uploads with progress, resume and \
+            cancel use `POST /imports`.""")
+    @RequestBody(content = {
+            @Content(mediaType = NDJSON, schema = @Schema(type = SchemaType.STRING, format = "binary")),
+            @Content(mediaType = CSV, schema = @Schema(type = SchemaType.STRING, format = "binary"))})
+    @APIResponseSchema(value = ActivityImportReport.class, responseCode = "200", responseDescription = "The import report")
+    public ActivityImportReport importItems(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, InputStream body) {
+        return importer.importBody(tenant.id(), kind, isCsv(contentType), body);
+    }
+
+    /** Whether a Content-Type names CSV (else NDJSON: the two the import endpoints consume). */
+    public static boolean isCsv(String contentType) {
+        return contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith(CSV);
     }
 
     @GET

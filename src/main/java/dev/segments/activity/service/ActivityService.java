@@ -143,7 +143,7 @@ public class ActivityService {
     }
 
     /** The stream's name in the import meter. */
-    private static String streamName(StreamKind kind) {
+    static String streamName(StreamKind kind) {
         return switch (kind) {
             case PURCHASE -> "purchases";
             case INTERACTION -> "interactions";
@@ -152,7 +152,7 @@ public class ActivityService {
     }
 
     /** The data a write of this stream touches (for which segments can depend on it). */
-    private static Source source(StreamKind kind) {
+    static Source source(StreamKind kind) {
         return switch (kind) {
             case PURCHASE -> Source.PURCHASES;
             case INTERACTION -> Source.INTERACTIONS;
@@ -198,7 +198,7 @@ public class ActivityService {
         });
     }
 
-    private List<FieldError> problems(ActivityInput item, AttributeCatalog catalog, StreamKind kind, String pointer) {
+    List<FieldError> problems(ActivityInput item, AttributeCatalog catalog, StreamKind kind, String pointer) {
         if (item == null) {
             return List.of(new FieldError(pointer, "required", "an item is required"));
         }

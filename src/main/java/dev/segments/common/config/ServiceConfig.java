@@ -31,6 +31,43 @@ public interface ServiceConfig {
     /** The service's own meters at /q/metrics (common/metrics/ServiceMetrics). */
     Metrics metrics();
 
+    /** Bulk activity imports (COPY staging) and import jobs (docs/imports.md). */
+    Imports imports();
+
+    interface Imports {
+        /** Rows staged with one COPY and stored with one set of statements (one transaction) by an activity import. */
+        @WithDefault("50000")
+        int chunkRows();
+
+        /** Largest upload an import job accepts, in bytes; larger is a 413 problem. */
+        @WithDefault("10737418240")
+        long maxUploadBytes();
+
+        /** Import jobs one tenant may have running at once (the others wait queued). */
+        @WithDefault("1")
+        int maxRunningPerTenant();
+
+        /** Import jobs one tenant may have queued or running; one more is a 429 problem. */
+        @WithDefault("20")
+        int maxPendingPerTenant();
+
+        /** Import jobs this instance runs at once (over all tenants). */
+        @WithDefault("2")
+        int workers();
+
+        /** How often an idle worker looks for queued jobs (and for jobs whose instance stopped). */
+        @WithDefault("2s")
+        Duration pollInterval();
+
+        /** A running job whose instance has not renewed its lease for this long is resumed by another instance. */
+        @WithDefault("60s")
+        Duration lease();
+
+        /** Per-line errors a job keeps for GET /imports/{id}/errors (all are counted). */
+        @WithDefault("100000")
+        int maxStoredErrors();
+    }
+
     interface Metrics {
         /** How often the gauges read from the database (upkeep lag, webhook backlog) are sampled. */
         @WithDefault("15s")

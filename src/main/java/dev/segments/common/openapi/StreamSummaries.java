@@ -38,6 +38,9 @@ public class StreamSummaries implements OASFilter {
             created.setContent(record.getResponses().getAPIResponse("200").getContent());
             summary(openAPI, path + "/batch", PathItem.HttpMethod.POST,
                     "Record a batch of " + many + " (all or nothing; items with known externalIds are skipped)", null);
+            summary(openAPI, path + "/import", PathItem.HttpMethod.POST,
+                    "Bulk import " + many + " from NDJSON or CSV, streamed (COPY staging; bad lines reported, good ones kept)",
+                    null);
             summary(openAPI, path + "/{id}", PathItem.HttpMethod.GET, "Get " + one, null)
                     .getResponses().getAPIResponse("200").setDescription("The " + noun[1]);
             summary(openAPI, path + "/{id}", PathItem.HttpMethod.DELETE,

@@ -36,7 +36,8 @@ public class ApiKeyAuthentication {
 
     private static final String PRINCIPAL = "segments.principal";
     /** The endpoints that stream bodies of any size (POST only). */
-    private static final java.util.Set<String> STREAMING_IMPORTS = java.util.Set.of("/customers/import");
+    private static final java.util.Set<String> STREAMING_IMPORTS = java.util.Set.of("/customers/import",
+            "/purchases/import", "/interactions/import", "/events/import", "/imports");
     private static final Logger LOG = Logger.getLogger(ApiKeyAuthentication.class);
 
     private final ApiKeyLookup keys;

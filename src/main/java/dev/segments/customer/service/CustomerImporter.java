@@ -121,10 +121,28 @@ public class CustomerImporter {
         }
     }
 
+    /**
+     * How an import job follows a customer import: the CSV header once read, and after each stored chunk the offset
+     * just after the last record read (every record before it is stored or reported), the line there, this run's
+     * counts and the errors found since the last call. Returning false stops the import (the job was cancelled).
+     * Customer lines are upserts by externalId, so a job resumed from an offset after a crash stores nothing twice.
+     */
+    public interface Hook {
+        void header(String[] header);
+
+        boolean chunk(long offset, long nextLine, ImportReport counts, List<ImportReport.LineError> errors);
+    }
+
     public ImportReport importNdjson(long tenantId, InputStream body) {
+        return importNdjson(tenantId, body, 0, 1, null);
+    }
+
+    /** An NDJSON body read from {@code offset} (its line {@code line}) on, followed by {@code hook} (may be null). */
+    public ImportReport importNdjson(long tenantId, InputStream body, long offset, long line, Hook hook) {
         Run run = new Run(tenantId, attributes.catalog(tenantId, "customer").await().indefinitely());
-        ImportRecords records = new ImportRecords(body, false, config.limits().importMaxLineBytes());
-        for (ImportRecords.Rec r = records.next(); r != null; r = records.next()) {
+        ImportRecords records = new ImportRecords(body, false, config.limits().importMaxLineBytes(), offset, line);
+        run.follow(records, hook);
+        for (ImportRecords.Rec r = records.next(); r != null && !run.stopped; r = records.next()) {
             if (r.blank()) {
                 continue;
             }
@@ -153,12 +171,28 @@ public class CustomerImporter {
             run.readable++;
             run.accept(r.firstLine(), node);
         }
-        return run.finish("JSON", "The body is empty: send one customer JSON object per line");
+        return run.finish("JSON", offset == 0 ? "The body is empty: send one customer JSON object per line" : null);
     }
 
     public ImportReport importCsv(long tenantId, InputStream body) {
+        return importCsv(tenantId, body, 0, 1, null, null);
+    }
+
+    /**
+     * A CSV body read from {@code offset} (its line {@code line}) on; past the start, {@code knownHeader} is the header
+     * the job kept. Followed by {@code hook} (may be null).
+     */
+    public ImportReport importCsv(long tenantId, InputStream body, long offset, long line, String[] knownHeader,
+                                  Hook hook) {
         AttributeCatalog catalog = attributes.catalog(tenantId, "customer").await().indefinitely();
-        ImportRecords records = new ImportRecords(body, true, config.limits().importMaxLineBytes());
+        ImportRecords records = new ImportRecords(body, true, config.limits().importMaxLineBytes(), offset, line);
+        if (knownHeader != null) {
+            checkHeader(knownHeader, catalog);
+            Run run = new Run(tenantId, catalog);
+            run.follow(records, hook);
+            csvRows(run, records, knownHeader, catalog);
+            return run.finish("a CSV row", null);
+        }
         ImportRecords.Rec first = records.next();
         while (first != null && first.blank()) {
             first = records.next();
@@ -173,8 +207,21 @@ public class CustomerImporter {
                     + ") could not be read: " + (first.defect() != null ? first.detail() : "it is not valid CSV"));
         }
         checkHeader(header, catalog);
+        if (hook != null) {
+            hook.header(header);
+        }
         Run run = new Run(tenantId, catalog);
-        for (ImportRecords.Rec r = records.next(); r != null; r = records.next()) {
+        run.follow(records, hook);
+        csvRows(run, records, header, catalog);
+        if (run.lines == 0) {
+            throw ProblemException.validation("", "no_records",
+                    "The CSV has a header (line " + first.firstLine() + ") but no data rows");
+        }
+        return run.finish("a CSV row", null);
+    }
+
+    private void csvRows(Run run, ImportRecords records, String[] header, AttributeCatalog catalog) {
+        for (ImportRecords.Rec r = records.next(); r != null && !run.stopped; r = records.next()) {
             if (r.blank()) {
                 continue;
             }
@@ -196,11 +243,6 @@ public class CustomerImporter {
             }
             run.accept(r.firstLine(), csvRecord(header, row, catalog));
         }
-        if (run.lines == 0) {
-            throw ProblemException.validation("", "no_records",
-                    "The CSV has a header (line " + first.firstLine() + ") but no data rows");
-        }
-        return run.finish("a CSV row", null);
     }
 
     /** The cells of one CSV record, or null when it is not valid CSV. */
@@ -375,9 +417,35 @@ public class CustomerImporter {
         /** Problems found, listed or not. */
         private long problemCount;
 
+        private ImportRecords records;
+        private Hook hook;
+        /** Errors found since the hook was last told. */
+        private final List<ImportReport.LineError> pending = new ArrayList<>();
+        boolean stopped;
+
         Run(long tenantId, AttributeCatalog catalog) {
             this.tenantId = tenantId;
             this.catalog = catalog;
+        }
+
+        void follow(ImportRecords records, Hook hook) {
+            this.records = records;
+            this.hook = hook;
+        }
+
+        /** After a stored chunk that holds every record read so far: tell the hook. */
+        void progress() {
+            if (hook != null && !stopped) {
+                List<ImportReport.LineError> told = List.copyOf(pending);
+                pending.clear();
+                if (!hook.chunk(records.offset(), records.line(), counts(), told)) {
+                    stopped = true;
+                }
+            }
+        }
+
+        ImportReport counts() {
+            return new ImportReport(lines, created, updated, unchanged, failed, List.of(), false);
         }
 
         void accept(long line, JsonNode node) {
@@ -431,6 +499,7 @@ public class CustomerImporter {
             chunk.put(normalised.externalId(), new Pending(line, normalised));
             if (chunk.size() >= config.limits().importChunkSize()) {
                 flush();
+                progress();
             }
         }
 
@@ -449,6 +518,9 @@ public class CustomerImporter {
             problemCount++;
             if (errors.size() < config.limits().importMaxReportedErrors()) {
                 errors.add(new ImportReport.LineError(line, pointer, code, message));
+            }
+            if (hook != null) {
+                pending.add(new ImportReport.LineError(line, pointer, code, message));
             }
         }
 
@@ -509,7 +581,13 @@ public class CustomerImporter {
         }
 
         ImportReport finish(String readableAs, String emptyDetail) {
-            flush();
+            if (!stopped) {
+                flush();
+                progress();
+            }
+            if (hook != null) {
+                return counts();
+            }
             if (lines == 0 && emptyDetail != null) {
                 throw new ProblemException(ProblemType.MALFORMED_REQUEST, emptyDetail);
             }

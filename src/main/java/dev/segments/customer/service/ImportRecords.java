@@ -20,16 +20,16 @@ import java.util.Arrays;
  * are parsed by Jackson; this class only decides where each record starts and ends. At most {@code maxBytes} of a
  * record are kept: a longer one is skipped to its end and reported as too long, so memory stays bounded.
  */
-final class ImportRecords {
+public final class ImportRecords {
 
     /** One record: its first and last physical line (1-based), its text, or why it has none. */
-    record Rec(long firstLine, long lastLine, String text, Defect defect, String detail) {
-        boolean blank() {
+    public record Rec(long firstLine, long lastLine, String text, Defect defect, String detail) {
+        public boolean blank() {
             return defect == null && text.isBlank();
         }
     }
 
-    enum Defect { TOO_LONG, INVALID_UTF8, UNCLOSED_QUOTE }
+    public enum Defect { TOO_LONG, INVALID_UTF8, UNCLOSED_QUOTE }
 
     private enum Quote { CELL_START, UNQUOTED, QUOTED, QUOTE_IN_QUOTED }
 
@@ -43,15 +43,38 @@ final class ImportRecords {
     private byte[] record = new byte[1024];
     private long line = 1;
     private boolean first = true;
+    /** Bytes of the body read into the buffer so far (including the offset it started at). */
+    private long read;
 
-    ImportRecords(InputStream in, boolean csv, int maxBytes) {
+    public ImportRecords(InputStream in, boolean csv, int maxBytes) {
+        this(in, csv, maxBytes, 0, 1);
+    }
+
+    /**
+     * Records of a body read from {@code offset} on (a resumed import: the stream starts there), the first of them
+     * on line {@code line}. A body resumed past its start has no byte order mark.
+     */
+    public ImportRecords(InputStream in, boolean csv, int maxBytes, long offset, long line) {
         this.in = in;
         this.csv = csv;
         this.maxBytes = maxBytes;
+        this.read = offset;
+        this.line = line;
+        this.first = offset == 0;
+    }
+
+    /** The byte offset in the body just after the last record returned (where a resumed import starts). */
+    public long offset() {
+        return read - (limit - pos);
+    }
+
+    /** The line the next record starts on. */
+    public long line() {
+        return line;
     }
 
     /** The next record, or null at the end of the body. */
-    Rec next() {
+    public Rec next() {
         if (!fill()) {
             return null;
         }
@@ -137,6 +160,7 @@ final class ImportRecords {
             }
             pos = 0;
             limit = n;
+            read += n;
             return true;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -21,7 +21,7 @@ import java.util.Map;
  * rule language reads four-digit years only), numbers that stay finite and non-zero as a 64-bit float (what
  * every JSON client reads), integers within 64 bits. Each problem points at the value.
  */
-final class ImportValues {
+public final class ImportValues {
 
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
@@ -30,7 +30,7 @@ final class ImportValues {
     }
 
     /** NUL characters and unpaired surrogates anywhere in the tree, in member names as well as in strings. */
-    static void characters(JsonNode node, String pointer, List<FieldError> errors) {
+    public static void characters(JsonNode node, String pointer, List<FieldError> errors) {
         if (node.isTextual()) {
             String bad = badCharacter(node.textValue());
             if (bad != null) {
@@ -78,16 +78,22 @@ final class ImportValues {
         if (input.birthDate() != null && !yearInRange(input.birthDate().getYear())) {
             errors.add(outOfRange("/birthDate", "a date with a year from 1 to 9999"));
         }
-        if (input.attributes() == null) {
+        attributeRanges(input.attributes(), catalog, "", errors);
+    }
+
+    /** The range checks of {@link #ranges} for a record's declared attributes (at {@code prefix}/attributes). */
+    public static void attributeRanges(JsonNode attributes, AttributeCatalog catalog, String prefix,
+                                       List<FieldError> errors) {
+        if (attributes == null || !attributes.isObject()) {
             return;
         }
-        for (Map.Entry<String, JsonNode> e : input.attributes().properties()) {
+        for (Map.Entry<String, JsonNode> e : attributes.properties()) {
             AttributeType type = catalog.types().get(e.getKey());
             JsonNode v = e.getValue();
             if (type == null || v.isNull() || !type.accepts(v)) {
                 continue; // unknown or of the wrong type: the catalog reports it
             }
-            String at = JsonPointers.append("/attributes", e.getKey());
+            String at = JsonPointers.append(prefix + "/attributes", e.getKey());
             switch (type) {
                 case NUMBER -> {
                     double d = v.decimalValue().doubleValue();
