@@ -129,13 +129,6 @@ public class MembershipRepository {
                 });
     }
 
-    /** A customer's next due instant (null: none), for debugging a customer's membership. */
-    public Uni<OffsetDateTime> dueAt(long tenantId, long customerId) {
-        return pool.preparedQuery("select due_at from customer_due where tenant_id = $1 and customer_id = $2")
-                .execute(Tuple.of(tenantId, customerId))
-                .map(rs -> rs.size() == 0 ? null : rs.iterator().next().getOffsetDateTime(0));
-    }
-
     /** Records freshness after a full evaluation; the member count is recounted. */
     public Uni<Void> saveState(SqlConnection conn, long tenantId, long segmentId, long segmentVersion,
                                OffsetDateTime evaluatedAt, long evaluationMs, Long driftIntervalMs,

@@ -124,7 +124,9 @@ public class MembershipService {
                         add ? changed : List.of(), add ? List.of() : changed, now))
                 .call(changed -> repository.apply(conn, tenantId, targets(r, dynamicSegments(r).stream()
                         .filter(s -> dependencies(r, s).dependsOn(Source.STATIC_MEMBERS)).toList()), changed,
-                        "static_edit", Why.written(Set.of(Source.STATIC_MEMBERS)), now, r.context(now)))));
+                        "static_edit", Why.written(Set.of(Source.STATIC_MEMBERS)), now, r.context(now)))
+                // they were evaluated at now for the segments over static ones: their due instants follow from now
+                .call(changed -> updateDue(conn, tenantId, r, changed, false, now))));
     }
 
     // ------------------------------------------------------------------ full refreshes
