@@ -363,8 +363,8 @@ class ExplainTest {
         assertEquals(List.of("entered:anna:data_write:[/and/1]", "exited:anna:data_write:[/and/0]",
                 "entered:anna:data_write:[/and/0]"), feed(key, "north-spenders"));
 
-        // time passes: she leaves recent-north on the drift schedule, named by the time window
-        membership.refreshDue(NOW.plusHours(2)).await().atMost(Duration.ofSeconds(30));
+        // time passes: she leaves recent-north at her time event, named by the time window
+        membership.tick(NOW.plusHours(2)).await().atMost(Duration.ofSeconds(30));
         List<String> recent = feed(key, "recent-north");
         assertEquals("exited:anna:time_drift:[/and/1]", recent.get(recent.size() - 1));
         // the sum's window is a year: time did not move it

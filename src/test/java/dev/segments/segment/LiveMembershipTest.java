@@ -131,20 +131,30 @@ class LiveMembershipTest {
     }
 
     @Test
-    void timeAloneMovesMembersOnTheDerivedSchedule() {
+    void timeAloneMovesMembersAtTheirDueInstant() {
         String key = Api.newTenant();
         Api.customer(key, "recent", Map.of());
         purchase(key, "recent", "p", NOW.minusHours(23), "10");
         segment(key, "bought-today", Map.of("field", "lastPurchaseAt", "op", "within", "value", "P1D"));
         assertEquals(List.of("entered:recent:rule_edit"), feed(key, "bought-today"));
-        // a thousandth of the window: P1D / 1000 = 86.4 s (within the 1 minute .. 1 hour bounds)
-        as(key).get("/segments/bought-today/freshness").then().body("driftInterval", equalTo("PT1M26.4S"))
+        // the full refresh is a backstop: a thousandth of the window, clamped to 6 h .. 24 h
+        as(key).get("/segments/bought-today/freshness").then().body("driftInterval", equalTo("PT6H"))
                 .body("nextRefreshAt", notNullValue());
 
-        membership.refreshDue(NOW.plusSeconds(30)).await().atMost(Duration.ofSeconds(30)); // not due yet
+        // her due instant: the first instant at which lastPurchaseAt >= now - P1D is false
+        long id = as(key).get("/customers/by-external-id/recent").then().extract().jsonPath().getLong("id");
+        OffsetDateTime due = pool.preparedQuery("select d.due_at from customer_due d join customer c on c.id = d.customer_id"
+                        + " where d.customer_id = $1 and d.due_at = c.last_purchase_at + interval '1 day 1 microsecond'")
+                .execute(Tuple.of(id)).await().atMost(Duration.ofSeconds(30)).iterator().next().getOffsetDateTime(0);
+
+        membership.tick(due.minusNanos(1000)).await().atMost(Duration.ofSeconds(30)); // one microsecond early
+        membership.refreshDue(NOW.plusHours(2)).await().atMost(Duration.ofSeconds(30)); // the backstop is not due
         assertEquals(1, feed(key, "bought-today").size());
-        membership.refreshDue(NOW.plusHours(2)).await().atMost(Duration.ofSeconds(30)); // 25 h after the purchase
+        membership.tick(due).await().atMost(Duration.ofSeconds(30));
         assertEquals(List.of("entered:recent:rule_edit", "exited:recent:time_drift"), feed(key, "bought-today"));
+        // nothing else of hers reads the clock: no instant left
+        assertEquals(0, pool.preparedQuery("select count(*) from customer_due where customer_id = $1").execute(Tuple.of(id))
+                .await().atMost(Duration.ofSeconds(30)).iterator().next().getLong(0));
 
         // on demand, at the real now: the customer is back (the simulated clock moved past real time)
         as(key).post("/segments/bought-today/refresh").then().statusCode(200)

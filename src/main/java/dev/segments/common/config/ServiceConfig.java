@@ -151,13 +151,24 @@ public interface ServiceConfig {
         @WithDefault("15s")
         Duration schedulerInterval();
 
-        /** Lower bound of a rule's time-driven refresh interval (a thousandth of its shortest window). */
-        @WithDefault("1m")
+        /**
+         * Lower bound of a rule's time-driven full refresh interval (a thousandth of its shortest window). Time
+         * events keep membership exact per customer; the full refresh is a backstop (docs/live-membership.md).
+         */
+        @WithDefault("6h")
         Duration minDriftInterval();
 
-        /** Upper bound of a rule's time-driven refresh interval. */
-        @WithDefault("1h")
+        /** Upper bound of a rule's time-driven full refresh interval. */
+        @WithDefault("24h")
         Duration maxDriftInterval();
+
+        /** How often the time-event tick re-evaluates the customers whose due instant passed. */
+        @WithDefault("1s")
+        Duration timeEventsInterval();
+
+        /** Most customers per time-event batch (one transaction each; a tick runs batches until none is due). */
+        @WithDefault("10000")
+        int timeEventsBatch();
     }
 
     /** Analytics models (RFM, activity status; see docs/analytics.md). */

@@ -398,6 +398,27 @@ public final class QueryShapes {
         return b.build();
     }
 
+    // ---------------------------------------------------------------- time events
+
+    /**
+     * The next due instant of these customers (all of the tenant's when {@code customerIds} is null), written to
+     * {@code customer_due} in one statement: for every clock-dependent leaf of the given rules (the tenant's dynamic
+     * segments, as references: referenced segments are followed) the instants at which it may next change for the
+     * customer, and the least of them strictly after {@code now} (see {@code DueSql} and docs/live-membership.md,
+     * "Time events"). A customer without one has no row. {@code evaluated}: the customers were just evaluated at
+     * {@code now} for every clock-dependent segment (the tick), so a passed instant is replaced; otherwise one that
+     * passed stays for the tick. Returns one row {@code (upserted, removed)}. The caller holds the membership lock.
+     */
+    public static SqlQuery dueInstants(long tenantId, List<ValidatedRule> rules, List<Long> customerIds,
+                                       boolean evaluated, OffsetDateTime now, CompileContext ctx) {
+        return DueSql.statement(tenantId, rules, customerIds, evaluated, now, ctx);
+    }
+
+    /** Whether any of these rules has a leaf that reads the clock (the leaves {@link #dueInstants} follows). */
+    public static boolean readsClock(List<ValidatedRule> rules, CompileContext ctx) {
+        return DueSql.timeDependent(rules, ctx);
+    }
+
     // ---------------------------------------------------------------- insight
 
     /** Whose members a statement reads: materialized, listed (static) or evaluated from a rule now. */

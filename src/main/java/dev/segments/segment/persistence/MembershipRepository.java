@@ -90,6 +90,45 @@ public class MembershipRepository {
                 });
     }
 
+    /**
+     * Recomputes the next due instant of these customers (all of the tenant's when customerIds is null) from the
+     * tenant's dynamic segments ({@link QueryShapes#dueInstants}); {@code evaluated}: they were just evaluated at
+     * {@code now} for every clock-dependent segment (the tick). Returns how many rows were written.
+     */
+    public Uni<Long> updateDue(SqlConnection conn, long tenantId, List<dev.segments.rule.ValidatedRule> rules,
+                               List<Long> customerIds, boolean evaluated, OffsetDateTime now, CompileContext ctx) {
+        if (customerIds != null && customerIds.isEmpty()) {
+            return Uni.createFrom().item(0L);
+        }
+        SqlQuery q = QueryShapes.dueInstants(tenantId, rules, customerIds, evaluated, now, ctx);
+        String sql = customerIds == null ? q.sql() : PreparedStatements.KEEP + q.sql();
+        return conn.preparedQuery(sql).execute(Tuple.from(q.params())).map(rs -> rs.iterator().next().getLong(0));
+    }
+
+    /**
+     * The tenant's customers whose due instant is at or before {@code now}, earliest first, at most {@code limit},
+     * locked for this transaction (rows another instance's tick holds are skipped).
+     */
+    public Uni<List<Long>> dueCustomers(SqlConnection conn, long tenantId, OffsetDateTime now, int limit) {
+        return conn.preparedQuery("select customer_id from customer_due where tenant_id = $1 and due_at <= $2"
+                        + " order by due_at limit $3 for update skip locked")
+                .execute(Tuple.of(tenantId, now, limit)).map(rs -> {
+                    List<Long> list = new ArrayList<>();
+                    rs.forEach(r -> list.add(r.getLong(0)));
+                    return list;
+                });
+    }
+
+    /** Tenants with a customer whose due instant is at or before {@code now}. */
+    public Uni<List<Long>> tenantsWithDueCustomers(OffsetDateTime now) {
+        return pool.preparedQuery("select distinct tenant_id from customer_due where due_at <= $1")
+                .execute(Tuple.of(now)).map(rs -> {
+                    List<Long> list = new ArrayList<>();
+                    rs.forEach(r -> list.add(r.getLong(0)));
+                    return list;
+                });
+    }
+
     /** Records freshness after a full evaluation; the member count is recounted. */
     public Uni<Void> saveState(SqlConnection conn, long tenantId, long segmentId, long segmentVersion,
                                OffsetDateTime evaluatedAt, long evaluationMs, Long driftIntervalMs,
@@ -133,11 +172,12 @@ public class MembershipRepository {
 
     /**
      * Membership upkeep lag over all tenants, in seconds: how long the longest-waiting due refresh (time drift, or a
-     * repair after a failed update) has been due; 0 when none is due. A metric: no tenant is named.
+     * repair after a failed update) or customer time event has been due; 0 when none is due. A metric: no tenant is named.
      */
     public Uni<Double> upkeepLagSeconds() {
-        return pool.preparedQuery("select coalesce(extract(epoch from now() - min(next_refresh_at)), 0)::float8"
-                        + " from segment_state where next_refresh_at <= now()")
+        return pool.preparedQuery("select greatest(coalesce(extract(epoch from now() - (select min(next_refresh_at)"
+                        + " from segment_state where next_refresh_at <= now())), 0), coalesce(extract(epoch from now() -"
+                        + " (select min(due_at) from customer_due where due_at <= now())), 0))::float8")
                 .execute().map(rs -> Math.max(0, rs.iterator().next().getDouble(0)));
     }
 

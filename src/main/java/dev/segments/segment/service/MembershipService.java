@@ -39,8 +39,11 @@ import java.util.Set;
  *   <li><b>on write</b>: after a customer or activity write commits, the written customers are re-evaluated for
  *   every dynamic segment that can depend on that kind of data, in one statement, before the request answers;</li>
  *   <li><b>on rule edit</b>: a saved rule is evaluated in full (and the segments that reference it, after it);</li>
- *   <li><b>time drift</b>: a rule with relative windows is re-evaluated in full on a schedule derived from its
- *   shortest window (see {@link #driftInterval}), and on demand.</li>
+ *   <li><b>time events</b>: each customer's next instant at which a clock-dependent leaf may change for it is kept
+ *   ({@code customer_due}, recomputed in every membership update); the tick ({@link #tick}) re-evaluates the
+ *   customers whose instant passed;</li>
+ *   <li><b>time drift</b>: a backstop, a rule with relative windows is re-evaluated in full on a long schedule
+ *   derived from its shortest window (see {@link #driftInterval}), and on demand.</li>
  * </ul>
  * Every change is recorded in the feed with its cause, in the same transaction as the membership it changes.
  * Customer and activity writes reach it through the {@code customer.CustomerChanges} port, whose implementation
@@ -57,6 +60,7 @@ public class MembershipService {
     private final ServiceConfig.Membership config;
     private final Vertx vertx;
     private final RoundTimer rounds = new RoundTimer("time-driven refresh (segments)", LOG);
+    private final RoundTimer ticks = new RoundTimer("time events (customers)", LOG);
 
     MembershipService(MembershipRepository repository, TenantRulesLoader rules, ServiceConfig config, Vertx vertx,
                       ServiceMetrics metrics) {
@@ -96,7 +100,8 @@ public class MembershipService {
                 return Uni.createFrom().voidItem();
             }
             return repository.locked(tenantId, timeout(), true, conn ->
-                    repository.apply(conn, tenantId, targets, ids, cause, Why.written(sources), now, r.context(now)))
+                    repository.apply(conn, tenantId, targets, ids, cause, Why.written(sources), now, r.context(now))
+                            .call(() -> updateDue(conn, tenantId, r, ids, false, now)))
                     .replaceWithVoid();
         }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
     }
@@ -119,14 +124,18 @@ public class MembershipService {
                         add ? changed : List.of(), add ? List.of() : changed, now))
                 .call(changed -> repository.apply(conn, tenantId, targets(r, dynamicSegments(r).stream()
                         .filter(s -> dependencies(r, s).dependsOn(Source.STATIC_MEMBERS)).toList()), changed,
-                        "static_edit", Why.written(Set.of(Source.STATIC_MEMBERS)), now, r.context(now)))));
+                        "static_edit", Why.written(Set.of(Source.STATIC_MEMBERS)), now, r.context(now)))
+                // they were evaluated at now for the segments over static ones: their due instants follow from now
+                .call(changed -> updateDue(conn, tenantId, r, changed, false, now))));
     }
 
     // ------------------------------------------------------------------ full refreshes
 
     /** Full evaluation of one dynamic segment now, with this cause; returns the diff. */
     public Uni<Diff> refresh(long tenantId, String key, String cause) {
-        return refresh(tenantId, List.of(key), cause, now()).map(m -> m.getOrDefault(key, Diff.NONE));
+        OffsetDateTime now = now();
+        return refresh(tenantId, List.of(key), cause, now).map(m -> m.getOrDefault(key, Diff.NONE))
+                .call(() -> recomputeDue(tenantId, now));
     }
 
     /** After a segment's rule was saved: evaluate it, then the segments that reference it (cause rule_edit). */
@@ -134,8 +143,67 @@ public class MembershipService {
         return rules.load(tenantId).chain(r -> {
             List<String> affected = dependencyOrder(r).stream()
                     .filter(k -> k.equals(key) || references(r, k, key)).toList();
-            return refresh(tenantId, affected, "rule_edit", now()).replaceWithVoid();
+            OffsetDateTime now = now();
+            return refresh(tenantId, affected, "rule_edit", now).chain(() -> recomputeDue(tenantId, now));
         }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
+    }
+
+    /**
+     * After the tenant's set of rules changed without a full evaluation (a segment deleted): recompute every
+     * customer's due instant from the remaining segments, in one statement.
+     */
+    public Uni<Void> segmentsChanged(long tenantId) {
+        return recomputeDue(tenantId, now()).onFailure().recoverWithUni(e -> markStale(tenantId, e));
+    }
+
+    /** The tenant's whole due column from its current rules (set-based, under the membership lock). */
+    private Uni<Void> recomputeDue(long tenantId, OffsetDateTime now) {
+        return rules.load(tenantId).chain(r -> repository.locked(tenantId, timeout(), false,
+                conn -> repository.updateDue(conn, tenantId, dueRules(r), null, false, now, r.context(now))))
+                .replaceWithVoid();
+    }
+
+    // ------------------------------------------------------------------ time events
+
+    /**
+     * The time-event tick: for every tenant with customers whose due instant is at or before {@code now}, takes
+     * them in batches (earliest first, {@code segments.membership.time-events-batch}, locked with skip locked),
+     * re-evaluates them for every dynamic segment whose rule reads the clock (cause time_drift; the per-customer
+     * statement of a write, under the same lock) and recomputes their due instants in the same transaction, until
+     * none is due. Returns how many customers were re-evaluated. Tests call it with a later {@code now} to let
+     * time pass.
+     */
+    public Uni<Integer> tick(OffsetDateTime now) {
+        return repository.tenantsWithDueCustomers(now).chain(tenants -> Multi.createFrom().iterable(tenants)
+                .onItem().transformToUniAndConcatenate(tenantId -> tickTenant(tenantId, now, 0)
+                        .onFailure().recoverWithItem(e -> {
+                            LOG.errorf(e, "time events of tenant %d failed", tenantId);
+                            return 0;
+                        }))
+                .collect().asList().map(counts -> counts.stream().mapToInt(Integer::intValue).sum()));
+    }
+
+    private Uni<Integer> tickTenant(long tenantId, OffsetDateTime now, int done) {
+        int batch = config.timeEventsBatch();
+        return rules.load(tenantId).chain(r -> {
+            List<Target> targets = targets(r, dynamicSegments(r).stream()
+                    .filter(s -> dependencies(r, s).timeDependent()).toList());
+            return repository.locked(tenantId, timeout(), true, conn -> repository.dueCustomers(conn, tenantId, now, batch)
+                    .call(ids -> repository.apply(conn, tenantId, targets, ids, "time_drift", Why.time(), now, r.context(now)))
+                    .call(ids -> updateDue(conn, tenantId, r, ids, true, now))
+                    .map(List::size));
+        }).chain(n -> n < batch ? Uni.createFrom().item(done + n) : tickTenant(tenantId, now, done + n));
+    }
+
+    /** Recomputes these customers' due instants (see {@link MembershipRepository#updateDue}). */
+    private Uni<Long> updateDue(io.vertx.mutiny.sqlclient.SqlConnection conn, long tenantId, TenantRules r,
+                                List<Long> ids, boolean evaluated, OffsetDateTime now) {
+        return repository.updateDue(conn, tenantId, dueRules(r), ids, evaluated, now, r.context(now));
+    }
+
+    /** Every dynamic segment of the tenant as a rule (a reference to it): whose clock-dependent leaves are due. */
+    private static List<dev.segments.rule.ValidatedRule> dueRules(TenantRules r) {
+        return dynamicSegments(r).stream().map(s -> r.segment(s.key())).toList();
     }
 
     /**
@@ -151,6 +219,7 @@ public class MembershipService {
                             .forEach(s -> due.add(s.segmentId()));
                     return rules.load(tenantId).chain(r -> refresh(tenantId, dependencyOrder(r).stream()
                             .filter(k -> due.contains(r.segments().get(k).id())).toList(), "time_drift", now))
+                            .call(() -> recomputeDue(tenantId, now))
                             .map(Map::size);
                 }).onFailure().recoverWithItem(e -> {
                     LOG.errorf(e, "time-driven refresh of tenant %d failed", tenantId);
@@ -212,11 +281,13 @@ public class MembershipService {
     void start(@Observes StartupEvent event) {
         if (config.schedulerEnabled()) {
             rounds.start(vertx, config.schedulerInterval(), () -> refreshDue(now()));
+            ticks.start(vertx, config.timeEventsInterval(), () -> tick(now()));
         }
     }
 
     /** At shutdown: no new round, and one under way gets a few seconds to commit (docs/operations.md). */
     void stop(@Observes ShutdownEvent event) {
+        ticks.stopAndWait(vertx, RoundTimer.SHUTDOWN_WAIT);
         rounds.stopAndWait(vertx, RoundTimer.SHUTDOWN_WAIT);
     }
 

@@ -143,7 +143,7 @@ public class SegmentService {
                         "Segment '" + key + "' is referenced by " + String.join(", ", users) + "; change those first"));
             }
             return repository.delete(tenantId, key, expectedVersion).chain(deleted -> deleted
-                    ? Uni.createFrom().voidItem() : Uni.createFrom().failure(stale(key)));
+                    ? membership.segmentsChanged(tenantId) : Uni.createFrom().failure(stale(key)));
         });
     }
 

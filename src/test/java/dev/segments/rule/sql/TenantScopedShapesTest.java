@@ -100,6 +100,12 @@ class TenantScopedShapesTest {
                     List.of(new Target(100 + i, r)), List.of(1L, 2L), "data_write", SqlCompilerGoldenTest.NOW,
                     SqlCompilerGoldenTest.CTX));
         }
+        // the due instants of every golden rule's clock-dependent leaves, in one statement
+        assertTrue(QueryShapes.readsClock(rules, SqlCompilerGoldenTest.CTX), "no golden rule reads the clock");
+        shapes.put("dueInstants (all customers)", QueryShapes.dueInstants(tenant, rules, null, false,
+                SqlCompilerGoldenTest.NOW, SqlCompilerGoldenTest.CTX));
+        shapes.put("dueInstants (a few customers)", QueryShapes.dueInstants(tenant, rules, List.of(1L, 2L), true,
+                SqlCompilerGoldenTest.NOW, SqlCompilerGoldenTest.CTX));
         shapes.put("countEach", QueryShapes.countEach(tenant, rules, SqlCompilerGoldenTest.CTX));
         shapes.put("pages", QueryShapes.pages(tenant, rules, 0, 20, PgFixture.COLUMNS, SqlCompilerGoldenTest.CTX));
         List<Keyed> keyed = new ArrayList<>();

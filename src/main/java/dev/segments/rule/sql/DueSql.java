@@ -1,0 +1,344 @@
+package dev.segments.rule.sql;
+
+import dev.segments.rule.CompileContext;
+import dev.segments.rule.FieldCatalog;
+import dev.segments.rule.FieldDef;
+import dev.segments.rule.FieldType;
+import dev.segments.rule.Operator;
+import dev.segments.rule.ResolvedSegment;
+import dev.segments.rule.RuleNode;
+import dev.segments.rule.Typing;
+import dev.segments.rule.Value;
+import dev.segments.rule.ValidatedRule;
+import dev.segments.rule.Values;
+import dev.segments.rule.sql.SqlBuilder.PgType;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The "next due instant of these customers" statement ({@link QueryShapes#dueInstants}): for every leaf of the given
+ * rules that reads the clock, the instants at which it may next change its truth for a customer, and the least of
+ * them strictly after {@code now}. Lower bounds: an instant may be early, never late (docs/live-membership.md,
+ * "Time events").
+ *
+ * <ul>
+ *   <li>a field {@code v within / notWithin D} (compiled {@code v >= now - D}): {@code v + D + 1 µs} for a timestamp,
+ *   {@code (v + 1 day) 00:00 UTC + D} for a date (compiled against {@code (now - D)}'s day);</li>
+ *   <li>a stream row's field under within (an aggregate's duration window over occurredAt, a where condition, the
+ *   aggregated value compared with within): the same per row, the least over the customer's rows in one grouped
+ *   read per stream (the aggregate's where is left out: that can only make the instant earlier);</li>
+ *   <li>{@code age}: the next anniversary of the birth date at 00:00 UTC (for 29 February also 1 March);</li>
+ *   <li>durations with months or years are not monotone near a month's end ({@code now - P1M} is clamped to the
+ *   shorter month, the same in Java and PostgreSQL): each such leaf also yields {@code v + D} shifted by -1..3 days
+ *   and the UTC midnights of the days -1..4 around it, which contain every instant at which the clamped bound
+ *   crosses {@code v} or jumps over it.</li>
+ * </ul>
+ * Segment references are followed into the referenced dynamic segments; static segments do not read the clock.
+ */
+final class DueSql {
+
+    /** A clock-dependent value: an expression over the customer (stream null) or a row of the stream. */
+    private record Leaf(FieldCatalog.StreamDef stream, FieldDef field, FieldType type, Values.IsoDuration duration,
+                        boolean age) {
+    }
+
+    private final CompileContext ctx;
+    private final SqlBuilder b;
+    private final SqlCompiler compiler;
+    private final SqlBuilder.Bound now;
+    private final Map<String, Leaf> leaves = new LinkedHashMap<>();
+
+    private DueSql(CompileContext ctx, SqlBuilder b, SqlBuilder.Bound tenant, SqlBuilder.Bound now) {
+        this.ctx = ctx;
+        this.b = b;
+        this.compiler = new SqlCompiler(ctx, b, tenant, SqlCompiler.Shape.CORRELATED);
+        this.now = now;
+    }
+
+    /** Whether any of these rules reads the clock (then they have due instants). */
+    static boolean timeDependent(List<ValidatedRule> rules, CompileContext ctx) {
+        DueSql d = new DueSql(ctx, new SqlBuilder(), null, null);
+        rules.forEach(r -> d.collect(d.compiler.checked(r), null, new HashSet<>()));
+        return !d.leaves.isEmpty();
+    }
+
+    static SqlQuery statement(long tenantId, List<ValidatedRule> rules, List<Long> customerIds, boolean evaluated,
+                              OffsetDateTime now, CompileContext ctx) {
+        SqlBuilder b = new SqlBuilder();
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        SqlBuilder.Bound at = b.bind(now, PgType.TIMESTAMPTZ);
+        SqlBuilder.Bound ids = customerIds == null ? null
+                : b.bind(customerIds.stream().map(String::valueOf).toArray(String[]::new), PgType.TEXT_ARRAY);
+        DueSql d = new DueSql(ctx, b, tenant, at);
+        rules.forEach(r -> d.collect(d.compiler.checked(r), null, new HashSet<>()));
+        b.sql("with due (customer_id, due_at) as (");
+        d.due(tenant, ids);
+        b.sql("), upserted as (insert into customer_due as cd (tenant_id, customer_id, due_at) select ").ref(tenant)
+                .sql(", customer_id, due_at from due where due_at is not null on conflict (tenant_id, customer_id) do update set due_at = ");
+        if (evaluated) {
+            b.sql("excluded.due_at");
+        } else {
+            // these customers were not evaluated at now for every clock-dependent segment: an instant already
+            // passed and not processed by the tick stays (the tick replaces it)
+            b.sql("case when cd.due_at <= ").ref(at).sql(" then cd.due_at else excluded.due_at end");
+        }
+        b.sql(" returning 1), removed as (delete from customer_due cd where cd.tenant_id = ").ref(tenant);
+        if (ids != null) {
+            b.sql(" and cd.customer_id = any(").ref(ids).sql("::bigint[])");
+        }
+        if (!evaluated) {
+            b.sql(" and cd.due_at > ").ref(at);
+        }
+        b.sql(" and not exists (select 1 from due where due.customer_id = cd.customer_id and due.due_at is not null)"
+                + " returning 1) select (select count(*) from upserted), (select count(*) from removed)");
+        return b.build();
+    }
+
+    // ---------------------------------------------------------------- the leaves
+
+    private void collect(RuleNode n, FieldCatalog.StreamDef stream, Set<String> seen) {
+        switch (n) {
+            case RuleNode.Group g -> g.children().forEach(c -> collect(c, stream, seen));
+            case RuleNode.Not not -> collect(not.child(), stream, seen);
+            case RuleNode.Condition c -> {
+                FieldDef f = (stream == null ? ctx.catalog().customerField(c.field()) : stream.field(c.field()))
+                        .orElseThrow(() -> new IllegalStateException("unvalidated rule: unknown field " + c.field()));
+                if (f.access() instanceof FieldDef.Age) {
+                    add(new Leaf(null, f, FieldType.DATE, null, true));
+                } else if (within(c.op())) {
+                    FieldType type = Typing.conditionType(f, c.op(), c.value()).orElseThrow();
+                    add(new Leaf(stream, f, type, duration(c.value()), false));
+                }
+            }
+            case RuleNode.Aggregate a -> {
+                FieldCatalog.StreamDef s = ctx.catalog().requireStream(a.stream());
+                if (a.where() != null) {
+                    collect(a.where(), s, seen);
+                }
+                if (a.within() instanceof Value.Literal) {
+                    add(new Leaf(s, s.field("occurredAt").orElseThrow(), FieldType.TIMESTAMP, duration(a.within()), false));
+                }
+                if (within(a.op())) { // max of occurredAt within P30D: the value is one of the rows'
+                    FieldDef f = s.field(a.field()).orElseThrow();
+                    add(new Leaf(s, f, Typing.aggregateType(a.fn(), f, a.value()), duration(a.value()), false));
+                }
+            }
+            case RuleNode.SegmentRef r -> {
+                if (seen.add(r.key()) && ctx.resolver().resolve(r.key()).orElse(null) instanceof ResolvedSegment.Dynamic d) {
+                    collect(d.rule(), null, seen);
+                }
+            }
+        }
+    }
+
+    private static boolean within(Operator op) {
+        return op == Operator.WITHIN || op == Operator.NOT_WITHIN;
+    }
+
+    private static Values.IsoDuration duration(Value v) {
+        return Values.duration((String) ((Value.Literal) v).value())
+                .orElseThrow(() -> new IllegalStateException("unvalidated rule: not a duration"));
+    }
+
+    private void add(Leaf leaf) {
+        String key = (leaf.stream() == null ? "" : leaf.stream().name()) + "|" + leaf.field().name() + "|"
+                + leaf.type() + "|" + leaf.duration() + "|" + leaf.age();
+        leaves.putIfAbsent(key, leaf);
+    }
+
+    // ---------------------------------------------------------------- the statement
+
+    /** {@code select customer_id, due_at}: one row per customer of the tenant (of the ids), due_at NULL for none. */
+    private void due(SqlBuilder.Bound tenant, SqlBuilder.Bound ids) {
+        if (leaves.isEmpty()) {
+            b.sql("select null::bigint, null::timestamptz where false");
+            return;
+        }
+        Map<FieldCatalog.StreamDef, List<Leaf>> byStream = new LinkedHashMap<>();
+        List<Leaf> own = new ArrayList<>();
+        for (Leaf l : leaves.values()) {
+            if (l.stream() == null) own.add(l);
+            else byStream.computeIfAbsent(l.stream(), k -> new ArrayList<>()).add(l);
+        }
+        b.sql("select c.id, least(");
+        String glue = "";
+        for (Leaf l : own) {
+            b.sql(glue);
+            candidates(l);
+            glue = ", ";
+        }
+        for (int i = 0; i < byStream.size(); i++) {
+            b.sql(glue).sql("s" + i + ".due");
+            glue = ", ";
+        }
+        b.sql(") from customer c");
+        int i = 0;
+        for (Map.Entry<FieldCatalog.StreamDef, List<Leaf>> e : byStream.entrySet()) {
+            FieldCatalog.StreamDef s = e.getKey();
+            String al = s.alias();
+            b.sql(" left join (select ").sql(al).sql(".customer_id, min(least(");
+            String g = "";
+            OffsetDateTime lowest = null;
+            boolean allOccurred = true;
+            for (Leaf l : e.getValue()) {
+                b.sql(g);
+                candidates(l);
+                g = ", ";
+                boolean occurred = l.field().access() instanceof FieldDef.Column col && col.sql().equals(s.occurredAtColumn());
+                if (occurred) {
+                    OffsetDateTime lo = lowerBound(l.duration());
+                    lowest = lowest == null || lo.isBefore(lowest) ? lo : lowest;
+                } else {
+                    allOccurred = false;
+                }
+            }
+            b.sql(")) as due from ").sql(s.table()).sql(" ").sql(al).sql(" where ").sql(al).sql(".tenant_id = ").ref(tenant);
+            if (ids != null) {
+                b.sql(" and ").sql(al).sql(".customer_id = any(").ref(ids).sql("::bigint[])");
+            }
+            if (allOccurred && lowest != null) {
+                // rows older than this have no instant after now (index range on occurredAt)
+                b.sql(" and ").sql(s.occurredAtColumn()).sql(" >= ").param(lowest, PgType.TIMESTAMPTZ);
+            }
+            b.sql(" group by ").sql(al).sql(".customer_id) s" + i).sql(" on s" + i + ".customer_id = c.id");
+            i++;
+        }
+        b.sql(" where c.tenant_id = ").ref(tenant);
+        if (ids != null) {
+            b.sql(" and c.id = any(").ref(ids).sql("::bigint[])");
+        }
+    }
+
+    /**
+     * The earliest row time whose instants can still be after now: {@code now - D} exactly for durations without
+     * months or years ({@code v + D + 1 µs > now} iff {@code v >= now - D}), a week earlier otherwise (the clamped
+     * candidates lie within days of {@code v + D}).
+     */
+    private OffsetDateTime lowerBound(Values.IsoDuration d) {
+        OffsetDateTime start = d.before(ctx.now());
+        return calendar(d) ? start.minusDays(7) : start;
+    }
+
+    private static boolean calendar(Values.IsoDuration d) {
+        return d.period().getYears() != 0 || d.period().getMonths() != 0;
+    }
+
+    /** Appends {@code least(candidates strictly after now)} of one leaf: NULL when it has none. */
+    private void candidates(Leaf l) {
+        b.sql("least(");
+        if (l.age()) {
+            age(l);
+        } else {
+            window(l);
+        }
+        b.sql(")");
+    }
+
+    /** {@code case when X > now then X end}. */
+    private void after(Runnable x) {
+        b.sql("case when ");
+        x.run();
+        b.sql(" > ").ref(now).sql(" then ");
+        x.run();
+        b.sql(" end");
+    }
+
+    private void value(Leaf l) {
+        switch (l.field().access()) {
+            case FieldDef.Column col -> b.sql(col.sql());
+            case FieldDef.Json json -> compiler.conditions().jsonTyped(json.column(), b.bind(json.key(), PgType.TEXT),
+                    l.type()).accept(b);
+            case FieldDef.Age age -> throw new IllegalStateException("age is not a window leaf");
+            case FieldDef.Quotient q -> throw new IllegalStateException("within on a quotient");
+        }
+    }
+
+    private void window(Leaf l) {
+        boolean date = l.type() == FieldType.DATE;
+        Values.IsoDuration d = l.duration();
+        String interval = d.period().getYears() + " years " + d.period().getMonths() + " months "
+                + d.period().getDays() + " days " + d.time().getSeconds() + " seconds";
+        SqlBuilder.Bound iv = b.bind(interval, PgType.TEXT);
+        // v + D as a UTC timestamp (without time zone: calendar arithmetic independent of the session's zone);
+        // a date compares with (now - D)'s day, so it leaves at the midnight after it, plus D
+        Runnable shifted = () -> {
+            b.sql("(");
+            if (date) {
+                b.sql("((");
+                value(l);
+                b.sql(") + 1)::timestamp");
+            } else {
+                b.sql("((");
+                value(l);
+                b.sql(") at time zone 'UTC')");
+            }
+            b.sql(" + ").ref(iv).sql("::interval)");
+        };
+        String eps = date ? "" : " + interval '1 microsecond'";
+        if (!calendar(d)) {
+            after(() -> {
+                b.sql("((");
+                shifted.run();
+                b.sql(eps).sql(") at time zone 'UTC')");
+            });
+            return;
+        }
+        String glue = "";
+        for (int k = -1; k <= 3; k++) {
+            int days = k;
+            b.sql(glue);
+            after(() -> {
+                b.sql("((");
+                shifted.run();
+                b.sql(eps).sql(" + interval '" + days + " days') at time zone 'UTC')");
+            });
+            glue = ", ";
+        }
+        for (int k = -1; k <= 4; k++) {
+            int days = k;
+            b.sql(glue);
+            after(() -> {
+                b.sql("((date_trunc('day', ");
+                shifted.run();
+                b.sql(") + interval '" + days + " days') at time zone 'UTC')");
+            });
+        }
+    }
+
+    /**
+     * The next anniversary of the birth date at 00:00 UTC, this year's or next year's: age compiles to ranges of the
+     * birth date computed from today (UTC), which move by whole days, and a range bound {@code today - n years}
+     * passes a birth date only on its anniversary (29 February: PostgreSQL's clamped 28 February, and 1 March,
+     * when Java's {@code minusYears} lets it in).
+     */
+    private void age(Leaf l) {
+        String bd = ((FieldDef.Age) l.field().access()).birthDateColumn();
+        int year = ctx.now().getYear();
+        String glue = "";
+        for (int y = year; y <= year + 1; y++) {
+            SqlBuilder.Bound yb = b.bind((long) y, PgType.BIGINT);
+            b.sql(glue);
+            after(() -> anniversary(bd, yb, false));
+            b.sql(", ");
+            after(() -> {
+                b.sql("case when extract(month from ").sql(bd).sql(") = 2 and extract(day from ").sql(bd)
+                        .sql(") = 29 then ");
+                anniversary(bd, yb, true);
+                b.sql(" end");
+            });
+            glue = ", ";
+        }
+    }
+
+    /** The birth date's anniversary in year {@code y} (29 February clamped to 28), or the day after, at 00:00 UTC. */
+    private void anniversary(String bd, SqlBuilder.Bound y, boolean dayAfter) {
+        b.sql("((").sql(bd).sql(" + make_interval(years => (").ref(y).sql(" - extract(year from ").sql(bd)
+                .sql("))::int)").sql(dayAfter ? " + interval '1 day'" : "").sql(") at time zone 'UTC')");
+    }
+}
