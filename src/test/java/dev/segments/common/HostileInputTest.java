@@ -480,7 +480,9 @@ class HostileInputTest {
                 failures.add("not JSON: " + what);
             }
         }
-        if (JAVA_NAMES.matcher(answer).find()) {
+        // a PDF is compressed binary: its bytes read as text match the pattern by chance
+        boolean binary = r.headers().firstValue("Content-Type").orElse("").startsWith("application/pdf");
+        if (!binary && JAVA_NAMES.matcher(answer).find()) {
             failures.add("Java name: " + what);
         }
     }

@@ -297,7 +297,20 @@ class GraphQLApiTest {
         }
     }
 
+    /**
+     * The statements one run of the query executes. pg_stat_statements counts the whole server, and background rounds
+     * (the time-event tick every second, the import worker, metric samples) only ever add to a run: the least of three
+     * runs is the query's own.
+     */
     private long statementsOf(String key, String query, int expectedMembers) {
+        long least = Long.MAX_VALUE;
+        for (int run = 0; run < 3; run++) {
+            least = Math.min(least, statementsOfOneRun(key, query, expectedMembers));
+        }
+        return least;
+    }
+
+    private long statementsOfOneRun(String key, String query, int expectedMembers) {
         pool.query("select pg_stat_statements_reset()").execute().await().atMost(Duration.ofSeconds(30));
         GraphQL.query(key, query).body("errors", nullValue())
                 .body("data.segments[0].members.nodes", hasSize(expectedMembers))
