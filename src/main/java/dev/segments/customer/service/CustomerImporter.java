@@ -1,27 +1,18 @@
 package dev.segments.customer.service;
 
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonStreamContext;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
-import com.fasterxml.jackson.dataformat.csv.CsvMapper;
-import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import dev.segments.attribute.service.AttributeCatalog;
 import dev.segments.attribute.service.AttributeService;
-import dev.segments.attribute.service.AttributeType;
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.metrics.ServiceMetrics;
 import dev.segments.common.error.JsonPointers;
@@ -29,7 +20,6 @@ import dev.segments.common.error.Problem.FieldError;
 import dev.segments.common.error.ProblemException;
 import dev.segments.common.error.ProblemType;
 import dev.segments.common.error.Problems;
-import dev.segments.common.json.InvalidTextException;
 import dev.segments.customer.CustomerInput;
 import dev.segments.customer.ImportReport;
 import dev.segments.customer.persistence.CustomerRepository;
@@ -40,16 +30,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.io.InputStream;
-import java.math.BigDecimal;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Bulk customer import from NDJSON or CSV. The body is read as a stream, one record at a time
@@ -77,7 +63,6 @@ public class CustomerImporter {
     private static final Set<String> CSV_COLUMNS = Set.of("externalId", "name", "email", "phone", "phones", "gender",
             "birthDate", "country", "region", "city", "priceTier", "paymentTerms", "lifecycleStage", "source",
             "channel", "tags");
-    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'", Pattern.DOTALL);
     /** How many line errors a 400 problem (nothing readable) lists. */
     private static final int PROBLEM_ERRORS = 20;
 
@@ -91,8 +76,6 @@ public class CustomerImporter {
     private final ObjectReader lineReader;
     /** Binds a line to {@link CustomerInput} without turning numbers or booleans into strings (or back). */
     private final ObjectMapper strict;
-    private final ObjectReader csvCells = new CsvMapper().readerFor(String[].class)
-            .with(CsvParser.Feature.TRIM_SPACES);
 
     CustomerImporter(CustomerService customers, CustomerRepository repository, AttributeService attributes,
                      CustomerChanges membership,
@@ -148,28 +131,16 @@ public class CustomerImporter {
             }
             run.lines++;
             if (r.defect() != null) {
-                run.fail(r.firstLine(), "", code(r.defect()), r.detail());
+                run.fail(r.firstLine(), "", ImportLines.code(r.defect()), r.detail());
                 continue;
             }
-            JsonNode node;
-            try {
-                node = lineReader.readTree(r.text());
-            } catch (JsonProcessingException e) {
-                Matcher dup = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
-                if (e instanceof InvalidTextException t) {
-                    // the checks every JSON body gets (NUL, lone surrogates), with the same codes and a pointer
-                    run.fail(r.firstLine(), Problems.pointer(t), t.code(),
-                            clean(t.getOriginalMessage()));
-                } else if (e instanceof JsonParseException p && dup.matches()) {
-                    run.fail(r.firstLine(), duplicatePointer(p, dup.group(1)), "duplicate_key",
-                            "member '" + dup.group(1) + "' appears twice in the same object");
-                } else {
-                    run.fail(r.firstLine(), "", "malformed_json", "not valid JSON: " + clean(e.getOriginalMessage()));
-                }
+            ImportLines.Parsed parsed = ImportLines.json(lineReader, r.text());
+            if (parsed.error() != null) {
+                run.fail(r.firstLine(), List.of(parsed.error()));
                 continue;
             }
             run.readable++;
-            run.accept(r.firstLine(), node);
+            run.accept(r.firstLine(), parsed.node());
         }
         return run.finish("JSON", offset == 0 ? "The body is empty: send one customer JSON object per line" : null);
     }
@@ -201,7 +172,7 @@ public class CustomerImporter {
             throw new ProblemException(ProblemType.MALFORMED_REQUEST,
                     "The body is empty: a CSV import starts with a header row (externalId, ...)");
         }
-        String[] header = first.defect() == null ? cells(first.text()) : null;
+        String[] header = first.defect() == null ? ImportLines.cells(first.text()) : null;
         if (header == null) {
             throw new ProblemException(ProblemType.MALFORMED_REQUEST, "The CSV header (line " + first.firstLine()
                     + ") could not be read: " + (first.defect() != null ? first.detail() : "it is not valid CSV"));
@@ -227,10 +198,10 @@ public class CustomerImporter {
             }
             run.lines++;
             if (r.defect() != null) {
-                run.fail(r.firstLine(), "", code(r.defect()), r.detail());
+                run.fail(r.firstLine(), "", ImportLines.code(r.defect()), r.detail());
                 continue;
             }
-            String[] row = cells(r.text());
+            String[] row = ImportLines.cells(r.text());
             if (row == null) {
                 run.fail(r.firstLine(), "", "malformed_csv", "not a valid CSV row");
                 continue;
@@ -243,45 +214,6 @@ public class CustomerImporter {
             }
             run.accept(r.firstLine(), csvRecord(header, row, catalog));
         }
-    }
-
-    /** The cells of one CSV record, or null when it is not valid CSV. */
-    private String[] cells(String text) {
-        try {
-            String[] cells = csvCells.readValue(text);
-            return cells == null ? new String[0] : cells;
-        } catch (java.io.IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static String code(ImportRecords.Defect defect) {
-        return switch (defect) {
-            case TOO_LONG -> "line_too_long";
-            case INVALID_UTF8 -> "invalid_utf8";
-            case UNCLOSED_QUOTE -> "unclosed_quote";
-        };
-    }
-
-    /** Where the second occurrence of a member is: the object being read when the parser stopped, plus the name. */
-    private static String duplicatePointer(JsonParseException e, String name) {
-        if (e.getProcessor() instanceof JsonParser p) {
-            JsonStreamContext object = p.getParsingContext();
-            String at = object == null || object.getParent() == null ? "" : object.getParent().pathAsPointer().toString();
-            return JsonPointers.append(at, name);
-        }
-        return JsonPointers.append("", name);
-    }
-
-    /** Jackson's message without the Java names it sometimes carries (features, types, constraint getters). */
-    static String clean(String message) {
-        if (message == null) {
-            return "invalid value";
-        }
-        return message.replaceAll(",? from `[^`]*`", "")
-                .replaceAll(":? *enable `[^`]*` to allow", "")
-                .replaceAll("`[^`]*`", "a value")
-                .replaceAll("\\s+", " ").trim();
     }
 
     /** An unknown, repeated or unnamed column is a mistake in the whole file, not in one line: reject it first. */
@@ -323,7 +255,7 @@ public class CustomerImporter {
             }
             if (column.startsWith("attributes.")) {
                 String key = column.substring("attributes.".length());
-                attrs.set(key, typedCell(cell, catalog.types().get(key), f));
+                attrs.set(key, ImportLines.typedCell(cell, catalog.types().get(key), f));
             } else if (LIST_COLUMNS.contains(column)) {
                 ArrayNode list = record.putArray(column);
                 for (String part : cell.split("\\|")) {
@@ -339,52 +271,6 @@ public class CustomerImporter {
             record.set("attributes", attrs);
         }
         return record;
-    }
-
-    /** A cell as the JSON value of its declared type; a cell that does not parse stays text and fails validation. */
-    private static JsonNode typedCell(String cell, AttributeType type, JsonNodeFactory f) {
-        try {
-            return switch (type) {
-                case NUMBER, INTEGER -> f.numberNode(new BigDecimal(cell));
-                case BOOLEAN -> cell.equalsIgnoreCase("true") || cell.equalsIgnoreCase("false")
-                        ? f.booleanNode(Boolean.parseBoolean(cell.toLowerCase())) : f.textNode(cell);
-                case STRING_LIST -> {
-                    ArrayNode list = f.arrayNode();
-                    for (String part : cell.split("\\|")) {
-                        if (!part.isBlank()) {
-                            list.add(part.trim());
-                        }
-                    }
-                    yield list;
-                }
-                case STRING, DATE, TIMESTAMP -> f.textNode(cell);
-            };
-        } catch (NumberFormatException e) {
-            return f.textNode(cell);
-        }
-    }
-
-    /** What a value of a Java type is called in a message for clients. */
-    private static String expected(Class<?> type) {
-        if (type == null) {
-            return "a value of another type";
-        }
-        if (type == String.class) {
-            return "a string";
-        }
-        if (type == Boolean.class || type == boolean.class) {
-            return "true or false";
-        }
-        if (type == LocalDate.class) {
-            return "a date (YYYY-MM-DD)";
-        }
-        if (List.class.isAssignableFrom(type) || type.isArray()) {
-            return "an array";
-        }
-        if (Number.class.isAssignableFrom(type)) {
-            return "a number";
-        }
-        return "an object";
     }
 
     /** A row waiting in the chunk, with the line it came from. */
@@ -463,27 +349,10 @@ public class CustomerImporter {
             CustomerInput input;
             try {
                 input = strict.treeToValue(node, CustomerInput.class);
-            } catch (UnrecognizedPropertyException e) {
-                fail(line, JsonPointers.of(e), "unknown_property", "unknown property '" + e.getPropertyName() + "'");
-                return;
-            } catch (InvalidTextException e) {
-                // the checks every JSON body gets (dates outside years 1-9999, NUL, lone surrogates)
-                fail(line, Problems.pointer(e), e.code(),
-                        clean(e.getOriginalMessage()));
-                return;
-            } catch (InvalidFormatException e) {
-                // a date that does not parse is a bad value; a number or boolean where text is expected (or the
-                // reverse) a wrong type: Jackson reports both as a format problem
-                boolean format = e.getValue() instanceof String && e.getTargetType() == LocalDate.class;
-                fail(line, JsonPointers.of(e), format ? "invalid_value" : "invalid_type",
-                        "must be " + expected(e.getTargetType()));
-                return;
-            } catch (MismatchedInputException e) {
-                fail(line, JsonPointers.of(e), "invalid_type", "must be " + expected(e.getTargetType()));
-                return;
             } catch (JsonProcessingException | IllegalArgumentException e) {
-                fail(line, e instanceof JsonMappingException m ? JsonPointers.of(m) : "", "invalid_value",
-                        e instanceof JsonProcessingException j ? clean(j.getOriginalMessage()) : "invalid value");
+                // unknown members, wrong types, dates that do not parse, the checks every JSON body gets (dates
+                // outside years 1-9999, NUL, lone surrogates): the codes and pointers every import reports
+                fail(line, List.of(ImportLines.bindingProblem(e)));
                 return;
             }
             problems.addAll(customers.problems(input, catalog, ""));
