@@ -1198,14 +1198,7 @@ public final class Bench {
     }
 
     JsonNode post(String bearer, String path, String body, int expected) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(service.base() + path))
-                .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
-                .timeout(Duration.ofMinutes(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != expected) {
-            throw new IllegalStateException("POST " + path + ": " + r.statusCode() + " " + r.body());
-        }
-        return r.body().isEmpty() ? M.createObjectNode() : M.readTree(r.body());
+        return send("POST", bearer, path, body, expected);
     }
 
     JsonNode send(String method, String bearer, String path, String body, int expected) throws Exception {
