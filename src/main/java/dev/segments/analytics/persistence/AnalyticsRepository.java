@@ -6,6 +6,7 @@ import dev.segments.analytics.Freshness;
 import dev.segments.analytics.RfmSegments;
 import dev.segments.common.db.PreparedStatements;
 import dev.segments.rule.sql.SqlQuery;
+import dev.segments.common.db.ReadPools;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -300,16 +301,18 @@ public class AnalyticsRepository {
     }
 
     private final Pool pool;
+    private final ReadPools reads;
 
-    AnalyticsRepository(Pool pool) {
+    AnalyticsRepository(Pool pool, ReadPools reads) {
         this.pool = pool;
+        this.reads = reads;
     }
 
     public Uni<StoredModel> find(long tenantId, AnalyticsModel model) {
-        return pool.preparedQuery("select config::text, version, computed_at, duration_ms, changed_count, next_run_at"
+        return reads.read(pool -> pool.preparedQuery("select config::text, version, computed_at, duration_ms, changed_count, next_run_at"
                         + " from analytics_model where tenant_id = $1 and model = $2")
                 .execute(Tuple.of(tenantId, model.json()))
-                .map(rows -> rows.size() == 0 ? StoredModel.NONE : stored(rows.iterator().next()));
+                .map(rows -> rows.size() == 0 ? StoredModel.NONE : stored(rows.iterator().next())));
     }
 
     /**
@@ -490,7 +493,7 @@ public class AnalyticsRepository {
     }
 
     public Uni<List<CellRow>> rfmCells(long tenantId) {
-        return pool.preparedQuery("""
+        return reads.read(pool -> pool.preparedQuery("""
                         select rfm_recency, rfm_frequency, count(*), coalesce(sum(rfm_monetary_value), 0)
                         from customer where tenant_id = $1 and rfm_recency is not null
                         group by rfm_recency, rfm_frequency""")
@@ -499,7 +502,7 @@ public class AnalyticsRepository {
                     List<CellRow> out = new ArrayList<>();
                     rows.forEach(r -> out.add(new CellRow(r.getInteger(0), r.getInteger(1), r.getLong(2), r.getBigDecimal(3))));
                     return out;
-                });
+                }));
     }
 
     /** Customers and counted revenue per (ABC class, XYZ class), either may be null (but not both). */
@@ -507,7 +510,7 @@ public class AnalyticsRepository {
     }
 
     public Uni<List<ClassRow>> abcXyzCells(long tenantId) {
-        return pool.preparedQuery("""
+        return reads.read(pool -> pool.preparedQuery("""
                         select abc_class, xyz_class, count(*), coalesce(sum(abc_revenue), 0) from customer
                         where tenant_id = $1 and (abc_class is not null or xyz_class is not null) group by 1, 2""")
                 .execute(Tuple.of(tenantId))
@@ -515,7 +518,7 @@ public class AnalyticsRepository {
                     List<ClassRow> out = new ArrayList<>();
                     rows.forEach(r -> out.add(new ClassRow(r.getString(0), r.getString(1), r.getLong(2), r.getBigDecimal(3))));
                     return out;
-                });
+                }));
     }
 
     /** The stored lead scores: count, min, max, mean, per temperature, and per bucket of {@code width}. */
@@ -524,7 +527,7 @@ public class AnalyticsRepository {
     }
 
     public Uni<LeadRows> leadScores(long tenantId, BigDecimal width) {
-        return pool.preparedQuery("""
+        return reads.read(pool -> pool.preparedQuery("""
                         select count(lead_score), min(lead_score), max(lead_score), round(avg(lead_score), 2),
                                count(*) filter (where lead_temperature = 'hot'), count(*) filter (where lead_temperature = 'warm'),
                                count(*) filter (where lead_temperature = 'cold')
@@ -544,7 +547,7 @@ public class AnalyticsRepository {
                             rows.forEach(r -> buckets.put(r.getBigDecimal(0), r.getLong(1)));
                             return new LeadRows(s0.getLong(0), s0.getBigDecimal(1), s0.getBigDecimal(2), s0.getBigDecimal(3),
                                     temperatures, buckets);
-                        }));
+                        })));
     }
 
     /** Customers and revenue per value quadrant, and the exact medians of the stored revenue and days to value. */
@@ -553,7 +556,7 @@ public class AnalyticsRepository {
     }
 
     public Uni<ValueRows> valueQuadrants(long tenantId) {
-        return pool.preparedQuery("""
+        return reads.read(pool -> pool.preparedQuery("""
                         select value_quadrant, count(*), coalesce(sum(value_revenue), 0) from customer
                         where tenant_id = $1 and value_quadrant is not null group by 1""")
                 .execute(Tuple.of(tenantId))
@@ -575,18 +578,18 @@ public class AnalyticsRepository {
                             });
                             Row m = medians.iterator().next();
                             return new ValueRows(customers, revenue, m.getBigDecimal(0), m.getBigDecimal(1));
-                        }));
+                        })));
     }
 
     /** Customers per activity status. */
     public Uni<Map<String, Long>> activityCounts(long tenantId) {
-        return pool.preparedQuery("select activity_status, count(*) from customer where tenant_id = $1 group by 1")
+        return reads.read(pool -> pool.preparedQuery("select activity_status, count(*) from customer where tenant_id = $1 group by 1")
                 .execute(Tuple.of(tenantId))
                 .map(rows -> {
                     Map<String, Long> out = new HashMap<>();
                     rows.forEach(r -> out.put(r.getString(0), r.getLong(1)));
                     return out;
-                });
+                }));
     }
 
     /**

@@ -361,6 +361,30 @@ public interface ServiceConfig {
         /** Size of the reserved pool (qualifier {@code @ReservedPool}) used by readiness and authentication. */
         @WithDefault("4")
         int reservedPoolSize();
+
+        /**
+         * A streaming replica for heavy reads ({@code DB_READ_URL}, e.g. CloudNativePG's {@code -ro} service); unset,
+         * every read goes to the primary. See {@code common.db.ReadPools} and docs/scaling.md.
+         */
+        Optional<String> readUrl();
+
+        /** The replica's user ({@code DB_READ_USER}); the primary's when unset. */
+        Optional<String> readUser();
+
+        /** The replica's password ({@code DB_READ_PASSWORD}); the primary's when unset. */
+        Optional<String> readPassword();
+
+        /** Size of the replica pool ({@code DB_READ_POOL_SIZE}). */
+        @WithDefault("20")
+        int readPoolSize();
+
+        /** Past this replication lag ({@code DB_READ_MAX_LAG}) reads go to the primary until the replica catches up. */
+        @WithDefault("5s")
+        Duration readMaxLag();
+
+        /** How often the replica's lag is probed ({@code DB_READ_PROBE_INTERVAL}). */
+        @WithDefault("1s")
+        Duration readProbeInterval();
     }
 
     interface EmbeddedDb {

@@ -107,6 +107,10 @@ public class OperationLimits implements EventingService {
                         + cost + "; the limit is " + limits.maxCost()
                         + ". Ask for smaller pages (first), fewer aliases or fewer rule evaluations", cost, limits.maxCost()));
             }
+            if (ec.getOperationDefinition().getOperation() == graphql.language.OperationDefinition.Operation.QUERY) {
+                // a query only reads: its heavy reads may go to the read replica (a mutation's stay on the primary)
+                dev.segments.common.db.ReadPools.allowReplica();
+            }
             return null;
         }
 

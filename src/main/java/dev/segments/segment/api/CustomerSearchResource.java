@@ -1,5 +1,6 @@
 package dev.segments.segment.api;
 
+import dev.segments.common.db.ReplicaReads;
 import dev.segments.segment.SegmentDtos;
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.pagination.PageRequest;
@@ -41,6 +42,7 @@ public class CustomerSearchResource {
     }
 
     @POST
+    @ReplicaReads
     @Operation(summary = "Customers matching a rule, keyset-paginated like segment members")
     @APIResponse(responseCode = "422", ref = "InvalidRule")
     @APIResponse(responseCode = "503", ref = "QueryTimeout")

@@ -1,5 +1,6 @@
 package dev.segments.segment.api;
 
+import dev.segments.common.db.ReplicaReads;
 import dev.segments.segment.MembershipDtos;
 import dev.segments.segment.SegmentDtos;
 import dev.segments.common.config.ServiceConfig;
@@ -194,6 +195,7 @@ public class SegmentResource {
     }
 
     @POST
+    @ReplicaReads
     @Path("/preview")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Evaluate an unsaved rule: count, a sample of members, timing, and optionally SQL and plan")
@@ -208,6 +210,7 @@ public class SegmentResource {
     }
 
     @POST
+    @ReplicaReads
     @Path("/preview/explain")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Why a customer is or is not matched by an unsaved rule: every node's truth, the values it used and the deciding nodes",

@@ -3,9 +3,9 @@ package dev.segments.segment.persistence;
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.metrics.ServiceMetrics;
 import dev.segments.common.db.PreparedStatements;
+import dev.segments.common.db.ReadPools;
 import dev.segments.rule.sql.SqlQuery;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -15,7 +15,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * Runs compiled rule queries. Each runs in its own read-only transaction with a statement timeout, so one
  * expensive rule cannot hold the database; a timeout surfaces as SQLSTATE 57014, mapped to a 503 problem.
  * The compiler's parameters (String, Long, Boolean, BigDecimal, LocalDate, OffsetDateTime, String[]) bind to
- * the Vert.x client as they are.
+ * the Vert.x client as they are. They are reads: {@link ReadPools} runs them on the read replica when there is one
+ * and the request may read from it (docs/scaling.md).
  */
 @ApplicationScoped
 public class RuleQueryExecutor {
@@ -28,13 +29,13 @@ public class RuleQueryExecutor {
     static final String SETTINGS = "select set_config('transaction_read_only', 'on', true),"
             + " set_config('statement_timeout', $1, true), set_config('plan_cache_mode', $2, true)";
 
-    private final Pool pool;
+    private final ReadPools reads;
     private final String timeout;
     private final EvaluationSlots slots;
     private final ServiceMetrics metrics;
 
-    RuleQueryExecutor(Pool pool, ServiceConfig config, EvaluationSlots slots, ServiceMetrics metrics) {
-        this.pool = pool;
+    RuleQueryExecutor(ReadPools reads, ServiceConfig config, EvaluationSlots slots, ServiceMetrics metrics) {
+        this.reads = reads;
         this.metrics = metrics;
         this.timeout = config.query().statementTimeout().toMillis() + "ms";
         this.slots = slots;
@@ -55,9 +56,11 @@ public class RuleQueryExecutor {
      * the same read-only transaction, statement timeout and evaluation slot.
      */
     Uni<RowSet<Row>> runStatement(long tenantId, String sql, Tuple params) {
-        return slots.run(tenantId, () -> pool.withTransaction(conn -> conn.preparedQuery(SETTINGS)
+        // the pool is chosen now, in the request's context, not when a slot frees
+        Uni<RowSet<Row>> read = reads.read(pool -> pool.withTransaction(conn -> conn.preparedQuery(SETTINGS)
                 .execute(Tuple.of(timeout, PreparedStatements.planCacheMode(false)))
                 .chain(() -> conn.preparedQuery(sql).execute(params))));
+        return slots.run(tenantId, () -> read);
     }
 
     /**
@@ -65,9 +68,10 @@ public class RuleQueryExecutor {
      * the statement itself (not the wait for a slot) is {@link ServiceMetrics#RULE_EVALUATION}.
      */
     private Uni<RowSet<Row>> run(long tenantId, String sql, SqlQuery query, boolean fewCustomers) {
-        return slots.run(tenantId, () -> pool.withTransaction(conn -> conn.preparedQuery(SETTINGS)
+        Uni<RowSet<Row>> read = reads.read(pool -> pool.withTransaction(conn -> conn.preparedQuery(SETTINGS)
                 .execute(Tuple.of(timeout, PreparedStatements.planCacheMode(fewCustomers)))
                 .chain(() -> metrics.timeRuleEvaluation(fewCustomers ? "customers" : "tenant",
                         () -> conn.preparedQuery(sql).execute(Tuple.from(query.params()))))));
+        return slots.run(tenantId, () -> read);
     }
 }
