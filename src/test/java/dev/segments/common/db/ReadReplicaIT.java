@@ -36,11 +36,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * PostgreSQL 17 binaries). The proof that a read ran on the replica is what it sees: with replay paused on the
  * standby, a customer written through the API is on the primary and not on the replica, so a rule search that does
  * not find it was answered by the replica, and one that finds it by the primary.
+ *
+ * <p>An IT (failsafe, after package, in a JVM of its own) rather than a surefire test: sharing a JVM with the suite's
+ * other Quarkus apps, the app started after this one ran its GraphQL requests on Vert.x worker threads that kept the
+ * context class loader of an earlier app (seen in GraphQLApiTest and, the other way round, in this test: SmallRye
+ * GraphQL's lazy engine build then fails, hidden behind an NPE in its TracingService). That is an artifact of several
+ * apps restarting in one JVM (a deployed service is one app); run alone, every request here sees the right loader.
  */
 @QuarkusTest
 @WithTestResource(StreamingReplicaResource.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ReadReplicaTest {
+class ReadReplicaIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
