@@ -21,6 +21,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Import jobs (issue 18): spooled upload, background run with progress, errors, retry by id, resume, cancel. */
@@ -199,6 +200,63 @@ class ImportJobTest {
         // its upload is dropped once it ended
         assertEquals(0, pool.preparedQuery("select count(*) from import_job_part where tenant_id = $1")
                 .execute(Tuple.of(tenantId)).await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0));
+    }
+
+    /**
+     * A client that goes away mid-upload leaves its job receiving (shown as queued); once no part has arrived for
+     * segments.imports.receive-lease the worker fails it ("abandoned: ..."), drops what was spooled and frees its
+     * pending place, and the same id sent again starts the upload over and runs.
+     */
+    @Test
+    void anUploadAbandonedMidwayFailsAfterItsReceiveLeaseAndMayBeSentAgain() throws Exception {
+        String key = Api.newTenant();
+        long anna = Api.customer(key, "anna", Map.of());
+        long tenantId = pool.preparedQuery("select tenant_id from customer where id = $1").execute(Tuple.of(anna))
+                .await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
+        byte[] upload = purchases(1, 30_000, "anna").getBytes(StandardCharsets.UTF_8);
+        assertTrue(upload.length > 2 * (1 << 20), "more than two parts: " + upload.length);
+        // announce the whole upload, send a bit over one part (so one is spooled), then drop the connection
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", RestAssured.port)) {
+            var out = socket.getOutputStream();
+            out.write(("POST /imports?stream=purchases HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
+                    + "\r\nContent-Type: application/x-ndjson\r\nImport-Id: gone\r\nContent-Length: " + upload.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(upload, 0, (1 << 20) + 1000);
+            out.flush();
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (receivedBytes(tenantId, "gone") < (1 << 20)) {
+                assertTrue(System.currentTimeMillis() < deadline, "the first part was not spooled");
+                sleep(50);
+            }
+            socket.setSoLinger(true, 0); // a reset, as a client that died
+        }
+        sleep(1000);
+        assertEquals("receiving", pool.preparedQuery("select state from import_job where tenant_id = $1 and id = 'gone'")
+                .execute(Tuple.of(tenantId)).await().atMost(Duration.ofSeconds(10)).iterator().next().getString(0));
+        // its receive lease lapses (as after segments.imports.receive-lease without a part)
+        pool.preparedQuery("update import_job set lease_until = now() - interval '1 second', updated_at = now() - interval '1 hour'"
+                        + " where tenant_id = $1 and id = 'gone'").execute(Tuple.of(tenantId))
+                .await().atMost(Duration.ofSeconds(10));
+        JsonPath failed = awaitEnd(key, "gone");
+        assertEquals("failed", failed.getString("state"));
+        assertTrue(failed.getString("failure").startsWith("abandoned: the upload stopped after 1048576 bytes"),
+                failed.getString("failure"));
+        assertEquals(0, failed.getLong("stored"));
+        assertEquals(0, pool.preparedQuery("select count(*) from import_job_part where tenant_id = $1 and job_id = 'gone'")
+                .execute(Tuple.of(tenantId)).await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0));
+        // sent again with the same id: received anew, queued, run
+        JsonPath again = submit(key, "?stream=purchases", "application/x-ndjson", purchases(1, 3, "anna"), "gone", 202);
+        assertEquals("gone", again.getString("id"));
+        JsonPath done = awaitEnd(key, "gone");
+        assertEquals("completed", done.getString("state"), done.prettify());
+        assertEquals(3, done.getLong("stored"));
+        assertNull(done.get("failure"));
+    }
+
+    private long receivedBytes(long tenantId, String id) {
+        var rows = pool.preparedQuery("select bytes_total from import_job where tenant_id = $1 and id = $2")
+                .execute(Tuple.of(tenantId, id)).await().atMost(Duration.ofSeconds(10));
+        return rows.size() == 0 ? 0 : rows.iterator().next().getLong(0);
     }
 
     @Test

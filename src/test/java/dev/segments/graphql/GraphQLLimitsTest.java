@@ -161,6 +161,27 @@ class GraphQLLimitsTest {
         GraphQL.query(key, aliases(40, "segments { key }")).body("errors", nullValue());
     }
 
+    /**
+     * createReportJob is weighted like the REST endpoint is bounded (at most segments.reports.max-active-per-tenant,
+     * 4, active jobs per tenant): a document with many aliases of it is refused before any job is created, while
+     * one job still starts.
+     */
+    @Test
+    void manyReportJobsInOneDocumentAreRefusedByTheBudget() {
+        String key = Api.newTenant();
+        GraphQL.query(key, "mutation" + aliases(50, "createReportJob(report: \"segments\", format: \"json\") { id state }"))
+                .statusCode(200)
+                .body("data", nullValue())
+                .body("errors", org.hamcrest.Matchers.hasSize(1))
+                .body("errors[0].extensions.type", equalTo("/problems/query-too-complex"))
+                .body("errors[0].extensions.code", equalTo("too_costly"));
+        GraphQL.query(key, "mutation" + aliases(5, "createReportJob(report: \"segments\", format: \"json\") { id }"))
+                .body("errors[0].extensions.code", equalTo("too_costly"));
+        // nothing was created by the refused documents: the tenant has no job yet, so one starts
+        GraphQL.query(key, "mutation { createReportJob(report: \"segments\", format: \"json\") { id state } }")
+                .body("errors", nullValue()).body("data.createReportJob.id", notNullValue());
+    }
+
     private static String aliases(int n, String field) {
         StringBuilder q = new StringBuilder("{");
         for (int i = 0; i < n; i++) {

@@ -288,10 +288,16 @@ class ReportTest {
         List<List<String>> rows = csv(as(k).accept("text/csv").get("/reports/segments.csv").then().statusCode(200)
                 .header("Content-Disposition", equalTo("attachment; filename=\"segments.csv\"")).extract().asString());
         assertEquals(List.of("key", "name", "kind", "tier", "description", "rule", "size", "size_30_days_ago",
-                "change_30_days", "revenue", "revenue_share", "current"), rows.get(0));
+                "change_30_days", "revenue", "revenue_share", "current", "created_within_30_days"), rows.get(0));
         assertEquals(List.of("vip", "VIP customers", "dynamic", "primary", "Our best price tier", text(k, "vip"), "3", "1", "2",
-                "460", "0.3046", "true"), rows.get(3));
-        assertEquals(List.of("buyers", "4", "", ""), List.of(rows.get(1).get(0), rows.get(1).get(6), rows.get(1).get(7), rows.get(1).get(8)));
+                "460", "0.3046", "true", "false"), rows.get(3));
+        // buyers was created today: no empty cell, 0 members 30 days ago, the change is its size, flagged as new
+        assertEquals(List.of("buyers", "4", "0", "4", "true"), List.of(rows.get(1).get(0), rows.get(1).get(6),
+                rows.get(1).get(7), rows.get(1).get(8), rows.get(1).get(12)));
+        for (List<String> row : rows) {
+            assertEquals(rows.get(0).size(), row.size(), "every row has every column: " + row);
+            for (int i = 6; i <= 9; i++) assertTrue(!row.get(i).isEmpty(), "figure " + rows.get(0).get(i) + " empty in " + row);
+        }
 
         byte[] pdf = as(k).accept("application/pdf").get("/reports/segments.pdf").then().statusCode(200)
                 .contentType("application/pdf").extract().asByteArray();

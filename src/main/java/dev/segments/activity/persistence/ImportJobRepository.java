@@ -134,14 +134,14 @@ public class ImportJobRepository {
      * (its parts are dropped, it is received again); a job past receiving is left alone ({@code receive} false).
      * Refuses (returns empty with receive false) when the tenant already has {@code maxPending} unfinished jobs.
      */
-    public Opened open(long tenantId, String id, String stream, String format, int maxPending) {
+    public Opened open(long tenantId, String id, String stream, String format, int maxPending, Duration receiveLease) {
         return inTransaction(c -> {
             try (PreparedStatement lock = c.prepareStatement("select id from tenant where id = ? for update")) {
                 lock.setLong(1, tenantId); // one upload start at a time per tenant: the pending bound holds
                 lock.executeQuery().close();
             }
             Optional<Job> existing = find(c, tenantId, id, true);
-            if (existing.isPresent() && !existing.get().state().equals("receiving")) {
+            if (existing.isPresent() && !existing.get().state().equals("receiving") && !abandoned(existing.get())) {
                 return new Opened(existing, false);
             }
             if (existing.isPresent() && (!existing.get().stream().equals(stream)
@@ -166,19 +166,23 @@ public class ImportJobRepository {
                     drop.setString(2, id);
                     drop.executeUpdate();
                 }
-                try (PreparedStatement reset = c.prepareStatement("update import_job set bytes_total = 0,"
+                try (PreparedStatement reset = c.prepareStatement("update import_job set state = 'receiving',"
+                        + " bytes_total = 0, failure = null, finished_at = null,"
+                        + " lease_until = now() + ? * interval '1 millisecond',"
                         + " created_at = now(), updated_at = now() where tenant_id = ? and id = ?")) {
-                    reset.setLong(1, tenantId);
-                    reset.setString(2, id);
+                    reset.setLong(1, receiveLease.toMillis());
+                    reset.setLong(2, tenantId);
+                    reset.setString(3, id);
                     reset.executeUpdate();
                 }
             } else {
                 try (PreparedStatement insert = c.prepareStatement("insert into import_job (tenant_id, id, stream,"
-                        + " format) values (?, ?, ?, ?)")) {
+                        + " format, lease_until) values (?, ?, ?, ?, now() + ? * interval '1 millisecond')")) {
                     insert.setLong(1, tenantId);
                     insert.setString(2, id);
                     insert.setString(3, stream);
                     insert.setString(4, format);
+                    insert.setLong(5, receiveLease.toMillis());
                     insert.executeUpdate();
                 }
             }
@@ -186,9 +190,29 @@ public class ImportJobRepository {
         });
     }
 
-    /** Spools one part of a job's upload (committed on its own: a part is at most {@link #PART_BYTES}). */
-    public void appendPart(long tenantId, String id, int seq, byte[] data, int length) {
-        inTransaction(c -> {
+    /** Whether a job failed while its upload was being received (it never ran): its id may be uploaded again. */
+    static boolean abandoned(Job job) {
+        return job.state().equals("failed") && job.startedAt() == null;
+    }
+
+    /**
+     * Spools one part of a job's upload (committed on its own: a part is at most {@link #PART_BYTES}) and renews
+     * the receive lease. Returns false, storing nothing, when the job is no longer receiving (its lease lapsed and
+     * {@link #failAbandoned} failed it, or it was cancelled).
+     */
+    public boolean appendPart(long tenantId, String id, int seq, byte[] data, int length, Duration receiveLease) {
+        return inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("update import_job set bytes_total = bytes_total + ?,"
+                    + " lease_until = now() + ? * interval '1 millisecond', updated_at = now()"
+                    + " where tenant_id = ? and id = ? and state = 'receiving'")) {
+                s.setLong(1, length);
+                s.setLong(2, receiveLease.toMillis());
+                s.setLong(3, tenantId);
+                s.setString(4, id);
+                if (s.executeUpdate() == 0) {
+                    return false;
+                }
+            }
             try (PreparedStatement s = c.prepareStatement("insert into import_job_part (tenant_id, job_id, seq, data)"
                     + " values (?, ?, ?, ?)")) {
                 s.setLong(1, tenantId);
@@ -197,14 +221,39 @@ public class ImportJobRepository {
                 s.setBinaryStream(4, new java.io.ByteArrayInputStream(data, 0, length), length);
                 s.executeUpdate();
             }
-            try (PreparedStatement s = c.prepareStatement("update import_job set bytes_total = bytes_total + ?,"
-                    + " updated_at = now() where tenant_id = ? and id = ?")) {
-                s.setLong(1, length);
-                s.setLong(2, tenantId);
-                s.setString(3, id);
-                s.executeUpdate();
+            return true;
+        });
+    }
+
+    /**
+     * Fails every job still receiving whose receive lease lapsed (the client went away mid-upload, or its
+     * instance stopped while spooling): state failed with a failure that says so, its spooled parts dropped, so it
+     * no longer counts as pending. Its id may be uploaded again ({@link #open} starts it over). Returns the jobs
+     * failed (tenant, id). Runs across tenants: the worker's sweep, like {@link #claim}.
+     */
+    public List<String[]> failAbandoned(Duration receiveLease) {
+        return inTransaction(c -> {
+            List<String[]> failed = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("update import_job j set state = 'failed',"
+                    + " failure = 'abandoned: the upload stopped after ' || j.bytes_total || ' bytes and nothing more"
+                    + " arrived before its receive lease lapsed; send the upload again (the same id starts it over)',"
+                    + " lease_until = null, finished_at = now(), updated_at = now()"
+                    + " where (j.tenant_id, j.id) in (select q.tenant_id, q.id from import_job q"
+                    + "   where q.state = 'receiving'"
+                    + "     and coalesce(q.lease_until, q.updated_at + ? * interval '1 millisecond') < now()"
+                    + "   for update skip locked)"
+                    + " returning j.tenant_id, j.id")) {
+                s.setLong(1, receiveLease.toMillis()); // a job opened before leases were kept: from its last part
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        failed.add(new String[]{Long.toString(r.getLong(1)), r.getString(2)});
+                    }
+                }
             }
-            return null;
+            for (String[] job : failed) {
+                dropParts(c, Long.parseLong(job[0]), job[1]);
+            }
+            return failed;
         });
     }
 

@@ -74,8 +74,9 @@ public class ImportJobs {
                     "an import id has 1 to 100 letters, digits or . _ : -");
         }
         String id = requestedId != null ? requestedId : UUID.randomUUID().toString();
+        Duration receiveLease = config.imports().receiveLease();
         ImportJobRepository.Opened opened = repository.open(tenantId, id, stream, format,
-                config.imports().maxPendingPerTenant());
+                config.imports().maxPendingPerTenant(), receiveLease);
         if (!opened.receive()) {
             if (opened.existing().isEmpty()) {
                 throw new ProblemException(ProblemType.TOO_MANY_REQUESTS, "The tenant has "
@@ -103,15 +104,16 @@ public class ImportJobs {
                             + config.imports().maxUploadBytes() + " bytes (segments.imports.max-upload-bytes)");
                 }
                 if (used == part.length) {
-                    repository.appendPart(tenantId, id, seq++, part, used);
+                    append(tenantId, id, seq++, part, used, receiveLease);
                     used = 0;
                 }
             }
             if (used > 0) {
-                repository.appendPart(tenantId, id, seq, part, used);
+                append(tenantId, id, seq, part, used, receiveLease);
             }
         } catch (IOException e) {
-            // the client went away: the job stays receiving; the same id sent again starts the upload over
+            // the client went away: the job stays receiving until its receive lease lapses, then the worker fails it
+            // (ImportWorker, ImportJobRepository.failAbandoned); the same id sent again starts the upload over
             throw new UncheckedIOException(e);
         }
         if (total == 0) {
@@ -122,6 +124,14 @@ public class ImportJobs {
         LOG.infof("import job %s (tenant %d, %s %s): %d bytes received, queued", id, tenantId, stream, format, total);
         worker.wake();
         return new Submitted(get(tenantId, id), true);
+    }
+
+    /** Spools a part; a job that stopped receiving meanwhile (abandoned by its lease, or cancelled) is a 409. */
+    private void append(long tenantId, String id, int seq, byte[] part, int used, Duration receiveLease) {
+        if (!repository.appendPart(tenantId, id, seq, part, used, receiveLease)) {
+            throw new ProblemException(ProblemType.CONFLICT, "Import " + id + " is no longer receiving its upload"
+                    + " (cancelled, or abandoned after segments.imports.receive-lease without a part); send it again");
+        }
     }
 
     public ImportJobView get(long tenantId, String id) {

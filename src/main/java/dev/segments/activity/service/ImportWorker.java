@@ -93,6 +93,10 @@ public class ImportWorker {
             for (Job job : mine.values()) {
                 repository.renew(job.tenantId(), job.id(), lease);
             }
+            for (String[] abandoned : repository.failAbandoned(config.imports().receiveLease())) {
+                LOG.infof("import job %s (tenant %s): failed, its upload was abandoned (no part for %s)", abandoned[1],
+                        abandoned[0], config.imports().receiveLease());
+            }
             while (!stopping && running.get() < config.imports().workers()) {
                 var claimed = repository.claim(config.imports().maxRunningPerTenant(), lease);
                 if (claimed.isEmpty()) {

@@ -63,6 +63,13 @@ public interface ServiceConfig {
         @WithDefault("60s")
         Duration lease();
 
+        /**
+         * An upload still being received (state receiving) from which no part (1 MiB) has arrived for this long is
+         * abandoned: the worker fails it and drops its parts, so it no longer counts as pending; its id may be sent again.
+         */
+        @WithDefault("5m")
+        Duration receiveLease();
+
         /** Per-line errors a job keeps for GET /imports/{id}/errors (all are counted). */
         @WithDefault("100000")
         int maxStoredErrors();

@@ -37,7 +37,9 @@ import java.util.Set;
  * ({@link #RULE_EVALUATIONS}; {@code customers} only with a {@code rule}). The items of a list are multiplied by
  * the page size of the field that returns them: its {@code first} or {@code sampleSize} argument (literal or
  * variable; absent: the argument's default, else the default page size; at most the largest page size), so
- * {@code customers(first: 1000) { nodes { id } }} costs about 1,000; a list without such an argument counts
+ * {@code customers(first: 1000) { nodes { id } }} costs about 1,000; a field that starts a report job costs
+ * {@link Limits#jobCost()} ({@link #JOB_STARTS}: a document starts at most as many as a tenant may have active); a
+ * list without such an argument counts
  * {@link Limits#assumedListSize()} items. Nested lists multiply. Introspection fields count 1 each and not
  * towards the depth. Arithmetic saturates, it never overflows.
  */
@@ -51,11 +53,29 @@ public final class OperationBudget {
             "Segment.members", "CustomerConnection.totalCount", "Customer.segments", "Mutation.refreshSegment",
             "Segment.profile", "Segment.effectiveness", "Query.segmentOverlap");
 
+    /**
+     * Fields that start a background job a tenant may have only a few of at a time (REST: at most
+     * segments.reports.max-active-per-tenant queued or running report jobs, one more is 429): each costs
+     * {@link Limits#jobCost()}, so one document cannot start more of them than one tenant may run.
+     */
+    static final Set<String> JOB_STARTS = Set.of("Mutation.createReportJob");
+
     private static final Set<String> PAGE_ARGUMENTS = Set.of("first", "sampleSize");
 
-    /** The limits and weights (from segments.graphql.* and segments.limits.*). */
+    /**
+     * The limits and weights (from segments.graphql.*, segments.limits.* and segments.reports.*). {@code jobCost}: the
+     * weight of a field that starts a background job ({@link #JOB_STARTS}).
+     */
     public record Limits(int maxFields, int maxDepth, long maxCost, int ruleEvaluationCost, int assumedListSize,
-                         int defaultPageSize, int maxPageSize) {
+                         int defaultPageSize, int maxPageSize, long jobCost) {
+
+        /**
+         * The weight of a job start such that a document may start at most {@code maxActiveJobs} (the REST bound)
+         * and one more is over {@code maxCost}: {@code maxCost / (maxActiveJobs + 1) + 1}.
+         */
+        public static long jobCost(long maxCost, int maxActiveJobs) {
+            return maxCost / (Math.max(0, maxActiveJobs) + 1L) + 1;
+        }
     }
 
     /**
@@ -235,8 +255,9 @@ public final class OperationBudget {
         }
         GraphQLFieldDefinition def = parentType instanceof GraphQLFieldsContainer c ? c.getFieldDefinition(field.getName()) : null;
         String key = parentType == null ? field.getName() : GraphQLTypeUtil.simplePrint(parentType) + "." + field.getName();
-        long weight = def != null && RULE_EVALUATIONS.contains(key) && evaluatesRules(field)
-                ? limits.ruleEvaluationCost() : 1;
+        long weight = def == null ? 1
+                : JOB_STARTS.contains(key) ? Math.max(1, limits.jobCost())
+                : RULE_EVALUATIONS.contains(key) && evaluatesRules(field) ? limits.ruleEvaluationCost() : 1;
         Measure children = selectionSet(field.getSelectionSet(), def == null ? null : GraphQLTypeUtil.unwrapAll(def.getType()), 0);
         long childCost = def == null ? children.cost(1) : children.cost(pageSize(field, def));
         long fields = add(1, children.fields());

@@ -39,7 +39,7 @@ import java.util.function.Function;
  *   <li>before validation (which expands fragments), {@link OperationBudget#checkDocument} bounds the fields and
  *       depth of every operation and fragment after fragment expansion, in time linear in the document;</li>
  *   <li>before execution, {@link OperationBudget#cost} bounds the estimated cost of the operation with its
- *       variables (list sizes from {@code first}, rule evaluations weighted).</li>
+ *       variables (list sizes from {@code first}, rule evaluations and job starts weighted).</li>
  * </ul>
  * A refusal is a GraphQL error whose extensions carry {@code type} /problems/query-too-complex, {@code status}
  * 400 and a stable {@code code} (too_many_fields, too_deep, too_costly, fragment_cycle). A document over the parser
@@ -65,7 +65,8 @@ public class OperationLimits implements EventingService {
         ParserOptions.setDefaultOperationParserOptions(ParserOptions.getDefaultOperationParserOptions()
                 .transform(b -> b.maxTokens(g.maxTokens()).maxCharacters(g.maxCharacters())));
         OperationBudget.Limits limits = new OperationBudget.Limits(g.maxFields(), g.maxDepth(), g.maxCost(),
-                g.ruleEvaluationCost(), g.assumedListSize(), config.limits().defaultPageSize(), config.limits().maxPageSize());
+                g.ruleEvaluationCost(), g.assumedListSize(), config.limits().defaultPageSize(), config.limits().maxPageSize(),
+                OperationBudget.Limits.jobCost(g.maxCost(), config.reports().maxActivePerTenant()));
         return builder.instrumentation(new BudgetInstrumentation(limits))
                 .preparsedDocumentProvider(new DocumentCache(g.documentCacheSize()));
     }

@@ -1,8 +1,6 @@
 package dev.segments.report.service;
 
-import com.fasterxml.jackson.databind.SequenceWriter;
-import com.fasterxml.jackson.dataformat.csv.CsvMapper;
-import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.segments.common.csv.CsvCells;
 import dev.segments.report.ReportDtos.SegmentReport;
 import dev.segments.segment.InsightDtos.Bin;
 import dev.segments.segment.InsightDtos.Comparison;
@@ -15,24 +13,23 @@ import dev.segments.segment.InsightDtos.Standings;
 import dev.segments.segment.InsightDtos.ValueShare;
 import dev.segments.segment.MembershipDtos.SizePoint;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The reports as CSV (RFC 4180, written by Jackson's CSV module, UTF-8, a header row). The overview is one row per
- * segment; the segment report is "long": one figure per row as {@code section,metric,item,value}, so every figure of
+ * The reports as CSV (RFC 4180, UTF-8, a header row; every cell through {@link CsvCells#cell}, which neutralises a
+ * text cell a spreadsheet would run as a formula and leaves numbers as they are). The overview is one row per
+ * segment, with no empty figure (a segment
+ * created within the 30 days: {@code size_30_days_ago} 0, {@code change_30_days} its size, {@code created_within_30_days}
+ * true); the segment report is "long": one figure per row as {@code section,metric,item,value}, so every figure of
  * the JSON has its row and a spreadsheet can pivot it. Numbers are written as in the JSON (plain, no separators).
  */
 final class ReportCsv {
 
-    private static final CsvMapper CSV = new CsvMapper();
-
     static final String[] OVERVIEW_HEADER = {"key", "name", "kind", "tier", "description", "rule", "size",
-            "size_30_days_ago", "change_30_days", "revenue", "revenue_share", "current"};
+            "size_30_days_ago", "change_30_days", "revenue", "revenue_share", "current", "created_within_30_days"};
     static final String[] SEGMENT_HEADER = {"section", "metric", "item", "value"};
 
     private ReportCsv() {
@@ -42,8 +39,11 @@ final class ReportCsv {
         List<String[]> rows = new ArrayList<>();
         rows.add(OVERVIEW_HEADER);
         for (SegmentStanding x : s.segments()) {
+            // a segment created within the 30 days had no members then: 0, and the change is its size (JSON: null)
+            boolean young = x.sizeThen() == null;
             rows.add(new String[]{x.key(), x.name(), x.kind(), x.tier(), x.description(), x.rule(), Long.toString(x.size()),
-                    str(x.sizeThen()), str(x.change()), str(x.revenue()), str(x.revenueShare()), Boolean.toString(x.current())});
+                    young ? "0" : str(x.sizeThen()), young ? Long.toString(x.size()) : str(x.change()), str(x.revenue()),
+                    str(x.revenueShare()), Boolean.toString(x.current()), Boolean.toString(young)});
         }
         return write(rows);
     }
@@ -160,17 +160,10 @@ final class ReportCsv {
         return x.toString();
     }
 
+    /** Every cell through {@link CsvCells#cell}: formula neutralisation for text, RFC 4180 quoting. */
     private static byte[] write(List<String[]> rows) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (SequenceWriter w = CSV.writerFor(String[].class).with(CsvSchema.emptySchema()).writeValues(out)) {
-            for (String[] row : rows) {
-                String[] cells = row.clone();
-                for (int i = 0; i < cells.length; i++) if (cells[i] == null) cells[i] = "";
-                w.write(cells);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        StringBuilder sb = new StringBuilder(rows.size() * 48);
+        for (String[] row : rows) CsvCells.row(sb, row);
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -136,7 +136,7 @@ public class MembershipRepository {
         return conn.preparedQuery("""
                         insert into segment_state as st (segment_id, tenant_id, segment_version, last_evaluated_at,
                             evaluation_ms, member_count, drift_interval_ms, next_refresh_at)
-                        values ($1, $2, $3, $4, $5, (select count(*) from segment_membership where segment_id = $1), $6, $7)
+                        values ($1, $2, $3, $4, $5, (select count(*) from segment_membership where tenant_id = $2 and segment_id = $1), $6, $7)
                         on conflict (segment_id) do update set segment_version = excluded.segment_version,
                             last_evaluated_at = excluded.last_evaluated_at, evaluation_ms = excluded.evaluation_ms,
                             member_count = excluded.member_count, drift_interval_ms = excluded.drift_interval_ms,
@@ -293,14 +293,15 @@ public class MembershipRepository {
     }
 
     /** Members of a segment at time {@code at}, from the recorded changes: (customer id, external id) by id. */
-    public Uni<List<Object[]>> membersAt(long segmentId, OffsetDateTime at, long afterId, int limit) {
+    public Uni<List<Object[]>> membersAt(long tenantId, long segmentId, OffsetDateTime at, long afterId, int limit) {
         return pool.preparedQuery("""
                         select customer_id, customer_external_id from (
                             select distinct on (customer_id) customer_id, customer_external_id, kind
-                            from membership_change where segment_id = $1 and at <= $2 and customer_id > $3
+                            from membership_change
+                            where tenant_id = $5 and segment_id = $1 and at <= $2 and customer_id > $3
                             order by customer_id, at desc, id desc) last
                         where kind = 'entered' order by customer_id limit $4""")
-                .execute(Tuple.of(segmentId, at, afterId, limit)).map(rs -> {
+                .execute(Tuple.of(segmentId, at, afterId, limit, tenantId)).map(rs -> {
                     List<Object[]> list = new ArrayList<>();
                     rs.forEach(r -> list.add(new Object[]{r.getLong(0), r.getString(1)}));
                     return list;
@@ -308,7 +309,7 @@ public class MembershipRepository {
     }
 
     /** The segment's size at the end of each UTC day from {@code from} to {@code to}, from the recorded changes. */
-    public Uni<List<Object[]>> dailySizes(long segmentId, OffsetDateTime from, OffsetDateTime to) {
+    public Uni<List<Object[]>> dailySizes(long tenantId, long segmentId, OffsetDateTime from, OffsetDateTime to) {
         return pool.preparedQuery("""
                         with days as (
                             select d::date as day from generate_series(($2::timestamptz at time zone 'UTC')::date,
@@ -316,10 +317,10 @@ public class MembershipRepository {
                         deltas as (
                             select (at at time zone 'UTC')::date as day,
                                    sum(case kind when 'entered' then 1 else -1 end) as delta
-                            from membership_change where segment_id = $1 group by 1)
+                            from membership_change where tenant_id = $4 and segment_id = $1 group by 1)
                         select days.day, coalesce((select sum(delta) from deltas where deltas.day <= days.day), 0)
                         from days order by days.day""")
-                .execute(Tuple.of(segmentId, from, to)).map(rs -> {
+                .execute(Tuple.of(segmentId, from, to, tenantId)).map(rs -> {
                     List<Object[]> list = new ArrayList<>();
                     rs.forEach(r -> list.add(new Object[]{r.getLocalDate(0), r.getLong(1)}));
                     return list;

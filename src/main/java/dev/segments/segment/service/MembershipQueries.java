@@ -94,7 +94,7 @@ public class MembershipQueries {
     /** Who was a member at time {@code at}, from the recorded changes, in customer id order. */
     public Uni<HistoricMemberPage> membersAt(long tenantId, String key, OffsetDateTime at, PageRequest page) {
         dev.segments.common.http.DateParams.requireInRange(at, "at");
-        return segment(tenantId, key).chain(s -> repository.membersAt(s.id(), at, page.afterId(), page.limit() + 1))
+        return segment(tenantId, key).chain(s -> repository.membersAt(tenantId, s.id(), at, page.afterId(), page.limit() + 1))
                 .map(rows -> {
                     List<HistoricMember> members = new ArrayList<>();
                     rows.forEach(r -> members.add(new HistoricMember((Long) r[0], (String) r[1])));
@@ -114,7 +114,7 @@ public class MembershipQueries {
         if (ChronoUnit.DAYS.between(start.toLocalDate(), end.toLocalDate()) >= MAX_DAYS) {
             throw ProblemException.validation("from", "invalid_range", "at most " + MAX_DAYS + " days per request");
         }
-        return segment(tenantId, key).chain(s -> repository.dailySizes(s.id(), start, end))
+        return segment(tenantId, key).chain(s -> repository.dailySizes(tenantId, s.id(), start, end))
                 .map(rows -> rows.stream().map(r -> new SizePoint((java.time.LocalDate) r[0], (Long) r[1])).toList());
     }
 

@@ -34,6 +34,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.sqlclient.data.Numeric;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.segments.common.csv.CsvCells;
 import java.io.UncheckedIOException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -60,8 +61,9 @@ public class SegmentQueryService {
             "source", "channel", "tags", "attributes", "contacts", "rollups", "createdAt", "updatedAt", "version");
 
     private static final int EXPORT_CHUNK = 5_000;
-    private static final String CSV_HEADER = "id,externalId,name,email,phone,country,region,city,priceTier,"
-            + "paymentTerms,lifecycleStage,tags,purchaseCount,totalSpend,lastPurchaseAt\n";
+    private static final String CSV_HEADER = CsvCells.row("id", "externalId", "name", "email", "phone", "country",
+            "region", "city", "priceTier", "paymentTerms", "lifecycleStage", "tags", "purchaseCount", "totalSpend",
+            "lastPurchaseAt");
 
     private final SegmentService segments;
     private final RuleQueryExecutor executor;
@@ -423,38 +425,12 @@ public class SegmentQueryService {
         return full;
     }
 
+    /** One member as a CSV record; every cell goes through {@link CsvCells#cell} (formula neutralisation, quoting). */
     private static void csvLine(StringBuilder sb, CustomerView c) {
-        sb.append(c.id()).append(',');
-        for (String v : new String[]{c.externalId(), c.name(), c.email(), c.phone(), c.country(), c.region(),
-                c.city(), c.priceTier(), c.paymentTerms(), c.lifecycleStage(), String.join("|", c.tags())}) {
-            sb.append(csv(v)).append(',');
-        }
-        sb.append(c.rollups().purchaseCount()).append(',').append(c.rollups().totalSpend().toPlainString()).append(',')
-                .append(c.rollups().lastPurchaseAt() == null ? "" : c.rollups().lastPurchaseAt().toString()).append('\n');
-    }
-
-    /** RFC 4180 quoting; a leading =, +, - or @ is prefixed with ' so spreadsheets do not run it as a formula. */
-    static String csv(String value) {
-        if (value == null) {
-            return "";
-        }
-        String v = formulaLike(value) ? "'" + value : value;
-        if (v.contains(",") || v.contains("\"") || v.contains("\n") || v.contains("\r")) {
-            return "\"" + v.replace("\"", "\"\"") + "\"";
-        }
-        return v;
-    }
-
-    /** = and @ always start a formula; + and - only when not followed by a digit or space (phone numbers). */
-    private static boolean formulaLike(String v) {
-        if (v.isEmpty()) {
-            return false;
-        }
-        char first = v.charAt(0);
-        if (first == '=' || first == '@') {
-            return true;
-        }
-        return (first == '+' || first == '-') && v.length() > 1 && !Character.isDigit(v.charAt(1)) && v.charAt(1) != ' ';
+        CsvCells.row(sb, Long.toString(c.id()), c.externalId(), c.name(), c.email(), c.phone(), c.country(), c.region(),
+                c.city(), c.priceTier(), c.paymentTerms(), c.lifecycleStage(), String.join("|", c.tags()),
+                Long.toString(c.rollups().purchaseCount()), c.rollups().totalSpend().toPlainString(),
+                c.rollups().lastPurchaseAt() == null ? null : c.rollups().lastPurchaseAt().toString());
     }
 
     private static Object printable(Object param) {

@@ -27,9 +27,10 @@ class OperationBudgetTest {
     static GraphQLSchema schema;
 
     /** The defaults of segments.graphql.* and segments.limits.*. */
-    static final OperationBudget.Limits DEFAULTS = new OperationBudget.Limits(1000, 10, 20_000, 50, 10, 50, 1000);
+    static final OperationBudget.Limits DEFAULTS = new OperationBudget.Limits(1000, 10, 20_000, 50, 10, 50, 1000,
+            OperationBudget.Limits.jobCost(20_000, 4));
     static final OperationBudget.Limits UNBOUNDED = new OperationBudget.Limits(Integer.MAX_VALUE, Integer.MAX_VALUE,
-            Long.MAX_VALUE, 50, 10, 50, 1000);
+            Long.MAX_VALUE, 50, 10, 50, 1000, 4001);
 
     @BeforeAll
     static void loadSchema() throws IOException {
@@ -61,6 +62,19 @@ class OperationBudgetTest {
         assertEquals(cost("{ customers(first: 7) { nodes { id externalId } } }", DEFAULTS, Map.of()),
                 cost("{ customers(first: 7) { ...C } } fragment C on CustomerConnection { nodes { ... on Customer { id } externalId } }",
                         DEFAULTS, Map.of()));
+    }
+
+    @Test
+    void aReportJobStartWeighsAFifthOfTheBudget() {
+        // createReportJob weighs max-cost / (max-active-per-tenant + 1) + 1 = 20,000 / 5 + 1 = 4,001, plus its fields
+        assertEquals(4001, DEFAULTS.jobCost());
+        assertEquals(4001 + 2, cost("mutation { createReportJob(report: \"segments\") { id state } }", DEFAULTS, Map.of()));
+        StringBuilder four = new StringBuilder("mutation {");
+        for (int i = 0; i < 5; i++) {
+            if (i == 4) assertTrue(cost(four + " }", DEFAULTS, Map.of()) <= 20_000, "four report jobs fit the budget");
+            four.append(" a").append(i).append(": createReportJob(report: \"segments\") { id }");
+        }
+        assertTrue(cost(four + " }", DEFAULTS, Map.of()) > 20_000, "a fifth does not");
     }
 
     @Test

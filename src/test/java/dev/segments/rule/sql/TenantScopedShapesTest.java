@@ -177,6 +177,120 @@ class TenantScopedShapesTest {
         assertTrue(scans > shapes.size(), "scans checked: " + scans);
     }
 
+    /**
+     * The statements the persistence classes write themselves (not a compiled rule: repositories' reads and writes of
+     * memberships, the change feed, activity, jobs ...), read from their source ({@link PersistenceStatements}) and
+     * planned like the shapes above: every scan of a tenant table must be restricted by its {@code tenant_id}.
+     * A statement read from a tenant table by its own primary key or across tenants on purpose (a worker's sweep) is
+     * listed in {@link #CROSS_TENANT} with why; a listed one that is gone or now scoped fails too, so the list only
+     * gets shorter. A statement with computed pieces cannot be planned from the source: it must name tenant_id.
+     */
+    @Test
+    void everyPersistenceStatementStaysInItsTenant() throws Exception {
+        List<PersistenceStatements> statements = PersistenceStatements.all();
+        assertTrue(statements.size() > 100, "statements read: " + statements.size());
+        List<String> problems = new ArrayList<>();
+        Set<String> crossTenantSeen = new TreeSet<>();
+        int planned = 0;
+        for (PersistenceStatements st : statements) {
+            String allowed = CROSS_TENANT.keySet().stream().filter(k -> st.key().startsWith(k)).findFirst().orElse(null);
+            if (st.dynamic()) {
+                if (!st.sql().contains("tenant_id") && allowed == null && readsTenantTable(st.sql())) {
+                    problems.add(st.where() + ": names no tenant_id: " + st.key());
+                }
+                if (allowed != null) crossTenantSeen.add(allowed);
+                continue;
+            }
+            JsonNode plan;
+            try {
+                plan = plan(st.sql().contains("import_stage") ? IMPORT_STAGE : null, st.sql()).get(0).get("Plan");
+            } catch (AssertionError e) {
+                problems.add(st.where() + ": cannot be planned from its source (" + e.getMessage().lines().findFirst()
+                        .orElse("") + ")");
+                continue;
+            }
+            planned++;
+            List<String> conditions = new ArrayList<>();
+            List<String> groupKeys = new ArrayList<>();
+            List<JsonNode> tenantScans = new ArrayList<>();
+            Map<String, String> subplanColumns = new LinkedHashMap<>();
+            walk(plan, conditions, groupKeys, tenantScans, subplanColumns);
+            for (Map.Entry<String, String> col : subplanColumns.entrySet()) {
+                conditions.replaceAll(c -> c.replace(col.getKey(), col.getValue()));
+            }
+            List<String> unscoped = new ArrayList<>();
+            for (JsonNode scan : tenantScans) {
+                String alias = scan.get("Alias").asText();
+                if (!mentions(conditions, alias, "tenant_id")) {
+                    unscoped.add(scan.get("Relation Name").asText() + " " + alias);
+                }
+            }
+            if (allowed != null) {
+                crossTenantSeen.add(allowed);
+                if (unscoped.isEmpty()) {
+                    problems.add(st.where() + ": listed in CROSS_TENANT but stays in its tenant now: drop \"" + allowed + "\"");
+                }
+            } else if (!unscoped.isEmpty()) {
+                problems.add(st.where() + ": " + unscoped + " not restricted by tenant_id in: " + st.key());
+            }
+        }
+        Set<String> stale = new TreeSet<>(CROSS_TENANT.keySet());
+        stale.removeAll(crossTenantSeen);
+        stale.forEach(k -> problems.add("CROSS_TENANT lists a statement that is gone: \"" + k + "\""));
+        assertEquals(List.of(), problems, "persistence statements that would leave one Citus shard");
+        assertTrue(planned > 80, "statements planned: " + planned);
+    }
+
+    /** Whether a statement's text names a tenant table after from, join, update, into or delete from. */
+    static boolean readsTenantTable(String sql) {
+        var m = Pattern.compile("(?i)\\b(from|join|update|into)\\s+([a-z_]+)").matcher(sql);
+        while (m.find()) {
+            if (tenantTables.contains(m.group(2).toLowerCase(java.util.Locale.ROOT))) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Statements that read a tenant table beyond one tenant on purpose, by the start of their text (lower case,
+     * spaces collapsed), with why. Each is a worker's or a sweep's, never a request's.
+     */
+    static final Map<String, String> CROSS_TENANT = Map.ofEntries(
+            Map.entry("update import_job j set state = 'failed', failure = 'abandoned:",
+                    "the import worker's sweep: fails every tenant's abandoned uploads (ImportJobRepository.failAbandoned)"),
+            Map.entry("with gone as (delete from report_job where expires_at <= now()",
+                    "the report jobs' cleanup round: expired and stale jobs of every tenant"),
+            Map.entry("select distinct tenant_id from customer_due where due_at <=",
+                    "the membership scheduler: which tenants have due customers"),
+            Map.entry("select distinct tenant_id from segment_state where next_refresh_at <=",
+                    "the membership scheduler: which tenants have segments due for a refresh"),
+            Map.entry("select greatest(coalesce(extract(epoch from now() - (select min(next_refresh_at) from segment_state",
+                    "the upkeep-lag gauge, over all tenants"),
+            Map.entry("select id from api_key where id = any($1) and revoked_at is null",
+                    "authentication: the tenant is not known before the key is"),
+            Map.entry("select s.id from webhook_subscription s where s.active and not exists",
+                    "the webhook dispatcher: subscriptions of every tenant with changes to deliver"),
+            Map.entry("with due as ( select d.id from webhook_delivery d join webhook_subscription s",
+                    "the webhook dispatcher: claims due deliveries of every tenant"),
+            Map.entry("select count(*)::float8 from webhook_delivery where status = 'pending'",
+                    "the outbox-backlog gauge, over all tenants"),
+            Map.entry("select coalesce(extract(epoch from now() - min(created_at)), 0)::float8 from webhook_delivery",
+                    "the outbox-age gauge, over all tenants"),
+            // the dispatcher's writes to one delivery or subscription by its primary key (a uuid or a bigint
+            // identity): one row, but on Citus a statement without the distribution column goes to every shard;
+            // passing the tenant the dispatcher already holds (ClaimedDelivery.tenantId) is a follow-up
+            Map.entry("select ?dynamic? from webhook_subscription where id = $1 and active for update skip locked",
+                    "the webhook dispatcher: one subscription by id"),
+            Map.entry("select exists (select 1 from webhook_delivery where subscription_id = $1 and status = 'pending')",
+                    "the webhook dispatcher: one subscription's pending delivery"),
+            Map.entry("update webhook_subscription set last_change_id = $2 where id = $1",
+                    "the webhook dispatcher: one subscription's cursor"),
+            Map.entry("update webhook_delivery d set attempts = d.attempts - 1, next_attempt_at = now() from unnest(",
+                    "the webhook dispatcher: releases deliveries it claimed (by id)"),
+            Map.entry("update webhook_delivery set status = 'delivered'",
+                    "the webhook dispatcher: one delivery by id"),
+            Map.entry("update webhook_delivery set status = case when $5::double precision is null",
+                    "the webhook dispatcher: one delivery by id"));
+
     static void walk(JsonNode node, List<String> conditions, List<String> groupKeys, List<JsonNode> tenantScans,
                      Map<String, String> subplanColumns) {
         for (String key : CONDITIONS) {
@@ -210,10 +324,23 @@ class TenantScopedShapesTest {
 
     /** PostgreSQL's generic plan of a statement with $n parameters (PostgreSQL 16+). */
     static JsonNode plan(String sql) throws Exception {
-        try (Connection c = connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("explain (generic_plan, verbose, format json) " + sql)) {
-            assertTrue(rs.next());
-            return JSON.readTree(rs.getString(1));
+        return plan(null, sql);
+    }
+
+    /** The activity import's session staging table (ActivityImportRepository), for the statements that read it. */
+    static final String IMPORT_STAGE = "create temp table import_stage (line bigint not null, customer_id bigint,"
+            + " customer_external_id text, external_id text, occurred_at timestamptz, cid bigint)";
+
+    /** The generic plan, after a setup statement run on the same connection (a temporary table), if any. */
+    static JsonNode plan(String setup, String sql) throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            if (setup != null) {
+                s.execute(setup);
+            }
+            try (ResultSet rs = s.executeQuery("explain (generic_plan, verbose, format json) " + sql)) {
+                assertTrue(rs.next());
+                return JSON.readTree(rs.getString(1));
+            }
         } catch (SQLException e) {
             throw new AssertionError(e.getMessage() + "\n" + sql, e);
         }
