@@ -2,6 +2,8 @@
 # Builds the container image's base without a registry or a Docker daemon: a Docker-format image tarball
 # (what `docker save` writes, which Jib reads as a tar:// base image) holding
 #   - glibc from Debian's packages (libc6, libgcc-s1: all the Java runtime links against), unpacked by dpkg-deb;
+#   - fontconfig and the DejaVu fonts with their libraries (the charts of the PDF reports draw text with AWT, which
+#     without them fails with "Fontconfig head is null"), and a font cache made for them (fc-cache --sysroot);
 #   - a Java runtime made by jlink from the JDK that runs the build ($JAVA_HOME), at /opt/java;
 #   - /etc/passwd and /etc/group with the non-root user 185 (jboss), /etc/nsswitch.conf, /tmp, /deployments.
 # Usage: base-image.sh <output.tar>   (run by `./mvnw package -Pimage`; README "Container image")
@@ -13,7 +15,8 @@ rm -rf "$work" && mkdir -p "$work/debs" "$work/rootfs"
 rootfs="$work/rootfs"
 
 # the Debian packages: the machine's package lists must know them (apt-get update once if they do not)
-packages=(libc6 libgcc-s1)
+packages=(libc6 libgcc-s1
+  libfontconfig1 fontconfig-config fonts-dejavu-core libfreetype6 libexpat1 libpng16-16 zlib1g libbrotli1 libuuid1)
 if ! (cd "$work/debs" && apt-get download "${packages[@]}" >/dev/null 2>&1); then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
@@ -27,6 +30,11 @@ for deb in "$work"/debs/*.deb; do
   dpkg-deb -x "$deb" "$rootfs"
 done
 rm -rf "$rootfs/usr/share/doc" "$rootfs/usr/share/lintian" "$rootfs/usr/share/locale" "$rootfs/usr/share/man"
+# the font cache, so that the first report does not scan the fonts (and fontconfig finds no writable cache directory
+# on a read-only root: XDG_CACHE_HOME=/tmp below is where it would write one otherwise)
+if command -v fc-cache >/dev/null 2>&1; then
+  fc-cache --sysroot "$rootfs" --system-only >/dev/null 2>&1 || echo "fc-cache failed: the image builds its font cache at first use" >&2
+fi
 
 # the Java runtime: the Java SE modules plus what the service's libraries use outside them
 "$java_home/bin/jlink" --output "$rootfs/opt/java" --strip-debug --no-man-pages --no-header-files \
@@ -58,7 +66,7 @@ diff_id="sha256:$(sha256sum "$layer" | cut -d' ' -f1)"
 java_version="$("$rootfs/opt/java/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p')"
 cat > "$work/config.json" <<JSON
 {"architecture":"amd64","os":"linux",
- "config":{"Env":["PATH=/opt/java/bin:/usr/sbin:/usr/bin:/sbin:/bin","JAVA_HOME=/opt/java","LANG=C.UTF-8"],
+ "config":{"Env":["PATH=/opt/java/bin:/usr/sbin:/usr/bin:/sbin:/bin","JAVA_HOME=/opt/java","LANG=C.UTF-8","XDG_CACHE_HOME=/tmp"],
            "User":"185","WorkingDir":"/deployments",
            "Labels":{"org.opencontainers.image.description":"glibc (Debian) and a jlink Java runtime ${java_version}"}},
  "rootfs":{"type":"layers","diff_ids":["${diff_id}"]},
