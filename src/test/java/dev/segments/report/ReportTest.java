@@ -377,22 +377,33 @@ class ReportTest {
         String id = as(k).body(Map.of("report", "segments", "format", "json")).post("/reports").then().statusCode(202)
                 .extract().path("id");
         await(k, id);
-        // not finished: 409; stale (its instance stopped): failed by the cleanup round
+        // not finished: 409; stale (its instance stopped): run again by the cleanup round, up to max-attempts runs
         String queued = java.util.UUID.randomUUID().toString();
+        String exhausted = java.util.UUID.randomUUID().toString();
         sql("insert into report_job (id, tenant_id, report, format, steps_total, expires_at, updated_at)"
                 + " select $1::uuid, tenant_id, 'segments', 'pdf', 2, now() + interval '1 day', now() - interval '1 hour'"
                 + " from report_job where id = $2::uuid", queued, id);
+        sql("insert into report_job (id, tenant_id, report, format, state, step, steps_done, steps_total, expires_at,"
+                + " updated_at, attempts) select $1::uuid, tenant_id, 'segments', 'csv', 'running', 'segments', 1, 2,"
+                + " now() + interval '1 day', now() - interval '1 hour', 3 from report_job where id = $2::uuid", exhausted, id);
         as(k).accept("application/pdf").get("/reports/" + queued + "/file").then().statusCode(409)
                 .contentType("application/problem+json").body("type", equalTo("/problems/conflict"));
         as(k).get("/reports/" + queued).then().statusCode(200).body("state", equalTo("queued")).body("progress.percent", equalTo(0));
         // expired: deleted
         sql("update report_job set expires_at = now() - interval '1 second' where id = $1::uuid", id);
         as(k).get("/reports/" + id).then().statusCode(404).contentType("application/problem+json");
-        jobs.cleanUp().await().atMost(Duration.ofSeconds(10));
+        assertEquals(2, jobs.cleanUp().await().atMost(Duration.ofSeconds(10)), "one deleted, one taken over");
         assertEquals(0L, pool.preparedQuery("select count(*) from report_job where id = $1::uuid").execute(Tuple.of(id))
                 .await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0));
-        as(k).get("/reports/" + queued).then().statusCode(200).body("state", equalTo("failed"))
+        await(k, queued);
+        as(k).get("/reports/" + queued).then().statusCode(200).body("state", equalTo("succeeded"));
+        assertEquals(2, pool.preparedQuery("select attempts from report_job where id = $1::uuid").execute(Tuple.of(
+                java.util.UUID.fromString(queued))).await().atMost(Duration.ofSeconds(10)).iterator().next().getInteger(0));
+        as(k).accept("application/pdf").get("/reports/" + queued + "/file").then().statusCode(200).contentType("application/pdf");
+        as(k).get("/reports/" + exhausted).then().statusCode(200).body("state", equalTo("failed"))
                 .body("error", startsWith("interrupted"));
+        // nothing stale is left
+        assertEquals(0, jobs.cleanUp().await().atMost(Duration.ofSeconds(10)));
         as(k).get("/reports/not-a-uuid").then().statusCode(404).contentType("application/problem+json");
     }
 

@@ -286,11 +286,15 @@ public interface ServiceConfig {
         @WithDefault("20000000")
         int maxBytes();
 
-        /** A queued or running job whose progress has not moved for this long (its instance stopped) fails. */
+        /** A queued or running job whose progress has not moved for this long (its instance stopped) is run again. */
         @WithDefault("10m")
         Duration staleAfter();
 
-        /** How often this instance deletes expired jobs and fails stale ones; 0 turns the timer off. */
+        /** How many times a job is run in all when its instance stops under it (then it fails {@code interrupted}). */
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** How often this instance deletes expired jobs and takes over stale ones; 0 turns the timer off. */
         @WithDefault("5m")
         Duration cleanupInterval();
 

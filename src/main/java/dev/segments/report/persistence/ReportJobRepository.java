@@ -91,14 +91,38 @@ public class ReportJobRepository {
                 .execute(Tuple.of(tenantId, id, error)).replaceWithVoid();
     }
 
-    /** Deletes expired jobs and fails those whose progress stopped (their instance went away); how many rows. */
-    public Uni<Integer> cleanUp(Duration staleAfter) {
-        return pool.preparedQuery("with gone as (delete from report_job where expires_at <= now() returning 1),"
-                        + " stale as (update report_job set state = 'failed', error = 'interrupted: the instance rendering"
-                        + " it stopped; create the job again', finished_at = now(), updated_at = now()"
-                        + " where state in ('queued', 'running') and updated_at < now() - $1 * interval '1 millisecond'"
-                        + " returning 1) select (select count(*) from gone) + (select count(*) from stale)")
-                .execute(Tuple.of(staleAfter.toMillis())).map(rs -> rs.iterator().next().getLong(0).intValue());
+    /** Deletes expired jobs; how many. */
+    public Uni<Integer> deleteExpired() {
+        return pool.preparedQuery("delete from report_job where expires_at <= now()")
+                .execute().map(io.vertx.mutiny.sqlclient.SqlResult::rowCount);
+    }
+
+    /** A job taken over from a stopped instance, with its tenant. */
+    public record Resumed(long tenantId, JobRow job) {
+    }
+
+    /**
+     * The queued or running jobs whose progress has not moved for {@code staleAfter} (their instance stopped):
+     * those run {@code maxAttempts} times already are failed; the others are taken over (back to queued from step 0,
+     * one attempt more, {@code updated_at} now, so no other instance takes them too: {@code for update skip locked})
+     * and returned, for this instance to run.
+     */
+    public Uni<java.util.List<Resumed>> takeOverStale(Duration staleAfter, int maxAttempts) {
+        return pool.preparedQuery("with stale as (select id, attempts from report_job where state in ('queued', 'running')"
+                        + " and updated_at < now() - $1 * interval '1 millisecond' and expires_at > now()"
+                        + " for update skip locked),"
+                        + " failed as (update report_job j set state = 'failed', error = 'interrupted: the instance rendering it"
+                        + " stopped, ' || j.attempts || ' times; create the job again', finished_at = now(), updated_at = now()"
+                        + " from stale where j.id = stale.id and stale.attempts >= $2 returning 1)"
+                        + " update report_job j set state = 'queued', step = null, steps_done = 0, attempts = j.attempts + 1,"
+                        + " updated_at = now() from stale where j.id = stale.id and stale.attempts < $2"
+                        + " returning j.tenant_id, " + COLUMNS.replace("id, report,", "j.id, report,"))
+                .execute(Tuple.of(staleAfter.toMillis(), maxAttempts))
+                .map(rs -> {
+                    java.util.List<Resumed> out = new java.util.ArrayList<>();
+                    for (Row r : rs) out.add(new Resumed(r.getLong("tenant_id"), row(r)));
+                    return out;
+                });
     }
 
     private static JobRow row(Row r) {

@@ -26,8 +26,9 @@ import java.util.UUID;
  * Report jobs (docs/insight.md, "Report jobs"): a report rendered in the background instead of holding a request
  * open. A job is a {@code report_job} row: created queued, run at once on this instance (its own Vert.x context,
  * with the tenant's evaluation slots like any evaluation), its progress written at every step, its file stored in
- * the row (at most {@code segments.reports.max-bytes}) until it expires. A job whose instance stopped is failed by
- * the cleanup round after {@code stale-after}; expired jobs are deleted by it.
+ * the row (at most {@code segments.reports.max-bytes}) until it expires. A job whose instance stopped (no progress for
+ * {@code stale-after}) is taken over by the cleanup round of any instance and run again from its first step, up to
+ * {@code max-attempts} runs, then failed; expired jobs are deleted by it.
  */
 @ApplicationScoped
 public class ReportJobs {
@@ -63,9 +64,19 @@ public class ReportJobs {
         if (id != null) vertx.cancelTimer(id);
     }
 
-    /** Deletes expired jobs and fails stale ones (one statement); how many. */
+    /**
+     * Deletes expired jobs, fails the stale ones that ran {@code max-attempts} times and runs the other stale ones
+     * again here; how many were deleted or taken over.
+     */
     public Uni<Integer> cleanUp() {
-        return repository.cleanUp(config.staleAfter());
+        return repository.deleteExpired().chain(deleted -> repository.takeOverStale(config.staleAfter(), config.maxAttempts())
+                .map(resumed -> {
+                    for (ReportJobRepository.Resumed r : resumed) {
+                        LOG.infof("report job %s: its instance stopped; running it again here", r.job().id());
+                        start(r.tenantId(), r.job());
+                    }
+                    return deleted + resumed.size();
+                }));
     }
 
     /**

@@ -257,8 +257,10 @@ class TenantScopedShapesTest {
     static final Map<String, String> CROSS_TENANT = Map.ofEntries(
             Map.entry("update import_job j set state = 'failed', failure = 'abandoned:",
                     "the import worker's sweep: fails every tenant's abandoned uploads (ImportJobRepository.failAbandoned)"),
-            Map.entry("with gone as (delete from report_job where expires_at <= now()",
-                    "the report jobs' cleanup round: expired and stale jobs of every tenant"),
+            Map.entry("delete from report_job where expires_at <= now()",
+                    "the report jobs' cleanup round: expired jobs of every tenant"),
+            Map.entry("with stale as (select id, attempts from report_job where state in",
+                    "the report jobs' cleanup round: takes over every tenant's stale jobs (ReportJobRepository.takeOverStale)"),
             Map.entry("select distinct tenant_id from customer_due where due_at <=",
                     "the membership scheduler: which tenants have due customers"),
             Map.entry("select distinct tenant_id from segment_state where next_refresh_at <=",
