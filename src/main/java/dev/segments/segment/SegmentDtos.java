@@ -153,6 +153,10 @@ public final class SegmentDtos {
             + "(a static segment's members), live (the rule evaluated in the request: asOf was given, or the "
             + "materialization was not current), or history (members=at, from the change feed)";
 
+    public static final String COUNT_SOURCE_DESCRIPTION = "materialized (a dynamic segment's maintained member count, "
+            + "exact at evaluatedAt), static (a static segment's members), or live (the rule evaluated in the request: "
+            + "asOf was given, or the materialization was not current)";
+
     @Schema(name = "SegmentCount")
     @Type("SegmentCount")
     @Description("A segment's member count and how current it is")
@@ -164,7 +168,7 @@ public final class SegmentDtos {
                                     + "watermark when materialized)") @NonNull OffsetDateTime evaluatedAt,
                             @Schema(description = "Wall time of the read in milliseconds")
                             @Description("Wall time of the read in milliseconds") long tookMs,
-                            @Schema(enumeration = {"materialized", "static", "live"}, description = SOURCE_DESCRIPTION)
+                            @Schema(enumeration = {"materialized", "static", "live"}, description = COUNT_SOURCE_DESCRIPTION)
                             @Description("materialized, static or live") @NonNull String source) {
     }
 
