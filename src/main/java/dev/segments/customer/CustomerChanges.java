@@ -28,6 +28,12 @@ public interface CustomerChanges {
     /** Like {@link #customersChanged(long, Collection, Source)}, for writes that touch several kinds of data. */
     Uni<Void> customersChanged(long tenantId, Collection<Long> customerIds, Set<Source> sources);
 
-    /** Before these customers are deleted (their derived state ends; membership records each exit). */
-    Uni<Void> customersDeleting(long tenantId, List<Long> customerIds);
+    /**
+     * Deletes these customers with {@code delete} (run on the given connection, in the transaction that ends their
+     * derived state: membership records each exit and adjusts the member counts first, under the tenant's
+     * membership lock, so no concurrent membership update can re-add them in between). When {@code delete} answers
+     * false (absent, or a stale version) the transaction rolls back and the answer is false.
+     */
+    Uni<Boolean> deleteCustomers(long tenantId, List<Long> customerIds,
+                                 java.util.function.Function<io.vertx.mutiny.sqlclient.SqlConnection, Uni<Boolean>> delete);
 }

@@ -148,13 +148,38 @@ public final class SegmentDtos {
             @NonNull List<@NonNull ExplainedNode> children) {
     }
 
+    /** Where a count or page of members came from (docs/live-membership.md, "Reads"). */
+    public static final String SOURCE_DESCRIPTION = "materialized (a dynamic segment's maintained membership, exact at evaluatedAt), static "
+            + "(a static segment's members), live (the rule evaluated in the request: asOf was given, or the "
+            + "materialization was not current), or history (members=at, from the change feed)";
+
+    public static final String COUNT_SOURCE_DESCRIPTION = "materialized (a dynamic segment's maintained member count, "
+            + "exact at evaluatedAt), static (a static segment's members), or live (the rule evaluated in the request: "
+            + "asOf was given, or the materialization was not current)";
+
     @Schema(name = "SegmentCount")
-    public record CountView(String segment, long count, OffsetDateTime evaluatedAt, long tookMs) {
+    @Type("SegmentCount")
+    @Description("A segment's member count and how current it is")
+    public record CountView(@NonNull String segment, long count,
+                            @Schema(description = "The instant the count is exact at: now or asOf when evaluated live; "
+                                    + "for a materialized read the tenant's time-event watermark (at most "
+                                    + "segments.membership.max-read-lag behind now)")
+                            @Description("The instant the count is exact at (now or asOf when live; the time-event "
+                                    + "watermark when materialized)") @NonNull OffsetDateTime evaluatedAt,
+                            @Schema(description = "Wall time of the read in milliseconds")
+                            @Description("Wall time of the read in milliseconds") long tookMs,
+                            @Schema(enumeration = {"materialized", "static", "live"}, description = COUNT_SOURCE_DESCRIPTION)
+                            @Description("materialized, static or live") @NonNull String source) {
     }
 
     @Schema(name = "MemberPage", description = "Members (customers) in id order; with `fields`, each item holds only those fields")
     public record MemberPage(@Schema(type = SchemaType.ARRAY, implementation = CustomerView.class) List<JsonNode> items,
-                             @Schema(description = "Pass as `after` for the next page; absent on the last page") String nextCursor) {
+                             @Schema(description = "Pass as `after` for the next page; absent on the last page") String nextCursor,
+                             @Schema(description = "The instant the page is exact at: now or asOf when evaluated live; "
+                                     + "for a materialized read the tenant's time-event watermark; with at, that time")
+                             OffsetDateTime evaluatedAt,
+                             @Schema(enumeration = {"materialized", "static", "live", "history"},
+                                     description = SOURCE_DESCRIPTION) String source) {
     }
 
     @Schema(name = "MembersChange", description = "Customers to add to or remove from a static segment")

@@ -145,10 +145,19 @@ class MembershipServiceTest {
         assertThat(memberCount(moscow), equalTo(3L));
         assertThat((long) members(moscow).size(), equalTo(memberCount(moscow)));
 
-        // before a delete: every membership ends, recorded as an exit, and the count drops
+        // a delete: every membership ends, recorded as an exit, and the count drops, in the delete's transaction
         long beforeDelete = lastChangeId(t.id());
-        changes.customersDeleting(t.id(), List.of(carl)).await().atMost(WAIT);
+        assertThat(changes.deleteCustomers(t.id(), List.of(carl), conn -> conn.preparedQuery("delete from customer where id = $1")
+                .execute(Tuple.of(carl)).map(rs -> rs.rowCount() == 1)).await().atMost(WAIT), equalTo(true));
         assertThat(feedAfter(t.id(), beforeDelete), contains("moscow:exited:carl:data_write"));
+        assertThat(memberCount(moscow), equalTo(2L));
+        assertThat(members(moscow), contains(anna, boris));
+
+        // a delete that deletes nothing (absent or stale) rolls back: no exit, the count and members stay
+        long beforeStale = lastChangeId(t.id());
+        assertThat(changes.deleteCustomers(t.id(), List.of(anna), conn -> io.smallrye.mutiny.Uni.createFrom().item(false))
+                .await().atMost(WAIT), equalTo(false));
+        assertThat(feedAfter(t.id(), beforeStale), empty());
         assertThat(memberCount(moscow), equalTo(2L));
         assertThat(members(moscow), contains(anna, boris));
     }

@@ -182,14 +182,16 @@ class RuleEvaluationLimitsTest {
         SqlConnection conn = pool.getConnection().await().atMost(Duration.ofSeconds(10));
         Transaction tx = conn.begin().await().atMost(Duration.ofSeconds(10));
         List<CompletableFuture<Integer>> held = new ArrayList<>();
+        // asOf: the rule is evaluated (without it a saved segment's count is read from the materialization)
+        String asOf = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).toString();
         try {
             conn.query("lock table segment_member in access exclusive mode").execute().await().atMost(Duration.ofSeconds(10));
             for (int i = 0; i < 8; i++) {
-                held.add(CompletableFuture.supplyAsync(() -> as(a).get("/segments/via/count").then().extract().statusCode(), CLIENTS));
+                held.add(CompletableFuture.supplyAsync(() -> as(a).queryParam("asOf", asOf).get("/segments/via/count").then().extract().statusCode(), CLIENTS));
             }
             awaitRunning(tenantA, 8);
             long t0 = System.nanoTime();
-            as(a).get("/segments/via/count").then().statusCode(503)
+            as(a).queryParam("asOf", asOf).get("/segments/via/count").then().statusCode(503)
                     .contentType("application/problem+json")
                     .header("Retry-After", "1")
                     .body("type", equalTo("/problems/unavailable"));

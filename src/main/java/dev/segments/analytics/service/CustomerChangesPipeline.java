@@ -49,7 +49,8 @@ public class CustomerChangesPipeline implements CustomerChanges {
     }
 
     @Override
-    public Uni<Void> customersDeleting(long tenantId, List<Long> customerIds) {
-        return membership.customersDeleting(tenantId, customerIds);
+    public Uni<Boolean> deleteCustomers(long tenantId, List<Long> customerIds,
+                                        java.util.function.Function<io.vertx.mutiny.sqlclient.SqlConnection, Uni<Boolean>> delete) {
+        return membership.deleteCustomers(tenantId, customerIds, delete);
     }
 }

@@ -176,6 +176,14 @@ public interface ServiceConfig {
         /** Most customers per time-event batch (one transaction each; a tick runs batches until none is due). */
         @WithDefault("10000")
         int timeEventsBatch();
+
+        /**
+         * How far the time events of a tenant may trail the clock for counts and member pages of its saved segments
+         * to be read from the materialization; beyond it (or while the tenant is marked for repair) they are
+         * evaluated live (docs/live-membership.md, "Reads").
+         */
+        @WithDefault("5s")
+        Duration maxReadLag();
     }
 
     /** Analytics models (RFM, activity status; see docs/analytics.md). */

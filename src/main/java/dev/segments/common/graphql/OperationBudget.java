@@ -50,6 +50,7 @@ public final class OperationBudget {
      * profile scans the base, overlap the memberships, effectiveness the feed and purchases).
      */
     static final Set<String> RULE_EVALUATIONS = Set.of("Query.previewSegment", "Query.customers", "Segment.count",
+            "Segment.countDetails",
             "Segment.members", "CustomerConnection.totalCount", "Customer.segments", "Mutation.refreshSegment",
             "Segment.profile", "Segment.effectiveness", "Query.segmentOverlap");
 

@@ -52,12 +52,23 @@ public class CustomerGraphQL {
     public record CustomerConnection(@NonNull List<@NonNull CustomerEdge> edges,
                                      @NonNull List<@NonNull CustomerView> nodes,
                                      @NonNull PageInfo pageInfo,
+                                     @Description("The instant the page is exact at: now or asOf when a rule was evaluated; "
+                                             + "for a segment read from its materialized membership, the time-event "
+                                             + "watermark; null for the plain customer list") OffsetDateTime evaluatedAt,
+                                     @Description("materialized (a dynamic segment's maintained membership), static (a "
+                                             + "static segment's members), live (a rule evaluated in the request); null "
+                                             + "for the plain customer list") String source,
                                      @Ignore CountSource countSource) {
 
         public static CustomerConnection of(Page<CustomerView> page, CountSource countSource) {
+            return of(page, countSource, null, null);
+        }
+
+        public static CustomerConnection of(Page<CustomerView> page, CountSource countSource,
+                                            OffsetDateTime evaluatedAt, String source) {
             return new CustomerConnection(
                     page.items().stream().map(c -> new CustomerEdge(cursor(c), c)).toList(), page.items(),
-                    GraphQLSupport.pageInfo(page, CustomerConnection::cursor), countSource);
+                    GraphQLSupport.pageInfo(page, CustomerConnection::cursor), evaluatedAt, source, countSource);
         }
 
         static String cursor(CustomerView c) {

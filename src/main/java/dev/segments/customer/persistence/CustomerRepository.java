@@ -159,9 +159,9 @@ public class CustomerRepository {
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 
-    /** Deletes the customer and (by cascade) its activity; false when absent or stale. */
-    public Uni<Boolean> delete(long tenantId, long id, Long expectedVersion) {
-        return pool.preparedQuery("delete from customer where tenant_id = $1 and id = $2"
+    /** Deletes the customer and (by cascade) its activity, on this connection; false when absent or stale. */
+    public Uni<Boolean> delete(io.vertx.mutiny.sqlclient.SqlConnection conn, long tenantId, long id, Long expectedVersion) {
+        return conn.preparedQuery("delete from customer where tenant_id = $1 and id = $2"
                         + " and ($3::bigint is null or version = $3)")
                 .execute(Tuple.of(tenantId, id, expectedVersion)).map(rows -> rows.rowCount() == 1);
     }

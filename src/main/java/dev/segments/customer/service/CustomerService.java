@@ -24,7 +24,6 @@ import jakarta.validation.Validator;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.EnumSet;
 import java.util.List;
 
 /** Customer profiles: create, upsert by external id, merge-patch, delete, list. */
@@ -109,19 +108,17 @@ public class CustomerService {
     }
 
     /**
-     * Deletes the customer (and its activity). Its segment memberships end first, each recorded as an exit in
-     * the change feed; if the delete then loses a race with a concurrent write, they are re-evaluated.
+     * Deletes the customer (and its activity). Its segment memberships end in the same transaction, each recorded as
+     * an exit in the change feed; a stale version rolls both back.
      */
     public Uni<Void> delete(long tenantId, long id, Long expectedVersion) {
         return get(tenantId, id).chain(current -> {
             if (expectedVersion != null && current.version() != expectedVersion) {
                 return Uni.createFrom().failure(stale(id));
             }
-            return membership.customersDeleting(tenantId, List.of(id))
-                    .chain(() -> repository.delete(tenantId, id, expectedVersion))
-                    .chain(deleted -> deleted ? Uni.createFrom().voidItem()
-                            : membership.customersChanged(tenantId, List.of(id), EnumSet.allOf(Source.class))
-                            .chain(() -> Uni.createFrom().failure(stale(id))));
+            return membership.deleteCustomers(tenantId, List.of(id),
+                            conn -> repository.delete(conn, tenantId, id, expectedVersion))
+                    .chain(deleted -> deleted ? Uni.createFrom().voidItem() : Uni.createFrom().failure(stale(id)));
         });
     }
 

@@ -63,8 +63,11 @@ public class CustomerSearchGraphQL {
         if (rule == null) {
             return customers.list(tenantId, page).map(p -> CustomerConnection.of(p, new CountSource(null, null, null, null)));
         }
-        return queries.memberViews(tenantId, null, support.tree(rule), format, page, asOf)
-                .map(p -> CustomerConnection.of(p, new CountSource(null, rule, format, asOf)));
+        OffsetDateTime evaluatedAt = asOf != null ? asOf.withOffsetSameInstant(java.time.ZoneOffset.UTC)
+                : OffsetDateTime.now(java.time.ZoneOffset.UTC);
+        return queries.memberViews(tenantId, null, support.tree(rule), format, page, evaluatedAt)
+                .map(p -> CustomerConnection.of(p, new CountSource(null, rule, format, asOf), evaluatedAt,
+                        SegmentQueryService.LIVE));
     }
 
     @Description("How many customers the whole list has (counted only when asked for; the counts of every segment "

@@ -176,14 +176,32 @@ public class SegmentGraphQL {
                                                  @Description("Evaluate as of this time instead of now") OffsetDateTime asOf) {
         List<String> keys = segments.stream().map(SegmentView::key).toList();
         return queries.memberPages(tenant.id(), keys, support.page(first, after), asOf).map(pages -> keys.stream()
-                .map(k -> CustomerConnection.of(pages.get(k), new CountSource(k, null, null, asOf))).toList());
+                .map(k -> {
+                    SegmentQueryService.Read<dev.segments.common.pagination.Page<CustomerView>> r = pages.get(k);
+                    return CustomerConnection.of(r.value(), new CountSource(k, null, null, asOf), r.evaluatedAt(),
+                            r.source());
+                }).toList());
     }
 
-    @Description("How many members the segment has")
+    @Description("How many members the segment has (without asOf read from the materialized membership when it is "
+            + "current; countDetails says how current)")
     public Uni<List<Long>> count(@Source List<SegmentView> segments,
                                  @Description("Evaluate as of this time instead of now") OffsetDateTime asOf) {
         List<String> keys = segments.stream().map(SegmentView::key).toList();
         return queries.counts(tenant.id(), keys, asOf).map(counts -> keys.stream().map(counts::get).toList());
+    }
+
+    @Description("How many members the segment has, the instant that count is exact at and where it came from "
+            + "(materialized, static or live), as GET /segments/{key}/count answers")
+    public Uni<List<SegmentDtos.CountView>> countDetails(@Source List<SegmentView> segments,
+                                                         @Description("Evaluate as of this time instead of now") OffsetDateTime asOf) {
+        List<String> keys = segments.stream().map(SegmentView::key).toList();
+        long started = System.nanoTime();
+        return queries.countsRead(tenant.id(), keys, asOf).map(counts -> keys.stream().map(k -> {
+            SegmentQueryService.Read<Long> r = counts.get(k);
+            return r == null ? null : new SegmentDtos.CountView(k, r.value(), r.evaluatedAt(),
+                    (System.nanoTime() - started) / 1_000_000, r.source());
+        }).toList());
     }
 
     @Description("How current the materialized membership is")
@@ -241,7 +259,8 @@ public class SegmentGraphQL {
         return support.json(preview.plan());
     }
 
-    @Description("The segments this customer is a member of, evaluated now (or asOf)")
+    @Description("The segments this customer is a member of now (read from the materialized membership when it is "
+            + "current, else evaluated), or evaluated at asOf")
     public Uni<List<List<SegmentView>>> segments(@Source List<CustomerView> customers, OffsetDateTime asOf) {
         long tenantId = tenant.id();
         List<Long> ids = customers.stream().map(CustomerView::id).toList();

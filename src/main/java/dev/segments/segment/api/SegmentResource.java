@@ -248,7 +248,11 @@ public class SegmentResource {
 
     @GET
     @Path("/{key}/count")
-    @Operation(summary = "Count a segment's members")
+    @Operation(summary = "Count a segment's members",
+            description = "Without asOf, a saved segment's count is read from its materialized membership (source "
+                    + "materialized; static: its members) and evaluatedAt is the instant it is exact at; when that "
+                    + "trails now by more than segments.membership.max-read-lag, or the tenant's membership is being "
+                    + "repaired, the rule is evaluated now (source live). With asOf the rule is evaluated at that time.")
     @APIResponse(responseCode = "404", ref = "NotFound")
     @APIResponse(responseCode = "503", ref = "QueryTimeout")
     @APIResponseSchema(value = CountView.class, responseCode = "200", responseDescription = "The count")
@@ -261,7 +265,9 @@ public class SegmentResource {
     @Path("/{key}/members")
     @Operation(summary = "A segment's members in id order, keyset-paginated",
             description = "The cursor is the last id of the page, so paging never repeats or skips a customer that "
-                    + "stays a member while data changes.")
+                    + "stays a member while data changes. Without asOf a saved segment's page is read from its "
+                    + "materialized membership (source materialized, static for a static segment) or, when that is "
+                    + "not current, evaluated now (source live), as for count; with asOf evaluated at that time.")
     @APIResponse(responseCode = "404", ref = "NotFound")
     @APIResponse(responseCode = "503", ref = "QueryTimeout")
     @APIResponseSchema(value = MemberPage.class, responseCode = "200", responseDescription = "A page of members")
@@ -280,7 +286,7 @@ public class SegmentResource {
             }
             return membership.membersAt(tenant.id(), key, at, page).map(p -> new MemberPage(
                     p.items().stream().map(m -> (JsonNode) mapper.createObjectNode().put("id", m.id())
-                            .put("externalId", m.externalId())).toList(), p.nextCursor()));
+                            .put("externalId", m.externalId())).toList(), p.nextCursor(), at, "history"));
         }
         return queries.members(tenant.id(), key, null, null, page, asOf, fields);
     }

@@ -16,8 +16,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -140,7 +146,7 @@ public class MembershipRepository {
                         on conflict (segment_id) do update set segment_version = excluded.segment_version,
                             last_evaluated_at = excluded.last_evaluated_at, evaluation_ms = excluded.evaluation_ms,
                             member_count = excluded.member_count, drift_interval_ms = excluded.drift_interval_ms,
-                            next_refresh_at = excluded.next_refresh_at""")
+                            next_refresh_at = excluded.next_refresh_at, repair_since = null""")
                 .execute(Tuple.from(Arrays.asList(segmentId, tenantId, segmentVersion, evaluatedAt, evaluationMs,
                         driftIntervalMs, nextRefreshAt)))
                 .replaceWithVoid();
@@ -161,12 +167,18 @@ public class MembershipRepository {
                 });
     }
 
-    /** Queues every dynamic segment of the tenant for a full refresh by the scheduler (repair after a failure). */
+    /**
+     * Queues every dynamic segment of the tenant for a full refresh by the scheduler (repair after a failure) and
+     * marks them for repair: until each one's next full evaluation ({@link #saveState} clears the mark), reads of
+     * the tenant's saved segments evaluate live.
+     */
     public Uni<Void> markAllDue(long tenantId) {
         return pool.preparedQuery("""
-                        insert into segment_state as st (segment_id, tenant_id, segment_version, next_refresh_at)
-                        select id, tenant_id, 0, now() from segment where tenant_id = $1 and kind = 'dynamic'
-                        on conflict (segment_id) do update set next_refresh_at = now()""")
+                        insert into segment_state as st (segment_id, tenant_id, segment_version, next_refresh_at,
+                            repair_since)
+                        select id, tenant_id, 0, now(), now() from segment where tenant_id = $1 and kind = 'dynamic'
+                        on conflict (segment_id) do update set next_refresh_at = now(),
+                            repair_since = coalesce(st.repair_since, now())""")
                 .execute(Tuple.of(tenantId)).replaceWithVoid();
     }
 
@@ -197,6 +209,153 @@ public class MembershipRepository {
     private static State state(Row r) {
         return new State(r.getLong(0), r.getLong(1), r.getOffsetDateTime(2), r.getLong(3), r.getLong(4), r.getLong(5),
                 r.getOffsetDateTime(6));
+    }
+
+    // ------------------------------------------------------------------ reads of saved segments
+
+    /**
+     * What a read from the materialization checks, computed in the same statement as the answer: the tenant's
+     * watermark {@code least(now, min(due_at) - 1 µs)} over its customers whose due instant passed (time events not
+     * yet processed; a due instant is the first at which a truth may differ, so the membership is exact up to the
+     * microsecond before it), whether any of its segments is marked for repair, and which of the asked dynamic segments have a
+     * materialization computed for their current version.
+     */
+    public record ReadCheck(OffsetDateTime watermark, boolean repair, Set<Long> current) {
+    }
+
+    /** Member counts read from the materialization (segment id to count) with the check. */
+    public record CountRead(ReadCheck check, Map<Long, Long> counts) {
+    }
+
+    /** One keyset page per target segment, in target order, with the check. */
+    public record PageRead(ReadCheck check, Map<Integer, List<Row>> pages, List<String> columns) {
+    }
+
+    /** The common table {@code chk} of the reads: $1 tenant, $2 now, $3 the dynamic segment ids to check. */
+    private static final String CHECK = """
+            with chk as (select least($2::timestamptz, (select min(d.due_at) from customer_due d
+                                where d.tenant_id = $1 and d.due_at <= $2::timestamptz) - interval '1 microsecond')
+                               as watermark,
+                           exists (select 1 from segment_state r where r.tenant_id = $1 and r.repair_since is not null)
+                               as repair,
+                           array(select s.id from segment s join segment_state st on st.segment_id = s.id
+                                 where s.tenant_id = $1 and s.id = any($3::bigint[])
+                                   and st.segment_version = s.version and st.last_evaluated_at is not null) as current_ids)
+            """;
+
+    private static ReadCheck check(Row r) {
+        Long[] current = r.getArrayOfLongs("current_ids");
+        return new ReadCheck(r.getOffsetDateTime("watermark"), r.getBoolean("repair"),
+                current == null ? Set.of() : Set.of(current));
+    }
+
+    /**
+     * Member counts of saved segments: dynamic ones {@code segment_state.member_count} (maintained by every
+     * membership update), static ones their listed members; {@code check}: the dynamic segments (with the segments
+     * they reference) whose materialization must be current.
+     */
+    public Uni<CountRead> counts(long tenantId, OffsetDateTime now, Collection<Long> check, List<Long> dynamic,
+                                 List<Long> listed) {
+        return pool.preparedQuery(CHECK + """
+                        select chk.watermark, chk.repair, chk.current_ids, t.id,
+                               case when t.listed then (select count(*) from segment_member m
+                                                        where m.tenant_id = $1 and m.segment_id = t.id)
+                                    else (select st.member_count from segment_state st
+                                          where st.tenant_id = $1 and st.segment_id = t.id) end as n
+                        from chk left join (select id, false as listed from unnest($4::bigint[]) id
+                                            union all select id, true from unnest($5::bigint[]) id) t on true""")
+                .execute(Tuple.of(tenantId, now, check.toArray(Long[]::new), dynamic.toArray(Long[]::new),
+                        listed.toArray(Long[]::new)))
+                .map(rs -> {
+                    ReadCheck chk = null;
+                    Map<Long, Long> counts = new HashMap<>();
+                    for (Row r : rs) {
+                        chk = chk == null ? check(r) : chk;
+                        Long id = r.getLong("id");
+                        if (id != null) {
+                            Long n = r.getLong("n");
+                            counts.put(id, n == null ? 0 : n);
+                        }
+                    }
+                    return new CountRead(chk, counts);
+                });
+    }
+
+    /**
+     * A keyset page of each target segment's members (materialized for a dynamic one, listed for a static one: a
+     * segment has rows in one of the two tables only), each an index range scan by {@code (segment_id,
+     * customer_id)} joined to {@code customer} for {@code columns}; rows carry {@code segment_index}, the target's
+     * position.
+     */
+    public Uni<PageRead> pages(long tenantId, OffsetDateTime now, Collection<Long> check, List<Long> targets,
+                               long afterId, int limit, String columns) {
+        return pool.preparedQuery(CHECK + "select chk.watermark, chk.repair, chk.current_ids, p.* from chk"
+                        + " left join lateral (select t.i as segment_index, " + columns
+                        + " from unnest($4::bigint[]) with ordinality t(id, i)"
+                        + " cross join lateral (select u.customer_id from ("
+                        + "(select customer_id from segment_membership where segment_id = t.id and customer_id > $5"
+                        + " order by customer_id limit $6)"
+                        + " union all (select customer_id from segment_member where segment_id = t.id and customer_id > $5"
+                        + " order by customer_id limit $6)) u order by u.customer_id limit $6) m"
+                        + " join customer c on c.tenant_id = $1 and c.id = m.customer_id) p on true"
+                        + " order by p.segment_index, p.id")
+                .execute(Tuple.of(tenantId, now, check.toArray(Long[]::new), targets.toArray(Long[]::new), afterId,
+                        limit))
+                .map(rs -> {
+                    ReadCheck chk = null;
+                    Map<Integer, List<Row>> pages = new HashMap<>();
+                    int index = rs.columnsNames().indexOf("segment_index");
+                    for (Row r : rs) {
+                        chk = chk == null ? check(r) : chk;
+                        Long i = r.getLong(index);
+                        if (i != null) {
+                            pages.computeIfAbsent(i.intValue() - 1, k -> new ArrayList<>()).add(r);
+                        }
+                    }
+                    return new PageRead(chk, pages, rs.columnsNames());
+                });
+    }
+
+    /**
+     * The saved segments of these customers from the materialization ({@code segment_membership} by customer) and
+     * the static members ({@code segment_member}), with the check; {@code lagging}: per customer whether its own due
+     * instant passed before {@code laggingBefore} (its time events not yet processed). Rows {@code (customer_id,
+     * segment_ids bigint[], lagging)} for the tenant's customers among them.
+     */
+    public Uni<CustomerSegmentsRead> segmentsOf(long tenantId, OffsetDateTime now, Collection<Long> check,
+                                                Collection<Long> customerIds, OffsetDateTime laggingBefore) {
+        return pool.preparedQuery(CHECK + """
+                        select chk.watermark, chk.repair, chk.current_ids, c.id as customer_id,
+                               array(select m.segment_id from segment_membership m
+                                     where m.customer_id = c.id and m.tenant_id = $1
+                                     union all select l.segment_id from segment_member l
+                                     where l.customer_id = c.id and l.tenant_id = $1) as segment_ids,
+                               exists (select 1 from customer_due d where d.tenant_id = $1 and d.customer_id = c.id
+                                       and d.due_at < $5) as lagging
+                        from chk left join customer c on c.tenant_id = $1 and c.id = any($4::bigint[])""")
+                .execute(Tuple.of(tenantId, now, check.toArray(Long[]::new), customerIds.toArray(Long[]::new),
+                        laggingBefore))
+                .map(rs -> {
+                    ReadCheck chk = null;
+                    Map<Long, Set<Long>> segments = new LinkedHashMap<>();
+                    Set<Long> lagging = new HashSet<>();
+                    for (Row r : rs) {
+                        chk = chk == null ? check(r) : chk;
+                        Long id = r.getLong("customer_id");
+                        if (id != null) {
+                            Long[] ids = r.getArrayOfLongs("segment_ids");
+                            segments.put(id, ids == null ? Set.of() : Set.of(ids));
+                            if (Boolean.TRUE.equals(r.getBoolean("lagging"))) {
+                                lagging.add(id);
+                            }
+                        }
+                    }
+                    return new CustomerSegmentsRead(chk, segments, lagging);
+                });
+    }
+
+    /** The saved segments of customers (customer id to segment ids), the customers whose time events lag, the check. */
+    public record CustomerSegmentsRead(ReadCheck check, Map<Long, Set<Long>> segments, Set<Long> lagging) {
     }
 
     /** Records static-segment edits as changes (cause static_edit); rows are (customer id, kind). */

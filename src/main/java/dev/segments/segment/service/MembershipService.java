@@ -48,7 +48,7 @@ import java.util.Set;
  * Every change is recorded in the feed with its cause, in the same transaction as the membership it changes.
  * Customer and activity writes reach it through the {@code customer.CustomerChanges} port, whose implementation
  * ({@code analytics.service.CustomerChangesPipeline}) first updates the written customers' per-customer analytics
- * values and then calls {@link #customersChanged(long, Collection, Set)} and {@link #customersDeleting}.
+ * values and then calls {@link #customersChanged(long, Collection, Set)} and {@link #deleteCustomers}.
  */
 @ApplicationScoped
 public class MembershipService {
@@ -106,10 +106,30 @@ public class MembershipService {
         }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
     }
 
-    /** Before customers are deleted: every membership they have ends, recorded as an exit. */
-    public Uni<Void> customersDeleting(long tenantId, List<Long> customerIds) {
+    /**
+     * Deletes customers: in one transaction under the tenant's membership lock, every membership they have ends
+     * (recorded as an exit, member counts adjusted), then {@code delete} runs; when it answers false the
+     * transaction rolls back. One transaction, so a membership update that runs between the exits and the delete
+     * (and would re-add rows the delete's cascade removes without adjusting the counts) cannot happen.
+     */
+    public Uni<Boolean> deleteCustomers(long tenantId, List<Long> customerIds,
+                                        java.util.function.Function<io.vertx.mutiny.sqlclient.SqlConnection, Uni<Boolean>> delete) {
         OffsetDateTime now = now();
-        return repository.locked(tenantId, timeout(), true, conn -> repository.removeCustomers(conn, tenantId, customerIds, now));
+        return repository.locked(tenantId, timeout(), true, conn -> repository.removeCustomers(conn, tenantId, customerIds, now)
+                        .chain(() -> delete.apply(conn))
+                        .invoke(deleted -> {
+                            if (!deleted) {
+                                throw new NotDeleted();
+                            }
+                        }))
+                .onFailure(NotDeleted.class).recoverWithItem(false);
+    }
+
+    /** Rolls back a customer delete whose row was absent or stale. */
+    private static final class NotDeleted extends RuntimeException {
+        NotDeleted() {
+            super(null, null, false, false);
+        }
     }
 
     /**

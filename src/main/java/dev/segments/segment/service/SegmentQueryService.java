@@ -24,6 +24,10 @@ import dev.segments.segment.SegmentDtos.ExplainedNode;
 import dev.segments.segment.SegmentDtos.Explanation;
 import dev.segments.segment.SegmentDtos.MemberPage;
 import dev.segments.segment.SegmentDtos.PreviewView;
+import dev.segments.common.config.ServiceConfig;
+import dev.segments.rule.ResolvedSegment;
+import dev.segments.rule.RuleDependencies;
+import dev.segments.segment.persistence.MembershipRepository;
 import dev.segments.segment.persistence.RuleQueryExecutor;
 import dev.segments.segment.persistence.SegmentRow;
 import io.smallrye.mutiny.Multi;
@@ -43,6 +47,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -65,16 +70,35 @@ public class SegmentQueryService {
             "region", "city", "priceTier", "paymentTerms", "lifecycleStage", "tags", "purchaseCount", "totalSpend",
             "lastPurchaseAt");
 
+    /** {@link Read#source()}: read from the materialized membership of a dynamic segment. */
+    public static final String MATERIALIZED = "materialized";
+    /** {@link Read#source()}: a static segment's listed members. */
+    public static final String STATIC = "static";
+    /** {@link Read#source()}: the rule evaluated in the request. */
+    public static final String LIVE = "live";
+
+    /**
+     * An answer and how current it is: {@code evaluatedAt}, the instant it is exact at (a materialized read: the
+     * tenant's time-event watermark; live: now or asOf), and {@code source}, {@link #MATERIALIZED}, {@link #STATIC}
+     * or {@link #LIVE}.
+     */
+    public record Read<T>(T value, OffsetDateTime evaluatedAt, String source) {
+    }
+
     private final SegmentService segments;
     private final RuleQueryExecutor executor;
     private final CustomerRepository customers;
+    private final MembershipRepository membership;
+    private final java.time.Duration maxReadLag;
     private final ObjectMapper mapper;
 
     SegmentQueryService(SegmentService segments, RuleQueryExecutor executor, CustomerRepository customers,
-                        ObjectMapper mapper) {
+                        MembershipRepository membership, ServiceConfig config, ObjectMapper mapper) {
         this.segments = segments;
         this.executor = executor;
         this.customers = customers;
+        this.membership = membership;
+        this.maxReadLag = config.membership().maxReadLag();
         this.mapper = mapper;
     }
 
@@ -106,13 +130,24 @@ public class SegmentQueryService {
         });
     }
 
+    /**
+     * A segment's member count. Without asOf a saved segment is read from the materialization when it is current
+     * (see {@link #countReads}); with asOf (past or future) the rule is evaluated at that time, as always.
+     */
     public Uni<CountView> count(long tenantId, String key, OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
+        long started = System.nanoTime();
         return segments.rules(tenantId).chain(rules -> {
             ValidatedRule node = segmentNode(rules, key);
-            long started = System.nanoTime();
+            if (asOf == null) {
+                return countReads(tenantId, rules, List.of(key)).map(m -> {
+                    Read<Long> r = m.get(key);
+                    return new CountView(key, r.value(), r.evaluatedAt(), (System.nanoTime() - started) / 1_000_000,
+                            r.source());
+                });
+            }
             return executor.run(tenantId, QueryShapes.count(tenantId, node, rules.context(now))).map(rs -> new CountView(key,
-                    rs.iterator().next().getLong(0), now, (System.nanoTime() - started) / 1_000_000));
+                    rs.iterator().next().getLong(0), now, (System.nanoTime() - started) / 1_000_000, LIVE));
         });
     }
 
@@ -120,8 +155,19 @@ public class SegmentQueryService {
     public Uni<MemberPage> members(long tenantId, String key, JsonNode rule, RuleFormat format, PageRequest page,
                                    OffsetDateTime asOf, List<String> fields) {
         List<String> selected = checkFields(fields);
-        return memberViews(tenantId, key, rule, format, page, asOf).map(members -> new MemberPage(
-                members.items().stream().map(c -> project(c, selected)).toList(), members.nextCursor()));
+        if (key != null && asOf == null) {
+            return segments.rules(tenantId).chain(rules -> {
+                segmentNode(rules, key);
+                return pageReads(tenantId, rules, List.of(key), page);
+            }).map(m -> {
+                Read<Page<CustomerView>> r = m.get(key);
+                return new MemberPage(r.value().items().stream().map(c -> project(c, selected)).toList(),
+                        r.value().nextCursor(), r.evaluatedAt(), r.source());
+            });
+        }
+        OffsetDateTime now = now(asOf);
+        return memberViews(tenantId, key, rule, format, page, now).map(members -> new MemberPage(
+                members.items().stream().map(c -> project(c, selected)).toList(), members.nextCursor(), now, LIVE));
     }
 
     /** How many customers match an unsaved rule. */
@@ -144,57 +190,229 @@ public class SegmentQueryService {
     }
 
     /**
-     * One keyset page of members for each of several segments, in one query: a {@code union all} of each
-     * segment's page, tagged with the segment's position. Unknown keys get an empty page.
+     * One keyset page of members for each of several segments, with how current each is: without asOf from the
+     * materialization where it is current ({@link #pageReads}), else evaluated in one query (a {@code union all} of
+     * each segment's page). Unknown keys get an empty page.
      */
-    public Uni<Map<String, Page<CustomerView>>> memberPages(long tenantId, List<String> keys, PageRequest page,
-                                                           OffsetDateTime asOf) {
+    public Uni<Map<String, Read<Page<CustomerView>>>> memberPages(long tenantId, List<String> keys, PageRequest page,
+                                                                 OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> {
             List<String> known = keys.stream().distinct().filter(rules.segments()::containsKey).toList();
-            Map<String, Page<CustomerView>> pages = new LinkedHashMap<>();
-            keys.forEach(k -> pages.put(k, new Page<>(List.of(), null)));
-            if (known.isEmpty()) {
-                return Uni.createFrom().item(pages);
-            }
-            SqlQuery query = QueryShapes.pages(tenantId, known.stream().map(rules::segment).toList(),
-                    page.afterId(), page.limit() + 1, CustomerRepository.VIEW_COLUMNS, rules.context(now));
-            return executor.run(tenantId, query).map(rs -> {
-                Map<Integer, List<CustomerView>> rows = new HashMap<>();
-                int indexColumn = rs.columnsNames().indexOf("segment_index");
-                CustomerRepository.ViewColumns at = rs.size() == 0 ? null
-                        : CustomerRepository.ViewColumns.of(rs.columnsNames());
-                for (Row row : rs) {
-                    rows.computeIfAbsent(row.getLong(indexColumn).intValue(), i -> new ArrayList<>()).add(customers.toView(row, at));
-                }
-                for (int i = 0; i < known.size(); i++) {
-                    pages.put(known.get(i), Page.fromOverfetch(rows.getOrDefault(i, List.of()), page.limit(),
-                            c -> Cursors.encodeId(c.id())));
-                }
+            Uni<Map<String, Read<Page<CustomerView>>>> read = known.isEmpty() ? Uni.createFrom().item(Map.of())
+                    : asOf == null ? pageReads(tenantId, rules, known, page)
+                    : livePages(tenantId, rules, known, page, now).map(p -> live(p, now));
+            return read.map(found -> {
+                Map<String, Read<Page<CustomerView>>> pages = new LinkedHashMap<>();
+                keys.forEach(k -> pages.put(k, found.getOrDefault(k, new Read<>(new Page<>(List.of(), null), now, LIVE))));
                 return pages;
             });
         });
     }
 
-    /** Member counts of several segments in one scan of the tenant's customers. Unknown keys are left out. */
+    /** {@link #memberPages} evaluated at {@code now}: one statement for the rules of these (known) segments. */
+    private Uni<Map<String, Page<CustomerView>>> livePages(long tenantId, TenantRules rules, List<String> known,
+                                                           PageRequest page, OffsetDateTime now) {
+        SqlQuery query = QueryShapes.pages(tenantId, known.stream().map(rules::segment).toList(),
+                page.afterId(), page.limit() + 1, CustomerRepository.VIEW_COLUMNS, rules.context(now));
+        return executor.run(tenantId, query).map(rs -> {
+            Map<Integer, List<CustomerView>> rows = new HashMap<>();
+            int indexColumn = rs.columnsNames().indexOf("segment_index");
+            CustomerRepository.ViewColumns at = rs.size() == 0 ? null
+                    : CustomerRepository.ViewColumns.of(rs.columnsNames());
+            for (Row row : rs) {
+                rows.computeIfAbsent(row.getLong(indexColumn).intValue(), i -> new ArrayList<>()).add(customers.toView(row, at));
+            }
+            Map<String, Page<CustomerView>> pages = new LinkedHashMap<>();
+            for (int i = 0; i < known.size(); i++) {
+                pages.put(known.get(i), Page.fromOverfetch(rows.getOrDefault(i, List.of()), page.limit(),
+                        c -> Cursors.encodeId(c.id())));
+            }
+            return pages;
+        });
+    }
+
+    /** Member counts of several segments (unknown keys left out): {@link #countReads} without asOf, else evaluated. */
     public Uni<Map<String, Long>> counts(long tenantId, Collection<String> keys, OffsetDateTime asOf) {
+        return countsRead(tenantId, keys, asOf).map(m -> {
+            Map<String, Long> counts = new LinkedHashMap<>();
+            m.forEach((k, r) -> counts.put(k, r.value()));
+            return counts;
+        });
+    }
+
+    /** {@link #counts} with how current each count is. */
+    public Uni<Map<String, Read<Long>>> countsRead(long tenantId, Collection<String> keys, OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> {
             List<String> known = keys.stream().distinct().filter(rules.segments()::containsKey).toList();
             if (known.isEmpty()) {
-                return Uni.createFrom().item(Map.<String, Long>of());
+                return Uni.createFrom().item(Map.<String, Read<Long>>of());
             }
-            SqlQuery query = QueryShapes.countEach(tenantId, known.stream().map(rules::segment).toList(),
-                    rules.context(now));
-            return executor.run(tenantId, query).map(rs -> {
-                Row row = rs.iterator().next();
-                Map<String, Long> counts = new LinkedHashMap<>();
-                for (int i = 0; i < known.size(); i++) {
-                    counts.put(known.get(i), row.getLong(i));
+            return asOf == null ? countReads(tenantId, rules, known)
+                    : liveCounts(tenantId, rules, known, now).map(c -> live(c, now));
+        });
+    }
+
+    /** Member counts of these (known) segments evaluated at {@code now}, in one scan of the tenant's customers. */
+    private Uni<Map<String, Long>> liveCounts(long tenantId, TenantRules rules, List<String> known, OffsetDateTime now) {
+        SqlQuery query = QueryShapes.countEach(tenantId, known.stream().map(rules::segment).toList(),
+                rules.context(now));
+        return executor.run(tenantId, query).map(rs -> {
+            Row row = rs.iterator().next();
+            Map<String, Long> counts = new LinkedHashMap<>();
+            for (int i = 0; i < known.size(); i++) {
+                counts.put(known.get(i), row.getLong(i));
+            }
+            return counts;
+        });
+    }
+
+    // ------------------------------------------------------------------ reads from the materialization
+
+    /**
+     * Counts of saved segments (known keys) now: a dynamic segment's maintained {@code member_count} when its
+     * materialization is current ({@link #materialized}), a static segment's listed members, else the rule
+     * evaluated now (the stale ones together, in one scan). The check and the counts come from one statement.
+     */
+    private Uni<Map<String, Read<Long>>> countReads(long tenantId, TenantRules rules, List<String> known) {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        List<SegmentRow> rows = known.stream().map(rules.segments()::get).toList();
+        return membership.counts(tenantId, now, checked(rules, rows), ids(rows, false), ids(rows, true)).chain(read -> {
+            Map<String, Read<Long>> out = new LinkedHashMap<>();
+            List<String> stale = new ArrayList<>();
+            for (SegmentRow row : rows) {
+                OffsetDateTime at = row.isStatic() ? now : materialized(rules, row, read.check(), now);
+                if (at == null) {
+                    stale.add(row.key());
+                } else {
+                    out.put(row.key(), new Read<>(read.counts().getOrDefault(row.id(), 0L), at,
+                            row.isStatic() ? STATIC : MATERIALIZED));
                 }
-                return counts;
+            }
+            if (stale.isEmpty()) {
+                return Uni.createFrom().item(out);
+            }
+            return liveCounts(tenantId, rules, stale, now).map(c -> {
+                c.forEach((k, n) -> out.put(k, new Read<>(n, now, LIVE)));
+                return inOrder(known, out);
             });
         });
+    }
+
+    /**
+     * Keyset pages of saved segments (known keys) now: index range scans of the materialized (dynamic) or listed
+     * (static) members joined to the customer, with the check in the same statement; segments whose
+     * materialization is not current are evaluated now instead (together, in one statement).
+     */
+    private Uni<Map<String, Read<Page<CustomerView>>>> pageReads(long tenantId, TenantRules rules, List<String> known,
+                                                                 PageRequest page) {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        List<SegmentRow> rows = known.stream().map(rules.segments()::get).toList();
+        return membership.pages(tenantId, now, checked(rules, rows), rows.stream().map(SegmentRow::id).toList(),
+                page.afterId(), page.limit() + 1, CustomerRepository.VIEW_COLUMNS).chain(read -> {
+            Map<String, Read<Page<CustomerView>>> out = new LinkedHashMap<>();
+            List<String> stale = new ArrayList<>();
+            CustomerRepository.ViewColumns at = read.pages().isEmpty() ? null
+                    : CustomerRepository.ViewColumns.of(read.columns());
+            for (int i = 0; i < rows.size(); i++) {
+                SegmentRow row = rows.get(i);
+                OffsetDateTime exactAt = row.isStatic() ? now : materialized(rules, row, read.check(), now);
+                if (exactAt == null) {
+                    stale.add(row.key());
+                    continue;
+                }
+                List<CustomerView> items = read.pages().getOrDefault(i, List.of()).stream()
+                        .map(r -> customers.toView(r, at)).toList();
+                out.put(row.key(), new Read<>(Page.fromOverfetch(items, page.limit(), c -> Cursors.encodeId(c.id())),
+                        exactAt, row.isStatic() ? STATIC : MATERIALIZED));
+            }
+            if (stale.isEmpty()) {
+                return Uni.createFrom().item(out);
+            }
+            return livePages(tenantId, rules, stale, page, now).map(p -> {
+                p.forEach((k, v) -> out.put(k, new Read<>(v, now, LIVE)));
+                return inOrder(known, out);
+            });
+        });
+    }
+
+    /**
+     * The instant a dynamic segment's materialized membership is exact at, or null when it must be evaluated live:
+     * the tenant is marked for repair, the materialization of the segment or of a segment it references was not
+     * computed for its current version, or (for a rule that reads the clock) the tenant's time-event watermark
+     * trails now by more than {@code segments.membership.max-read-lag}. A rule that does not read the clock is exact
+     * at now whatever the watermark: time events never change it.
+     */
+    private OffsetDateTime materialized(TenantRules rules, SegmentRow row, MembershipRepository.ReadCheck check,
+                                        OffsetDateTime now) {
+        if (check.repair() || !check.current().containsAll(ids(rules, dependencies(rules, row.key())))) {
+            return null;
+        }
+        if (!RuleDependencies.of(rules.segment(row.key()), rules.resolver()).timeDependent()) {
+            return now;
+        }
+        return check.watermark().isBefore(now.minus(maxReadLag)) ? null : check.watermark();
+    }
+
+    /** The dynamic segments whose materialization a read of these segments needs current: them and their refs. */
+    private static Set<Long> checked(TenantRules rules, List<SegmentRow> rows) {
+        Set<Long> ids = new LinkedHashSet<>();
+        rows.stream().filter(r -> !r.isStatic()).forEach(r -> ids.addAll(ids(rules, dependencies(rules, r.key()))));
+        return ids;
+    }
+
+    private static List<Long> ids(List<SegmentRow> rows, boolean listed) {
+        return rows.stream().filter(r -> r.isStatic() == listed).map(SegmentRow::id).toList();
+    }
+
+    private static Set<Long> ids(TenantRules rules, Set<String> keys) {
+        Set<Long> ids = new LinkedHashSet<>();
+        keys.forEach(k -> ids.add(rules.segments().get(k).id()));
+        return ids;
+    }
+
+    /** The dynamic segment {@code key} and every dynamic segment its rule refers to, directly or through others. */
+    static Set<String> dependencies(TenantRules rules, String key) {
+        Set<String> seen = new LinkedHashSet<>();
+        collect(rules, key, seen);
+        return seen;
+    }
+
+    private static void collect(TenantRules rules, String key, Set<String> seen) {
+        SegmentRow row = rules.segments().get(key);
+        if (row == null || row.isStatic() || !seen.add(key)) {
+            return;
+        }
+        if (rules.resolver().resolve(key).orElse(null) instanceof ResolvedSegment.Dynamic d) {
+            refs(d.rule(), ref -> collect(rules, ref, seen));
+        }
+    }
+
+    private static void refs(RuleNode n, java.util.function.Consumer<String> sink) {
+        switch (n) {
+            case RuleNode.Group g -> g.children().forEach(c -> refs(c, sink));
+            case RuleNode.Not not -> refs(not.child(), sink);
+            case RuleNode.SegmentRef s -> sink.accept(s.key());
+            case RuleNode.Condition c -> {
+            }
+            case RuleNode.Aggregate a -> {
+            }
+        }
+    }
+
+    private static <T> Map<String, Read<T>> live(Map<String, T> values, OffsetDateTime now) {
+        Map<String, Read<T>> out = new LinkedHashMap<>();
+        values.forEach((k, v) -> out.put(k, new Read<>(v, now, LIVE)));
+        return out;
+    }
+
+    private static <T> Map<String, T> inOrder(List<String> keys, Map<String, T> values) {
+        Map<String, T> out = new LinkedHashMap<>();
+        keys.forEach(k -> {
+            if (values.containsKey(k)) out.put(k, values.get(k));
+        });
+        return out;
     }
 
     /** All members as CSV, fetched in keyset chunks so memory stays flat for millions of rows. */
@@ -219,42 +437,76 @@ public class SegmentQueryService {
         });
     }
 
-    /** The tenant's segments that contain this customer, evaluated in one query. */
+    /** The tenant's segments that contain this customer (see {@link #segmentsOf(long, Collection, OffsetDateTime)}). */
     public Uni<List<CustomerSegment>> segmentsOf(long tenantId, long customerId, OffsetDateTime asOf) {
-        return customers.findById(tenantId, customerId).chain(found -> {
-            if (found.isEmpty()) {
-                return Uni.createFrom().failure(ProblemException.notFound("Customer " + customerId));
+        return segmentsOf(tenantId, List.of(customerId), asOf).map(m -> {
+            List<CustomerSegment> of = m.get(customerId);
+            if (of == null) {
+                throw ProblemException.notFound("Customer " + customerId);
             }
-            return segmentsOf(tenantId, List.of(customerId), asOf).map(m -> m.getOrDefault(customerId, List.of()));
+            return of;
         });
     }
 
     /**
-     * The segments of each of several customers, every segment of the tenant evaluated for all of them in one
-     * query. Customers that are not the tenant's are left out.
+     * The segments of each of several customers; customers that are not the tenant's are left out. Without asOf read
+     * from the materialization ({@code segment_membership} by customer, and the static members) in one statement;
+     * evaluated now instead (every segment for those customers in one query) for the customers whose own time
+     * events trail now by more than {@code segments.membership.max-read-lag}, and for all of them while the tenant
+     * is marked for repair or a dynamic segment's materialization is not of its current version. With asOf:
+     * evaluated at asOf.
      */
     public Uni<Map<Long, List<CustomerSegment>>> segmentsOf(long tenantId, Collection<Long> customerIds,
                                                             OffsetDateTime asOf) {
         OffsetDateTime now = now(asOf);
         return segments.rules(tenantId).chain(rules -> {
-            List<SegmentRow> all = new ArrayList<>(rules.segments().values());
-            Map<Long, List<CustomerSegment>> result = new LinkedHashMap<>();
             if (customerIds.isEmpty()) {
-                return Uni.createFrom().item(result);
+                return Uni.createFrom().item(new LinkedHashMap<Long, List<CustomerSegment>>());
             }
-            SqlQuery query = QueryShapes.segmentsOf(tenantId,
-                    all.stream().map(s -> new QueryShapes.Keyed(s.key(), rules.segment(s.key()))).toList(), customerIds,
-                    rules.context(now));
-            return executor.runForCustomers(tenantId, query).map(rs -> {
-                for (Row row : rs) {
-                    String[] keys = row.getArrayOfStrings(1);
-                    List<String> member = keys == null ? List.of() : Arrays.asList(keys);
-                    result.put(row.getLong(0), all.stream().filter(s -> member.contains(s.key()))
-                            .map(s -> new CustomerSegment(s.key(), s.name(), s.kind().wire(), s.tier().wire())).toList());
+            if (asOf != null) {
+                return liveSegmentsOf(tenantId, rules, customerIds, now);
+            }
+            List<SegmentRow> all = new ArrayList<>(rules.segments().values());
+            Set<Long> dynamic = new LinkedHashSet<>(ids(all, false));
+            return membership.segmentsOf(tenantId, now, dynamic, customerIds, now.minus(maxReadLag)).chain(read -> {
+                if (read.check().repair() || !read.check().current().containsAll(dynamic)) {
+                    return liveSegmentsOf(tenantId, rules, customerIds, now);
                 }
-                return result;
+                Map<Long, List<CustomerSegment>> result = new LinkedHashMap<>();
+                read.segments().forEach((id, of) -> result.put(id, all.stream().filter(s -> of.contains(s.id()))
+                        .map(SegmentQueryService::customerSegment).toList()));
+                if (read.lagging().isEmpty()) {
+                    return Uni.createFrom().item(result);
+                }
+                return liveSegmentsOf(tenantId, rules, read.lagging(), now).map(live -> {
+                    result.putAll(live);
+                    return result;
+                });
             });
         });
+    }
+
+    /** Every segment of the tenant evaluated at {@code now} for these customers, in one query. */
+    private Uni<Map<Long, List<CustomerSegment>>> liveSegmentsOf(long tenantId, TenantRules rules,
+                                                                 Collection<Long> customerIds, OffsetDateTime now) {
+        List<SegmentRow> all = new ArrayList<>(rules.segments().values());
+        Map<Long, List<CustomerSegment>> result = new LinkedHashMap<>();
+        SqlQuery query = QueryShapes.segmentsOf(tenantId,
+                all.stream().map(s -> new QueryShapes.Keyed(s.key(), rules.segment(s.key()))).toList(), customerIds,
+                rules.context(now));
+        return executor.runForCustomers(tenantId, query).map(rs -> {
+            for (Row row : rs) {
+                String[] keys = row.getArrayOfStrings(1);
+                List<String> member = keys == null ? List.of() : Arrays.asList(keys);
+                result.put(row.getLong(0), all.stream().filter(s -> member.contains(s.key()))
+                        .map(SegmentQueryService::customerSegment).toList());
+            }
+            return result;
+        });
+    }
+
+    private static CustomerSegment customerSegment(SegmentRow s) {
+        return new CustomerSegment(s.key(), s.name(), s.kind().wire(), s.tier().wire());
     }
 
     // ------------------------------------------------------------------ explain
