@@ -238,7 +238,7 @@ public class MembershipRepository {
                                as watermark,
                            exists (select 1 from segment_state r where r.tenant_id = $1 and r.repair_since is not null)
                                as repair,
-                           array(select s.id from segment s join segment_state st on st.segment_id = s.id
+                           array(select s.id from segment s join segment_state st on st.segment_id = s.id and st.tenant_id = s.tenant_id
                                  where s.tenant_id = $1 and s.id = any($3::bigint[])
                                    and st.segment_version = s.version and st.last_evaluated_at is not null) as current_ids)
             """;

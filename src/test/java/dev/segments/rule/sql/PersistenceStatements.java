@@ -28,6 +28,12 @@ record PersistenceStatements(String file, int line, String sql, boolean dynamic)
             Pattern.CASE_INSENSITIVE);
     private static final Pattern CONSTANT = Pattern.compile("static\\s+final\\s+String\\s+([A-Z_][A-Z0-9_]*)\\s*=\\s*$");
     private static final Pattern GAP_CONSTANT = Pattern.compile("\\s*\\+\\s*([A-Z_][A-Z0-9_]*)\\s*\\+\\s*");
+    private static final Pattern LEADING_CONSTANT = Pattern.compile("\\b([A-Z_][A-Z0-9_]*)\\s*\\+\\s*$");
+
+    /** Whether a constant is joined to literals somewhere in the file (then it is a piece, not a statement). */
+    private static boolean usedAsFragment(String src, String constant) {
+        return Pattern.compile("\\b" + constant + "\\s*\\+\\s*\"|\"\\s*\\+\\s*" + constant + "\\b").matcher(src).find();
+    }
 
     /** A string literal's text and where it stands in the source. */
     private record Literal(int start, int end, String text) {
@@ -93,6 +99,15 @@ record PersistenceStatements(String file, int line, String sql, boolean dynamic)
                         constants.put(c.group(1), sql.toString());
                     }
                     continue;
+                }
+                if (c.find() && after.strip().startsWith(";") && usedAsFragment(src, c.group(1))) {
+                    continue; // a piece of other statements (a common table, a select list): checked in them
+                }
+                // a same-file constant in front (CHECK + """ ... """): put in
+                Matcher lead = LEADING_CONSTANT.matcher(before);
+                if (lead.find() && constants.containsKey(lead.group(1))) {
+                    sql.insert(0, constants.get(lead.group(1)));
+                    before = before.substring(0, lead.start());
                 }
                 if (!STATEMENT.matcher(sql).find()) {
                     continue;
