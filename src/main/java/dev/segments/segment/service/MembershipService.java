@@ -99,7 +99,7 @@ public class MembershipService {
             if (targets.isEmpty()) {
                 return Uni.createFrom().voidItem();
             }
-            return repository.locked(tenantId, timeout(), true, conn ->
+            return repository.lockedFor(tenantId, timeout(), ids.size(), conn ->
                     repository.apply(conn, tenantId, targets, ids, cause, Why.written(sources), now, r.context(now))
                             .call(() -> updateDue(conn, tenantId, r, ids, false, now)))
                     .replaceWithVoid();
@@ -109,7 +109,8 @@ public class MembershipService {
     /** Before customers are deleted: every membership they have ends, recorded as an exit. */
     public Uni<Void> customersDeleting(long tenantId, List<Long> customerIds) {
         OffsetDateTime now = now();
-        return repository.locked(tenantId, timeout(), true, conn -> repository.removeCustomers(conn, tenantId, customerIds, now));
+        return repository.lockedFor(tenantId, timeout(), customerIds.size(),
+                conn -> repository.removeCustomers(conn, tenantId, customerIds, now));
     }
 
     /**
