@@ -45,6 +45,40 @@ class CustomerImportTest {
         as(key).get("/customers/by-external-id/n-2").then().statusCode(404);
     }
 
+    /**
+     * The COPY path stores exactly what a single write stores: values that COPY's text format and array literals
+     * escape (tab, line breaks, backslash, quotes, commas and braces in list items, non-ASCII), contacts with absent
+     * members, nested attributes; sending the same body again changes nothing (unchanged, versions kept).
+     */
+    @Test
+    void importStoresWhatASingleWriteStores() {
+        String key = Api.newTenant();
+        as(key).body("{\"entity\": \"customer\", \"key\": \"note\", \"type\": \"string\"}").post("/attributes")
+                .then().statusCode(201);
+        String profile = "{\"name\": \"Tab\\there \\\\ back\\nslash\", \"email\": \"Mixed@Example.COM\","
+                + " \"phones\": [\"+1 \\\"2\\\"\", \"a,b\"], \"birthDate\": \"1980-02-29\","
+                + " \"city\": \"Zürich \\r\\n\u65e5\", \"tags\": [\"{x}\", \"q\\\"uote\", \"back\\\\slash\", \"NULL\"],"
+                + " \"attributes\": {\"note\": \"\\\\N \\t\"},"
+                + " \"contacts\": [{\"name\": \"C \\\\ 1\", \"decisionMaker\": true}, {\"name\": \"C2\", \"role\": \"CFO\"}]}";
+        as(key).body(profile).put("/customers/by-external-id/single").then().statusCode(201);
+        String line = "{\"externalId\": \"imported\", " + profile.substring(1);
+        RestAssured.given().auth().oauth2(key).contentType("application/x-ndjson")
+                .body((line + "\n").getBytes(StandardCharsets.UTF_8))
+                .post("/customers/import").then().statusCode(200).body("created", equalTo(1)).body("failed", equalTo(0));
+        Map<String, Object> single = as(key).get("/customers/by-external-id/single").then().statusCode(200)
+                .extract().jsonPath().getMap("");
+        Map<String, Object> imported = as(key).get("/customers/by-external-id/imported").then().statusCode(200)
+                .extract().jsonPath().getMap("");
+        org.junit.jupiter.api.Assertions.assertEquals("Tab\there \\ back\nslash", imported.get("name"));
+        for (String field : new String[]{"name", "email", "phones", "birthDate", "city", "tags", "attributes", "contacts"}) {
+            org.junit.jupiter.api.Assertions.assertEquals(single.get(field), imported.get(field), field);
+        }
+        RestAssured.given().auth().oauth2(key).contentType("application/x-ndjson")
+                .body((line + "\n").getBytes(StandardCharsets.UTF_8))
+                .post("/customers/import").then().statusCode(200).body("unchanged", equalTo(1)).body("updated", equalTo(0));
+        as(key).get("/customers/by-external-id/imported").then().body("version", equalTo(imported.get("version")));
+    }
+
     @Test
     void csvWithListsAndTypedAttributes() {
         String key = Api.newTenant();

@@ -6,7 +6,6 @@ import org.postgresql.copy.CopyIn;
 
 import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,8 +19,8 @@ import java.util.List;
  * with one {@code COPY ... FROM STDIN} (the JDBC driver's CopyManager), and from there into the stream in a few
  * set-based statements of the same transaction: resolve the customer references, lock the customers touched (in id
  * order, like every activity write, so rollups stay exact under concurrent writes), insert skipping known external
- * ids, recompute those customers' rollups in one statement. Uses the JDBC datasource (Agroal, unpooled): one
- * connection per import, held for its run.
+ * ids, and add what was inserted to those customers' rollups in one statement ({@link #addRollups}). Uses the JDBC
+ * datasource (Agroal, unpooled): one connection per import, held for its run.
  */
 @ApplicationScoped
 public class ActivityImportRepository {
@@ -90,6 +89,9 @@ public class ActivityImportRepository {
                 s.execute("create temp table if not exists import_stage (line bigint not null, customer_id bigint, "
                         + "customer_external_id text, external_id text, occurred_at timestamptz, "
                         + stageColumns(kind) + ", cid bigint) on commit delete rows");
+                s.execute("create temp table if not exists import_delta (customer_id bigint primary key, n bigint not null,"
+                        + " total numeric not null, first_at timestamptz not null, last_at timestamptz not null)"
+                        + " on commit delete rows");
             }
             c.setAutoCommit(false);
             return new Session(c, kind);
@@ -166,7 +168,8 @@ public class ActivityImportRepository {
                 }
             }
             try (Statement s = c.createStatement()) {
-                s.execute("analyze import_stage");
+                // the columns the joins with customer read (the whole table, jsonb included, costs five times more)
+                s.execute("analyze import_stage (line, customer_id, customer_external_id)");
             }
             try (PreparedStatement byId = c.prepareStatement("update import_stage s set cid = c.id from customer c"
                     + " where s.customer_id is not null and c.tenant_id = ? and c.id = s.customer_id");
@@ -194,28 +197,32 @@ public class ActivityImportRepository {
                     }
                 }
             }
+            // insert, and in the same statement the per-customer sums of what was inserted (conflicts excluded)
             long stored;
-            List<Long> customers = new ArrayList<>();
             try (PreparedStatement insert = c.prepareStatement("with ins as (insert into " + kind.table
                     + " (tenant_id, customer_id, external_id, " + kind.columns + ")"
                     + " select ?, cid, external_id, " + stageValues(kind)
                     + " from import_stage where cid is not null order by line"
-                    + " on conflict (tenant_id, external_id) do nothing returning customer_id)"
-                    + " select count(*), coalesce(array_agg(distinct customer_id), '{}') from ins")) {
+                    + " on conflict (tenant_id, external_id) do nothing returning customer_id, occurred_at"
+                    + (kind == StreamKind.PURCHASE ? ", amount" : "") + ")"
+                    + ", d as (insert into import_delta (customer_id, n, total, first_at, last_at)"
+                    + " select customer_id, count(*), " + (kind == StreamKind.PURCHASE ? "sum(amount)" : "0")
+                    + ", min(occurred_at), max(occurred_at) from ins group by customer_id returning n)"
+                    + " select coalesce(sum(n), 0) from d")) {
                 insert.setLong(1, tenantId);
                 try (ResultSet r = insert.executeQuery()) {
                     r.next();
                     stored = r.getLong(1);
-                    Array ids = r.getArray(2);
-                    for (Long id : (Long[]) ids.getArray()) {
-                        customers.add(id);
-                    }
                 }
             }
-            if (!customers.isEmpty()) {
-                try (PreparedStatement rollups = c.prepareStatement(ActivityRepository.recomputeRollupsJdbc(tenantId))) {
-                    rollups.setArray(1, c.createArrayOf("bigint", customers.toArray()));
-                    rollups.executeUpdate();
+            List<Long> customers = new ArrayList<>();
+            if (stored > 0) {
+                try (PreparedStatement rollups = c.prepareStatement(addRollups(kind, tenantId))) {
+                    try (ResultSet r = rollups.executeQuery()) {
+                        while (r.next()) {
+                            customers.add(r.getLong(1));
+                        }
+                    }
                 }
             }
             long resolved = rows.size() - unknown.size();
@@ -230,6 +237,32 @@ public class ActivityImportRepository {
                 // closing a broken connection
             }
         }
+    }
+
+    /**
+     * The rollups of the customers a chunk inserted rows for, from their rollups before it and the sums of the rows
+     * it inserted ({@code import_delta}): a count and a sum add, first and last instants take the least and the
+     * greatest ({@code least}/{@code greatest} ignore nulls), the activity status follows from the new instants as
+     * {@code ActivityRepository}'s recompute sets it. Exactly what that recompute from all of the customer's rows
+     * gives, because every writer keeps the rollups equal to it under the customer's row lock, which the chunk holds
+     * from before its insert to its commit; an import only adds rows. It reads the chunk's rows only, where the
+     * recompute reads every row of every touched customer in three streams (per chunk, the history again).
+     * Returns the ids of those customers.
+     */
+    static String addRollups(StreamKind kind, long tenantId) {
+        String lastPurchase = kind == StreamKind.PURCHASE ? "greatest(c.last_purchase_at, d.last_at)" : "c.last_purchase_at";
+        String set = switch (kind) {
+            case PURCHASE -> "purchase_count = c.purchase_count + d.n, total_spend = c.total_spend + d.total,"
+                    + " first_purchase_at = least(c.first_purchase_at, d.first_at), last_purchase_at = " + lastPurchase + ",";
+            case INTERACTION -> "last_interaction_at = greatest(c.last_interaction_at, d.last_at),";
+            case EVENT -> "";
+        };
+        return "update customer c set " + set + " last_seen_at = greatest(c.last_seen_at, d.last_at),"
+                + " activity_status = analytics_activity_status(m.config, c.created_at, greatest(c.last_seen_at, d.last_at), "
+                + lastPurchase + ", now()), activity_computed_at = now()"
+                + " from import_delta d cross join (select (select config from analytics_model where tenant_id = "
+                + tenantId + " and model = 'activity') as config) m"
+                + " where c.tenant_id = " + tenantId + " and c.id = d.customer_id returning c.id";
     }
 
     /** Whether the database refused a chunk for the data in it (a value, a constraint, a size), not for itself. */

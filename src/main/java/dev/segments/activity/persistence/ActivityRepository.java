@@ -43,14 +43,6 @@ public class ActivityRepository {
                                 from event where tenant_id = $1 and customer_id = ids.id) e
             where c.tenant_id = $1 and c.id = ids.id""";
 
-    /**
-     * {@link #RECOMPUTE_ROLLUPS} for JDBC (the bulk import's COPY path), which has only {@code ?} markers: the tenant id
-     * (a number, never text) is written into the statement, the customer ids stay the one parameter.
-     */
-    static String recomputeRollupsJdbc(long tenantId) {
-        return RECOMPUTE_ROLLUPS.replace("$1", Long.toString(tenantId)).replace("$2", "?");
-    }
-
     /** A row written by a batch: its id and whether this batch created it. */
     public record Written(long id, String externalId, boolean created) {
     }

@@ -421,7 +421,7 @@ public class AnalyticsRepository {
                                           Function<SqlConnection, Uni<T>> work) {
         return pool.withTransaction(conn -> conn.preparedQuery("select set_config('statement_timeout', $1, true),"
                                 + " set_config('plan_cache_mode', $2, true)")
-                .execute(Tuple.of(statementTimeout, PreparedStatements.planCacheMode(true)))
+                .execute(Tuple.of(statementTimeout, PreparedStatements.planCacheMode(ids.size())))
                 .chain(() -> conn.preparedQuery(
                                 "select id from customer where tenant_id = $1 and id = any($2::bigint[]) order by id for update")
                         .execute(Tuple.of(tenantId, ids.toArray(Long[]::new))))

@@ -31,6 +31,23 @@ public class PreparedStatements implements PgPoolCreator {
         return fewCustomers ? "force_generic_plan" : "auto";
     }
 
+    /**
+     * Up to this many given customers, a statement about them reuses one generic plan (see {@link #planCacheMode(int)}).
+     */
+    public static final int FEW_CUSTOMERS = 100;
+
+    /**
+     * The {@code plan_cache_mode} for statements about {@code customers} given customers (ids in an array
+     * parameter): a few reuse one generic plan; more (a bulk import's chunk, thousands of ids) are planned with their
+     * ids every time. A generic plan cannot see the array: it assumes about ten ids, and for ten thousand that plan
+     * (nested loops that rescan an aggregate once per customer, a linear search of the array per row) is quadratic;
+     * a custom plan knows the count and hashes a constant array. {@code auto} is not enough: after five executions
+     * PostgreSQL compares the generic plan's cost, estimated for ten ids, with the custom plans' and keeps it.
+     */
+    public static String planCacheMode(int customers) {
+        return customers <= FEW_CUSTOMERS ? "force_generic_plan" : "force_custom_plan";
+    }
+
     @Override
     public Pool create(Input input) {
         input.pgConnectOptionsList().forEach(options -> options.setPreparedStatementCacheSqlFilter(

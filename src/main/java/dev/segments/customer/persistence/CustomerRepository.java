@@ -82,7 +82,7 @@ public class CustomerRepository {
     public record Written(CustomerView customer, boolean created) {
     }
 
-    /** Counts of a chunk upsert. */
+    /** Counts of a chunk upsert ({@link CustomerImportRepository}). */
     public record ChunkResult(int created, int updated, int unchanged, List<Long> changedIds) {
     }
 
@@ -111,22 +111,6 @@ public class CustomerRepository {
                     return findByExternalId(tenantId, input.externalId())
                             .map(v -> new Written(v.orElseThrow(), false));
                 });
-    }
-
-    /** Upserts a chunk of distinct external ids in one statement. */
-    public Uni<ChunkResult> upsertChunk(long tenantId, List<CustomerInput> chunk) {
-        return pool.preparedQuery(UPSERT).execute(Tuple.of(tenantId, json(chunk))).map(rows -> {
-            int created = 0;
-            List<Long> changedIds = new ArrayList<>();
-            for (Row r : rows) {
-                changedIds.add(r.getLong(0));
-                if (r.getBoolean("inserted")) {
-                    created++;
-                }
-            }
-            int changed = rows.rowCount();
-            return new ChunkResult(created, changed - created, chunk.size() - changed, changedIds);
-        });
     }
 
     /** Replaces the profile of customer {@code id}; empty when absent or (with expectedVersion) stale. */

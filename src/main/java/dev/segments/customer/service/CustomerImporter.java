@@ -22,14 +22,15 @@ import dev.segments.common.error.ProblemType;
 import dev.segments.common.error.Problems;
 import dev.segments.customer.CustomerInput;
 import dev.segments.customer.ImportReport;
+import dev.segments.customer.persistence.CustomerImportRepository;
 import dev.segments.customer.persistence.CustomerRepository;
 import dev.segments.rule.Source;
 import dev.segments.customer.CustomerChanges;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.io.InputStream;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -68,7 +69,7 @@ public class CustomerImporter {
 
     private final CustomerService customers;
     private final ServiceMetrics metrics;
-    private final CustomerRepository repository;
+    private final CustomerImportRepository repository;
     private final AttributeService attributes;
     private final CustomerChanges membership;
     private final ServiceConfig config;
@@ -77,7 +78,7 @@ public class CustomerImporter {
     /** Binds a line to {@link CustomerInput} without turning numbers or booleans into strings (or back). */
     private final ObjectMapper strict;
 
-    CustomerImporter(CustomerService customers, CustomerRepository repository, AttributeService attributes,
+    CustomerImporter(CustomerService customers, CustomerImportRepository repository, AttributeService attributes,
                      CustomerChanges membership,
                      ServiceConfig config, ObjectMapper mapper, ServiceMetrics metrics) {
         this.customers = customers;
@@ -122,9 +123,15 @@ public class CustomerImporter {
 
     /** An NDJSON body read from {@code offset} (its line {@code line}) on, followed by {@code hook} (may be null). */
     public ImportReport importNdjson(long tenantId, InputStream body, long offset, long line, Hook hook) {
-        Run run = new Run(tenantId, attributes.catalog(tenantId, "customer").await().indefinitely());
+        AttributeCatalog catalog = attributes.catalog(tenantId, "customer").await().indefinitely();
         ImportRecords records = new ImportRecords(body, false, config.limits().importMaxLineBytes(), offset, line);
-        run.follow(records, hook);
+        try (Run run = new Run(tenantId, catalog)) {
+            run.follow(records, hook);
+            return ndjsonRows(run, records, offset);
+        }
+    }
+
+    private ImportReport ndjsonRows(Run run, ImportRecords records, long offset) {
         for (ImportRecords.Rec r = records.next(); r != null && !run.stopped; r = records.next()) {
             if (r.blank()) {
                 continue;
@@ -159,10 +166,11 @@ public class CustomerImporter {
         ImportRecords records = new ImportRecords(body, true, config.limits().importMaxLineBytes(), offset, line);
         if (knownHeader != null) {
             checkHeader(knownHeader, catalog);
-            Run run = new Run(tenantId, catalog);
-            run.follow(records, hook);
-            csvRows(run, records, knownHeader, catalog);
-            return run.finish("a CSV row", null);
+            try (Run run = new Run(tenantId, catalog)) {
+                run.follow(records, hook);
+                csvRows(run, records, knownHeader, catalog);
+                return run.finish("a CSV row", null);
+            }
         }
         ImportRecords.Rec first = records.next();
         while (first != null && first.blank()) {
@@ -181,14 +189,15 @@ public class CustomerImporter {
         if (hook != null) {
             hook.header(header);
         }
-        Run run = new Run(tenantId, catalog);
-        run.follow(records, hook);
-        csvRows(run, records, header, catalog);
-        if (run.lines == 0) {
-            throw ProblemException.validation("", "no_records",
-                    "The CSV has a header (line " + first.firstLine() + ") but no data rows");
+        try (Run run = new Run(tenantId, catalog)) {
+            run.follow(records, hook);
+            csvRows(run, records, header, catalog);
+            if (run.lines == 0) {
+                throw ProblemException.validation("", "no_records",
+                        "The CSV has a header (line " + first.firstLine() + ") but no data rows");
+            }
+            return run.finish("a CSV row", null);
         }
-        return run.finish("a CSV row", null);
     }
 
     private void csvRows(Run run, ImportRecords records, String[] header, AttributeCatalog catalog) {
@@ -285,8 +294,10 @@ public class CustomerImporter {
     }
 
     /** One import in progress: the pending chunk, the counts and the reported errors. */
-    private final class Run {
+    private final class Run implements AutoCloseable {
         private final long tenantId;
+        /** The import's connection, opened with the first chunk. */
+        private CustomerImportRepository.Session session;
         private final AttributeCatalog catalog;
         private final Map<String, Pending> chunk = new LinkedHashMap<>();
         private final List<ImportReport.LineError> errors = new ArrayList<>();
@@ -425,16 +436,18 @@ public class CustomerImporter {
         private void store(List<Pending> rows, List<Long> changed) {
             CustomerRepository.ChunkResult r;
             try {
-                r = repository.upsertChunk(tenantId, rows.stream().map(Pending::input).toList())
-                        .await().indefinitely();
-            } catch (RuntimeException e) {
-                PgException refused = refusedForData(e);
-                if (refused == null) {
+                if (session == null) {
+                    session = repository.open();
+                }
+                r = session.upsert(tenantId, rows.stream()
+                        .map(p -> new CustomerImportRepository.Row(p.line(), p.input())).toList());
+            } catch (SQLException e) {
+                if (!refusedForData(e)) {
                     throw new StoreFailed(e);
                 }
                 if (rows.size() == 1) {
                     fail(rows.get(0).line(), "", "rejected_by_database", "the database refused this line ("
-                            + describe(refused.getSqlState()) + ", SQLSTATE " + refused.getSqlState() + ")");
+                            + describe(e.getSQLState()) + ", SQLSTATE " + e.getSQLState() + ")");
                     return;
                 }
                 int half = rows.size() / 2;
@@ -447,6 +460,14 @@ public class CustomerImporter {
             unchanged += r.unchanged();
             changed.addAll(r.changedIds());
             metrics.rowsImported("customers", "stored", r.created() + r.updated() + r.unchanged());
+        }
+
+        @Override
+        public void close() {
+            if (session != null) {
+                session.close();
+                session = null;
+            }
         }
 
         ImportReport finish(String readableAs, String emptyDetail) {
@@ -473,15 +494,10 @@ public class CustomerImporter {
         }
     }
 
-    /** The database error when the rows themselves were refused (bad data, a constraint, a size limit), else null. */
-    private static PgException refusedForData(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof PgException pg && pg.getSqlState() != null) {
-                String c = pg.getSqlState();
-                return c.startsWith("22") || c.startsWith("23") || c.startsWith("54") ? pg : null;
-            }
-        }
-        return null;
+    /** Whether the rows themselves were refused (bad data, a constraint, a size limit). */
+    private static boolean refusedForData(SQLException e) {
+        String c = e.getSQLState();
+        return c != null && (c.startsWith("22") || c.startsWith("23") || c.startsWith("54"));
     }
 
     private static String describe(String sqlState) {

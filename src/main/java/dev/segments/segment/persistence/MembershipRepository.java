@@ -68,10 +68,23 @@ public class MembershipRepository {
      */
     public <T> Uni<T> locked(long tenantId, String statementTimeout, boolean fewCustomers,
                              Function<SqlConnection, Uni<T>> work) {
+        return locked(tenantId, statementTimeout, PreparedStatements.planCacheMode(fewCustomers), work);
+    }
+
+    /**
+     * {@link #locked(long, String, boolean, Function)} for work about {@code customers} given customers: generic
+     * plans for a few, plans with their ids for many ({@link PreparedStatements#planCacheMode(int)}).
+     */
+    public <T> Uni<T> lockedFor(long tenantId, String statementTimeout, int customers,
+                                Function<SqlConnection, Uni<T>> work) {
+        return locked(tenantId, statementTimeout, PreparedStatements.planCacheMode(customers), work);
+    }
+
+    private <T> Uni<T> locked(long tenantId, String statementTimeout, String planCacheMode,
+                              Function<SqlConnection, Uni<T>> work) {
         return pool.withTransaction(conn -> conn.preparedQuery("select set_config('statement_timeout', $1, true),"
                                 + " set_config('plan_cache_mode', $2, true), pg_advisory_xact_lock($3, $4::int)")
-                .execute(Tuple.of(statementTimeout, PreparedStatements.planCacheMode(fewCustomers), LOCK_NAMESPACE,
-                        tenantId))
+                .execute(Tuple.of(statementTimeout, planCacheMode, LOCK_NAMESPACE, tenantId))
                 .chain(() -> work.apply(conn)));
     }
 

@@ -99,7 +99,7 @@ public class MembershipService {
             if (targets.isEmpty()) {
                 return Uni.createFrom().voidItem();
             }
-            return repository.locked(tenantId, timeout(), true, conn ->
+            return repository.lockedFor(tenantId, timeout(), ids.size(), conn ->
                     repository.apply(conn, tenantId, targets, ids, cause, Why.written(sources), now, r.context(now))
                             .call(() -> updateDue(conn, tenantId, r, ids, false, now)))
                     .replaceWithVoid();
@@ -115,7 +115,7 @@ public class MembershipService {
     public Uni<Boolean> deleteCustomers(long tenantId, List<Long> customerIds,
                                         java.util.function.Function<io.vertx.mutiny.sqlclient.SqlConnection, Uni<Boolean>> delete) {
         OffsetDateTime now = now();
-        return repository.locked(tenantId, timeout(), true, conn -> repository.removeCustomers(conn, tenantId, customerIds, now)
+        return repository.lockedFor(tenantId, timeout(), customerIds.size(), conn -> repository.removeCustomers(conn, tenantId, customerIds, now)
                         .chain(() -> delete.apply(conn))
                         .invoke(deleted -> {
                             if (!deleted) {

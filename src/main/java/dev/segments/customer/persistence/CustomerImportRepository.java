@@ -1,0 +1,238 @@
+package dev.segments.customer.persistence;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.segments.customer.CustomerInput;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+import javax.sql.DataSource;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The COPY path of the bulk customer import (issue 18): a chunk of validated profiles (distinct external ids) goes
+ * into a temporary staging table with one {@code COPY ... FROM STDIN} (the JDBC driver's CopyManager) and from there
+ * into {@code customer} with one upsert, in one transaction: the statement of {@link CustomerRepository#upsert} (a
+ * new external id is inserted, a known one updated only when its profile differs, its version then bumped), reading
+ * typed columns instead of a JSON document that PostgreSQL parses and types row by row ({@code jsonb_to_recordset}). Uses the JDBC datasource (Agroal): one connection per import, held for its run.
+ */
+@ApplicationScoped
+public class CustomerImportRepository {
+
+    private static final String STAGE_COLUMNS = "line, external_id, name, email, phone, phones, gender, birth_date,"
+            + " country, region, city, price_tier, payment_terms, lifecycle_stage, source, channel, tags, attributes,"
+            + " contacts";
+
+    private static final String UPSERT = "insert into customer as c (tenant_id, external_id, name, email, phone,"
+            + " phones, gender, birth_date, country, region, city, price_tier, payment_terms, lifecycle_stage, source,"
+            + " channel, tags, attributes, contacts)\n"
+            + "select ?, external_id, name, email, phone, coalesce(phones, '{}'), gender, birth_date, country, region,"
+            + " city, price_tier, payment_terms, lifecycle_stage, source, channel, coalesce(tags, '{}'),"
+            + " coalesce(attributes, '{}'), coalesce(contacts, '[]')\n"
+            + "from customer_stage order by line\n"
+            + "on conflict (tenant_id, external_id) do update set name = excluded.name, email = excluded.email,"
+            + " phone = excluded.phone, phones = excluded.phones, gender = excluded.gender,"
+            + " birth_date = excluded.birth_date, country = excluded.country, region = excluded.region,"
+            + " city = excluded.city, price_tier = excluded.price_tier, payment_terms = excluded.payment_terms,"
+            + " lifecycle_stage = excluded.lifecycle_stage, source = excluded.source, channel = excluded.channel,"
+            + " tags = excluded.tags, attributes = excluded.attributes, contacts = excluded.contacts,"
+            + " updated_at = now(), version = c.version + 1\n"
+            + "where (c.name, c.email, c.phone, c.phones, c.gender, c.birth_date, c.country, c.region, c.city,"
+            + " c.price_tier, c.payment_terms, c.lifecycle_stage, c.source, c.channel, c.tags, c.attributes,"
+            + " c.contacts) is distinct from (excluded.name, excluded.email, excluded.phone, excluded.phones,"
+            + " excluded.gender, excluded.birth_date, excluded.country, excluded.region, excluded.city,"
+            + " excluded.price_tier, excluded.payment_terms, excluded.lifecycle_stage, excluded.source,"
+            + " excluded.channel, excluded.tags, excluded.attributes, excluded.contacts)\n"
+            + "returning c.id, (c.xmax = 0)";
+
+    private final DataSource dataSource;
+    private final ObjectMapper mapper;
+
+    CustomerImportRepository(DataSource dataSource, ObjectMapper mapper) {
+        this.dataSource = dataSource;
+        this.mapper = mapper;
+    }
+
+    /** A connection with the staging table, for the chunks of one import. */
+    public Session open() throws SQLException {
+        Connection c = dataSource.getConnection();
+        try {
+            c.setAutoCommit(true);
+            try (Statement s = c.createStatement()) {
+                // rows live for one transaction: each chunk starts with an empty table
+                s.execute("create temp table if not exists customer_stage (line bigint not null, external_id text,"
+                        + " name text, email text, phone text, phones text[], gender text, birth_date date,"
+                        + " country text, region text, city text, price_tier text, payment_terms text,"
+                        + " lifecycle_stage text, source text, channel text, tags text[], attributes jsonb,"
+                        + " contacts jsonb) on commit delete rows");
+            }
+            c.setAutoCommit(false);
+            return new Session(c);
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** A profile to store and the line it came from. */
+    public record Row(long line, CustomerInput input) {
+    }
+
+    /** One import's connection. Not thread-safe. */
+    public final class Session implements AutoCloseable {
+        private final Connection c;
+
+        private Session(Connection c) {
+            this.c = c;
+        }
+
+        /**
+         * Stages and upserts the rows (distinct external ids) in one transaction that is committed; on any failure
+         * it is rolled back and the exception thrown (nothing of the chunk is stored).
+         */
+        public CustomerRepository.ChunkResult upsert(long tenantId, List<Row> rows) throws SQLException {
+            try {
+                CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy customer_stage ("
+                        + STAGE_COLUMNS + ") from stdin");
+                try {
+                    StringBuilder text = new StringBuilder(64 * 1024);
+                    for (Row row : rows) {
+                        copyRow(text, row);
+                        if (text.length() > 60 * 1024) {
+                            byte[] b = text.toString().getBytes(StandardCharsets.UTF_8);
+                            copy.writeToCopy(b, 0, b.length);
+                            text.setLength(0);
+                        }
+                    }
+                    byte[] b = text.toString().getBytes(StandardCharsets.UTF_8);
+                    if (b.length > 0) {
+                        copy.writeToCopy(b, 0, b.length);
+                    }
+                    copy.endCopy();
+                } finally {
+                    if (copy.isActive()) {
+                        copy.cancelCopy();
+                    }
+                }
+                int created = 0;
+                List<Long> changed = new ArrayList<>();
+                try (PreparedStatement upsert = c.prepareStatement(UPSERT)) {
+                    upsert.setLong(1, tenantId);
+                    try (ResultSet r = upsert.executeQuery()) {
+                        while (r.next()) {
+                            changed.add(r.getLong(1));
+                            if (r.getBoolean(2)) {
+                                created++;
+                            }
+                        }
+                    }
+                }
+                c.commit();
+                return new CustomerRepository.ChunkResult(created, changed.size() - created,
+                        rows.size() - changed.size(), changed);
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException ignored) {
+                    // the connection is gone; the caller sees the first failure
+                }
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // closing a broken connection
+            }
+        }
+    }
+
+    /** A profile as its COPY text line, columns in {@link #STAGE_COLUMNS} order. */
+    private void copyRow(StringBuilder row, Row r) {
+        CustomerInput in = r.input();
+        row.append(r.line());
+        field(row, in.externalId());
+        field(row, in.name());
+        field(row, in.email());
+        field(row, in.phone());
+        field(row, array(in.phones()));
+        field(row, in.gender());
+        field(row, in.birthDate() == null ? null : in.birthDate().toString());
+        field(row, in.country());
+        field(row, in.region());
+        field(row, in.city());
+        field(row, in.priceTier());
+        field(row, in.paymentTerms());
+        field(row, in.lifecycleStage());
+        field(row, in.source());
+        field(row, in.channel());
+        field(row, array(in.tags()));
+        // the same JSON the statement over a document reads (the service's mapper), so the same jsonb
+        field(row, in.attributes() == null ? null : json(in.attributes()));
+        field(row, in.contacts() == null ? null : json(in.contacts()));
+        row.append('\n');
+    }
+
+    private String json(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A text[] literal: every element quoted, backslash and double quote escaped; null stays null. */
+    static String array(List<String> values) {
+        if (values == null) {
+            return null;
+        }
+        StringBuilder a = new StringBuilder("{");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                a.append(',');
+            }
+            a.append('"');
+            String v = values.get(i);
+            for (int j = 0; j < v.length(); j++) {
+                char ch = v.charAt(j);
+                if (ch == '"' || ch == '\\') {
+                    a.append('\\');
+                }
+                a.append(ch);
+            }
+            a.append('"');
+        }
+        return a.append('}').toString();
+    }
+
+    /** A COPY text-format field after a tab: {@code \N} for null, else backslash, tab and line breaks escaped. */
+    static void field(StringBuilder row, String value) {
+        row.append('\t');
+        if (value == null) {
+            row.append("\\N");
+            return;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            switch (ch) {
+                case '\\' -> row.append("\\\\");
+                case '\t' -> row.append("\\t");
+                case '\n' -> row.append("\\n");
+                case '\r' -> row.append("\\r");
+                default -> row.append(ch);
+            }
+        }
+    }
+}
