@@ -800,7 +800,8 @@ public final class Bench {
     void clickhouse() throws Exception {
         ObjectNode out = R.putObject("clickhouse");
         if (ClickHouse.server() == null || ClickHouse.client() == null) {
-            String why = "clickhouse-server/clickhouse-client not installed (apt-get install clickhouse-server clickhouse-client)";
+            String why = "clickhouse-server/clickhouse-client not found (apt-get install clickhouse-server clickhouse-client;"
+                    + " or CLICKHOUSE_SERVER/CLICKHOUSE_CLIENT set to nothing)";
             out.put("skipped", why);
             log("clickhouse: SKIPPED, " + why);
             return;
