@@ -11,8 +11,8 @@ fi
 build=0
 for a in "$@"; do [[ "$a" == "--build" ]] && build=1; done
 if [[ $build == 1 || ! -f target/quarkus-app/quarkus-run.jar ]]; then
-  echo "== building the service (./mvnw package -DskipTests)"
-  ./mvnw -B -ntp -q package -DskipTests
+  echo "== building the service (./mvnw package -Dmaven.test.skip=true)"
+  ./mvnw -B -ntp -q package -Dmaven.test.skip=true   # -DskipTests still compiles the tests, and skips the client they need
 fi
 if [[ ! -d bench/.node/node_modules/autocannon ]]; then
   echo "== installing autocannon into bench/.node"

@@ -304,6 +304,8 @@ public final class Bench {
             R.put("evaluatedAt", evalNow.toString());
             if (phase("fig1")) timed("figure 1", this::figure1);
             save();
+            if (phase("clickhouse")) timed("clickhouse (columnar anchor)", this::clickhouse);
+            save();
             if (phase("fig2")) timed("figure 2", this::figure2);
             save();
             if (phase("fig3")) timed("figure 3 (30 segments)", () -> figure3("with30"));
@@ -773,6 +775,181 @@ public final class Bench {
                 save();
             }
         }
+    }
+
+    // ------------------------------------------------------------------ clickhouse (issue 17)
+
+    /** ClickHouse text for a PostgreSQL text[] expression: ['a','b'] (backslash and quote escaped). */
+    static String chArray(String expr) {
+        return "'[' || array_to_string(array(select '''' || replace(replace(v, '\\', '\\\\'), '''', '\\''') || ''''"
+                + " from unnest(" + expr + ") v), ',') || ']'";
+    }
+
+    /** Microseconds since the epoch (exact: extract returns numeric). */
+    static String micros(String expr) {
+        return "(extract(epoch from " + expr + ") * 1000000)::bigint";
+    }
+
+    static final String CH_CSV = " to stdout (format csv, null '\\N')";
+
+    /**
+     * The columnar anchor: a private clickhouse-server on loopback, loaded from bench_src (the rows the service got:
+     * tenant 1 there) with COPY ... TO STDOUT piped into clickhouse-client, then the reference segments' counts of
+     * bench/clickhouse/&lt;key&gt;.sql next to the expert SQL on bench_src, same now, round robin, counts checked equal.
+     */
+    void clickhouse() throws Exception {
+        ObjectNode out = R.putObject("clickhouse");
+        if (ClickHouse.server() == null || ClickHouse.client() == null) {
+            String why = "clickhouse-server/clickhouse-client not found (apt-get install clickhouse-server clickhouse-client;"
+                    + " or CLICKHOUSE_SERVER/CLICKHOUSE_CLIENT set to nothing)";
+            out.put("skipped", why);
+            log("clickhouse: SKIPPED, " + why);
+            return;
+        }
+        int httpPort = Options.freePort(), tcpPort = Options.freePort();
+        while (tcpPort == httpPort) tcpPort = Options.freePort();
+        ClickHouse ch = new ClickHouse(work.resolve("clickhouse"), httpPort, tcpPort);
+        try {
+            loadAndCount(ch, out);
+        } catch (Exception e) {
+            // an anchor, not the subject: a failure here is recorded and the run goes on with the other figures
+            out.put("error", String.valueOf(e.getMessage()));
+            log("clickhouse: FAILED " + e + " (see " + ch.dir + ")");
+        } finally {
+            ch.stop();
+        }
+    }
+
+    void loadAndCount(ClickHouse ch, ObjectNode out) throws Exception {
+        long startMs = ch.start();
+        out.put("version", ch.version()).put("startMs", startMs);
+        log("clickhouse " + ch.version() + " up on 127.0.0.1:" + ch.httpPort + " in " + startMs + " ms");
+        ch.script(Path.of("bench/clickhouse/schema.sql"));
+        ObjectNode load = out.putObject("load");
+        long allRows = 0, allMs = 0;
+        try (Connection src = connect("bench_src")) {
+            String[][] tables = {
+                    {"customer", "customers", "copy (select tenant_id, id, external_id, phone, gender,"
+                            + " to_char(birth_date, 'YYYYMMDD')::int, country, region, city, price_tier, lifecycle_stage,"
+                            + " source, channel, " + chArray("tags") + ", attributes ->> 'plan',"
+                            + " (attributes ->> 'score')::float8, attributes ->> 'optIn', "
+                            + chArray("case when jsonb_typeof(attributes -> 'interests') = 'array' then array(select"
+                            + " jsonb_array_elements_text(attributes -> 'interests')) else '{}'::text[] end")
+                            + ", purchase_count, (total_spend * 10000)::bigint, (average_order_value * 10000)::bigint, "
+                            + micros("last_purchase_at") + ", " + micros("last_interaction_at") + ", "
+                            + micros("last_seen_at") + " from customer where tenant_id = 1 order by id)"},
+                    {"purchase", "purchases", "copy (select tenant_id, customer_id, " + micros("occurred_at")
+                            + ", (amount * 10000)::bigint, currency, product, category, quantity, channel"
+                            + " from purchase where tenant_id = 1 order by id)"},
+                    {"interaction", "interactions", "copy (select tenant_id, customer_id, " + micros("occurred_at")
+                            + ", type, channel, outcome, reason from interaction where tenant_id = 1 order by id)"},
+                    {"event", "events", "copy (select tenant_id, customer_id, " + micros("occurred_at") + ", name,"
+                            + " case when jsonb_typeof(properties -> 'amount') = 'number'"
+                            + " then ((properties ->> 'amount')::numeric * 10000)::bigint end, properties::text"
+                            + " from event where tenant_id = 1 order by id)"}};
+            for (String[] t : tables) {
+                long t0 = System.nanoTime();
+                long rows = ch.pipe(src, t[2] + CH_CSV, t[0], ch.dir.resolve("load.log"));
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                long stored = ch.count("select count() from " + t[0]);
+                if (stored != rows) {
+                    throw new IllegalStateException("clickhouse " + t[0] + ": " + rows + " rows sent, " + stored + " stored");
+                }
+                load.putObject(t[1]).put("rows", rows).put("ms", ms).put("rowsPerSec", rate(rows, ms));
+                allRows += rows;
+                allMs += ms;
+                log("clickhouse load " + t[1] + ": " + rows + " rows in " + ms + " ms (" + rate(rows, ms) + " rows/s)");
+            }
+            load.put("rows", allRows).put("ms", allMs).put("rowsPerSec", rate(allRows, allMs));
+            long t0 = System.nanoTime();
+            for (String[] t : tables) ch.query("optimize table " + t[0] + " final");
+            load.put("optimizeMs", (System.nanoTime() - t0) / 1_000_000);
+            out.put("bytesOnDisk", ch.count("select sum(bytes_on_disk) from system.parts where active and database = 'default'"));
+            out.put("method", "PostgreSQL COPY (select ...) TO STDOUT CSV from bench_src piped into clickhouse-client"
+                    + " INSERT ... FORMAT CSV, one table after another; rowsPerSec over the whole pipe; then OPTIMIZE FINAL"
+                    + " (not in the rate). Counts: the expert SQL on bench_src (tenant 1, the same rows the service got)"
+                    + " and bench/clickhouse/<key>.sql, same now, one warm-up round, then " + reps1
+                    + " rounds round robin, client wall time (JDBC / HTTP).");
+            figureClickHouse(ch, src, out);
+        }
+    }
+
+    void figureClickHouse(ClickHouse ch, Connection src, ObjectNode out) throws Exception {
+        exec(src, "set timezone = 'UTC'");   // intervals of days are 86400 s, as in the ClickHouse SQL
+        String nowLit = "'" + evalNow + "'::timestamptz";
+        String todayLit = "'" + evalNow.toLocalDate() + "'::date";
+        String chNow = String.valueOf(evalNow.toEpochSecond() * 1_000_000L);
+        String chToday = evalNow.toLocalDate().format(DateTimeFormatter.BASIC_ISO_DATE);
+        Map<String, JsonNode> fig1 = new LinkedHashMap<>();
+        R.path("fig1").forEach(r -> fig1.put(r.path("key").asText(), r));
+        ArrayNode rows = out.putArray("segments");
+        int matched = 0, total = 0;
+        for (JsonNode seg : referenceSegments()) {
+            String k = seg.path("key").asText();
+            ObjectNode row = rows.addObject().put("key", k);
+            total++;
+            String pgSql = "/* expert count (bench_src) " + k + " */ " + expertSql(k, 1, nowLit, todayLit).get("count");
+            List<Double> pg = new ArrayList<>(), cl = new ArrayList<>();
+            long pgCount = -1, chCount = -1;
+            try {
+                String chSql = chCount(Path.of("bench/clickhouse", k + ".sql"), chNow, chToday);
+                for (int r = -1; r < reps1; r++) {
+                    long t0 = System.nanoTime();
+                    long a = lng(src, pgSql);
+                    double pa = ms(t0);
+                    t0 = System.nanoTime();
+                    long b = ch.count(chSql);
+                    double pb = ms(t0);
+                    if (r < 0) {
+                        pgCount = a;
+                        chCount = b;
+                    } else {
+                        pg.add(pa);
+                        cl.add(pb);
+                    }
+                }
+            } catch (Exception e) {
+                row.put("error", String.valueOf(e.getMessage())).put("countsMatch", false);
+                log("clickhouse " + k + ": FAILED " + e.getMessage());
+                continue;
+            }
+            boolean ok = pgCount == chCount;
+            if (ok) matched++;
+            row.put("count", chCount).put("expertCount", pgCount).put("countsMatch", ok);
+            JsonNode f1 = fig1.get(k);
+            if (f1 != null) {
+                // fig1 ran on the service's tenant (figure 3's baseline purchases may have been added to it since);
+                // its "count" is the service's count, equal to its expert count where fig1 says countsMatch
+                row.put("fig1Count", f1.path("count").asLong())
+                        .put("matchesFig1", f1.path("count").asLong() == chCount);
+            }
+            row.set("clickhouse", M.valueToTree(Stats.summary(cl, false)));
+            row.set("pgExpert", M.valueToTree(Stats.summary(pg, false)));
+            row.put("pgOverClickhouse", Stats.round(Stats.median(pg) / Stats.median(cl)));
+            ObjectNode raw = row.putObject("raw");
+            raw.set("clickhouse", M.valueToTree(round(cl)));
+            raw.set("pgExpert", M.valueToTree(round(pg)));
+            log(String.format(Locale.ROOT, "clickhouse %-28s count %8d %s | pg expert %8.1f ms clickhouse %8.1f ms (x%.2f)",
+                    k, chCount, ok ? "ok" : "MISMATCH pg " + pgCount, Stats.median(pg), Stats.median(cl),
+                    Stats.median(pg) / Stats.median(cl)));
+            save();
+        }
+        out.put("segmentsMatched", matched).put("segmentsChecked", total).put("allCountsMatch", matched == total);
+        if (matched != total) log("clickhouse: COUNT MISMATCH in " + (total - matched) + " of " + total + " segments");
+    }
+
+    /** bench/clickhouse/&lt;key&gt;.sql's count: {{tenant}} 1 (bench_src), {{now}} in microseconds, {{today}} yyyymmdd. */
+    static String chCount(Path file, String now, String today) throws Exception {
+        if (!Files.exists(file)) throw new IllegalStateException(file + " is missing");
+        String[] parts = Files.readString(file).split("(?m)^-- name: ");
+        for (int i = 1; i < parts.length; i++) {
+            String name = parts[i].substring(0, parts[i].indexOf('\n')).trim();
+            if (!name.equals("count")) continue;
+            String sql = parts[i].substring(parts[i].indexOf('\n') + 1).trim();
+            if (sql.endsWith(";")) sql = sql.substring(0, sql.length() - 1);
+            return sql.replace("{{tenant}}", "1").replace("{{now}}", now).replace("{{today}}", today);
+        }
+        throw new IllegalStateException(file + " needs '-- name: count'");
     }
 
     static List<Double> round(List<Double> v) {

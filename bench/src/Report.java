@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** Writes docs/benchmarks.md from bench/results/*.json (every size measured so far) and bench/analysis.md. */
@@ -50,6 +51,7 @@ final class Report {
         method(md);
         load(md, runs);
         for (JsonNode r : runs) fig1(md, r);
+        for (JsonNode r : runs) columnar(md, r);
         fig2(md, runs);
         fig3(md, runs);
         fig4(md, runs);
@@ -358,6 +360,109 @@ final class Report {
                     + mean(p.path("expertPage")));
         }
         md.append(String.join("; ", items)).append(".\n\n");
+    }
+
+    /**
+     * The columnar anchor (issue 17): segment by segment, the row store (the expert's SQL and the service's count,
+     * figure 1), ClickHouse on the same rows and, once the results carry it, the materialized membership read
+     * ({@code materialized.segments[]: {key, count: {median, min, ...}}}, issue 17 step 2's bench).
+     */
+    static void columnar(StringBuilder md, JsonNode r) {
+        JsonNode c = r.path("clickhouse");
+        if (c.isMissingNode()) return;
+        md.append("## Columnar anchor at ").append(label(r)).append(": row store, ClickHouse")
+                .append(" and materialized membership\n\n");
+        if (c.has("skipped")) {
+            md.append("Not measured in this run: ").append(c.path("skipped").asText()).append(".\n\n");
+            return;
+        }
+        if (c.has("error")) {
+            md.append("**The ClickHouse phase failed** in this run: ").append(c.path("error").asText().replace("\n", " "))
+                    .append(c.path("segments").isEmpty() ? "" : " (the segments measured before it are below)").append(".\n\n");
+            if (c.path("segments").isEmpty()) return;
+        }
+        Map<String, JsonNode> fig1 = new java.util.HashMap<>(), mat = new java.util.HashMap<>();
+        r.path("fig1").forEach(s -> fig1.put(s.path("key").asText(), s));
+        r.path("materialized").path("segments").forEach(s -> mat.put(s.path("key").asText(), s));
+        boolean withMat = !mat.isEmpty();
+        JsonNode first = c.path("segments").path(0);
+        md.append("ClickHouse ").append(c.path("version").asText()).append(" (Debian's `clickhouse-server`, started by the")
+                .append(" harness on loopback; MergeTree ordered by (tenant_id, customer_id[, occurred_at])), loaded from")
+                .append(" `bench_src`, the rows the service got. Counts in milliseconds, median / min over ")
+                .append(first.path("clickhouse").path("n").asInt()).append(" rounds after one warm-up; *expert SQL (same")
+                .append(" rounds)* is the expert's PostgreSQL count on `bench_src`, run alternately with ClickHouse's;")
+                .append(" *counts equal*: ClickHouse's count equals that expert count (a mismatch is shown, never")
+                .append(" dropped). The SQL is in `bench/clickhouse/<key>.sql`.\n\n");
+        md.append("| segment | members | row store: expert SQL (fig. 1) | service count HTTP (fig. 1) | expert SQL (same rounds) | ClickHouse | expert / ClickHouse |");
+        if (withMat) md.append(" materialized read | ClickHouse / materialized |");
+        md.append(" counts equal |\n|---|---|---|---|---|---|---|");
+        if (withMat) md.append("---|---|");
+        md.append("---|\n");
+        for (JsonNode s : c.path("segments")) {
+            String k = s.path("key").asText();
+            JsonNode f = fig1.getOrDefault(k, M.missingNode());
+            md.append("| ").append(k).append(" | ");
+            if (s.has("error")) {
+                md.append("- | ").append(pm(f.path("expertCount"))).append(" | ").append(pm(f.path("serviceCountHttp")))
+                        .append(" | - | **failed**: ").append(s.path("error").asText().replace("|", "\\|").replace("\n", " "))
+                        .append(" | - |");
+                if (withMat) md.append(" - | - |");
+                md.append(" **no** |\n");
+                continue;
+            }
+            md.append(String.format(Locale.ROOT, "%,d", s.path("count").asLong())).append(" | ")
+                    .append(pm(f.path("expertCount"))).append(" | ").append(pm(f.path("serviceCountHttp"))).append(" | ")
+                    .append(pm(s.path("pgExpert"))).append(" | ").append(pm(s.path("clickhouse"))).append(" | ")
+                    .append(fmt2(s.path("pgOverClickhouse").asDouble())).append(" |");
+            if (withMat) {
+                JsonNode m = mat.getOrDefault(k, M.missingNode()).path("count");
+                md.append(" ").append(pm(m)).append(" | ").append(m.isMissingNode() ? "-"
+                        : fmt2(s.path("clickhouse").path("median").asDouble() / m.path("median").asDouble())).append(" |");
+            }
+            md.append(" ").append(s.path("countsMatch").asBoolean() ? "yes"
+                    : "**no** (expert " + s.path("expertCount").asLong() + ")").append(" |\n");
+        }
+        md.append("\n").append(c.path("segmentsMatched").asInt()).append(" of ").append(c.path("segmentsChecked").asInt())
+                .append(" counts equal.");
+        List<String> differ = new ArrayList<>();
+        for (JsonNode s : c.path("segments")) {
+            if (s.has("matchesFig1") && !s.path("matchesFig1").asBoolean()) {
+                differ.add(s.path("key").asText() + " (figure 1: " + s.path("fig1Count").asLong() + ")");
+            }
+        }
+        if (!differ.isEmpty()) {
+            boolean fig3 = false;
+            for (JsonNode p : r.path("phases")) fig3 |= p.path("phase").asText().startsWith("figure 3 baseline");
+            md.append(" Figure 1's counts on the service's tenant differ for ").append(String.join(", ", differ))
+                    .append(fig3 ? ": figure 3's baseline purchases are written to that tenant before figure 1, not to `bench_src`."
+                            : ": **unexplained** (figure 3 did not run before figure 1).");
+        }
+        if (!withMat) {
+            md.append(" The materialized membership read is not in these results yet: its column comes with issue 17")
+                    .append(" step 2's bench.");
+        }
+        md.append("\n\n");
+        JsonNode l = c.path("load"), raw = r.path("load").path("rawCopy");
+        List<String> items = new ArrayList<>();
+        for (String t : List.of("customers", "purchases", "interactions", "events")) {
+            JsonNode x = l.path(t);
+            if (x.isMissingNode()) continue;
+            items.add(t + " " + String.format(Locale.ROOT, "%,d", x.path("rowsPerSec").asLong()) + " rows/s"
+                    + (raw.path(t).isMissingNode() ? "" : " (PostgreSQL raw COPY "
+                    + String.format(Locale.ROOT, "%,d", raw.path(t).path("rowsPerSec").asLong()) + ")"));
+        }
+        md.append("Load into ClickHouse (PostgreSQL `COPY (select ...) TO STDOUT` CSV piped into `clickhouse-client`")
+                .append(" `INSERT ... FORMAT CSV`): ").append(String.join(", ", items)).append("; ")
+                .append(String.format(Locale.ROOT, "%,d", l.path("rows").asLong())).append(" rows in ")
+                .append(sec(l.path("ms").asDouble())).append(", then OPTIMIZE FINAL ").append(sec(l.path("optimizeMs").asDouble()))
+                .append("; ").append(String.format(Locale.ROOT, "%.1f", c.path("bytesOnDisk").asDouble() / 1048576))
+                .append(" MiB on disk.\n\n");
+    }
+
+    /** median / min of a summary, or "-". */
+    static String pm(JsonNode s) {
+        if (s.isMissingNode() || !s.has("median")) return "-";
+        return fmt(s.path("median").asDouble()) + " / " + fmt(s.path("min").asDouble());
     }
 
     /** A statement's mean, or "-" when the run did not find it in pg_stat_statements. */
