@@ -203,7 +203,8 @@ class TenantScopedShapesTest {
             }
             JsonNode plan;
             try {
-                plan = plan(st.sql().contains("import_stage") ? IMPORT_STAGE : null, st.sql()).get(0).get("Plan");
+                plan = plan(st.sql().contains("import_stage") ? IMPORT_STAGE
+                        : st.sql().contains("customer_stage") ? CUSTOMER_STAGE : null, st.sql()).get(0).get("Plan");
             } catch (AssertionError e) {
                 problems.add(st.where() + ": cannot be planned from its source (" + e.getMessage().lines().findFirst()
                         .orElse("") + ")");
@@ -332,6 +333,12 @@ class TenantScopedShapesTest {
     /** The activity import's session staging table (ActivityImportRepository), for the statements that read it. */
     static final String IMPORT_STAGE = "create temp table import_stage (line bigint not null, customer_id bigint,"
             + " customer_external_id text, external_id text, occurred_at timestamptz, cid bigint)";
+
+    /** The customer import's session staging table (CustomerImportRepository), for the statements that read it. */
+    static final String CUSTOMER_STAGE = "create temp table customer_stage (line bigint not null, external_id text,"
+            + " name text, email text, phone text, phones text[], gender text, birth_date date, country text, region text,"
+            + " city text, price_tier text, payment_terms text, lifecycle_stage text, source text, channel text,"
+            + " tags text[], attributes jsonb, contacts jsonb)";
 
     /** The generic plan, after a setup statement run on the same connection (a temporary table), if any. */
     static JsonNode plan(String setup, String sql) throws Exception {
