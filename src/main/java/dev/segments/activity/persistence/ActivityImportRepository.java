@@ -270,26 +270,4 @@ public class ActivityImportRepository {
         String state = e.getSQLState();
         return state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54"));
     }
-
-    /** A COPY text-format field: {@code \N} for null, else the value with backslash, tab and line breaks escaped. */
-    public static void field(StringBuilder row, Object value) {
-        if (row.length() > 0) {
-            row.append('\t');
-        }
-        if (value == null) {
-            row.append("\\N");
-            return;
-        }
-        String s = value.toString();
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            switch (ch) {
-                case '\\' -> row.append("\\\\");
-                case '\t' -> row.append("\\t");
-                case '\n' -> row.append("\\n");
-                case '\r' -> row.append("\\r");
-                default -> row.append(ch);
-            }
-        }
-    }
 }

@@ -12,6 +12,7 @@ import dev.segments.activity.ActivityDtos.InteractionInput;
 import dev.segments.activity.ActivityDtos.PurchaseInput;
 import dev.segments.activity.ActivityImportReport;
 import dev.segments.activity.persistence.ActivityImportRepository;
+import dev.segments.common.db.CopyText;
 import dev.segments.activity.persistence.ActivityImportRepository.ChunkOutcome;
 import dev.segments.activity.persistence.ActivityImportRepository.Staged;
 import dev.segments.activity.persistence.StreamKind;
@@ -279,31 +280,31 @@ public class ActivityImporter {
     /** An item as its staging row, columns in {@link ActivityImportRepository#copyColumns} order. */
     private static String copyRow(long line, ActivityInput item) {
         StringBuilder row = new StringBuilder(128);
-        ActivityImportRepository.field(row, line);
-        ActivityImportRepository.field(row, item.customerId());
-        ActivityImportRepository.field(row, item.customerExternalId());
-        ActivityImportRepository.field(row, item.externalId());
-        ActivityImportRepository.field(row, item.occurredAt());
+        CopyText.field(row, line);
+        CopyText.field(row, item.customerId());
+        CopyText.field(row, item.customerExternalId());
+        CopyText.field(row, item.externalId());
+        CopyText.field(row, item.occurredAt());
         switch (item) {
             case PurchaseInput p -> {
-                ActivityImportRepository.field(row, p.amount().toPlainString());
-                ActivityImportRepository.field(row, p.currency());
-                ActivityImportRepository.field(row, p.product());
-                ActivityImportRepository.field(row, p.category());
-                ActivityImportRepository.field(row, p.quantity());
-                ActivityImportRepository.field(row, p.channel());
-                ActivityImportRepository.field(row, p.attributes());
+                CopyText.field(row, p.amount().toPlainString());
+                CopyText.field(row, p.currency());
+                CopyText.field(row, p.product());
+                CopyText.field(row, p.category());
+                CopyText.field(row, p.quantity());
+                CopyText.field(row, p.channel());
+                CopyText.field(row, p.attributes());
             }
             case InteractionInput i -> {
-                ActivityImportRepository.field(row, i.type());
-                ActivityImportRepository.field(row, i.channel());
-                ActivityImportRepository.field(row, i.outcome());
-                ActivityImportRepository.field(row, i.reason());
-                ActivityImportRepository.field(row, i.attributes());
+                CopyText.field(row, i.type());
+                CopyText.field(row, i.channel());
+                CopyText.field(row, i.outcome());
+                CopyText.field(row, i.reason());
+                CopyText.field(row, i.attributes());
             }
             case EventInput e -> {
-                ActivityImportRepository.field(row, e.name());
-                ActivityImportRepository.field(row, e.properties());
+                CopyText.field(row, e.name());
+                CopyText.field(row, e.properties());
             }
             default -> throw new IllegalArgumentException("not an activity item");
         }

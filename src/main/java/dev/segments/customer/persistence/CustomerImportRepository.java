@@ -18,6 +18,9 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.segments.common.db.CopyText.array;
+import static dev.segments.common.db.CopyText.field;
+
 /**
  * The COPY path of the bulk customer import (issue 18): a chunk of validated profiles (distinct external ids) goes
  * into a temporary staging table with one {@code COPY ... FROM STDIN} (the JDBC driver's CopyManager) and from there
@@ -31,28 +34,6 @@ public class CustomerImportRepository {
     private static final String STAGE_COLUMNS = "line, external_id, name, email, phone, phones, gender, birth_date,"
             + " country, region, city, price_tier, payment_terms, lifecycle_stage, source, channel, tags, attributes,"
             + " contacts";
-
-    private static final String UPSERT = "insert into customer as c (tenant_id, external_id, name, email, phone,"
-            + " phones, gender, birth_date, country, region, city, price_tier, payment_terms, lifecycle_stage, source,"
-            + " channel, tags, attributes, contacts)\n"
-            + "select ?, external_id, name, email, phone, coalesce(phones, '{}'), gender, birth_date, country, region,"
-            + " city, price_tier, payment_terms, lifecycle_stage, source, channel, coalesce(tags, '{}'),"
-            + " coalesce(attributes, '{}'), coalesce(contacts, '[]')\n"
-            + "from customer_stage order by line\n"
-            + "on conflict (tenant_id, external_id) do update set name = excluded.name, email = excluded.email,"
-            + " phone = excluded.phone, phones = excluded.phones, gender = excluded.gender,"
-            + " birth_date = excluded.birth_date, country = excluded.country, region = excluded.region,"
-            + " city = excluded.city, price_tier = excluded.price_tier, payment_terms = excluded.payment_terms,"
-            + " lifecycle_stage = excluded.lifecycle_stage, source = excluded.source, channel = excluded.channel,"
-            + " tags = excluded.tags, attributes = excluded.attributes, contacts = excluded.contacts,"
-            + " updated_at = now(), version = c.version + 1\n"
-            + "where (c.name, c.email, c.phone, c.phones, c.gender, c.birth_date, c.country, c.region, c.city,"
-            + " c.price_tier, c.payment_terms, c.lifecycle_stage, c.source, c.channel, c.tags, c.attributes,"
-            + " c.contacts) is distinct from (excluded.name, excluded.email, excluded.phone, excluded.phones,"
-            + " excluded.gender, excluded.birth_date, excluded.country, excluded.region, excluded.city,"
-            + " excluded.price_tier, excluded.payment_terms, excluded.lifecycle_stage, excluded.source,"
-            + " excluded.channel, excluded.tags, excluded.attributes, excluded.contacts)\n"
-            + "returning c.id, (c.xmax = 0)";
 
     private final DataSource dataSource;
     private final ObjectMapper mapper;
@@ -125,7 +106,7 @@ public class CustomerImportRepository {
                 }
                 int created = 0;
                 List<Long> changed = new ArrayList<>();
-                try (PreparedStatement upsert = c.prepareStatement(UPSERT)) {
+                try (PreparedStatement upsert = c.prepareStatement(CustomerRepository.STAGED_UPSERT)) {
                     upsert.setLong(1, tenantId);
                     try (ResultSet r = upsert.executeQuery()) {
                         while (r.next()) {
@@ -190,49 +171,6 @@ public class CustomerImportRepository {
             return mapper.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** A text[] literal: every element quoted, backslash and double quote escaped; null stays null. */
-    static String array(List<String> values) {
-        if (values == null) {
-            return null;
-        }
-        StringBuilder a = new StringBuilder("{");
-        for (int i = 0; i < values.size(); i++) {
-            if (i > 0) {
-                a.append(',');
-            }
-            a.append('"');
-            String v = values.get(i);
-            for (int j = 0; j < v.length(); j++) {
-                char ch = v.charAt(j);
-                if (ch == '"' || ch == '\\') {
-                    a.append('\\');
-                }
-                a.append(ch);
-            }
-            a.append('"');
-        }
-        return a.append('}').toString();
-    }
-
-    /** A COPY text-format field after a tab: {@code \N} for null, else backslash, tab and line breaks escaped. */
-    static void field(StringBuilder row, String value) {
-        row.append('\t');
-        if (value == null) {
-            row.append("\\N");
-            return;
-        }
-        for (int i = 0; i < value.length(); i++) {
-            char ch = value.charAt(i);
-            switch (ch) {
-                case '\\' -> row.append("\\\\");
-                case '\t' -> row.append("\\t");
-                case '\n' -> row.append("\\n");
-                case '\r' -> row.append("\\r");
-                default -> row.append(ch);
-            }
         }
     }
 }

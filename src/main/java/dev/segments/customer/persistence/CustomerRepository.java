@@ -49,6 +49,14 @@ public class CustomerRepository {
             source = excluded.source, channel = excluded.channel, tags = excluded.tags,
             attributes = excluded.attributes, contacts = excluded.contacts""";
 
+    /** An upsert's condition: a known profile is written (and its version bumped) only when it differs. */
+    private static final String CHANGED = "where (c.name, c.email, c.phone, c.phones, c.gender, c.birth_date,"
+            + " c.country, c.region, c.city, c.price_tier, c.payment_terms, c.lifecycle_stage, c.source, c.channel,"
+            + " c.tags, c.attributes, c.contacts) is distinct from (excluded.name, excluded.email, excluded.phone,"
+            + " excluded.phones, excluded.gender, excluded.birth_date, excluded.country, excluded.region,"
+            + " excluded.city, excluded.price_tier, excluded.payment_terms, excluded.lifecycle_stage,"
+            + " excluded.source, excluded.channel, excluded.tags, excluded.attributes, excluded.contacts)\n";
+
     /** Columns read back; {@link #toView(Row)} maps them by name. */
     public static final String VIEW_COLUMNS = """
             c.id, c.external_id, c.name, c.email, c.phone, c.phones, c.gender, c.birth_date, c.country, c.region,
@@ -61,13 +69,20 @@ public class CustomerRepository {
             + "select $1, " + PROFILE_VALUES + "\nfrom jsonb_to_recordset($2::text::jsonb) as " + RECORD + "\n"
             + "on conflict (tenant_id, external_id) do update set " + EXCLUDED
             + ", updated_at = now(), version = c.version + 1\n"
-            + "where (c.name, c.email, c.phone, c.phones, c.gender, c.birth_date, c.country, c.region, c.city,"
-            + " c.price_tier, c.payment_terms, c.lifecycle_stage, c.source, c.channel, c.tags, c.attributes,"
-            + " c.contacts) is distinct from (excluded.name, excluded.email, excluded.phone, excluded.phones,"
-            + " excluded.gender, excluded.birth_date, excluded.country, excluded.region, excluded.city,"
-            + " excluded.price_tier, excluded.payment_terms, excluded.lifecycle_stage, excluded.source,"
-            + " excluded.channel, excluded.tags, excluded.attributes, excluded.contacts)\n"
-            + "returning " + VIEW_COLUMNS + ", (xmax = 0) as inserted";
+            + CHANGED + "returning " + VIEW_COLUMNS + ", (xmax = 0) as inserted";
+
+    /**
+     * The customer import's upsert (CustomerImportRepository, JDBC): the same as {@link #UPSERT}, of a chunk staged
+     * by COPY in the session table {@code customer_stage}, in line order; returns the id and whether it was inserted.
+     */
+    static final String STAGED_UPSERT = "insert into customer as c (tenant_id, " + PROFILE_COLUMNS + ")\n"
+            + "select ?, external_id, name, email, phone, coalesce(phones, '{}'), gender, birth_date, country, region,"
+            + " city, price_tier, payment_terms, lifecycle_stage, source, channel, coalesce(tags, '{}'),"
+            + " coalesce(attributes, '{}'), coalesce(contacts, '[]')\n"
+            + "from customer_stage order by line\n"
+            + "on conflict (tenant_id, external_id) do update set " + EXCLUDED
+            + ", updated_at = now(), version = c.version + 1\n"
+            + CHANGED + "returning c.id, (c.xmax = 0)";
 
     private static final String INSERT = "insert into customer as c (tenant_id, " + PROFILE_COLUMNS + ")\n"
             + "select $1, " + PROFILE_VALUES + "\nfrom jsonb_to_recordset($2::text::jsonb) as " + RECORD + "\n"
