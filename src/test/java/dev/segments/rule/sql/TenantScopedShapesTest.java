@@ -144,15 +144,10 @@ class TenantScopedShapesTest {
                 sql = sql.substring("explain (format json) ".length());
             }
             JsonNode plan = plan(sql).get(0).get("Plan");
-            List<String> conditions = new ArrayList<>();
-            List<String> groupKeys = new ArrayList<>();
-            List<JsonNode> tenantScans = new ArrayList<>();
-            Map<String, String> subplanColumns = new LinkedHashMap<>();
-            walk(plan, conditions, groupKeys, tenantScans, subplanColumns);
-            // a hashed subplan's columns stand for what it outputs: (hashed SubPlan 4).col1 is its first output
-            for (Map.Entry<String, String> col : subplanColumns.entrySet()) {
-                conditions.replaceAll(c -> c.replace(col.getKey(), col.getValue()));
-            }
+            PlanFacts facts = PlanFacts.of(plan);
+            List<String> conditions = facts.conditions();
+            List<String> groupKeys = facts.groupKeys();
+            List<JsonNode> tenantScans = facts.tenantScans();
             scans += tenantScans.size();
             if (tenantScans.isEmpty()) {
                 problems.add(shape.getKey() + ": reads no tenant table");
@@ -211,14 +206,9 @@ class TenantScopedShapesTest {
                 continue;
             }
             planned++;
-            List<String> conditions = new ArrayList<>();
-            List<String> groupKeys = new ArrayList<>();
-            List<JsonNode> tenantScans = new ArrayList<>();
-            Map<String, String> subplanColumns = new LinkedHashMap<>();
-            walk(plan, conditions, groupKeys, tenantScans, subplanColumns);
-            for (Map.Entry<String, String> col : subplanColumns.entrySet()) {
-                conditions.replaceAll(c -> c.replace(col.getKey(), col.getValue()));
-            }
+            PlanFacts facts = PlanFacts.of(plan);
+            List<String> conditions = facts.conditions();
+            List<JsonNode> tenantScans = facts.tenantScans();
             List<String> unscoped = new ArrayList<>();
             for (JsonNode scan : tenantScans) {
                 String alias = scan.get("Alias").asText();
@@ -293,6 +283,22 @@ class TenantScopedShapesTest {
                     "the webhook dispatcher: one delivery by id"),
             Map.entry("update webhook_delivery set status = case when $5::double precision is null",
                     "the webhook dispatcher: one delivery by id"));
+
+    /** What a plan says about tenants: its conditions (hashed subplans' columns put in), group keys, tenant-table scans. */
+    record PlanFacts(List<String> conditions, List<String> groupKeys, List<JsonNode> tenantScans) {
+        static PlanFacts of(JsonNode plan) {
+            List<String> conditions = new ArrayList<>();
+            List<String> groupKeys = new ArrayList<>();
+            List<JsonNode> tenantScans = new ArrayList<>();
+            Map<String, String> subplanColumns = new LinkedHashMap<>();
+            walk(plan, conditions, groupKeys, tenantScans, subplanColumns);
+            // a hashed subplan's columns stand for what it outputs: (hashed SubPlan 4).col1 is its first output
+            for (Map.Entry<String, String> col : subplanColumns.entrySet()) {
+                conditions.replaceAll(c -> c.replace(col.getKey(), col.getValue()));
+            }
+            return new PlanFacts(conditions, groupKeys, tenantScans);
+        }
+    }
 
     static void walk(JsonNode node, List<String> conditions, List<String> groupKeys, List<JsonNode> tenantScans,
                      Map<String, String> subplanColumns) {
