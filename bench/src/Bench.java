@@ -222,6 +222,7 @@ public final class Bench {
             R.put("loadedBy", prior.path("results").path("machine").path("gitCommit").asText())
                     .put("loadedAt", prior.path("results").path("startedAt").asText());
         }
+        if (prior != null && !o.only.isEmpty() && Files.exists(partial)) carryOver(M.readTree(partial.toFile()));
         R.set("machine", machine());
         if (prior == null && !o.resumeLoad) R.set("phases", M.createArrayNode());
         R.set("settings", M.valueToTree(Map.of("fig1Repetitions", reps1, "fig2Repetitions", reps2,
@@ -312,6 +313,8 @@ public final class Bench {
             save();
             if (phase("fig4")) timed("figure 4", this::figure4);
             save();
+            if (phase("materialized")) timed("materialized reads (time events on)", this::materialized);
+            save();
             if (phase("fig6")) timed("figure 6 (analytics models)", this::figure6);
             save();
             if (phase("insight")) timed("insight", this::insight);
@@ -326,6 +329,31 @@ public final class Bench {
             }
         }
         log("==== size " + size + " done");
+    }
+
+    /** The figures a {@code --reuse-data --only} run does not measure, by phase, and where they are kept in the results. */
+    static final Map<String, List<String>> FIGURES = Map.of("fig1", List.of("fig1", "fig1WarmupMs"),
+            "clickhouse", List.of("clickhouse"), "fig2", List.of("fig2"), "fig4", List.of("fig4"),
+            "materialized", List.of("materialized"), "fig6", List.of("fig6"), "insight", List.of("insight"));
+
+    /**
+     * A {@code --reuse-data --only} run measures some figures on the kept data; the other figures of the last run of
+     * this size (results/<size>.json) are kept, each marked in {@code carriedOver} with the commit and the start of
+     * the run that measured it (the report names them), instead of disappearing from docs/benchmarks.md.
+     */
+    void carryOver(JsonNode last) {
+        ObjectNode carried = R.putObject("carriedOver");
+        JsonNode before = last.path("carriedOver");
+        FIGURES.forEach((phase, fields) -> {
+            if (phase(phase) || last.path(fields.get(0)).isMissingNode()) return;
+            fields.forEach(f -> {
+                if (!last.path(f).isMissingNode()) R.set(f, last.get(f));
+            });
+            carried.set(phase, before.has(phase) ? before.get(phase) : M.createObjectNode()
+                    .put("commit", last.path("machine").path("gitCommit").asText())
+                    .put("startedAt", last.path("startedAt").asText()));
+        });
+        if (carried.isEmpty()) R.remove("carriedOver");
     }
 
     /** A new tenant, its data generated, exported, COPY'd raw and loaded through the service. */
@@ -1177,6 +1205,172 @@ public final class Bench {
             if (hi - lo + 1 != cnt) log("WARNING: customer ids are not contiguous; some lookups will 404");
             return new long[]{lo, hi};
         }
+    }
+
+    // ------------------------------------------------------------------ materialized reads (issue 17)
+
+    /** The issue's targets: count p99 and first page p99 in ms, req/s of both read endpoints, upkeep s per hour. */
+    static final Map<String, Double> MATERIALIZED_TARGETS = Map.of("countP99Ms", 5.0, "pageP99Ms", 15.0,
+            "membersReqPerSec", 2000.0, "customerSegmentsReqPerSec", 2000.0, "upkeepSecondsPerHour", 5.0);
+
+    /**
+     * Saved segments read from the materialization with the time-event tick running, as in production (the other
+     * figures run with the scheduler off). The service is restarted with its scheduler on; the backlog of customers
+     * whose due instant passed while it was off is processed (timed); then over a quiet window (no request) the
+     * CPU seconds of the JVM and of the PostgreSQL processes are the upkeep of that much clock, scaled to an hour;
+     * then count and first page of every reference segment, sequentially, with the answer's {@code source}
+     * recorded, the count and page checked equal to a live evaluation at the answer's {@code evaluatedAt}; then
+     * figure 4's autocannon load on members and on a customer's segments. Afterwards the service is restarted with
+     * the scheduler off again.
+     */
+    void materialized() throws Exception {
+        ObjectNode f = R.putObject("materialized");
+        f.set("targets", M.valueToTree(MATERIALIZED_TARGETS));
+        String dueSql = "select count(*) from customer_due where tenant_id = " + tenantId + " and due_at <= now()";
+        service.envOverrides.put("SEGMENTS_MEMBERSHIP_SCHEDULER_ENABLED", "true");
+        try {
+            long backlog;
+            try (Connection db = connect("postgres")) {
+                backlog = lng(db, dueSql);
+            }
+            service.stop();
+            Thread.sleep(2000);
+            service.start();
+            try (Connection db = connect("postgres")) {
+                long t0 = System.nanoTime(), due = backlog;
+                long deadline = t0 + TimeUnit.MINUTES.toNanos(o.quick ? 2 : 15);
+                // caught up: no customer due for longer than the read lag (5 s)
+                while ((due = lng(db, dueSql.replace("now()", "now() - interval '5 seconds'"))) > 0
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(200);
+                }
+                ObjectNode c = f.putObject("catchUp");
+                c.put("dueCustomersAtStart", backlog).put("ms", Stats.round(ms(t0))).put("caughtUp", due == 0);
+                log("materialized: " + backlog + " due customers processed by the tick in " + Math.round(ms(t0))
+                        + " ms" + (due == 0 ? "" : " (NOT caught up: " + due + " still due)"));
+
+                // upkeep: a window without requests; the tick is all that runs (and autovacuum, counted too)
+                int window = o.quick ? 20 : 120;
+                String soon = "select count(*) from customer_due where tenant_id = " + tenantId
+                        + " and due_at > now() and due_at <= now() + interval '%d seconds'";
+                long dueInWindow = lng(db, String.format(Locale.ROOT, soon, window));
+                long dueInHour = lng(db, String.format(Locale.ROOT, soon, 3600));
+                long changes0 = lng(db, "select count(*) from membership_change where tenant_id = " + tenantId);
+                exec(db, "select pg_stat_statements_reset()");
+                Map<String, Double> cpu0 = service.cpuSeconds(), tick0 = tickMeters();
+                long w0 = System.nanoTime();
+                Thread.sleep(window * 1000L);
+                Map<String, Double> cpu1 = service.cpuSeconds(), tick1 = tickMeters();
+                double tickSeconds = tick1.get("seconds") - tick0.get("seconds");
+                long tickCustomers = Math.round(tick1.get("customers") - tick0.get("customers"));
+                double seconds = ms(w0) / 1000;
+                double jvm = cpu1.get("jvm") - cpu0.get("jvm"), pg = cpu1.get("postgres") - cpu0.get("postgres");
+                long changes = lng(db, "select count(*) from membership_change where tenant_id = " + tenantId) - changes0;
+                double pgExec;
+                try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(
+                        "select coalesce(sum(total_exec_time + total_plan_time), 0) from pg_stat_statements"
+                                + " where query not like '%pg_stat_statements%'")) {
+                    rs.next();
+                    pgExec = rs.getDouble(1);
+                }
+                ObjectNode u = f.putObject("upkeep");
+                u.put("windowSeconds", Stats.round(seconds)).put("dueCustomersInWindow", dueInWindow)
+                        .put("dueCustomersNextHour", dueInHour).put("membershipChanges", changes)
+                        .put("jvmCpuSeconds", Stats.round(jvm)).put("postgresCpuSeconds", Stats.round(pg))
+                        .put("postgresStatementMs", Stats.round(pgExec))
+                        .put("cpuSecondsPerHour", Stats.round((jvm + pg) * 3600 / seconds))
+                        .put("tickSeconds", Stats.round(tickSeconds)).put("tickCustomers", tickCustomers)
+                        .put("tickBatches", Math.round(tick1.get("batches") - tick0.get("batches")))
+                        .put("tickSecondsPerHour", Stats.round(tickSeconds * 3600 / seconds))
+                        .put("loadAvg", loadAvg());
+                log(String.format(Locale.ROOT, "materialized upkeep: %.1f s of clock, %d customers due in it (%d in the"
+                                + " next hour), %d membership changes; the tick re-evaluated %d customers in %.3f s (%.2f s per"
+                                + " hour); CPU %.2f s JVM + %.2f s PostgreSQL: %.1f s per hour", seconds, dueInWindow, dueInHour,
+                        changes, tickCustomers, tickSeconds, tickSeconds * 3600 / seconds, jvm, pg, (jvm + pg) * 3600 / seconds));
+
+                // count and first page, sequential, per reference segment
+                int n = o.quick ? 50 : 200;
+                ArrayNode out = f.putArray("segments");
+                for (JsonNode seg : referenceSegments()) {
+                    String k = seg.path("key").asText();
+                    List<Double> cnt = new ArrayList<>(), page = new ArrayList<>();
+                    Map<String, Integer> sources = new java.util.TreeMap<>();
+                    JsonNode lastCount = null, lastPage = null;
+                    for (int i = -20; i < n; i++) {
+                        long t1 = System.nanoTime();
+                        JsonNode cr = get(key, "/segments/" + k + "/count");
+                        double a = ms(t1);
+                        t1 = System.nanoTime();
+                        JsonNode pr = get(key, "/segments/" + k + "/members?limit=" + PAGE);
+                        double b = ms(t1);
+                        if (i < 0) continue;
+                        cnt.add(a);
+                        page.add(b);
+                        sources.merge("count " + cr.path("source").asText("?"), 1, Integer::sum);
+                        sources.merge("page " + pr.path("source").asText("?"), 1, Integer::sum);
+                        lastCount = cr;
+                        lastPage = pr;
+                    }
+                    // the last answers against a live evaluation at the instant they say they are exact at
+                    String at = java.net.URLEncoder.encode(lastCount.path("evaluatedAt").asText(), StandardCharsets.UTF_8);
+                    long live = get(key, "/segments/" + k + "/count?asOf=" + at).path("count").asLong();
+                    String pat = java.net.URLEncoder.encode(lastPage.path("evaluatedAt").asText(), StandardCharsets.UTF_8);
+                    List<Long> livePage = new ArrayList<>(), matPage = new ArrayList<>();
+                    get(key, "/segments/" + k + "/members?limit=" + PAGE + "&asOf=" + pat).path("items")
+                            .forEach(x -> livePage.add(x.path("id").asLong()));
+                    lastPage.path("items").forEach(x -> matPage.add(x.path("id").asLong()));
+                    ObjectNode row = out.addObject();
+                    row.put("key", k).put("members", lastCount.path("count").asLong()).put("liveCount", live)
+                            .put("countMatchesLive", live == lastCount.path("count").asLong())
+                            .put("pageMatchesLive", livePage.equals(matPage));
+                    row.set("sources", M.valueToTree(sources));
+                    row.set("count", M.valueToTree(Stats.summary(cnt, true)));
+                    row.set("page", M.valueToTree(Stats.summary(page, true)));
+                    log(String.format(Locale.ROOT, "materialized %-24s count p50 %.2f p99 %.2f ms, page p50 %.2f p99 %.2f"
+                                    + " ms, %s; live count %s", k, Stats.median(cnt), Stats.pct(cnt, 99), Stats.median(page),
+                            Stats.pct(page, 99), sources, live == lastCount.path("count").asLong() ? "equal" : "DIFFERS"));
+                    save();
+                }
+            }
+
+            // concurrent reads with the tick running (figure 4's load)
+            long[] range = idRange();
+            String keys = String.join(",", referenceSegments().stream().map(s -> s.path("key").asText()).toList());
+            for (String mode : List.of("members", "customer-segments")) {
+                ArrayNode runs = f.putArray(mode);
+                for (int r = 0; r < reps4; r++) {
+                    String outText = sh("node", "bench/load.js", service.base(), key, mode, String.valueOf(conns4),
+                            String.valueOf(seconds4), String.valueOf(range[0]), String.valueOf(range[1]), keys);
+                    ObjectNode run = (ObjectNode) M.readTree(outText.substring(outText.indexOf('{')));
+                    run.put("loadAvg", loadAvg());
+                    runs.add(run);
+                    log(String.format(Locale.ROOT, "materialized %-18s run %d: %.0f req/s, p50 %s p99 %s ms, non2xx %d",
+                            mode, r + 1, run.path("requestsPerSec").asDouble(), run.path("latencyMs").path("p50").asText(),
+                            run.path("latencyMs").path("p99").asText(), run.path("non2xx").asLong()));
+                    save();
+                }
+            }
+        } finally {
+            service.envOverrides.remove("SEGMENTS_MEMBERSHIP_SCHEDULER_ENABLED");
+            service.stop();
+            Thread.sleep(2000);
+            service.start();
+        }
+    }
+
+    /** The tick's meters from /q/metrics (docs/operations.md): busy seconds, batches and customers so far. */
+    Map<String, Double> tickMeters() throws Exception {
+        String text = http.send(HttpRequest.newBuilder(URI.create(service.base() + "/q/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, Double> m = new LinkedHashMap<>(Map.of("seconds", 0.0, "batches", 0.0, "customers", 0.0));
+        for (String line : text.split("\n")) {
+            String[] kv = line.split(" ");
+            if (kv.length != 2) continue;
+            if (kv[0].startsWith("segments_membership_time_events_seconds_sum{")) m.merge("seconds", Double.parseDouble(kv[1]), Double::sum);
+            if (kv[0].startsWith("segments_membership_time_events_seconds_count{")) m.merge("batches", Double.parseDouble(kv[1]), Double::sum);
+            if (kv[0].equals("segments_membership_time_events_customers_total")) m.merge("customers", Double.parseDouble(kv[1]), Double::sum);
+        }
+        return m;
     }
 
     // ------------------------------------------------------------------ insight (issue 16)

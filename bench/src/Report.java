@@ -55,6 +55,7 @@ final class Report {
         fig2(md, runs);
         fig3(md, runs);
         fig4(md, runs);
+        materialized(md, runs);
         insight(md, runs);
         fig5(md, runs);
         fig6(md, runs);
@@ -125,7 +126,50 @@ final class Report {
             double d = a.path("p99").asDouble() - b.path("p99").asDouble();
             return fmt(d) + " ms (" + fmt(b.path("p99").asDouble()) + " -> " + fmt(a.path("p99").asDouble()) + ") " + met(d < 5);
         });
+        row(md, runs, "17. saved segment's count from the materialization, p99: median over the reference segments (worst) (target < 5 ms)",
+                r -> materializedP99(r, "count", 5));
+        row(md, runs, "17. saved segment's first page of 50 from the materialization, p99: median (worst) (target < 15 ms)",
+                r -> materializedP99(r, "page", 15));
+        row(md, runs, "17. GET /segments/{key}/members with time events on, req/s and p99 (target >= 2000 req/s)",
+                r -> materializedLoad(r, "members"));
+        row(md, runs, "17. GET /customers/{id}/segments with time events on, req/s and p99 (target >= 2000 req/s)",
+                r -> materializedLoad(r, "customer-segments"));
+        row(md, runs, "17. upkeep of 30 segments: the time-event tick's busy seconds per hour of clock (target < 5 s); CPU of JVM + PostgreSQL, idle included", r -> {
+            JsonNode u = r.path("materialized").path("upkeep");
+            if (u.isMissingNode()) return "-";
+            double v = u.path("tickSecondsPerHour").asDouble();
+            return String.format(Locale.ROOT, "%.2f s %s; CPU %.1f s", v, met(v < 5), u.path("cpuSecondsPerHour").asDouble());
+        });
         md.append("\n");
+    }
+
+    static String materializedP99(JsonNode r, String field, double target) {
+        JsonNode segs = r.path("materialized").path("segments");
+        if (!segs.isArray() || segs.isEmpty()) return "-";
+        List<Double> v = new ArrayList<>();
+        String worst = "";
+        double max = -1;
+        for (JsonNode s : segs) {
+            double x = s.path(field).path("p99").asDouble();
+            v.add(x);
+            if (x > max) {
+                max = x;
+                worst = s.path("key").asText();
+            }
+        }
+        return fmt(Stats.median(v)) + " ms (" + fmt(max) + " " + worst + ") " + met(max < target);
+    }
+
+    static String materializedLoad(JsonNode r, String mode) {
+        JsonNode runs = r.path("materialized").path(mode);
+        if (!runs.isArray() || runs.isEmpty()) return "-";
+        List<Double> rps = new ArrayList<>(), p99 = new ArrayList<>();
+        runs.forEach(x -> {
+            rps.add(x.path("requestsPerSec").asDouble());
+            p99.add(x.path("latencyMs").path("p99").asDouble());
+        });
+        return String.format(Locale.ROOT, "%.0f req/s, p99 %s ms %s", Stats.median(rps), fmt(Stats.median(p99)),
+                met(Stats.median(rps) >= 2000));
     }
 
     /** One row of the summary: the label, then a cell per run. */
@@ -207,6 +251,15 @@ final class Report {
                     .append(m.path("gitCommit").asText())
                     .append(r.has("loadedBy") ? " (data loaded by " + r.path("loadedBy").asText() + ")" : "")
                     .append(" | ").append(m.path("loadAvgAtStart").asText()).append(" |\n");
+        }
+        for (JsonNode r : runs) {
+            if (!r.has("carriedOver")) continue;
+            List<String> items = new ArrayList<>();
+            r.path("carriedOver").properties().forEach(e -> items.add(e.getKey() + " (commit "
+                    + e.getValue().path("commit").asText() + ", run of "
+                    + e.getValue().path("startedAt").asText().replaceAll("\\.\\d+Z", "Z") + ")"));
+            md.append("\n").append(label(r)).append(": this run measured only some figures on the kept data; these")
+                    .append(" come from an earlier run of that size: ").append(String.join(", ", items)).append(".\n");
         }
         JsonNode s = runs.get(runs.size() - 1).path("machine").path("postgresSettings");
         md.append("\nPostgreSQL settings (the embedded server's, `EmbeddedDatabase`): ");
@@ -505,6 +558,85 @@ final class Report {
         runs.forEach(l::add);
         l.sort(Comparator.comparingDouble(x -> x.path("totalMs").asDouble()));
         return l.isEmpty() ? M.createObjectNode() : l.get(l.size() / 2);
+    }
+
+    /** Saved segments read from the materialization with the time-event tick on (issue 17). */
+    static void materialized(StringBuilder md, List<JsonNode> runs) {
+        if (runs.stream().allMatch(r -> r.path("materialized").isMissingNode())) return;
+        md.append("## Materialized reads with time events on (issue 17)\n\n");
+        md.append("The service restarted with its scheduler on (the time-event tick every second; the other figures run")
+                .append(" with it off). *Catch-up*: the customers whose due instant passed while it was off, processed")
+                .append(" by the tick until none is due for more than the read lag (5 s). *Upkeep*: a window without")
+                .append(" requests; the tick's own meters (`segments_membership_time_events_seconds`, its batches' time,")
+                .append(" and `..._customers_total`) and, as an upper bound, the CPU seconds of the JVM and of the")
+                .append(" PostgreSQL processes (everything: the tick, its polling, the idle JVM, autovacuum), both scaled to")
+                .append(" one hour of clock. Then every reference segment's count and first page of")
+                .append(" 50 without `asOf`, sequential requests after 20 warm-up rounds, the answer's `source` counted, and")
+                .append(" the last count and page checked equal to a live evaluation at the `evaluatedAt` they report.")
+                .append(" Then figure 4's autocannon load (16 connections) with the tick running.\n\n");
+        md.append("| size | catch-up | upkeep window | due in it / next hour | tick: customers, batches, busy s | membership changes | tick busy s per hour of clock (< 5) | CPU JVM + PostgreSQL | CPU per hour of clock |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|\n");
+        for (JsonNode r : runs) {
+            JsonNode f = r.path("materialized");
+            if (f.isMissingNode()) continue;
+            JsonNode c = f.path("catchUp"), u = f.path("upkeep");
+            md.append("| ").append(label(r)).append(" | ")
+                    .append(String.format(Locale.ROOT, "%,d customers in %s", c.path("dueCustomersAtStart").asLong(),
+                            sec(c.path("ms").asDouble()))).append(c.path("caughtUp").asBoolean() ? "" : " (**not caught up**)")
+                    .append(" | ").append(fmt(u.path("windowSeconds").asDouble())).append(" s | ")
+                    .append(String.format(Locale.ROOT, "%,d / %,d", u.path("dueCustomersInWindow").asLong(),
+                            u.path("dueCustomersNextHour").asLong())).append(" | ")
+                    .append(String.format(Locale.ROOT, "%,d, %d, %.3f", u.path("tickCustomers").asLong(),
+                            u.path("tickBatches").asLong(), u.path("tickSeconds").asDouble())).append(" | ")
+                    .append(String.format(Locale.ROOT, "%,d", u.path("membershipChanges").asLong())).append(" | ")
+                    .append(target(u.path("tickSecondsPerHour").asDouble(), 5)).append(" | ")
+                    .append(fmt(u.path("jvmCpuSeconds").asDouble())).append(" + ").append(fmt(u.path("postgresCpuSeconds").asDouble()))
+                    .append(" s | ").append(String.format(Locale.ROOT, "%.1f s", u.path("cpuSecondsPerHour").asDouble()))
+                    .append(" |\n");
+        }
+        md.append("\n| size | segment | members | count p50 | count p99 (< 5) | first page p50 | first page p99 (< 15) | sources | equal to live at evaluatedAt |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|\n");
+        for (JsonNode r : runs) {
+            for (JsonNode s : r.path("materialized").path("segments")) {
+                List<String> src = new ArrayList<>();
+                s.path("sources").properties().forEach(e -> src.add(e.getKey() + " " + e.getValue().asText()));
+                md.append("| ").append(label(r)).append(" | ").append(s.path("key").asText()).append(" | ")
+                        .append(String.format(Locale.ROOT, "%,d", s.path("members").asLong())).append(" | ")
+                        .append(fmt(s.path("count").path("median").asDouble())).append(" | ")
+                        .append(target(s.path("count").path("p99").asDouble(), 5)).append(" | ")
+                        .append(fmt(s.path("page").path("median").asDouble())).append(" | ")
+                        .append(target(s.path("page").path("p99").asDouble(), 15)).append(" | ")
+                        .append(String.join(", ", src)).append(" | ")
+                        .append(s.path("countMatchesLive").asBoolean() && s.path("pageMatchesLive").asBoolean() ? "yes"
+                                : "**no** (live count " + s.path("liveCount").asLong() + ", page "
+                                + (s.path("pageMatchesLive").asBoolean() ? "equal" : "differs") + ")")
+                        .append(" |\n");
+            }
+        }
+        md.append("\nms over HTTP (client-side).\n\n");
+        md.append("| size | endpoint, time events on | req/s, median [min–max] | p50 ms | p99 ms (median run) | non-2xx |\n");
+        md.append("|---|---|---|---|---|---|\n");
+        for (JsonNode r : runs) {
+            for (String mode : List.of("members", "customer-segments")) {
+                JsonNode rr = r.path("materialized").path(mode);
+                if (!rr.isArray() || rr.isEmpty()) continue;
+                List<Double> rps = new ArrayList<>(), p50 = new ArrayList<>(), p99 = new ArrayList<>();
+                long bad = 0;
+                for (JsonNode x : rr) {
+                    rps.add(x.path("requestsPerSec").asDouble());
+                    p50.add(x.path("latencyMs").path("p50").asDouble());
+                    p99.add(x.path("latencyMs").path("p99").asDouble());
+                    bad += x.path("non2xx").asLong() + x.path("errors").asLong();
+                }
+                md.append("| ").append(label(r)).append(" | ")
+                        .append(mode.equals("members") ? "GET /segments/{key}/members?limit=50" : "GET /customers/{id}/segments")
+                        .append(" | ").append(String.format(Locale.ROOT, "%.0f [%.0f–%.0f]", Stats.median(rps),
+                                Stats.pct(rps, 0), Stats.pct(rps, 100)))
+                        .append(" | ").append(fmt(Stats.median(p50))).append(" | ").append(fmt(Stats.median(p99)))
+                        .append(" | ").append(bad).append(" |\n");
+            }
+        }
+        md.append("\n");
     }
 
     /** Segment insight (issue 16): explain, profile, overlap of 30 segments and the PDF report against their targets. */

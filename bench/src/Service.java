@@ -24,6 +24,8 @@ final class Service {
     final String adminKey;
     final Path log;
     final List<String> jvmOpts;
+    /** Environment set on top of the defaults below at the next {@link #start()} (a phase that needs another setting). */
+    final Map<String, String> envOverrides = new LinkedHashMap<>();
     Process process;
     long startMs;
 
@@ -88,6 +90,7 @@ final class Service {
             env.put("EMBEDDED_DB_DIR", dataDir.toAbsolutePath().toString());
             env.put("EMBEDDED_DB_PORT", String.valueOf(pgPort));
         }
+        env.putAll(envOverrides);
         Files.createDirectories(log.getParent());
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -140,6 +143,35 @@ final class Service {
             // the embedded server stops in a shutdown hook; wait for its pid file to go
             Path pid = dataDir.resolve("postmaster.pid");
             for (int i = 0; i < 600 && Files.exists(pid); i++) Thread.sleep(100);
+        }
+    }
+
+    /**
+     * CPU seconds (user + system) used so far by the JVM and by the embedded PostgreSQL's processes alive now (the
+     * postmaster and its children); a process that exited in between takes its share with it, so compare two
+     * readings over a window in which the pool's backends stay up.
+     */
+    Map<String, Double> cpuSeconds() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("jvm", cpuTicks(jvmPid()) / 100.0);
+        long pm = postmasterPid();
+        double pg = 0;
+        if (pm > 0) {
+            pg += cpuTicks(pm);
+            for (long c : childrenOf(pm)) pg += cpuTicks(c);
+        }
+        m.put("postgres", pg / 100.0);
+        return m;
+    }
+
+    /** utime + stime of a process in clock ticks (USER_HZ, 100 on Linux), or 0 if it is gone. */
+    static long cpuTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);   // fields 14 and 15 of proc(5)
+        } catch (Exception e) {
+            return 0;
         }
     }
 

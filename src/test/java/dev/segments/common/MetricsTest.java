@@ -56,6 +56,9 @@ class MetricsTest {
     @Inject
     Pool pool;
 
+    @Inject
+    dev.segments.segment.service.MembershipService membership;
+
     @Test
     void servesTheNamedMetricsMovedByWhatRequestsDid() {
         String prefix = "metrics-" + UUID.randomUUID().toString().substring(0, 8) + "-";
@@ -163,6 +166,40 @@ class MetricsTest {
             assertFalse(text.contains("picked") || text.contains("moscow"), "segment keys");
             assertFalse(text.contains(receiver.url().replaceFirst("/$", "")), "webhook targets");
         }
+    }
+
+    @Test
+    void timeEventBatchesAreTimedAndTheirCustomersCounted() {
+        String prefix = "te-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        String key = Api.newTenant();
+        String when = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minusDays(1).toString();
+        RestAssured.given().auth().oauth2(key).contentType("application/x-ndjson")
+                .body(("""
+                        {"externalId": "%1$s1"}
+                        {"externalId": "%1$s2"}
+                        """).formatted(prefix).getBytes(StandardCharsets.UTF_8)).post("/customers/import").then().statusCode(200);
+        as(key).body("""
+                {"items": [
+                  {"customerExternalId": "%1$s1", "externalId": "%1$so-1", "occurredAt": "%2$s", "amount": 10},
+                  {"customerExternalId": "%1$s2", "externalId": "%1$so-2", "occurredAt": "%2$s", "amount": 20}]}"""
+                .formatted(prefix, when)).post("/purchases/batch").then().statusCode(200);
+        as(key).body(Map.of("key", "recent", "name", "Recent", "rule",
+                Map.of("field", "lastPurchaseAt", "op", "within", "value", "P3650D"))).post("/segments").then().statusCode(201);
+        // both customers' due instant (ten years away) made a second old: the tick re-evaluates exactly them
+        pool.preparedQuery("update customer_due set due_at = now() - interval '1 second' where customer_id in"
+                        + " (select id from customer where external_id like $1)")
+                .execute(Tuple.of(prefix + "%")).await().atMost(WAIT);
+        Map<String, Double> before = scrape();
+        int done = membership.tick(java.time.OffsetDateTime.now()).await().atMost(WAIT);
+        Map<String, Double> after = scrape();
+        assertTrue(done >= 2, "re-evaluated " + done);
+        assertEquals(done, deltaOrZero(before, after, "segments_membership_time_events_customers_total"));
+        assertTrue(delta(before, after, "segments_membership_time_events_seconds_count{outcome=\"ok\"}") >= 1);
+        assertTrue(delta(before, after, "segments_membership_time_events_seconds_sum{outcome=\"ok\"}") > 0);
+        long stillDue = pool.preparedQuery("select count(*) from customer_due where due_at <= now() and customer_id in"
+                        + " (select id from customer where external_id like $1)")
+                .execute(Tuple.of(prefix + "%")).await().atMost(WAIT).iterator().next().getLong(0);
+        assertEquals(0, stillDue, "their next due instants computed");
     }
 
     @Test

@@ -36,6 +36,10 @@ import java.util.function.Supplier;
  *   {@code timeout}, {@code error});</li>
  *   <li>{@value #IMPORT_ROWS}: a counter of written rows by {@code stream} (customers, purchases, interactions,
  *   events) and {@code outcome} ({@code stored}, {@code duplicate}, {@code rejected});</li>
+ *   <li>{@value #TIME_EVENTS}: a timer around every time-event batch (one transaction of the tick: the due
+ *   customers taken, re-evaluated and their next due instants computed), by {@code outcome}, and
+ *   {@value #TIME_EVENT_CUSTOMERS}, a counter of the customers those batches re-evaluated: the membership upkeep's
+ *   cost, which grows with the boundary crossings, not with the base (docs/live-membership.md);</li>
  *   <li>{@value #WEBHOOK_ATTEMPTS}: a counter of webhook attempts by {@code outcome} ({@code delivered},
  *   {@code retry}: failed and due again, {@code failed}: failed for good);</li>
  *   <li>sampled gauges ({@link #sampled}): values read from the database every {@code segments.metrics.sample-interval}
@@ -49,6 +53,8 @@ public class ServiceMetrics {
     public static final String RULE_EVALUATION = "segments.rule.evaluation";
     public static final String IMPORT_ROWS = "segments.import.rows";
     public static final String WEBHOOK_ATTEMPTS = "segments.webhook.attempts";
+    public static final String TIME_EVENTS = "segments.membership.time_events";
+    public static final String TIME_EVENT_CUSTOMERS = "segments.membership.time_events.customers";
 
     private static final Logger LOG = Logger.getLogger(ServiceMetrics.class);
 
@@ -105,6 +111,23 @@ public class ServiceMetrics {
             }
         }
         return failure == null ? "ok" : "error";
+    }
+
+    /** Times one time-event batch and counts the customers it re-evaluated (the item). */
+    public Uni<Integer> timeTimeEvents(Supplier<Uni<Integer>> batch) {
+        return Uni.createFrom().deferred(() -> {
+            long start = System.nanoTime();
+            return batch.get().onItemOrFailure().invoke((customers, failure) -> {
+                String outcome = outcome(failure);
+                timers.computeIfAbsent(TIME_EVENTS + '/' + outcome, k -> Timer.builder(TIME_EVENTS)
+                                .description("Time of the time-event batches (due customers re-evaluated)")
+                                .tag("outcome", outcome).register(registry))
+                        .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+                if (customers != null && customers > 0) {
+                    counter(TIME_EVENT_CUSTOMERS, "Customers re-evaluated by time events").increment(customers);
+                }
+            });
+        });
     }
 
     // ------------------------------------------------------------------ counters

@@ -59,6 +59,7 @@ public class MembershipService {
     private final TenantRulesLoader rules;
     private final ServiceConfig.Membership config;
     private final Vertx vertx;
+    private final ServiceMetrics metrics;
     private final RoundTimer rounds = new RoundTimer("time-driven refresh (segments)", LOG);
     private final RoundTimer ticks = new RoundTimer("time events (customers)", LOG);
 
@@ -68,6 +69,7 @@ public class MembershipService {
         this.rules = rules;
         this.config = config.membership();
         this.vertx = vertx;
+        this.metrics = metrics;
         metrics.sampled(UPKEEP_LAG, "How long the longest-waiting due membership refresh has been due (0: none due)",
                 "seconds", repository::upkeepLagSeconds);
     }
@@ -208,10 +210,11 @@ public class MembershipService {
         return rules.load(tenantId).chain(r -> {
             List<Target> targets = targets(r, dynamicSegments(r).stream()
                     .filter(s -> dependencies(r, s).timeDependent()).toList());
-            return repository.locked(tenantId, timeout(), true, conn -> repository.dueCustomers(conn, tenantId, now, batch)
+            return metrics.timeTimeEvents(() -> repository.locked(tenantId, timeout(), true, conn -> repository
+                    .dueCustomers(conn, tenantId, now, batch)
                     .call(ids -> repository.apply(conn, tenantId, targets, ids, "time_drift", Why.time(), now, r.context(now)))
                     .call(ids -> updateDue(conn, tenantId, r, ids, true, now))
-                    .map(List::size));
+                    .map(List::size)));
         }).chain(n -> n < batch ? Uni.createFrom().item(done + n) : tickTenant(tenantId, now, done + n));
     }
 
