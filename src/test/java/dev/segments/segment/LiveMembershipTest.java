@@ -166,6 +166,63 @@ class LiveMembershipTest {
         as(key).post("/segments/st/refresh").then().statusCode(409);
     }
 
+    /** A customer's due row: its instant and the transaction that last wrote it (xmin). */
+    private List<Object> dueRow(long customerId) {
+        var rows = pool.preparedQuery("select due_at, xmin::text from customer_due where customer_id = $1")
+                .execute(Tuple.of(customerId)).await().atMost(Duration.ofSeconds(30));
+        if (rows.size() == 0) return List.of();
+        var r = rows.iterator().next();
+        return List.of(r.getOffsetDateTime(0), r.getString(1));
+    }
+
+    /**
+     * Saving a segment merges only its own rule's instants into the due column: a later instant leaves the row
+     * untouched (not rewritten), an earlier one replaces it; an edit that makes a rule's window longer leaves the
+     * early instant, which the tick then replaces without a change of membership.
+     */
+    @Test
+    void savingASegmentWritesOnlyTheDueInstantsItMovesEarlier() {
+        String key = Api.newTenant();
+        Api.customer(key, "c", Map.of());
+        purchase(key, "c", "p", NOW.minusDays(10), "10");
+        long id = as(key).get("/customers/by-external-id/c").then().extract().jsonPath().getLong("id");
+        segment(key, "month", Map.of("field", "lastPurchaseAt", "op", "within", "value", "P30D"));
+        List<Object> month = dueRow(id);
+        assertEquals(2, month.size(), "a due instant after the first segment");
+
+        // a longer window: its instant is later, the row is not even rewritten
+        segment(key, "year", Map.of("field", "lastPurchaseAt", "op", "within", "value", "P365D"));
+        assertEquals(month, dueRow(id));
+        // the on-demand refresh of a segment does not rewrite it either
+        as(key).post("/segments/year/refresh").then().statusCode(200);
+        assertEquals(month, dueRow(id));
+
+        // a shorter window: earlier, replaced
+        segment(key, "fortnight", Map.of("field", "lastPurchaseAt", "op", "within", "value", "P14D"));
+        OffsetDateTime fortnight = (OffsetDateTime) dueRow(id).get(0);
+        assertTrue(fortnight.isBefore((OffsetDateTime) month.get(0)), fortnight + " before " + month.get(0));
+
+        // the fortnight becomes three weeks: the early instant stays; at it, the tick finds no change and moves on
+        as(key).body(Map.of("name", "three weeks", "rule", Map.of("field", "lastPurchaseAt", "op", "within", "value", "P21D")))
+                .put("/segments/fortnight").then().statusCode(200);
+        assertEquals(fortnight, dueRow(id).get(0));
+        List<String> before = feed(key, "fortnight");
+        membership.tick(fortnight).await().atMost(Duration.ofSeconds(30));
+        assertEquals(before, feed(key, "fortnight"), "nothing changes at the early instant");
+        OffsetDateTime next = (OffsetDateTime) dueRow(id).get(0);
+        assertEquals(fortnight.plusDays(7), next, "the three weeks' instant replaces it");
+
+        // no rule reads the clock any more: the instant left behind is cleared by the tick, nothing else changes
+        for (String s : List.of("month", "year", "fortnight")) {
+            as(key).body(Map.of("name", s, "rule", Map.of("field", "totalSpend", "op", "gt", "value", 0)))
+                    .put("/segments/" + s).then().statusCode(200);
+        }
+        assertEquals(next, dueRow(id).get(0));
+        membership.tick(next).await().atMost(Duration.ofSeconds(30));
+        assertEquals(List.of(), dueRow(id));
+        assertEquals(before, feed(key, "fortnight"));
+    }
+
     @Test
     void theFeedResumesFromACursorAndHistoryIsRebuiltFromIt() throws Exception {
         String key = Api.newTenant();

@@ -68,7 +68,7 @@ final class DueSql {
         return !d.leaves.isEmpty();
     }
 
-    static SqlQuery statement(long tenantId, List<ValidatedRule> rules, List<Long> customerIds, boolean evaluated,
+    static SqlQuery statement(long tenantId, List<ValidatedRule> rules, List<Long> customerIds, QueryShapes.DueUpdate mode,
                               OffsetDateTime now, CompileContext ctx) {
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
@@ -81,22 +81,30 @@ final class DueSql {
         d.due(tenant, ids);
         b.sql("), upserted as (insert into customer_due as cd (tenant_id, customer_id, due_at) select ").ref(tenant)
                 .sql(", customer_id, due_at from due where due_at is not null on conflict (tenant_id, customer_id) do update set due_at = ");
-        if (evaluated) {
-            b.sql("excluded.due_at");
-        } else {
+        // a row is rewritten only when its instant changes (most do not when rules are added or data written)
+        switch (mode) {
+            case EVALUATED -> b.sql("excluded.due_at where cd.due_at <> excluded.due_at");
             // these customers were not evaluated at now for every clock-dependent segment: an instant already
             // passed and not processed by the tick stays (the tick replaces it)
-            b.sql("case when cd.due_at <= ").ref(at).sql(" then cd.due_at else excluded.due_at end");
+            case WRITTEN -> b.sql("excluded.due_at where cd.due_at > ").ref(at).sql(" and cd.due_at <> excluded.due_at");
+            // rules added to the others: an instant only moves earlier, and the others' instants stay
+            case ADDED -> b.sql("excluded.due_at where excluded.due_at < cd.due_at");
         }
-        b.sql(" returning 1), removed as (delete from customer_due cd where cd.tenant_id = ").ref(tenant);
-        if (ids != null) {
-            b.sql(" and cd.customer_id = any(").ref(ids).sql("::bigint[])");
+        b.sql(" returning 1), removed as (");
+        if (mode == QueryShapes.DueUpdate.ADDED) {
+            b.sql("select 1 where false)");
+        } else {
+            b.sql("delete from customer_due cd where cd.tenant_id = ").ref(tenant);
+            if (ids != null) {
+                b.sql(" and cd.customer_id = any(").ref(ids).sql("::bigint[])");
+            }
+            if (mode == QueryShapes.DueUpdate.WRITTEN) {
+                b.sql(" and cd.due_at > ").ref(at);
+            }
+            b.sql(" and not exists (select 1 from due where due.customer_id = cd.customer_id and due.due_at is not null)"
+                    + " returning 1)");
         }
-        if (!evaluated) {
-            b.sql(" and cd.due_at > ").ref(at);
-        }
-        b.sql(" and not exists (select 1 from due where due.customer_id = cd.customer_id and due.due_at is not null)"
-                + " returning 1) select (select count(*) from upserted), (select count(*) from removed)");
+        b.sql(" select (select count(*) from upserted), (select count(*) from removed)");
         return b.build();
     }
 
@@ -157,7 +165,8 @@ final class DueSql {
     /** {@code select customer_id, due_at}: one row per customer of the tenant (of the ids), due_at NULL for none. */
     private void due(SqlBuilder.Bound tenant, SqlBuilder.Bound ids) {
         if (leaves.isEmpty()) {
-            b.sql("select null::bigint, null::timestamptz where false");
+            // no customer has an instant (now is read so that every bound parameter appears in the statement)
+            b.sql("select null::bigint, null::timestamptz where ").ref(now).sql(" is null");
             return;
         }
         Map<FieldCatalog.StreamDef, List<Leaf>> byStream = new LinkedHashMap<>();

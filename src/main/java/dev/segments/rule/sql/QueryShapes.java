@@ -402,16 +402,35 @@ public final class QueryShapes {
 
     /**
      * The next due instant of these customers (all of the tenant's when {@code customerIds} is null), written to
-     * {@code customer_due} in one statement: for every clock-dependent leaf of the given rules (the tenant's dynamic
-     * segments, as references: referenced segments are followed) the instants at which it may next change for the
-     * customer, and the least of them strictly after {@code now} (see {@code DueSql} and docs/live-membership.md,
-     * "Time events"). A customer without one has no row. {@code evaluated}: the customers were just evaluated at
-     * {@code now} for every clock-dependent segment (the tick), so a passed instant is replaced; otherwise one that
-     * passed stays for the tick. Returns one row {@code (upserted, removed)}. The caller holds the membership lock.
+     * {@code customer_due} in one statement: for every clock-dependent leaf of the given rules (dynamic segments, as
+     * references: referenced segments are followed) the instants at which it may next change for the customer, and
+     * the least of them strictly after {@code now} (see {@code DueSql} and docs/live-membership.md, "Time events").
+     * How the rows are written is {@code mode}'s. Only rows whose instant changes are rewritten. Returns one row
+     * {@code (upserted, removed)}. The caller holds the membership lock.
      */
     public static SqlQuery dueInstants(long tenantId, List<ValidatedRule> rules, List<Long> customerIds,
-                                       boolean evaluated, OffsetDateTime now, CompileContext ctx) {
-        return DueSql.statement(tenantId, rules, customerIds, evaluated, now, ctx);
+                                       DueUpdate mode, OffsetDateTime now, CompileContext ctx) {
+        return DueSql.statement(tenantId, rules, customerIds, mode, now, ctx);
+    }
+
+    /** How {@link #dueInstants} writes what it computed. */
+    public enum DueUpdate {
+        /**
+         * The rules are all the tenant's dynamic segments and the customers were just evaluated at now for every
+         * clock-dependent one (the tick): each row is replaced, or removed when none is left.
+         */
+        EVALUATED,
+        /**
+         * The rules are all the tenant's dynamic segments, the customers were evaluated only for some (a write, a
+         * full recompute): as EVALUATED, except that an instant already passed stays for the tick.
+         */
+        WRITTEN,
+        /**
+         * The rules were added to (or changed among) the tenant's others, whose instants are in the column already
+         * (a segment saved or refreshed): a row only moves earlier or is inserted, nothing is removed. An instant the
+         * old version of a changed rule left behind is early, never late: the tick re-evaluates and replaces it.
+         */
+        ADDED
     }
 
     /** Whether any of these rules has a leaf that reads the clock (the leaves {@link #dueInstants} follows). */

@@ -110,16 +110,15 @@ public class MembershipRepository {
     }
 
     /**
-     * Recomputes the next due instant of these customers (all of the tenant's when customerIds is null) from the
-     * tenant's dynamic segments ({@link QueryShapes#dueInstants}); {@code evaluated}: they were just evaluated at
-     * {@code now} for every clock-dependent segment (the tick). Returns how many rows were written.
+     * Recomputes the next due instant of these customers (all of the tenant's when customerIds is null) from these
+     * rules ({@link QueryShapes#dueInstants}), written as {@code mode} says. Returns how many rows were written.
      */
     public Uni<Long> updateDue(SqlConnection conn, long tenantId, List<dev.segments.rule.ValidatedRule> rules,
-                               List<Long> customerIds, boolean evaluated, OffsetDateTime now, CompileContext ctx) {
-        if (customerIds != null && customerIds.isEmpty()) {
+                               List<Long> customerIds, QueryShapes.DueUpdate mode, OffsetDateTime now, CompileContext ctx) {
+        if (customerIds != null && customerIds.isEmpty() || rules.isEmpty() && mode == QueryShapes.DueUpdate.ADDED) {
             return Uni.createFrom().item(0L);
         }
-        SqlQuery q = QueryShapes.dueInstants(tenantId, rules, customerIds, evaluated, now, ctx);
+        SqlQuery q = QueryShapes.dueInstants(tenantId, rules, customerIds, mode, now, ctx);
         String sql = customerIds == null ? q.sql() : PreparedStatements.KEEP + q.sql();
         return conn.preparedQuery(sql).execute(Tuple.from(q.params())).map(rs -> rs.iterator().next().getLong(0));
     }

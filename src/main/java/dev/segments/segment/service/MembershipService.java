@@ -7,6 +7,7 @@ import dev.segments.rule.RuleDependencies;
 import dev.segments.rule.RuleNode;
 import dev.segments.rule.Source;
 import dev.segments.rule.sql.QueryShapes.Target;
+import dev.segments.rule.sql.QueryShapes.DueUpdate;
 import dev.segments.rule.sql.QueryShapes.Why;
 import dev.segments.segment.persistence.MembershipRepository;
 import dev.segments.segment.persistence.MembershipRepository.Diff;
@@ -103,7 +104,7 @@ public class MembershipService {
             }
             return repository.lockedFor(tenantId, timeout(), ids.size(), conn ->
                     repository.apply(conn, tenantId, targets, ids, cause, Why.written(sources), now, r.context(now))
-                            .call(() -> updateDue(conn, tenantId, r, ids, false, now)))
+                            .call(() -> updateDue(conn, tenantId, r, ids, DueUpdate.WRITTEN, now)))
                     .replaceWithVoid();
         }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
     }
@@ -148,7 +149,7 @@ public class MembershipService {
                         .filter(s -> dependencies(r, s).dependsOn(Source.STATIC_MEMBERS)).toList()), changed,
                         "static_edit", Why.written(Set.of(Source.STATIC_MEMBERS)), now, r.context(now)))
                 // they were evaluated at now for the segments over static ones: their due instants follow from now
-                .call(changed -> updateDue(conn, tenantId, r, changed, false, now))));
+                .call(changed -> updateDue(conn, tenantId, r, changed, DueUpdate.WRITTEN, now))));
     }
 
     // ------------------------------------------------------------------ full refreshes
@@ -157,7 +158,7 @@ public class MembershipService {
     public Uni<Diff> refresh(long tenantId, String key, String cause) {
         OffsetDateTime now = now();
         return refresh(tenantId, List.of(key), cause, now).map(m -> m.getOrDefault(key, Diff.NONE))
-                .call(() -> recomputeDue(tenantId, now));
+                .call(() -> addDue(tenantId, List.of(key), now));
     }
 
     /** After a segment's rule was saved: evaluate it, then the segments that reference it (cause rule_edit). */
@@ -166,7 +167,7 @@ public class MembershipService {
             List<String> affected = dependencyOrder(r).stream()
                     .filter(k -> k.equals(key) || references(r, k, key)).toList();
             OffsetDateTime now = now();
-            return refresh(tenantId, affected, "rule_edit", now).chain(() -> recomputeDue(tenantId, now));
+            return refresh(tenantId, affected, "rule_edit", now).chain(() -> addDue(tenantId, affected, now));
         }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
     }
 
@@ -181,8 +182,23 @@ public class MembershipService {
     /** The tenant's whole due column from its current rules (set-based, under the membership lock). */
     private Uni<Void> recomputeDue(long tenantId, OffsetDateTime now) {
         return rules.load(tenantId).chain(r -> repository.locked(tenantId, timeout(), false,
-                conn -> repository.updateDue(conn, tenantId, dueRules(r), null, false, now, r.context(now))))
+                conn -> repository.updateDue(conn, tenantId, dueRules(r), null, DueUpdate.WRITTEN, now, r.context(now))))
                 .replaceWithVoid();
+    }
+
+    /**
+     * After segments were evaluated in full at {@code now} (a saved one and those that reference it, or one refreshed):
+     * their rules' instants after now merged into the tenant's due column (earlier only). The cost is those rules',
+     * not the tenant's. The other segments' instants stay valid: they were not re-evaluated. An instant an edited
+     * rule's old version left behind is early, never late; the tick replaces it.
+     */
+    private Uni<Void> addDue(long tenantId, List<String> keys, OffsetDateTime now) {
+        return rules.load(tenantId).chain(r -> {
+            List<dev.segments.rule.ValidatedRule> evaluated = keys.stream().map(r.segments()::get)
+                    .filter(row -> row != null && !row.isStatic()).map(row -> r.segment(row.key())).toList();
+            return repository.locked(tenantId, timeout(), false, conn -> repository.updateDue(conn, tenantId,
+                    evaluated, null, DueUpdate.ADDED, now, r.context(now))).replaceWithVoid();
+        });
     }
 
     // ------------------------------------------------------------------ time events
@@ -213,15 +229,15 @@ public class MembershipService {
             return metrics.timeTimeEvents(() -> repository.locked(tenantId, timeout(), true, conn -> repository
                     .dueCustomers(conn, tenantId, now, batch)
                     .call(ids -> repository.apply(conn, tenantId, targets, ids, "time_drift", Why.time(), now, r.context(now)))
-                    .call(ids -> updateDue(conn, tenantId, r, ids, true, now))
+                    .call(ids -> updateDue(conn, tenantId, r, ids, DueUpdate.EVALUATED, now))
                     .map(List::size)));
         }).chain(n -> n < batch ? Uni.createFrom().item(done + n) : tickTenant(tenantId, now, done + n));
     }
 
     /** Recomputes these customers' due instants (see {@link MembershipRepository#updateDue}). */
     private Uni<Long> updateDue(io.vertx.mutiny.sqlclient.SqlConnection conn, long tenantId, TenantRules r,
-                                List<Long> ids, boolean evaluated, OffsetDateTime now) {
-        return repository.updateDue(conn, tenantId, dueRules(r), ids, evaluated, now, r.context(now));
+                                List<Long> ids, DueUpdate mode, OffsetDateTime now) {
+        return repository.updateDue(conn, tenantId, dueRules(r), ids, mode, now, r.context(now));
     }
 
     /** Every dynamic segment of the tenant as a rule (a reference to it): whose clock-dependent leaves are due. */

@@ -102,9 +102,11 @@ class TenantScopedShapesTest {
         }
         // the due instants of every golden rule's clock-dependent leaves, in one statement
         assertTrue(QueryShapes.readsClock(rules, SqlCompilerGoldenTest.CTX), "no golden rule reads the clock");
-        shapes.put("dueInstants (all customers)", QueryShapes.dueInstants(tenant, rules, null, false,
+        shapes.put("dueInstants (all customers)", QueryShapes.dueInstants(tenant, rules, null, QueryShapes.DueUpdate.WRITTEN,
                 SqlCompilerGoldenTest.NOW, SqlCompilerGoldenTest.CTX));
-        shapes.put("dueInstants (a few customers)", QueryShapes.dueInstants(tenant, rules, List.of(1L, 2L), true,
+        shapes.put("dueInstants (a few customers)", QueryShapes.dueInstants(tenant, rules, List.of(1L, 2L), QueryShapes.DueUpdate.EVALUATED,
+                SqlCompilerGoldenTest.NOW, SqlCompilerGoldenTest.CTX));
+        shapes.put("dueInstants (rules added)", QueryShapes.dueInstants(tenant, rules, null, QueryShapes.DueUpdate.ADDED,
                 SqlCompilerGoldenTest.NOW, SqlCompilerGoldenTest.CTX));
         shapes.put("countEach", QueryShapes.countEach(tenant, rules, SqlCompilerGoldenTest.CTX));
         shapes.put("pages", QueryShapes.pages(tenant, rules, 0, 20, PgFixture.COLUMNS, SqlCompilerGoldenTest.CTX));
