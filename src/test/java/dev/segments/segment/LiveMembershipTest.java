@@ -223,6 +223,35 @@ class LiveMembershipTest {
         assertEquals(before, feed(key, "fortnight"));
     }
 
+    /**
+     * Only a write of a source that a clock-dependent leaf reads touches the due column: an interaction (the only
+     * clock leaf reads purchases) and an analytics run that moves the customer into a segment leave her row as it
+     * was; a purchase moves it.
+     */
+    @Test
+    void writesNoClockLeafReadsLeaveTheDueInstantsAlone() {
+        String key = Api.newTenant();
+        long id = Api.customer(key, "c", Map.of());
+        purchase(key, "c", "p1", NOW.minusDays(10), "10");
+        segment(key, "month", Map.of("field", "lastPurchaseAt", "op", "within", "value", "P30D"));
+        segment(key, "consulted", Map.of("aggregate", "count", "of", "interactions", "op", "gte", "value", 1));
+        segment(key, "scored", Map.of("field", "rfm.segment", "op", "isSet"));
+        List<Object> row = dueRow(id);
+        assertEquals(2, row.size());
+
+        as(key).body(Map.of("customerExternalId", "c", "occurredAt", NOW.minusDays(1).toString(), "type", "consultation"))
+                .post("/interactions").then().statusCode(201);
+        assertEquals(List.of("entered:c:data_write"), feed(key, "consulted"));
+        assertEquals(row, dueRow(id));
+
+        as(key).post("/analytics/rfm/recompute").then().statusCode(200);
+        assertEquals(List.of("entered:c:analytics"), feed(key, "scored"));
+        assertEquals(row, dueRow(id));
+
+        purchase(key, "c", "p2", NOW.minusDays(1), "10");
+        assertEquals(((OffsetDateTime) row.get(0)).plusDays(9), dueRow(id).get(0), "the later purchase's instant");
+    }
+
     @Test
     void theFeedResumesFromACursorAndHistoryIsRebuiltFromIt() throws Exception {
         String key = Api.newTenant();

@@ -7,6 +7,7 @@ import dev.segments.rule.FieldType;
 import dev.segments.rule.Operator;
 import dev.segments.rule.ResolvedSegment;
 import dev.segments.rule.RuleNode;
+import dev.segments.rule.Source;
 import dev.segments.rule.Typing;
 import dev.segments.rule.Value;
 import dev.segments.rule.ValidatedRule;
@@ -15,6 +16,7 @@ import dev.segments.rule.sql.SqlBuilder.PgType;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +61,21 @@ final class DueSql {
         this.b = b;
         this.compiler = new SqlCompiler(ctx, b, tenant, SqlCompiler.Shape.CORRELATED);
         this.now = now;
+    }
+
+    /**
+     * The writes that can move these rules' due instants: the sources of the values their clock-dependent leaves
+     * read (a stream's for its rows, a field's own otherwise). A write of any other source leaves them as they are.
+     */
+    static Set<Source> sources(List<ValidatedRule> rules, CompileContext ctx) {
+        DueSql d = new DueSql(ctx, new SqlBuilder(), null, null);
+        rules.forEach(r -> d.collect(d.compiler.checked(r), null, new HashSet<>()));
+        Set<Source> out = EnumSet.noneOf(Source.class);
+        d.leaves.values().forEach(l -> {
+            if (l.stream() != null) out.add(l.stream().source());
+            else out.addAll(l.field().changedBy());
+        });
+        return out;
     }
 
     /** Whether any of these rules reads the clock (then they have due instants). */

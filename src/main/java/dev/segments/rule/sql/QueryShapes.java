@@ -433,6 +433,14 @@ public final class QueryShapes {
         ADDED
     }
 
+    /**
+     * The writes that can move {@link #dueInstants} of these rules (the sources their clock-dependent leaves read):
+     * after a write of none of them, the customers' instants stay as they are.
+     */
+    public static Set<dev.segments.rule.Source> dueSources(List<ValidatedRule> rules, CompileContext ctx) {
+        return DueSql.sources(rules, ctx);
+    }
+
     /** Whether any of these rules has a leaf that reads the clock (the leaves {@link #dueInstants} follows). */
     public static boolean readsClock(List<ValidatedRule> rules, CompileContext ctx) {
         return DueSql.timeDependent(rules, ctx);

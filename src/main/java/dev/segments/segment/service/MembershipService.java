@@ -6,6 +6,7 @@ import dev.segments.rule.ResolvedSegment;
 import dev.segments.rule.RuleDependencies;
 import dev.segments.rule.RuleNode;
 import dev.segments.rule.Source;
+import dev.segments.rule.sql.QueryShapes;
 import dev.segments.rule.sql.QueryShapes.Target;
 import dev.segments.rule.sql.QueryShapes.DueUpdate;
 import dev.segments.rule.sql.QueryShapes.Why;
@@ -104,7 +105,7 @@ public class MembershipService {
             }
             return repository.lockedFor(tenantId, timeout(), ids.size(), conn ->
                     repository.apply(conn, tenantId, targets, ids, cause, Why.written(sources), now, r.context(now))
-                            .call(() -> updateDue(conn, tenantId, r, ids, DueUpdate.WRITTEN, now)))
+                            .call(() -> updateDue(conn, tenantId, r, ids, sources, now)))
                     .replaceWithVoid();
         }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
     }
@@ -147,9 +148,8 @@ public class MembershipService {
                         add ? changed : List.of(), add ? List.of() : changed, now))
                 .call(changed -> repository.apply(conn, tenantId, targets(r, dynamicSegments(r).stream()
                         .filter(s -> dependencies(r, s).dependsOn(Source.STATIC_MEMBERS)).toList()), changed,
-                        "static_edit", Why.written(Set.of(Source.STATIC_MEMBERS)), now, r.context(now)))
-                // they were evaluated at now for the segments over static ones: their due instants follow from now
-                .call(changed -> updateDue(conn, tenantId, r, changed, DueUpdate.WRITTEN, now))));
+                        "static_edit", Why.written(Set.of(Source.STATIC_MEMBERS)), now, r.context(now)))));
+        // static members are read by no clock-dependent leaf: the edited customers' due instants stay as they are
     }
 
     // ------------------------------------------------------------------ full refreshes
@@ -232,6 +232,20 @@ public class MembershipService {
                     .call(ids -> updateDue(conn, tenantId, r, ids, DueUpdate.EVALUATED, now))
                     .map(List::size)));
         }).chain(n -> n < batch ? Uni.createFrom().item(done + n) : tickTenant(tenantId, now, done + n));
+    }
+
+    /**
+     * After a write of these sources: recomputes these customers' due instants (passed ones stay for the tick), when
+     * the write touched a value a clock-dependent leaf of the tenant's rules reads; otherwise they stay as they are
+     * (an analytics run or a static edit never moves them).
+     */
+    private Uni<Long> updateDue(io.vertx.mutiny.sqlclient.SqlConnection conn, long tenantId, TenantRules r,
+                                List<Long> ids, Set<Source> sources, OffsetDateTime now) {
+        List<dev.segments.rule.ValidatedRule> due = dueRules(r);
+        if (QueryShapes.dueSources(due, r.context(now)).stream().noneMatch(sources::contains)) {
+            return Uni.createFrom().item(0L);
+        }
+        return updateDue(conn, tenantId, r, ids, DueUpdate.WRITTEN, now);
     }
 
     /** Recomputes these customers' due instants (see {@link MembershipRepository#updateDue}). */
