@@ -1283,6 +1283,19 @@ public final class Bench {
                         .put("tickBatches", Math.round(tick1.get("batches") - tick0.get("batches")))
                         .put("tickSecondsPerHour", Stats.round(tickSeconds * 3600 / seconds))
                         .put("loadAvg", loadAvg());
+                // where the tick's database time goes: the statements of the window, by total time
+                ArrayNode top = u.putArray("topStatements");
+                try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
+                        select calls, round((total_exec_time + total_plan_time)::numeric, 1), round(mean_exec_time::numeric, 3),
+                               round((total_plan_time / greatest(calls, 1))::numeric, 3), rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 160)
+                        from pg_stat_statements where query not like '%pg_stat_statements%'
+                        order by total_exec_time + total_plan_time desc limit 8""")) {
+                    while (rs.next()) {
+                        top.addObject().put("calls", rs.getLong(1)).put("totalMs", rs.getDouble(2))
+                                .put("meanExecMs", rs.getDouble(3)).put("meanPlanMs", rs.getDouble(4))
+                                .put("rows", rs.getLong(5)).put("query", rs.getString(6));
+                    }
+                }
                 log(String.format(Locale.ROOT, "materialized upkeep: %.1f s of clock, %d customers due in it (%d in the"
                                 + " next hour), %d membership changes; the tick re-evaluated %d customers in %.3f s (%.2f s per"
                                 + " hour); CPU %.2f s JVM + %.2f s PostgreSQL: %.1f s per hour", seconds, dueInWindow, dueInHour,

@@ -125,6 +125,24 @@ class InsightTest {
             pool.preparedQuery("update segment_state set segment_version = segment_version + 1000 where segment_id = $1")
                     .execute(Tuple.of(id)).await().atMost(Duration.ofSeconds(10));
         }
+        // the check of the member reads: a backstop refresh that is due does not make it live (time events keep the
+        // materialization exact), a repair mark does
+        pool.preparedQuery("update segment_state set next_refresh_at = now() - interval '1 hour' where segment_id = $1")
+                .execute(Tuple.of(id)).await().atMost(Duration.ofSeconds(10));
+        assertProfile(as(k).get("/segments/vip/profile?fields=region,tags,totalSpend,purchaseCount&top=1")
+                .then().statusCode(200).extract().jsonPath().using(DECIMALS), "materialized");
+        pool.preparedQuery("update segment_state set repair_since = now() where segment_id = $1")
+                .execute(Tuple.of(id)).await().atMost(Duration.ofSeconds(10));
+        try {
+            assertProfile(as(k).get("/segments/vip/profile?fields=region,tags,totalSpend,purchaseCount&top=1")
+                    .then().statusCode(200).extract().jsonPath().using(DECIMALS), "live");
+            // the mark is the tenant's: every dynamic segment is read live until the repair
+            assertEquals(List.of(false, false), as(k).get("/segments/overlap?keys=vip,north").then().statusCode(200)
+                    .extract().jsonPath().getList("segments.current"));
+        } finally {
+            pool.preparedQuery("update segment_state set repair_since = null where segment_id = $1")
+                    .execute(Tuple.of(id)).await().atMost(Duration.ofSeconds(10));
+        }
     }
 
     private static void assertProfile(JsonPath p, String source) {

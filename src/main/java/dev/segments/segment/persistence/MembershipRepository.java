@@ -255,6 +255,13 @@ public class MembershipRepository {
                                    and st.segment_version = s.version and st.last_evaluated_at is not null) as current_ids)
             """;
 
+    /** The read check alone ({@link #CHECK}) for these dynamic segments: watermark, repair mark, current ones. */
+    public Uni<ReadCheck> check(long tenantId, OffsetDateTime now, Collection<Long> check) {
+        return pool.preparedQuery(CHECK + " select chk.watermark, chk.repair, chk.current_ids from chk")
+                .execute(Tuple.of(tenantId, now, check.toArray(Long[]::new)))
+                .map(rs -> check(rs.iterator().next()));
+    }
+
     private static ReadCheck check(Row r) {
         Long[] current = r.getArrayOfLongs("current_ids");
         return new ReadCheck(r.getOffsetDateTime("watermark"), r.getBoolean("repair"),

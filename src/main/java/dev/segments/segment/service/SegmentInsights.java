@@ -32,7 +32,6 @@ import dev.segments.segment.InsightDtos.ValueShare;
 import dev.segments.segment.persistence.InsightRepository;
 import dev.segments.segment.persistence.InsightRepository.PairCount;
 import dev.segments.segment.persistence.InsightRepository.ProfileRow;
-import dev.segments.segment.persistence.MembershipRepository;
 import dev.segments.segment.persistence.SegmentRow;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -74,16 +73,16 @@ public class SegmentInsights {
 
     private final SegmentService segments;
     private final InsightRepository repository;
-    private final MembershipRepository membership;
+    private final SegmentQueryService queries;
 
     private final ObjectMapper mapper;
 
-    SegmentInsights(SegmentService segments, InsightRepository repository, MembershipRepository membership,
+    SegmentInsights(SegmentService segments, InsightRepository repository, SegmentQueryService queries,
                     ObjectMapper mapper) {
         this.mapper = mapper;
         this.segments = segments;
         this.repository = repository;
-        this.membership = membership;
+        this.queries = queries;
     }
 
     // ------------------------------------------------------------------ profile
@@ -114,23 +113,18 @@ public class SegmentInsights {
     private record Source(String name, Members members) {
     }
 
-    /** The member set to read: static members, the materialization when current, else the rule evaluated now. */
+    /**
+     * The member set to read: static members, the materialization when the reads of members would use it (not marked
+     * for repair, computed for the current versions, time events caught up: {@link SegmentQueryService}), else the
+     * rule evaluated now.
+     */
     private Uni<Source> members(long tenantId, SegmentRow row, TenantRules rules, OffsetDateTime now) {
         if (row.isStatic()) {
             return Uni.createFrom().item(new Source("static", new Members.Listed(row.id())));
         }
-        return membership.state(tenantId, row.id()).map(state -> state.isPresent() && current(row, state.get(), now)
+        return queries.materializedAt(tenantId, rules, row, now).map(at -> at != null
                 ? new Source("materialized", new Members.Materialized(row.id()))
                 : new Source("live", new Members.Evaluated(rules.segment(row.key()))));
-    }
-
-    /**
-     * Whether a dynamic segment's materialized membership stands for its rule now: computed for this version of the
-     * segment, and no refresh due (a failed update marks it due; a time-driven refresh is due when its interval is up).
-     */
-    static boolean current(SegmentRow row, MembershipRepository.State state, OffsetDateTime now) {
-        return state.segmentVersion() == row.version() && state.lastEvaluatedAt() != null
-                && (state.nextRefreshAt() == null || state.nextRefreshAt().isAfter(now));
     }
 
     private static List<FieldDef> profileFields(TenantRules rules, List<String> asked) {
@@ -259,23 +253,19 @@ public class SegmentInsights {
                 }
                 rows.add(row);
             }
-            return membership.states(tenantId).chain(states -> {
-                Map<Long, MembershipRepository.State> byId = new HashMap<>();
-                states.forEach(s -> byId.put(s.segmentId(), s));
-                return repository.overlap(tenantId, rows.stream().map(SegmentRow::id).toList())
-                        .map(counts -> overlap(now, rows, byId, counts));
-            });
+            return queries.materializedNow(tenantId, rules, rows, now).chain(current -> repository
+                    .overlap(tenantId, rows.stream().map(SegmentRow::id).toList())
+                    .map(counts -> overlap(now, rows, current, counts)));
         });
     }
 
-    private static Overlap overlap(OffsetDateTime now, List<SegmentRow> rows, Map<Long, MembershipRepository.State> states,
+    private static Overlap overlap(OffsetDateTime now, List<SegmentRow> rows, Set<Long> materialized,
                                    List<PairCount> counts) {
         Map<String, Long> n = new HashMap<>();
         counts.forEach(c -> n.put(c.a() + ":" + c.b(), c.count()));
         List<OverlapSegment> segments = new ArrayList<>();
         for (SegmentRow r : rows) {
-            MembershipRepository.State st = states.get(r.id());
-            boolean current = r.isStatic() || st != null && current(r, st, now);
+            boolean current = r.isStatic() || materialized.contains(r.id());
             segments.add(new OverlapSegment(r.key(), r.name(), r.kind().wire(), n.getOrDefault(r.id() + ":" + r.id(), 0L), current));
         }
         List<OverlapPair> pairs = new ArrayList<>();
@@ -421,18 +411,16 @@ public class SegmentInsights {
     public Uni<Standings> standings(long tenantId, int days) {
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         OffsetDateTime since = now.minusDays(days);
-        return segments.rules(tenantId).chain(rules -> membership.states(tenantId).chain(states ->
+        return segments.rules(tenantId).chain(rules -> queries.materializedNow(tenantId, rules,
+                List.copyOf(rules.segments().values()), now).chain(materialized ->
                 repository.standings(tenantId, since).map(st -> {
-                    Map<Long, MembershipRepository.State> byId = new HashMap<>();
-                    states.forEach(x -> byId.put(x.segmentId(), x));
                     Map<Long, SegmentRow> rows = new HashMap<>();
                     rules.segments().values().forEach(r -> rows.put(r.id(), r));
                     List<SegmentStanding> out = new ArrayList<>();
                     for (InsightRepository.StandingRow s : st.segments()) {
                         SegmentRow r = rows.get(s.segmentId());
                         if (r == null) continue; // created after the rules were read
-                        MembershipRepository.State state = byId.get(r.id());
-                        boolean current = r.isStatic() || state != null && current(r, state, now);
+                        boolean current = r.isStatic() || materialized.contains(r.id());
                         Long then = r.createdAt().isAfter(since) ? null : s.sizeThen();
                         out.add(new SegmentStanding(r.key(), r.name(), r.kind().wire(), r.tier().wire(), r.description(),
                                 ruleText(rules, r), s.size(), then,

@@ -338,6 +338,29 @@ public class SegmentQueryService {
     }
 
     /**
+     * The instant saved dynamic segment {@code row}'s materialized membership is exact at, or null when it must be
+     * evaluated live ({@link #materialized(TenantRules, SegmentRow, MembershipRepository.ReadCheck, OffsetDateTime)}):
+     * the check of the reads, for readers of the member set such as insight's profile and reports.
+     */
+    Uni<OffsetDateTime> materializedAt(long tenantId, TenantRules rules, SegmentRow row, OffsetDateTime now) {
+        return membership.check(tenantId, now, checked(rules, List.of(row)))
+                .map(check -> materialized(rules, row, check, now));
+    }
+
+    /** Of these saved segments, the dynamic ones whose materialization the reads would use now (one check). */
+    Uni<Set<Long>> materializedNow(long tenantId, TenantRules rules, List<SegmentRow> rows, OffsetDateTime now) {
+        List<SegmentRow> dynamic = rows.stream().filter(r -> !r.isStatic()).toList();
+        if (dynamic.isEmpty()) return Uni.createFrom().item(Set.of());
+        return membership.check(tenantId, now, checked(rules, dynamic)).map(check -> {
+            Set<Long> out = new LinkedHashSet<>();
+            dynamic.forEach(r -> {
+                if (materialized(rules, r, check, now) != null) out.add(r.id());
+            });
+            return out;
+        });
+    }
+
+    /**
      * The instant a dynamic segment's materialized membership is exact at, or null when it must be evaluated live:
      * the tenant is marked for repair, the materialization of the segment or of a segment it references was not
      * computed for its current version, or (for a rule that reads the clock) the tenant's time-event watermark
