@@ -53,6 +53,23 @@ class AnalyticsModelsTest {
     @Inject
     AnalyticsService analytics;
 
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    /**
+     * The activity status function is inlined into the statements that call it (V20): the plan shows its CASE, not
+     * a call per row, which cost about 4.6 µs a customer.
+     */
+    @Test
+    void theActivityStatusIsInlinedWhereItIsCalled() {
+        StringBuilder plan = new StringBuilder();
+        pool.query("explain (verbose) select analytics_activity_status('{\"basis\": \"lastPurchaseAt\"}', created_at,"
+                        + " last_seen_at, last_purchase_at, now()) from customer").execute().await().atMost(WAIT)
+                .forEach(r -> plan.append(r.getString(0)).append('\n'));
+        org.junit.jupiter.api.Assertions.assertFalse(plan.toString().contains("analytics_activity_status"), plan.toString());
+        org.junit.jupiter.api.Assertions.assertTrue(plan.toString().contains("CASE"), plan.toString());
+    }
+
     /** Noon on the 2nd of the calendar month k months before the current one (UTC): inside that month. */
     static OffsetDateTime month(int k) {
         return NOW.withDayOfMonth(1).truncatedTo(ChronoUnit.DAYS).minusMonths(k).plusDays(1).plusHours(12);

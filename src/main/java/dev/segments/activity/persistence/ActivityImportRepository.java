@@ -1,5 +1,7 @@
 package dev.segments.activity.persistence;
 
+import dev.segments.common.db.PreparedStatements;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -122,6 +124,10 @@ public class ActivityImportRepository {
          */
         public ChunkOutcome store(long tenantId, List<Staged> rows, InTransaction extra) throws SQLException {
             try {
+                try (Statement s = c.createStatement()) {
+                    // a chunk reads its customers by key, from cache (PreparedStatements.randomPageCost)
+                    s.execute("set local random_page_cost = " + PreparedStatements.MANY_CUSTOMERS_RANDOM_PAGE_COST);
+                }
                 ChunkOutcome outcome = rows.isEmpty() ? new ChunkOutcome(0, 0, List.of(), List.of())
                         : stage(tenantId, rows);
                 if (extra != null) {

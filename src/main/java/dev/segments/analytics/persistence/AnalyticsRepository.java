@@ -420,8 +420,10 @@ public class AnalyticsRepository {
     public <T> Uni<T> withCustomersLocked(long tenantId, List<Long> ids, String statementTimeout,
                                           Function<SqlConnection, Uni<T>> work) {
         return pool.withTransaction(conn -> conn.preparedQuery("select set_config('statement_timeout', $1, true),"
-                                + " set_config('plan_cache_mode', $2, true)")
-                .execute(Tuple.of(statementTimeout, PreparedStatements.planCacheMode(ids.size())))
+                                + " set_config('plan_cache_mode', $2, true),"
+                                + " set_config('random_page_cost', coalesce($3::text, current_setting('random_page_cost')), true)")
+                .execute(Tuple.from(Arrays.asList(statementTimeout, PreparedStatements.planCacheMode(ids.size()),
+                        PreparedStatements.randomPageCost(ids.size()))))
                 .chain(() -> conn.preparedQuery(
                                 "select id from customer where tenant_id = $1 and id = any($2::bigint[]) order by id for update")
                         .execute(Tuple.of(tenantId, ids.toArray(Long[]::new))))

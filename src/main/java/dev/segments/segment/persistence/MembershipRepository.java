@@ -68,7 +68,7 @@ public class MembershipRepository {
      */
     public <T> Uni<T> locked(long tenantId, String statementTimeout, boolean fewCustomers,
                              Function<SqlConnection, Uni<T>> work) {
-        return locked(tenantId, statementTimeout, PreparedStatements.planCacheMode(fewCustomers), work);
+        return locked(tenantId, statementTimeout, PreparedStatements.planCacheMode(fewCustomers), null, work);
     }
 
     /**
@@ -77,14 +77,18 @@ public class MembershipRepository {
      */
     public <T> Uni<T> lockedFor(long tenantId, String statementTimeout, int customers,
                                 Function<SqlConnection, Uni<T>> work) {
-        return locked(tenantId, statementTimeout, PreparedStatements.planCacheMode(customers), work);
+        return locked(tenantId, statementTimeout, PreparedStatements.planCacheMode(customers),
+                PreparedStatements.randomPageCost(customers), work);
     }
 
-    private <T> Uni<T> locked(long tenantId, String statementTimeout, String planCacheMode,
+    private <T> Uni<T> locked(long tenantId, String statementTimeout, String planCacheMode, String randomPageCost,
                               Function<SqlConnection, Uni<T>> work) {
         return pool.withTransaction(conn -> conn.preparedQuery("select set_config('statement_timeout', $1, true),"
-                                + " set_config('plan_cache_mode', $2, true), pg_advisory_xact_lock($3, $4::int)")
-                .execute(Tuple.of(statementTimeout, planCacheMode, LOCK_NAMESPACE, tenantId))
+                                + " set_config('plan_cache_mode', $2, true),"
+                                + " set_config('random_page_cost', coalesce($5::text, current_setting('random_page_cost')), true),"
+                                + " pg_advisory_xact_lock($3, $4::int)")
+                .execute(Tuple.from(java.util.Arrays.asList(statementTimeout, planCacheMode, LOCK_NAMESPACE, tenantId,
+                        randomPageCost)))
                 .chain(() -> work.apply(conn)));
     }
 
