@@ -105,7 +105,7 @@ public class MembershipService {
             }
             return repository.lockedFor(tenantId, timeout(), ids.size(), conn ->
                     repository.apply(conn, tenantId, targets, ids, cause, Why.written(sources), now, r.context(now))
-                            .call(() -> updateDue(conn, tenantId, r, ids, sources, now)))
+                            .call(() -> updateDueAfterWrite(conn, tenantId, r, ids, sources, now)))
                     .replaceWithVoid();
         }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
     }
@@ -239,8 +239,8 @@ public class MembershipService {
      * the write touched a value a clock-dependent leaf of the tenant's rules reads; otherwise they stay as they are
      * (an analytics run or a static edit never moves them).
      */
-    private Uni<Long> updateDue(io.vertx.mutiny.sqlclient.SqlConnection conn, long tenantId, TenantRules r,
-                                List<Long> ids, Set<Source> sources, OffsetDateTime now) {
+    private Uni<Long> updateDueAfterWrite(io.vertx.mutiny.sqlclient.SqlConnection conn, long tenantId, TenantRules r,
+                                          List<Long> ids, Set<Source> sources, OffsetDateTime now) {
         List<dev.segments.rule.ValidatedRule> due = dueRules(r);
         if (QueryShapes.dueSources(due, r.context(now)).stream().noneMatch(sources::contains)) {
             return Uni.createFrom().item(0L);
