@@ -1288,18 +1288,7 @@ public final class Bench {
                         .put("tickSecondsPerHour", Stats.round(tickSeconds * 3600 / seconds))
                         .put("loadAvg", loadAvg());
                 // where the tick's database time goes: the statements of the window, by total time
-                ArrayNode top = u.putArray("topStatements");
-                try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
-                        select calls, round((total_exec_time + total_plan_time)::numeric, 1), round(mean_exec_time::numeric, 3),
-                               round((total_plan_time / greatest(calls, 1))::numeric, 3), rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 160)
-                        from pg_stat_statements where query not like '%pg_stat_statements%'
-                        order by total_exec_time + total_plan_time desc limit 8""")) {
-                    while (rs.next()) {
-                        top.addObject().put("calls", rs.getLong(1)).put("totalMs", rs.getDouble(2))
-                                .put("meanExecMs", rs.getDouble(3)).put("meanPlanMs", rs.getDouble(4))
-                                .put("rows", rs.getLong(5)).put("query", rs.getString(6));
-                    }
-                }
+                u.set("topStatements", topStatements(db));
                 log(String.format(Locale.ROOT, "materialized upkeep: %.1f s of clock, %d customers due in it (%d in the"
                                 + " next hour), %d membership changes; the tick re-evaluated %d customers in %.3f s (%.2f s per"
                                 + " hour); CPU %.2f s JVM + %.2f s PostgreSQL: %.1f s per hour", seconds, dueInWindow, dueInHour,
@@ -1355,6 +1344,9 @@ public final class Bench {
             String keys = String.join(",", referenceSegments().stream().map(s -> s.path("key").asText()).toList());
             for (String mode : List.of("members", "customer-segments")) {
                 ArrayNode runs = f.putArray(mode);
+                try (Connection db = connect("postgres")) {
+                    exec(db, "select pg_stat_statements_reset()");
+                }
                 for (int r = 0; r < reps4; r++) {
                     String outText = sh("node", "bench/load.js", service.base(), key, mode, String.valueOf(conns4),
                             String.valueOf(seconds4), String.valueOf(range[0]), String.valueOf(range[1]), keys);
@@ -1366,6 +1358,10 @@ public final class Bench {
                             run.path("latencyMs").path("p99").asText(), run.path("non2xx").asLong()));
                     save();
                 }
+                // the statements a read runs, and what they cost (with the tick's, which runs beside them)
+                try (Connection db = connect("postgres")) {
+                    f.set(mode + "Statements", topStatements(db));
+                }
             }
         } finally {
             service.envOverrides.remove("SEGMENTS_MEMBERSHIP_SCHEDULER_ENABLED");
@@ -1373,6 +1369,23 @@ public final class Bench {
             Thread.sleep(2000);
             service.start();
         }
+    }
+
+    /** The top statements since the last pg_stat_statements_reset(), by total (execution + planning) time. */
+    static ArrayNode topStatements(Connection db) throws Exception {
+        ArrayNode top = M.createArrayNode();
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
+                select calls, round((total_exec_time + total_plan_time)::numeric, 1), round(mean_exec_time::numeric, 3),
+                       round((total_plan_time / greatest(calls, 1))::numeric, 3), rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 160)
+                from pg_stat_statements where query not like '%pg_stat_statements%'
+                order by total_exec_time + total_plan_time desc limit 8""")) {
+            while (rs.next()) {
+                top.addObject().put("calls", rs.getLong(1)).put("totalMs", rs.getDouble(2))
+                        .put("meanExecMs", rs.getDouble(3)).put("meanPlanMs", rs.getDouble(4))
+                        .put("rows", rs.getLong(5)).put("query", rs.getString(6));
+            }
+        }
+        return top;
     }
 
     /** The tick's meters from /q/metrics (docs/operations.md): busy seconds, batches and customers so far. */
