@@ -150,9 +150,11 @@ public class AnalyticsRepository {
                        sum(total * total) filter (where period is not null) as s2
                 from per_period group by customer_id
             ), ranked as (
+                -- above: the running sum through the customer's peer group (equal revenues) less that group's own
+                -- sum, both in one pass; a frame with "exclude group" would be recomputed row by row (quadratic:
+                -- the statement did not finish in 5 minutes at 1M customers)
                 select customer_id, revenue,
-                       coalesce(sum(revenue) over (order by revenue desc range between unbounded preceding and current row
-                                                   exclude group), 0) as above,
+                       sum(revenue) over (order by revenue desc) - sum(revenue) over (partition by revenue) as above,
                        sum(revenue) filter (where revenue > 0) over () as total
                 from pc where in_window > 0
             ), classes as (
