@@ -249,7 +249,16 @@ class LiveMembershipTest {
         assertEquals(row, dueRow(id));
 
         purchase(key, "c", "p2", NOW.minusDays(1), "10");
-        assertEquals(((OffsetDateTime) row.get(0)).plusDays(9), dueRow(id).get(0), "the later purchase's instant");
+        OffsetDateTime later = (OffsetDateTime) dueRow(id).get(0);
+        assertEquals(((OffsetDateTime) row.get(0)).plusDays(9), later, "the later purchase's instant");
+
+        // the only clock-reading segment deleted: its instant stays (early, not wrong) until the tick clears it
+        as(key).delete("/segments/month").then().statusCode(204);
+        assertEquals(later, dueRow(id).get(0));
+        membership.tick(later).await().atMost(Duration.ofSeconds(30));
+        assertEquals(List.of(), dueRow(id));
+        assertEquals(List.of("entered:c:data_write"), feed(key, "consulted"));
+        assertEquals(List.of("entered:c:analytics"), feed(key, "scored"));
     }
 
     @Test
