@@ -68,10 +68,8 @@ final class DueSql {
      * read (a stream's for its rows, a field's own otherwise). A write of any other source leaves them as they are.
      */
     static Set<Source> sources(List<ValidatedRule> rules, CompileContext ctx) {
-        DueSql d = new DueSql(ctx, new SqlBuilder(), null, null);
-        rules.forEach(r -> d.collect(d.compiler.checked(r), null, new HashSet<>()));
         Set<Source> out = EnumSet.noneOf(Source.class);
-        d.leaves.values().forEach(l -> {
+        leavesOf(rules, ctx).leaves.values().forEach(l -> {
             if (l.stream() != null) out.add(l.stream().source());
             else out.addAll(l.field().changedBy());
         });
@@ -80,9 +78,14 @@ final class DueSql {
 
     /** Whether any of these rules reads the clock (then they have due instants). */
     static boolean timeDependent(List<ValidatedRule> rules, CompileContext ctx) {
+        return !leavesOf(rules, ctx).leaves.isEmpty();
+    }
+
+    /** The clock-dependent leaves of these rules, collected without building a statement. */
+    private static DueSql leavesOf(List<ValidatedRule> rules, CompileContext ctx) {
         DueSql d = new DueSql(ctx, new SqlBuilder(), null, null);
         rules.forEach(r -> d.collect(d.compiler.checked(r), null, new HashSet<>()));
-        return !d.leaves.isEmpty();
+        return d;
     }
 
     static SqlQuery statement(long tenantId, List<ValidatedRule> rules, List<Long> customerIds, QueryShapes.DueUpdate mode,

@@ -277,8 +277,8 @@ public class MembershipRepository {
 
     /** The read check alone ({@link #CHECK}) for these dynamic segments: watermark, repair mark, current ones. */
     public Uni<ReadCheck> check(long tenantId, OffsetDateTime now, Collection<Long> check) {
-        return pool.preparedQuery(CHECK + " select chk.watermark, chk.repair, chk.current_ids from chk")
-                .execute(Tuple.of(tenantId, now, check.toArray(Long[]::new)))
+        return read(CHECK + " select chk.watermark, chk.repair, chk.current_ids from chk",
+                Tuple.of(tenantId, now, check.toArray(Long[]::new)))
                 .map(rs -> check(rs.iterator().next()));
     }
 

@@ -6,7 +6,6 @@ import dev.segments.rule.ResolvedSegment;
 import dev.segments.rule.RuleDependencies;
 import dev.segments.rule.RuleNode;
 import dev.segments.rule.Source;
-import dev.segments.rule.sql.QueryShapes;
 import dev.segments.rule.sql.QueryShapes.Target;
 import dev.segments.rule.sql.QueryShapes.DueUpdate;
 import dev.segments.rule.sql.QueryShapes.Why;
@@ -171,20 +170,10 @@ public class MembershipService {
         }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
     }
 
-    /**
-     * After a segment was deleted: nothing to do at once. The instants it contributed to the due column are early
-     * for the remaining segments, never late: the tick re-evaluates those customers at them (no change of
-     * membership) and replaces them, and the backstop refresh recomputes the whole column. Recomputing it here
-     * cost a pass over every remaining segment's clock leaves per deletion (about a minute at 1M customers).
-     */
-    public Uni<Void> segmentsChanged(long tenantId) {
-        return Uni.createFrom().voidItem();
-    }
-
     /** The tenant's whole due column from its current rules (set-based, under the membership lock). */
     private Uni<Void> recomputeDue(long tenantId, OffsetDateTime now) {
         return rules.load(tenantId).chain(r -> repository.locked(tenantId, timeout(), false,
-                conn -> repository.updateDue(conn, tenantId, dueRules(r), null, DueUpdate.WRITTEN, now, r.context(now))))
+                conn -> repository.updateDue(conn, tenantId, r.dynamicRules(), null, DueUpdate.WRITTEN, now, r.context(now))))
                 .replaceWithVoid();
     }
 
@@ -243,8 +232,7 @@ public class MembershipService {
      */
     private Uni<Long> updateDueAfterWrite(io.vertx.mutiny.sqlclient.SqlConnection conn, long tenantId, TenantRules r,
                                           List<Long> ids, Set<Source> sources, OffsetDateTime now) {
-        List<dev.segments.rule.ValidatedRule> due = dueRules(r);
-        if (QueryShapes.dueSources(due, r.context(now)).stream().noneMatch(sources::contains)) {
+        if (r.clockSources(now).stream().noneMatch(sources::contains)) {
             return Uni.createFrom().item(0L);
         }
         return updateDue(conn, tenantId, r, ids, DueUpdate.WRITTEN, now);
@@ -253,12 +241,7 @@ public class MembershipService {
     /** Recomputes these customers' due instants (see {@link MembershipRepository#updateDue}). */
     private Uni<Long> updateDue(io.vertx.mutiny.sqlclient.SqlConnection conn, long tenantId, TenantRules r,
                                 List<Long> ids, DueUpdate mode, OffsetDateTime now) {
-        return repository.updateDue(conn, tenantId, dueRules(r), ids, mode, now, r.context(now));
-    }
-
-    /** Every dynamic segment of the tenant as a rule (a reference to it): whose clock-dependent leaves are due. */
-    private static List<dev.segments.rule.ValidatedRule> dueRules(TenantRules r) {
-        return dynamicSegments(r).stream().map(s -> r.segment(s.key())).toList();
+        return repository.updateDue(conn, tenantId, r.dynamicRules(), ids, mode, now, r.context(now));
     }
 
     /**

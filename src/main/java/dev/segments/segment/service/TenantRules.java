@@ -13,11 +13,13 @@ import dev.segments.rule.RuleError;
 import dev.segments.rule.RuleParser;
 import dev.segments.rule.RuleValidator;
 import dev.segments.rule.SegmentResolver;
+import dev.segments.rule.Source;
 import dev.segments.rule.ValidatedRule;
 import dev.segments.rule.format.NativeTranslation;
 import dev.segments.rule.format.RuleFormat;
 import dev.segments.rule.format.RuleFormats;
 import dev.segments.rule.format.RuleText;
+import dev.segments.rule.sql.QueryShapes;
 import dev.segments.segment.persistence.SegmentRow;
 
 import java.time.OffsetDateTime;
@@ -26,6 +28,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -45,6 +48,8 @@ public final class TenantRules {
     private final ConcurrentMap<String, RuleNode> parsed = new ConcurrentHashMap<>();
     /** Saved segments as validated rules (a reference to each), validated once per version. */
     private final ConcurrentMap<String, ValidatedRule> validated = new ConcurrentHashMap<>();
+    /** The sources a clock-dependent leaf of the dynamic segments reads (null until first asked). */
+    private volatile Set<Source> clockSources;
 
     public TenantRules(long version, FieldCatalog catalog, Map<String, SegmentRow> segments, RuleParser parser) {
         this.version = version;
@@ -185,6 +190,24 @@ public final class TenantRules {
 
     public CompileContext context(OffsetDateTime now) {
         return new CompileContext(now, catalog, resolver());
+    }
+
+    /** Every dynamic segment as a rule (a reference to it), in the order the segments were listed. */
+    public List<ValidatedRule> dynamicRules() {
+        return segments.values().stream().filter(s -> !s.isStatic()).map(s -> segment(s.key())).toList();
+    }
+
+    /**
+     * The writes that can move the dynamic segments' due instants ({@link QueryShapes#dueSources}), computed once
+     * for this version of the rules (they do not depend on the clock): every write asks.
+     */
+    public Set<Source> clockSources(OffsetDateTime now) {
+        Set<Source> s = clockSources;
+        if (s == null) {
+            s = QueryShapes.dueSources(dynamicRules(), context(now));
+            clockSources = s;
+        }
+        return s;
     }
 
     public static ProblemException invalid(InvalidRuleException e) {
