@@ -38,7 +38,15 @@ public final class Main {
         if (!databaseConfigured()) {
             Path dataDir = Path.of(setting("EMBEDDED_DB_DIR", "segments.embedded-db.dir", "./data"));
             int port = Integer.parseInt(setting("EMBEDDED_DB_PORT", "segments.embedded-db.port", "0"));
-            EmbeddedDatabase db = EmbeddedDatabase.start(dataDir, port, false);
+            EmbeddedDatabase db;
+            try {
+                db = EmbeddedDatabase.start(dataDir, port, false, setting("EMBEDDED_DB_SHARED_BUFFERS",
+                        "segments.embedded-db.shared-buffers", EmbeddedDatabase.DEFAULT_SHARED_BUFFERS));
+            } catch (IllegalArgumentException e) {
+                System.err.println(e.getMessage()); // a setting refused before anything started: no log manager yet
+                System.exit(2);
+                return;
+            }
             db.connectionProperties().forEach(System::setProperty);
             LOG.info(() -> "No DB_URL configured: started embedded PostgreSQL on localhost:" + db.port()
                     + " with its data in " + db.dataDir());

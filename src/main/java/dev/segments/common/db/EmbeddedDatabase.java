@@ -42,6 +42,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
     /** First wait between failed restart attempts; doubles up to {@link #BACKOFF_MAX}. */
     public static final Duration BACKOFF_MIN = Duration.ofSeconds(1);
     public static final Duration BACKOFF_MAX = Duration.ofSeconds(30);
+    /** The server's shared buffer pool unless configured ({@code EMBEDDED_DB_SHARED_BUFFERS}). */
+    public static final String DEFAULT_SHARED_BUFFERS = "256MB";
+    /** What {@code shared_buffers} accepts here: a whole number with one of PostgreSQL's memory units. */
+    private static final java.util.regex.Pattern MEMORY = java.util.regex.Pattern.compile("[1-9][0-9]{0,9}(kB|MB|GB|TB)");
     /** How long one start, restart or stop of the server may take (crash recovery included). */
     static final Duration PG_CTL_TIMEOUT = Duration.ofSeconds(60);
 
@@ -94,12 +98,30 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * @param clean whether to wipe the directory first (tests; a throwaway server also skips fsync)
      */
     public static EmbeddedDatabase start(Path dataDir, int port, boolean clean) {
-        return start(dataDir, port, clean, WATCH_INTERVAL, BACKOFF_MIN, BACKOFF_MAX);
+        return start(dataDir, port, clean, DEFAULT_SHARED_BUFFERS);
+    }
+
+    /**
+     * {@link #start(Path, int, boolean)} with the size of the server's buffer pool ({@code shared_buffers}, e.g.
+     * {@code 4GB}): the default suits a demo; a base of a million customers wants its working set (customers, the
+     * activity indexes, memberships) in it. Refused before the server starts unless it is a number with a unit.
+     */
+    public static EmbeddedDatabase start(Path dataDir, int port, boolean clean, String sharedBuffers) {
+        return start(dataDir, port, clean, sharedBuffers, WATCH_INTERVAL, BACKOFF_MIN, BACKOFF_MAX);
     }
 
     /** {@link #start(Path, int, boolean)} with the watchdog's timing given (tests). */
     static EmbeddedDatabase start(Path dataDir, int port, boolean clean, Duration watchInterval,
                                   Duration backoffMin, Duration backoffMax) {
+        return start(dataDir, port, clean, DEFAULT_SHARED_BUFFERS, watchInterval, backoffMin, backoffMax);
+    }
+
+    private static EmbeddedDatabase start(Path dataDir, int port, boolean clean, String sharedBuffers,
+                                          Duration watchInterval, Duration backoffMin, Duration backoffMax) {
+        if (!MEMORY.matcher(sharedBuffers).matches()) {
+            throw new IllegalArgumentException("EMBEDDED_DB_SHARED_BUFFERS must be a whole number with a unit"
+                    + " (kB, MB, GB or TB), e.g. 4GB; got '" + sharedBuffers + "'");
+        }
         try {
             Files.createDirectories(dataDir);
             new Postmaster(dataDir).clearStale(PG_CTL_TIMEOUT);
@@ -109,7 +131,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setDataDirectory(dataDir.toAbsolutePath())
                     .setCleanDataDirectory(clean)
                     .setServerConfig("max_connections", "100")
-                    .setServerConfig("shared_buffers", "256MB")
+                    .setServerConfig("shared_buffers", sharedBuffers)
                     .setServerConfig("work_mem", "64MB")
                     .setServerConfig("timezone", "UTC")
                     // per-statement statistics (create extension pg_stat_statements to read them): used by the
