@@ -97,7 +97,7 @@ public class MembershipService {
         OffsetDateTime now = now();
         List<Long> ids = List.copyOf(new LinkedHashSet<>(customerIds));
         return rules.load(tenantId).chain(r -> {
-            List<Target> targets = targets(r, dynamicSegments(r).stream()
+            List<Target> targets = targets(r, r.dynamicSegments().stream()
                     .filter(s -> sources.stream().anyMatch(dependencies(r, s)::dependsOn)).toList());
             if (targets.isEmpty()) {
                 return Uni.createFrom().voidItem();
@@ -145,7 +145,7 @@ public class MembershipService {
         return rules.load(tenantId).chain(r -> repository.locked(tenantId, timeout(), true, conn -> edit.apply(conn)
                 .call(changed -> repository.recordStaticChanges(conn, tenantId, segmentId,
                         add ? changed : List.of(), add ? List.of() : changed, now))
-                .call(changed -> repository.apply(conn, tenantId, targets(r, dynamicSegments(r).stream()
+                .call(changed -> repository.apply(conn, tenantId, targets(r, r.dynamicSegments().stream()
                         .filter(s -> dependencies(r, s).dependsOn(Source.STATIC_MEMBERS)).toList()), changed,
                         "static_edit", Why.written(Set.of(Source.STATIC_MEMBERS)), now, r.context(now)))));
         // static members are read by no clock-dependent leaf: the edited customers' due instants stay as they are
@@ -215,7 +215,7 @@ public class MembershipService {
     private Uni<Integer> tickTenant(long tenantId, OffsetDateTime now, int done) {
         int batch = config.timeEventsBatch();
         return rules.load(tenantId).chain(r -> {
-            List<Target> targets = targets(r, dynamicSegments(r).stream()
+            List<Target> targets = targets(r, r.dynamicSegments().stream()
                     .filter(s -> dependencies(r, s).timeDependent()).toList());
             return metrics.timeTimeEvents(() -> repository.locked(tenantId, timeout(), true, conn -> repository
                     .dueCustomers(conn, tenantId, now, batch)
@@ -336,10 +336,6 @@ public class MembershipService {
         return repository.markAllDue(tenantId).onFailure().recoverWithNull().replaceWithVoid();
     }
 
-    private static List<SegmentRow> dynamicSegments(TenantRules r) {
-        return r.segments().values().stream().filter(s -> !s.isStatic()).toList();
-    }
-
     private static RuleDependencies dependencies(TenantRules r, SegmentRow s) {
         return RuleDependencies.of(r.segment(s.key()), r.resolver());
     }
@@ -381,7 +377,7 @@ public class MembershipService {
     static List<String> dependencyOrder(TenantRules r) {
         List<String> order = new ArrayList<>();
         Set<String> done = new HashSet<>();
-        for (SegmentRow s : dynamicSegments(r)) {
+        for (SegmentRow s : r.dynamicSegments()) {
             visit(r, s.key(), done, new HashSet<>(), order);
         }
         return order;

@@ -192,9 +192,14 @@ public final class TenantRules {
         return new CompileContext(now, catalog, resolver());
     }
 
+    /** The dynamic (rule-defined, not static) segments, in the order they were listed. */
+    public List<SegmentRow> dynamicSegments() {
+        return segments.values().stream().filter(s -> !s.isStatic()).toList();
+    }
+
     /** Every dynamic segment as a rule (a reference to it), in the order the segments were listed. */
     public List<ValidatedRule> dynamicRules() {
-        return segments.values().stream().filter(s -> !s.isStatic()).map(s -> segment(s.key())).toList();
+        return dynamicSegments().stream().map(s -> segment(s.key())).toList();
     }
 
     /**
