@@ -176,6 +176,37 @@ class LiveMembershipTest {
     }
 
     /**
+     * The scheduler's delay (segments.membership.time-events-delay): a tenant's due instants wait until the oldest
+     * is that old, then every customer due at the tick's now is taken, the younger ones too, in one batch.
+     */
+    @Test
+    void theTickWaitsForTheOldestDueInstantToBeDelayOldThenTakesEveryDueCustomer() {
+        String key = Api.newTenant();
+        long first = Api.customer(key, "first", Map.of());
+        long second = Api.customer(key, "second", Map.of());
+        purchase(key, "first", "p1", NOW.minusDays(10), "10");
+        purchase(key, "second", "p2", NOW.minusDays(10).plusSeconds(2), "10");
+        segment(key, "month", Map.of("field", "lastPurchaseAt", "op", "within", "value", "P30D"));
+        OffsetDateTime due = (OffsetDateTime) dueRow(first).get(0);
+        assertEquals(due.plusSeconds(2), dueRow(second).get(0));
+        Duration delay = Duration.ofSeconds(3);
+
+        membership.tick(due.plusSeconds(2), delay).await().atMost(Duration.ofSeconds(30)); // the oldest is 2 s old
+        assertEquals(List.of("entered:first:rule_edit", "entered:second:rule_edit"), sorted(feed(key, "month")));
+        assertEquals(due, dueRow(first).get(0));
+
+        membership.tick(due.plusSeconds(3), delay).await().atMost(Duration.ofSeconds(30)); // 3 s: both, the second 1 s old
+        assertEquals(List.of("entered:first:rule_edit", "entered:second:rule_edit", "exited:first:time_drift",
+                "exited:second:time_drift"), sorted(feed(key, "month")));
+        assertEquals(List.of(), dueRow(first));
+        assertEquals(List.of(), dueRow(second));
+    }
+
+    private static List<String> sorted(List<String> feed) {
+        return feed.stream().sorted().toList();
+    }
+
+    /**
      * Saving a segment merges only its own rule's instants into the due column: a later instant leaves the row
      * untouched (not rewritten), an earlier one replaces it; an edit that makes a rule's window longer leaves the
      * early instant, which the tick then replaces without a change of membership.

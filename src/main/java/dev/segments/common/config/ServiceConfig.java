@@ -173,6 +173,15 @@ public interface ServiceConfig {
         @WithDefault("1s")
         Duration timeEventsInterval();
 
+        /**
+         * How old a tenant's oldest passed due instant must be before a tick takes the tenant's customers (all of
+         * those due at the tick's now, in batches): the time events of a second or more are then processed together
+         * instead of one small batch per second. Keep it plus the interval under {@code max-read-lag}, or the reads of
+         * time-relative segments fall back to live evaluation while the events wait (docs/live-membership.md).
+         */
+        @WithDefault("3s")
+        Duration timeEventsDelay();
+
         /** Most customers per time-event batch (one transaction each; a tick runs batches until none is due). */
         @WithDefault("10000")
         int timeEventsBatch();

@@ -194,16 +194,24 @@ public class MembershipService {
 
     // ------------------------------------------------------------------ time events
 
+    /** The tick without delay: every tenant with a customer due at or before {@code now} (tests move the clock). */
+    public Uni<Integer> tick(OffsetDateTime now) {
+        return tick(now, Duration.ZERO);
+    }
+
     /**
-     * The time-event tick: for every tenant with customers whose due instant is at or before {@code now}, takes
-     * them in batches (earliest first, {@code segments.membership.time-events-batch}, locked with skip locked),
-     * re-evaluates them for every dynamic segment whose rule reads the clock (cause time_drift; the per-customer
+     * The time-event tick: for every tenant whose oldest passed due instant is at least {@code delay} old (the
+     * scheduler passes {@code segments.membership.time-events-delay}, so that the events of a few seconds are taken
+     * together instead of one small batch per second), takes its customers whose due instant is at or before
+     * {@code now} in batches (earliest first, {@code segments.membership.time-events-batch}, locked with skip
+     * locked), re-evaluates them for every dynamic segment whose rule reads the clock (cause time_drift; the per-customer
      * statement of a write, under the same lock) and recomputes their due instants in the same transaction, until
      * none is due. Returns how many customers were re-evaluated. Tests call it with a later {@code now} to let
      * time pass.
      */
-    public Uni<Integer> tick(OffsetDateTime now) {
-        return repository.tenantsWithDueCustomers(now).chain(tenants -> Multi.createFrom().iterable(tenants)
+    public Uni<Integer> tick(OffsetDateTime now, Duration delay) {
+        return repository.tenantsWithDueCustomers(now.minus(delay))
+                .chain(tenants -> Multi.createFrom().iterable(tenants)
                 .onItem().transformToUniAndConcatenate(tenantId -> tickTenant(tenantId, now, 0)
                         .onFailure().recoverWithItem(e -> {
                             LOG.errorf(e, "time events of tenant %d failed", tenantId);
@@ -319,7 +327,7 @@ public class MembershipService {
     void start(@Observes StartupEvent event) {
         if (config.schedulerEnabled()) {
             rounds.start(vertx, config.schedulerInterval(), () -> refreshDue(now()));
-            ticks.start(vertx, config.timeEventsInterval(), () -> tick(now()));
+            ticks.start(vertx, config.timeEventsInterval(), () -> tick(now(), config.timeEventsDelay()));
         }
     }
 
