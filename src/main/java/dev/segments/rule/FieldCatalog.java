@@ -176,21 +176,21 @@ public final class FieldCatalog {
                 "c.last_seen_at",
                 "time of the customer's latest activity of any kind (purchase, interaction or event) (rollup)", List.of(),
                 Set.of(PURCHASES, INTERACTIONS, EVENTS));
-        // analytics (docs/analytics.md): stored on the customer row by the models' runs; RFM ranks the whole base, so
+        // analytics (docs/analytics.md): stored in customer_score (cs) by the models' runs; RFM ranks the whole base, so
         // only a run changes it (a purchase changes it at the next run); the activity status also follows every write
         Set<Source> analytics = Set.of(ANALYTICS);
         List<String> scores = List.of("1", "2", "3", "4", "5");
-        put(c, "rfm.recency", Words.of("RFM recency score"), FieldType.INTEGER, "c.rfm_recency",
+        put(c, "rfm.recency", Words.of("RFM recency score"), FieldType.INTEGER, "cs.rfm_recency",
                 "RFM recency score 1..5 (5: bought most recently), from the RFM model; not set without purchases in its window",
                 scores, analytics);
-        put(c, "rfm.frequency", Words.of("RFM frequency score"), FieldType.INTEGER, "c.rfm_frequency",
+        put(c, "rfm.frequency", Words.of("RFM frequency score"), FieldType.INTEGER, "cs.rfm_frequency",
                 "RFM frequency score 1..5 (5: most purchases in the window); not set without purchases in it", scores, analytics);
-        put(c, "rfm.monetary", Words.of("RFM monetary score"), FieldType.INTEGER, "c.rfm_monetary",
+        put(c, "rfm.monetary", Words.of("RFM monetary score"), FieldType.INTEGER, "cs.rfm_monetary",
                 "RFM monetary score 1..5 (5: most revenue in the window); not set without purchases in it", scores, analytics);
-        col(c, "rfm.score", "RFM score", FieldType.STRING, "c.rfm_score",
+        col(c, "rfm.score", "RFM score", FieldType.STRING, "cs.rfm_score",
                 "RFM scores as three digits, recency frequency monetary (e.g. \"545\"); not set without purchases in the window",
                 analytics);
-        put(c, "rfm.segment", Words.of("RFM segment"), FieldType.STRING, "c.rfm_segment",
+        put(c, "rfm.segment", Words.of("RFM segment"), FieldType.STRING, "cs.rfm_segment",
                 "RFM segment named from the recency and frequency scores (docs/analytics.md); not set without purchases in the window",
                 List.of("champions", "loyal", "potentialLoyalists", "newCustomers", "promising", "needAttention",
                         "aboutToSleep", "atRisk", "cannotLoseThem", "hibernating", "lost"), analytics);
@@ -198,27 +198,27 @@ public final class FieldCatalog {
                 "new, active, passive or dormant, from createdAt and lastSeenAt (or lastPurchaseAt) windows of the activity model",
                 List.of("new", "active", "passive", "dormant"), Set.of(PROFILE, PURCHASES, INTERACTIONS, EVENTS, ANALYTICS));
         // ABC/XYZ: ABC ranks the whole base (a run); XYZ is the customer's own series, so a purchase write updates it
-        put(c, "abcClass", Words.of("ABC class"), FieldType.STRING, "c.abc_class",
+        put(c, "abcClass", Words.of("ABC class"), FieldType.STRING, "cs.abc_class",
                 "ABC class by share of the revenue in the ABC/XYZ window (A: the customers making the top 80%, B the next"
                         + " 15%, C the rest), from the ABC/XYZ model; not set without purchases in its window",
                 List.of("A", "B", "C"), analytics);
         Set<Source> perCustomerPurchases = Set.of(PURCHASES, ANALYTICS);
-        put(c, "xyzClass", Words.of("XYZ class"), FieldType.STRING, "c.xyz_class",
+        put(c, "xyzClass", Words.of("XYZ class"), FieldType.STRING, "cs.xyz_class",
                 "XYZ class by the coefficient of variation of the revenue per period (X below 10%, Y up to 25%, Z above),"
                         + " from the ABC/XYZ model; not set without purchases in its horizon",
                 List.of("X", "Y", "Z"), perCustomerPurchases);
-        put(c, "abcXyz", Words.of("ABC/XYZ class"), FieldType.STRING, "c.abc_xyz",
+        put(c, "abcXyz", Words.of("ABC/XYZ class"), FieldType.STRING, "cs.abc_xyz",
                 "abcClass and xyzClass together, e.g. \"AX\"; not set unless both are set",
                 List.of("AX", "AY", "AZ", "BX", "BY", "BZ", "CX", "CY", "CZ"), perCustomerPurchases);
         // lead scoring: the tenant's scoring rules may read anything, so every write rescores the customer it touches
         Set<Source> everyWrite = Set.of(PROFILE, PURCHASES, INTERACTIONS, EVENTS, ANALYTICS);
-        col(c, "leadScore", "lead score", FieldType.NUMBER, "c.lead_score",
+        col(c, "leadScore", "lead score", FieldType.NUMBER, "cs.lead_score",
                 "lead score: the points of the lead-scoring rules the customer meets, decayed where configured; not set"
                         + " while the model has no rules", everyWrite);
-        put(c, "leadTemperature", Words.of("lead temperature"), FieldType.STRING, "c.lead_temperature",
+        put(c, "leadTemperature", Words.of("lead temperature"), FieldType.STRING, "cs.lead_temperature",
                 "hot, warm or cold: the lead score against the model's thresholds; not set while the model has no rules",
                 List.of("hot", "warm", "cold"), everyWrite);
-        put(c, "valueQuadrant", Words.of("value quadrant"), FieldType.STRING, "c.value_quadrant",
+        put(c, "valueQuadrant", Words.of("value quadrant"), FieldType.STRING, "cs.value_quadrant",
                 "big or small revenue in the window x soon or late from first contact to first purchase (median split"
                         + " unless configured), from the value-quadrant model; not set without purchases in its window",
                 List.of("bigSoon", "bigLate", "smallSoon", "smallLate"), analytics);

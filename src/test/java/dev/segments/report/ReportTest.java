@@ -105,8 +105,11 @@ class ReportTest {
     }
 
     void rfm(String customer, int r, int f, String monetary) {
-        sql("update customer set rfm_recency = $2, rfm_frequency = $3, rfm_monetary = 3, rfm_score = $2::text || $3::text || '3',"
-                + " rfm_monetary_value = $4::numeric, rfm_computed_at = now() where id = $1",
+        sql("insert into customer_score as cs (customer_id, rfm_recency, rfm_frequency, rfm_monetary, rfm_score,"
+                + " rfm_monetary_value, rfm_computed_at) values ($1, $2, $3, 3, $2::text || $3::text || '3', $4::numeric, now())"
+                + " on conflict (customer_id) do update set rfm_recency = excluded.rfm_recency,"
+                + " rfm_frequency = excluded.rfm_frequency, rfm_monetary = excluded.rfm_monetary, rfm_score = excluded.rfm_score,"
+                + " rfm_monetary_value = excluded.rfm_monetary_value, rfm_computed_at = excluded.rfm_computed_at",
                 IDS.get(customer), r, f, monetary);
     }
 

@@ -27,12 +27,28 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * The analytics models' rows ({@code analytics_model}) and the analytics columns of {@code customer}: one
- * set-based statement per run and tenant, writing only the customers whose values change, locked in id order
- * (the order activity writes lock customers in, so a run and a write cannot deadlock each other).
+ * The analytics models' rows ({@code analytics_model}) and the customers' model values ({@code customer_score},
+ * V21; the activity status is a {@code customer} column): one set-based statement per run and tenant, writing only
+ * the customers whose values change, as upserts in customer id order (the order in which the per-customer write
+ * path, which holds its customers' row locks, upserts them: a run and a write cannot deadlock each other). A run
+ * takes no lock on the customer rows, so writes are not held up by it; a value that both a run and a write compute
+ * (XYZ, the lead score) keeps the newer of the two, compared in the upsert on the row as committed.
  */
 @ApplicationScoped
 public class AnalyticsRepository {
+
+    /**
+     * An upsert into {@code customer_score} of the rows of {@code next} (alias n, its columns {@code id} and then
+     * {@code values} in the order of {@code columns}), in id order; {@code set} overrides a column's update
+     * (default: {@code excluded.<column>}).
+     */
+    private static String upsert(String columns, String values, Map<String, String> set) {
+        String update = Arrays.stream(columns.split(",")).map(String::strip)
+                .map(col -> col + " = " + set.getOrDefault(col, "excluded." + col))
+                .collect(Collectors.joining(", "));
+        return "insert into customer_score as cs (customer_id, " + columns + ")\n    select n.id, " + values
+                + " from next n order by n.id\n    on conflict (customer_id) do update set " + update;
+    }
 
     /** The RF grid as a SQL values list (constant text from {@link RfmSegments}). */
     private static final String CELLS = IntStream.rangeClosed(1, 5).boxed()
@@ -67,23 +83,21 @@ public class AnalyticsRepository {
             ), cells(r, f, segment) as (values %s
             ), next as (
                 select c.id, s.r::smallint as r, s.f::smallint as f, s.m::smallint as m, cells.segment, s.total,
-                       (c.rfm_recency, c.rfm_frequency, c.rfm_monetary, c.rfm_segment)
+                       (cs.rfm_recency, cs.rfm_frequency, cs.rfm_monetary, cs.rfm_segment)
                            is distinct from (s.r::smallint, s.f::smallint, s.m::smallint, cells.segment) as scores_changed
                 from customer c
+                left join customer_score cs on cs.customer_id = c.id
                 left join scored s on s.customer_id = c.id
                 left join cells on cells.r = s.r and cells.f = s.f
                 where c.tenant_id = $1
-                  and (c.rfm_recency, c.rfm_frequency, c.rfm_monetary, c.rfm_segment, c.rfm_monetary_value)
+                  and (cs.rfm_recency, cs.rfm_frequency, cs.rfm_monetary, cs.rfm_segment, cs.rfm_monetary_value)
                       is distinct from (s.r::smallint, s.f::smallint, s.m::smallint, cells.segment, s.total)
-                order by c.id
-                for update of c
+            ), written as (
+                %s
             )
-            update customer c set rfm_recency = n.r, rfm_frequency = n.f, rfm_monetary = n.m,
-                rfm_score = n.r::text || n.f::text || n.m::text, rfm_segment = n.segment, rfm_monetary_value = n.total,
-                rfm_computed_at = $5
-            from next n
-            where c.tenant_id = $1 and c.id = n.id
-            returning c.id, n.scores_changed""".formatted(CELLS);
+            select n.id, n.scores_changed from next n""".formatted(CELLS, upsert(
+            "rfm_recency, rfm_frequency, rfm_monetary, rfm_score, rfm_segment, rfm_monetary_value, rfm_computed_at",
+            "n.r, n.f, n.m, n.r::text || n.f::text || n.m::text, n.segment, n.total, $5", Map.of()));
 
     /** Every customer's activity status at $3 under configuration $2; rewrites and returns the ones that change. */
     private static final String RECOMPUTE_ACTIVITY = """
@@ -119,6 +133,10 @@ public class AnalyticsRepository {
     private static final String XYZ_CV = """
             case when pc.periods >= 2 and pc.s1 > 0
                  then round(sqrt(greatest(%1$s * pc.s2 - pc.s1 * pc.s1, 0)) / pc.s1, 6) end""";
+
+    /** In an upsert of XYZ: the stored XYZ column when a write computed it after the upserted one, else the new. */
+    private static final String NEWER_XYZ =
+            "case when cs.xyz_computed_at > excluded.xyz_computed_at then cs.%1$s else excluded.%1$s end";
 
     /** Which purchases count ($3 currency, $4 positive only), over purchase alias p. */
     private static final String COUNTED = "($3::text is null or p.currency = $3) and (not $4::boolean or p.amount > 0)";
@@ -169,29 +187,32 @@ public class AnalyticsRepository {
                 from pc left join ranked r on r.customer_id = pc.customer_id
             ), next as (
                 select c.id, cl.abc, cl.abc_revenue, v.xyz, v.cv, v.periods, v.xyz_at,
-                       (c.abc_class, c.xyz_class) is distinct from (cl.abc, v.xyz) as changed
+                       (cs.abc_class, cs.xyz_class) is distinct from (cl.abc, v.xyz) as changed
                 from customer c
+                left join customer_score cs on cs.customer_id = c.id
                 left join classes cl on cl.customer_id = c.id
                 cross join lateral (
-                    select case when f.keep then c.xyz_class else cl.xyz end as xyz,
-                           case when f.keep then c.xyz_cv else cl.cv end as cv,
-                           case when f.keep then c.xyz_periods else cl.periods end as periods,
-                           case when f.keep then c.xyz_computed_at else $5 end as xyz_at
-                    from (select coalesce(c.xyz_computed_at > $5, false) as keep) f) v
+                    select case when f.keep then cs.xyz_class else cl.xyz end as xyz,
+                           case when f.keep then cs.xyz_cv else cl.cv end as cv,
+                           case when f.keep then cs.xyz_periods else cl.periods end as periods,
+                           case when f.keep then cs.xyz_computed_at else $5 end as xyz_at
+                    from (select coalesce(cs.xyz_computed_at > $5, false) as keep) f) v
                 where c.tenant_id = $1
-                  and (c.abc_class, c.abc_revenue, c.xyz_class, c.xyz_cv, c.xyz_periods)
+                  and (cs.abc_class, cs.abc_revenue, cs.xyz_class, cs.xyz_cv, cs.xyz_periods)
                       is distinct from (cl.abc, cl.abc_revenue, v.xyz, v.cv, v.periods)
-                order by c.id
-                for update of c
+            ), written as (
+                %4$s
             )
-            update customer c set abc_class = n.abc, abc_revenue = n.abc_revenue, abc_computed_at = $5,
-                xyz_class = n.xyz, xyz_cv = n.cv, xyz_periods = n.periods, xyz_computed_at = n.xyz_at,
-                abc_xyz = n.abc || n.xyz
-            from next n
-            where c.tenant_id = $1 and c.id = n.id
-            returning c.id, n.changed"""
+            select n.id, n.changed from next n"""
             .formatted(COUNTED, XYZ_CLASS.formatted("$9::numeric", "$12::numeric", "$13::numeric"),
-                    XYZ_CV.formatted("$9::numeric"));
+                    XYZ_CV.formatted("$9::numeric"), upsert(
+                            "abc_class, abc_revenue, abc_computed_at, xyz_class, xyz_cv, xyz_periods, xyz_computed_at, abc_xyz",
+                            "n.abc, n.abc_revenue, $5, n.xyz, n.cv, n.periods, n.xyz_at, n.abc || n.xyz",
+                            // a purchase write that computed a newer XYZ after the run's snapshot keeps it
+                            Map.of("xyz_class", NEWER_XYZ.formatted("xyz_class"), "xyz_cv", NEWER_XYZ.formatted("xyz_cv"),
+                                    "xyz_periods", NEWER_XYZ.formatted("xyz_periods"),
+                                    "xyz_computed_at", NEWER_XYZ.formatted("xyz_computed_at"),
+                                    "abc_xyz", "excluded.abc_class || " + NEWER_XYZ.formatted("xyz_class"))));
 
     /**
      * XYZ of some customers ($2) at the clock $5 (the write path after a purchase write): the per-period series
@@ -211,20 +232,20 @@ public class AnalyticsRepository {
             ), classes as (
                 select pc.customer_id, %2$s as xyz, %3$s as cv, pc.periods::int as periods from pc
             ), next as (
-                select c.id, cl.xyz, cl.cv, cl.periods, c.xyz_class is distinct from cl.xyz as changed
-                from customer c left join classes cl on cl.customer_id = c.id
+                select c.id, cl.xyz, cl.cv, cl.periods, cs.xyz_class is distinct from cl.xyz as changed
+                from customer c
+                left join customer_score cs on cs.customer_id = c.id
+                left join classes cl on cl.customer_id = c.id
                 where c.tenant_id = $1 and c.id = any($2::bigint[])
-                  and (c.xyz_class, c.xyz_cv, c.xyz_periods) is distinct from (cl.xyz, cl.cv, cl.periods)
-                order by c.id
-                for update of c
+                  and (cs.xyz_class, cs.xyz_cv, cs.xyz_periods) is distinct from (cl.xyz, cl.cv, cl.periods)
+            ), written as (
+                %4$s
             )
-            update customer c set xyz_class = n.xyz, xyz_cv = n.cv, xyz_periods = n.periods, xyz_computed_at = $5,
-                abc_xyz = c.abc_class || n.xyz
-            from next n
-            where c.tenant_id = $1 and c.id = n.id
-            returning c.id, n.changed"""
+            select n.id, n.changed from next n"""
             .formatted(COUNTED, XYZ_CLASS.formatted("$9::numeric", "$10::numeric", "$11::numeric"),
-                    XYZ_CV.formatted("$9::numeric"));
+                    XYZ_CV.formatted("$9::numeric"), upsert("xyz_class, xyz_cv, xyz_periods, xyz_computed_at, abc_xyz",
+                            "n.xyz, n.cv, n.periods, $5::timestamptz, null::text",
+                            Map.of("abc_xyz", "cs.abc_class || excluded.xyz_class")));
 
     /**
      * Value quadrants over the tenant ($1) at $5: the customers with counted purchases ({@link #COUNTED}) at or
@@ -269,27 +290,27 @@ public class AnalyticsRepository {
                                then 'Soon' else 'Late' end as quadrant
                 from measured m cross join medians md
             ), next as (
-                select c.id, q.quadrant, q.revenue, q.days, c.value_quadrant is distinct from q.quadrant as changed
-                from customer c left join classed q on q.customer_id = c.id
+                select c.id, q.quadrant, q.revenue, q.days, cs.value_quadrant is distinct from q.quadrant as changed
+                from customer c
+                left join customer_score cs on cs.customer_id = c.id
+                left join classed q on q.customer_id = c.id
                 where c.tenant_id = $1
-                  and (c.value_quadrant, c.value_revenue, c.value_days) is distinct from (q.quadrant, q.revenue, q.days)
-                order by c.id
-                for update of c
+                  and (cs.value_quadrant, cs.value_revenue, cs.value_days) is distinct from (q.quadrant, q.revenue, q.days)
+            ), written as (
+                %2$s
             )
-            update customer c set value_quadrant = n.quadrant, value_revenue = n.revenue, value_days = n.days,
-                value_computed_at = $5
-            from next n
-            where c.tenant_id = $1 and c.id = n.id
-            returning c.id, n.changed""".formatted(COUNTED);
+            select n.id, n.changed from next n""".formatted(COUNTED, upsert(
+            "value_quadrant, value_revenue, value_days, value_computed_at", "n.quadrant, n.revenue, n.days, $5", Map.of()));
 
     /** A lead-scoring model without rules: nobody has a score. */
     private static final String CLEAR_LEAD_SCORES = """
             with next as (
-                select c.id from customer c where c.tenant_id = $1 and c.lead_score is not null order by c.id for update of c
+                select cs.customer_id as id from customer_score cs join customer c on c.id = cs.customer_id
+                where c.tenant_id = $1 and cs.lead_score is not null order by cs.customer_id for update of cs
             )
-            update customer c set lead_score = null, lead_temperature = null, lead_computed_at = $2
-            from next n where c.tenant_id = $1 and c.id = n.id
-            returning c.id, true""";
+            update customer_score cs set lead_score = null, lead_temperature = null, lead_computed_at = $2
+            from next n where cs.customer_id = n.id
+            returning cs.customer_id, true""";
 
     /** A model's row: its saved configuration (null: defaults) and version, and the freshness of its last run. */
     public record StoredModel(String configJson, long version, Freshness freshness) {
@@ -498,9 +519,10 @@ public class AnalyticsRepository {
 
     public Uni<List<CellRow>> rfmCells(long tenantId) {
         return reads.read(pool -> pool.preparedQuery("""
-                        select rfm_recency, rfm_frequency, count(*), coalesce(sum(rfm_monetary_value), 0)
-                        from customer where tenant_id = $1 and rfm_recency is not null
-                        group by rfm_recency, rfm_frequency""")
+                        select cs.rfm_recency, cs.rfm_frequency, count(*), coalesce(sum(cs.rfm_monetary_value), 0)
+                        from customer c join customer_score cs on cs.customer_id = c.id
+                        where c.tenant_id = $1 and cs.rfm_recency is not null
+                        group by cs.rfm_recency, cs.rfm_frequency""")
                 .execute(Tuple.of(tenantId))
                 .map(rows -> {
                     List<CellRow> out = new ArrayList<>();
@@ -515,8 +537,9 @@ public class AnalyticsRepository {
 
     public Uni<List<ClassRow>> abcXyzCells(long tenantId) {
         return reads.read(pool -> pool.preparedQuery("""
-                        select abc_class, xyz_class, count(*), coalesce(sum(abc_revenue), 0) from customer
-                        where tenant_id = $1 and (abc_class is not null or xyz_class is not null) group by 1, 2""")
+                        select cs.abc_class, cs.xyz_class, count(*), coalesce(sum(cs.abc_revenue), 0)
+                        from customer c join customer_score cs on cs.customer_id = c.id
+                        where c.tenant_id = $1 and (cs.abc_class is not null or cs.xyz_class is not null) group by 1, 2""")
                 .execute(Tuple.of(tenantId))
                 .map(rows -> {
                     List<ClassRow> out = new ArrayList<>();
@@ -535,11 +558,12 @@ public class AnalyticsRepository {
                         select count(lead_score), min(lead_score), max(lead_score), round(avg(lead_score), 2),
                                count(*) filter (where lead_temperature = 'hot'), count(*) filter (where lead_temperature = 'warm'),
                                count(*) filter (where lead_temperature = 'cold')
-                        from customer where tenant_id = $1""")
+                        from customer c join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1""")
                 .execute(Tuple.of(tenantId))
                 .chain(summary -> pool.preparedQuery("""
-                                select floor(lead_score / $2) * $2, count(*) from customer
-                                where tenant_id = $1 and lead_score is not null group by 1 order by 1""")
+                                select floor(cs.lead_score / $2) * $2, count(*)
+                                from customer c join customer_score cs on cs.customer_id = c.id
+                                where c.tenant_id = $1 and cs.lead_score is not null group by 1 order by 1""")
                         .execute(Tuple.of(tenantId, width))
                         .map(rows -> {
                             Row s0 = summary.iterator().next();
@@ -561,14 +585,16 @@ public class AnalyticsRepository {
 
     public Uni<ValueRows> valueQuadrants(long tenantId) {
         return reads.read(pool -> pool.preparedQuery("""
-                        select value_quadrant, count(*), coalesce(sum(value_revenue), 0) from customer
-                        where tenant_id = $1 and value_quadrant is not null group by 1""")
+                        select cs.value_quadrant, count(*), coalesce(sum(cs.value_revenue), 0)
+                        from customer c join customer_score cs on cs.customer_id = c.id
+                        where c.tenant_id = $1 and cs.value_quadrant is not null group by 1""")
                 .execute(Tuple.of(tenantId))
                 .chain(quadrants -> pool.preparedQuery("""
                                 with ranked as (
                                     select value_revenue, value_days, row_number() over (order by value_revenue) as rv,
                                            row_number() over (order by value_days) as rd, count(*) over () as n
-                                    from customer where tenant_id = $1 and value_quadrant is not null)
+                                    from customer c join customer_score cs on cs.customer_id = c.id
+                                    where c.tenant_id = $1 and cs.value_quadrant is not null)
                                 select avg(value_revenue) filter (where rv in ((n + 1) / 2, (n + 2) / 2)),
                                        round(avg(value_days) filter (where rd in ((n + 1) / 2, (n + 2) / 2)), 2)
                                 from ranked""")
@@ -603,15 +629,16 @@ public class AnalyticsRepository {
      */
     public Uni<Map<Long, CustomerAnalytics>> customers(long tenantId, List<Long> ids) {
         return pool.preparedQuery("""
-                        select c.id, c.rfm_recency, c.rfm_frequency, c.rfm_monetary, c.rfm_score, c.rfm_segment,
-                               c.rfm_monetary_value, greatest(c.rfm_computed_at, r.computed_at) as rfm_at,
+                        select c.id, cs.rfm_recency, cs.rfm_frequency, cs.rfm_monetary, cs.rfm_score, cs.rfm_segment,
+                               cs.rfm_monetary_value, greatest(cs.rfm_computed_at, r.computed_at) as rfm_at,
                                c.activity_status, greatest(c.activity_computed_at, a.computed_at) as activity_at,
-                               c.abc_class, c.xyz_class, c.abc_xyz, c.abc_revenue, c.xyz_cv, c.xyz_periods,
-                               greatest(c.abc_computed_at, c.xyz_computed_at, x.computed_at) as abc_xyz_at,
-                               c.lead_score, c.lead_temperature, greatest(c.lead_computed_at, l.computed_at) as lead_at,
-                               c.value_quadrant, c.value_revenue, c.value_days,
-                               greatest(c.value_computed_at, v.computed_at) as value_at
+                               cs.abc_class, cs.xyz_class, cs.abc_xyz, cs.abc_revenue, cs.xyz_cv, cs.xyz_periods,
+                               greatest(cs.abc_computed_at, cs.xyz_computed_at, x.computed_at) as abc_xyz_at,
+                               cs.lead_score, cs.lead_temperature, greatest(cs.lead_computed_at, l.computed_at) as lead_at,
+                               cs.value_quadrant, cs.value_revenue, cs.value_days,
+                               greatest(cs.value_computed_at, v.computed_at) as value_at
                         from customer c
+                        left join customer_score cs on cs.customer_id = c.id
                         left join analytics_model r on r.tenant_id = c.tenant_id and r.model = 'rfm'
                         left join analytics_model a on a.tenant_id = c.tenant_id and a.model = 'activity'
                         left join analytics_model x on x.tenant_id = c.tenant_id and x.model = 'abc-xyz'

@@ -192,7 +192,7 @@ final class AggregateSql {
         if (a.where() != null && hasRef(a.where())) {
             // refs in the where compare each row with its own customer's fields: join that customer,
             // under the same alias c (this derived table cannot see the outer c)
-            b.sql(" join customer c on c.tenant_id = ").sql(al).sql(".tenant_id and c.id = ").sql(al).sql(".customer_id");
+            b.sql(" join (").sql(QueryShapes.CUSTOMERS).sql(") on c.tenant_id = ").sql(al).sql(".tenant_id and c.id = ").sql(al).sql(".customer_id");
         }
         b.sql(" where ").sql(al).sql(".tenant_id = ").ref(compiler.tenant);
         rowFilter(a, s);

@@ -206,7 +206,7 @@ final class DueSql {
             b.sql(glue).sql("s" + i + ".due");
             glue = ", ";
         }
-        b.sql(") from customer c");
+        b.sql(") from ").sql(QueryShapes.CUSTOMERS);
         int i = 0;
         for (Map.Entry<FieldCatalog.StreamDef, List<Leaf>> e : byStream.entrySet()) {
             FieldCatalog.StreamDef s = e.getKey();

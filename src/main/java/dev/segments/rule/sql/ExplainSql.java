@@ -95,7 +95,7 @@ final class ExplainSql {
         groupColumns(root, "l");
         b.sql(" from (select c.id as customer_id, c.external_id as customer_external_id");
         leafColumns(root, true);
-        b.sql(" from customer c");
+        b.sql(" from ").sql(QueryShapes.CUSTOMERS);
         laterals(root);
         b.sql(" where c.tenant_id = ").ref(tenant).sql(" and c.id = ").param(customerId, PgType.BIGINT)
                 .sql(" offset 0) l");

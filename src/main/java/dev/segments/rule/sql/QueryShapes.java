@@ -31,6 +31,12 @@ public final class QueryShapes {
     private QueryShapes() {
     }
 
+    /**
+     * The customers as every rule reads them: {@code c} with the analytics values ({@code cs}, V21) left-joined by
+     * primary key, which PostgreSQL removes from a plan that reads none of them.
+     */
+    public static final String CUSTOMERS = "customer c left join customer_score cs on cs.customer_id = c.id";
+
     /** A rule under a name: a segment key in the statements that evaluate several segments at once. */
     public record Keyed(String key, ValidatedRule rule) {
     }
@@ -137,7 +143,7 @@ public final class QueryShapes {
     // ---------------------------------------------------------------- counts
 
     /**
-     * {@code select count(*) as count from customer c where c.tenant_id = $1 and (rule)}, aggregates in the
+     * {@code select count(*) as count from CUSTOMERS where c.tenant_id = $1 and (rule)}, aggregates in the
      * set-oriented form, or counted over a stream's groups when every member has rows in it (then the customer
      * table is not read).
      */
@@ -152,7 +158,7 @@ public final class QueryShapes {
         if (shape != SqlCompiler.Shape.CORRELATED && compiler.countOverGroups(rule)) {
             return b.build();
         }
-        b.sql("select count(*) as count from customer c where c.tenant_id = ").ref(tenant).sql(" and (");
+        b.sql("select count(*) as count from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant).sql(" and (");
         compiler.compile(rule);
         return b.sql(")").build();
     }
@@ -164,7 +170,7 @@ public final class QueryShapes {
 
     /**
      * Member counts of several rules in one scan of the tenant's customers: one column per rule, in order,
-     * {@code select count(*) filter (where rule1), ... from customer c where c.tenant_id = $1}.
+     * {@code select count(*) filter (where rule1), ... from CUSTOMERS where c.tenant_id = $1}.
      */
     public static SqlQuery countEach(long tenantId, List<ValidatedRule> rules, CompileContext ctx) {
         if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
@@ -176,13 +182,13 @@ public final class QueryShapes {
             SqlCompiler.predicate(rules.get(i), b, ctx, tenant);
             b.sql(")");
         }
-        return b.sql(" from customer c where c.tenant_id = ").ref(tenant).build();
+        return b.sql(" from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant).build();
     }
 
     // ---------------------------------------------------------------- pages
 
     /**
-     * A keyset page of members: {@code select columns from customer c where c.tenant_id = $1 and c.id > $2 and
+     * A keyset page of members: {@code select columns from CUSTOMERS where c.tenant_id = $1 and c.id > $2 and
      * (rule) order by c.id limit $n}. Pass {@code afterId = 0} for the first page. Aggregates stay correlated:
      * walking customers in id order and probing each one's rows stops after {@code limit} members, while a
      * pre-aggregation may have to aggregate the whole tenant before the first row, again for every page
@@ -198,7 +204,7 @@ public final class QueryShapes {
         if (limit < 1) throw new IllegalArgumentException("limit must be positive");
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
-        b.sql("select ").sql(columns).sql(" from customer c where c.tenant_id = ").ref(tenant)
+        b.sql("select ").sql(columns).sql(" from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant)
                 .sql(" and c.id > ").param(afterId, PgType.BIGINT).sql(" and (");
         new SqlCompiler(ctx, b, tenant, shape).compile(rule);
         return b.sql(") order by c.id limit ").param((long) limit, PgType.BIGINT).build();
@@ -215,7 +221,7 @@ public final class QueryShapes {
         SqlBuilder b = new SqlBuilder();
         for (int i = 0; i < rules.size(); i++) {
             b.sql(i == 0 ? "(" : " union all (").sql("select ").sql(columns)
-                    .sql(", ").param((long) i, PgType.BIGINT).sql(" as segment_index from customer c where c.tenant_id = ")
+                    .sql(", ").param((long) i, PgType.BIGINT).sql(" as segment_index from " + CUSTOMERS + " where c.tenant_id = ")
                     .param(tenantId, PgType.BIGINT).sql(" and c.id > ").param(afterId, PgType.BIGINT)
                     .sql(" and (");
             SqlCompiler.predicate(rules.get(i), b, ctx);
@@ -242,7 +248,7 @@ public final class QueryShapes {
             SqlCompiler.predicate(rules.get(i).rule(), b, ctx);
             b.sql(") then ").param(rules.get(i).key(), PgType.TEXT).sql(" end");
         }
-        return b.sql("], null) from customer c where c.tenant_id = ").param(tenantId, PgType.BIGINT)
+        return b.sql("], null) from " + CUSTOMERS + " where c.tenant_id = ").param(tenantId, PgType.BIGINT)
                 .sql(" and c.id = any(").param(customerIds.stream().distinct().map(String::valueOf)
                         .toArray(String[]::new), PgType.TEXT_ARRAY).sql("::bigint[])").build();
     }
@@ -256,9 +262,9 @@ public final class QueryShapes {
      * when none), each times {@code analytics_decay(t, now, halfLife)} where the rule decays, t being the latest
      * activity its aggregates outside any {@code not} select (no such activity: full points); the temperature is
      * hot at {@code hot} or more, warm at {@code warm} or more, else cold. Only customers whose score or
-     * temperature changes are written ({@code lead_score}, {@code lead_temperature}, {@code lead_computed_at =
-     * now}), locked in id order; a whole-tenant run skips the customers a write rescored after {@code now} (their
-     * score is newer than the run's). Returns {@code (id, true)} per customer written.
+     * temperature changes are written ({@code customer_score}'s {@code lead_score}, {@code lead_temperature},
+     * {@code lead_computed_at = now}), upserted in id order; a whole-tenant run skips the customers a write
+     * rescored after {@code now} (their score is newer than the run's), also when that write commits meanwhile. Returns {@code (id, true)} per customer written.
      */
     public static SqlQuery leadScores(long tenantId, List<Scoring> rules, List<Long> customerIds, BigDecimal hot,
                                       BigDecimal warm, OffsetDateTime now, CompileContext ctx) {
@@ -277,7 +283,7 @@ public final class QueryShapes {
                 new SqlCompiler(ctx, b, null, SqlCompiler.Shape.CORRELATED).latestActivity(r.rule());
                 b.sql(", ").ref(at).sql(", ").param(BigDecimal.valueOf(r.halfLifeSeconds()), PgType.NUMERIC).sql("), 1)");
             }
-            b.sql(" from customer c where c.tenant_id = ").ref(tenant);
+            b.sql(" from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant);
             restrict(b, ids);
             b.sql(" and (");
             if (ids == null) {
@@ -289,20 +295,25 @@ public final class QueryShapes {
         }
         b.sql("), total as (select id, sum(points) as points from earned group by id)"
                 + ", next as (select c.id, round(coalesce(t.points, 0), 2) as score"
-                + " from customer c left join total t on t.id = c.id where c.tenant_id = ").ref(tenant);
+                + " from " + CUSTOMERS + " left join total t on t.id = c.id where c.tenant_id = ").ref(tenant);
         restrict(b, ids);
         b.sql("), rated as (select n.id, n.score, case when n.score >= ").param(hot, PgType.NUMERIC)
                 .sql(" then 'hot' when n.score >= ").param(warm, PgType.NUMERIC)
                 .sql(" then 'warm' else 'cold' end as temperature from next n)"
-                        + ", locked as (select c.id, r.score, r.temperature from customer c join rated r on r.id = c.id"
+                        + ", changed as (select c.id, r.score, r.temperature from " + CUSTOMERS + " join rated r on r.id = c.id"
                         + " where c.tenant_id = ").ref(tenant)
-                .sql(" and (c.lead_score, c.lead_temperature) is distinct from (r.score, r.temperature)");
+                .sql(" and (cs.lead_score, cs.lead_temperature) is distinct from (r.score, r.temperature)");
         if (ids == null) {
-            b.sql(" and (c.lead_computed_at is null or c.lead_computed_at <= ").ref(at).sql(")");
+            b.sql(" and (cs.lead_computed_at is null or cs.lead_computed_at <= ").ref(at).sql(")");
         }
-        b.sql(" order by c.id for update of c)"
-                        + " update customer c set lead_score = l.score, lead_temperature = l.temperature, lead_computed_at = ")
-                .ref(at).sql(" from locked l where c.tenant_id = ").ref(tenant).sql(" and c.id = l.id returning c.id, true");
+        // in id order (as every customer_score upsert); a score computed later than this one (a write's, committed
+        // while a whole-tenant run ran) is kept
+        b.sql(") insert into customer_score as cs (customer_id, lead_score, lead_temperature, lead_computed_at)"
+                        + " select l.id, l.score, l.temperature, ").ref(at)
+                .sql(" from changed l order by l.id on conflict (customer_id) do update set lead_score = excluded.lead_score,"
+                        + " lead_temperature = excluded.lead_temperature, lead_computed_at = excluded.lead_computed_at"
+                        + " where cs.lead_computed_at is null or cs.lead_computed_at <= excluded.lead_computed_at"
+                        + " returning cs.customer_id, true");
         return b.build();
     }
 
@@ -346,7 +357,7 @@ public final class QueryShapes {
         b.sql("with target (segment_id, customer_id) as (");
         for (int i = 0; i < targets.size(); i++) {
             b.sql(i == 0 ? "" : " union all ").sql("select ").param(targets.get(i).segmentId(), PgType.BIGINT)
-                    .sql(", c.id from customer c where c.tenant_id = ").ref(tenant);
+                    .sql(", c.id from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant);
             if (ids != null) {
                 b.sql(" and c.id = any(").ref(ids).sql("::bigint[])");
             }
@@ -387,7 +398,7 @@ public final class QueryShapes {
         b.sql(" from (select segment_id, customer_id, 'entered' as kind from entered union all"
                         + " select segment_id, customer_id, 'exited' from exited) d"
                         + " join segment s on s.tenant_id = ").ref(tenant).sql(" and s.id = d.segment_id")
-                .sql(" left join customer c on c.tenant_id = ").ref(tenant).sql(" and c.id = d.customer_id"
+                .sql(" left join (" + CUSTOMERS + ") on c.tenant_id = ").ref(tenant).sql(" and c.id = d.customer_id"
                         + " order by d.segment_id, d.customer_id returning segment_id, kind)"
                         + ", counted as (update segment_state st set member_count = st.member_count + d.delta"
                         + " from (select segment_id, sum(case kind when 'entered' then 1 else -1 end) as delta"
@@ -472,7 +483,7 @@ public final class QueryShapes {
             case Members.Listed l -> b.sql("select customer_id from segment_member where tenant_id = ").ref(tenant)
                     .sql(" and segment_id = ").param(l.segmentId(), PgType.BIGINT);
             case Members.Evaluated e -> {
-                b.sql("select c.id as customer_id from customer c where c.tenant_id = ").ref(tenant).sql(" and (");
+                b.sql("select c.id as customer_id from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant).sql(" and (");
                 compiler.compile(e.rule());
                 b.sql(")");
             }
@@ -493,11 +504,11 @@ public final class QueryShapes {
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
         SqlCompiler compiler = new SqlCompiler(ctx, b, tenant, SqlCompiler.Shape.SET);
         memberSet(b, compiler, tenant, members);
-        b.sql(" select c.rfm_recency as recency, c.rfm_frequency as frequency,"
+        b.sql(" select cs.rfm_recency as recency, cs.rfm_frequency as frequency,"
                 + " count(m.customer_id) as members, count(*) as base,"
-                + " coalesce(sum(c.rfm_monetary_value) filter (where m.customer_id is not null), 0) as monetary,"
-                + " max(c.rfm_computed_at) as computed_at"
-                + " from customer c left join m on m.customer_id = c.id where c.tenant_id = ").ref(tenant)
+                + " coalesce(sum(cs.rfm_monetary_value) filter (where m.customer_id is not null), 0) as monetary,"
+                + " max(cs.rfm_computed_at) as computed_at"
+                + " from " + CUSTOMERS + " left join m on m.customer_id = c.id where c.tenant_id = ").ref(tenant)
                 .sql(" group by 1, 2 order by 1 nulls first, 2 nulls first");
         return b.build();
     }
@@ -554,7 +565,7 @@ public final class QueryShapes {
             compiler.profileValue(f, kind == ProfileKind.CATEGORICAL);
             b.sql(" as f" + i);
         }
-        b.sql(" from customer c left join m on m.customer_id = c.id where c.tenant_id = ").ref(tenant).sql(")");
+        b.sql(" from " + CUSTOMERS + " left join m on m.customer_id = c.id where c.tenant_id = ").ref(tenant).sql(")");
         b.sql(", totals as (select count(*) filter (where member) as members, count(*) as base,"
                 + " array[coalesce(sum(spend) filter (where member), 0), coalesce(sum(spend), 0),"
                 + " coalesce(sum(purchases) filter (where member), 0), coalesce(sum(purchases), 0)]::numeric[] as nums"

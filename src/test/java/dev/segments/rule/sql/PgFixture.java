@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Embedded PostgreSQL with the schema applied (migrations but V2; V12 and V13 for the analytics columns), plus a
+ * Embedded PostgreSQL with the schema applied (migrations but V2; V12, V13 and V21 for the analytics values), plus a
  * Vert.x pool to run compiled queries.
  */
 final class PgFixture implements AutoCloseable {
@@ -42,6 +42,7 @@ final class PgFixture implements AutoCloseable {
             for (Path migration : migrations()) s.execute(Files.readString(migration));
             s.execute(analyticsMigration());
             s.execute(Files.readString(Path.of("src/main/resources/db/migration/V13__analytics_models.sql")));
+            s.execute(Files.readString(Path.of("src/main/resources/db/migration/V21__customer_score.sql")));
             s.execute("create table segment_member(segment_id bigint not null, customer_id bigint not null, "
                     + "tenant_id bigint not null, "
                     + "primary key(segment_id, customer_id))");
@@ -121,7 +122,8 @@ final class PgFixture implements AutoCloseable {
         try {
             io.vertx.sqlclient.Transaction tx = conn.begin().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             conn.preparedQuery(q.sql()).execute(toTuple(q.params())).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            RowSet<Row> rows = conn.preparedQuery("select id, lead_score from customer where tenant_id = $1").execute(Tuple.of(tenant))
+            RowSet<Row> rows = conn.preparedQuery("select c.id, cs.lead_score from customer c"
+                    + " left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1").execute(Tuple.of(tenant))
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             java.util.Map<Long, BigDecimal> out = new java.util.HashMap<>();
             for (Row r : rows) out.put(r.getLong(0), r.getBigDecimal(1));

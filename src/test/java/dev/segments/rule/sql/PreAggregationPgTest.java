@@ -234,7 +234,7 @@ class PreAggregationPgTest {
     /** The customers the correlated form selects, in one query. */
     Set<String> correlated(ValidatedRule node) throws Exception {
         SqlBuilder b = new SqlBuilder();
-        b.sql("select c.external_id from customer c where c.tenant_id = ").param(T1, SqlBuilder.PgType.BIGINT).sql(" and (");
+        b.sql("select c.external_id from " + QueryShapes.CUSTOMERS + " where c.tenant_id = ").param(T1, SqlBuilder.PgType.BIGINT).sql(" and (");
         SqlCompiler.predicate(node, b, ctx());
         Set<String> out = new TreeSet<>();
         for (Row r : db.run(b.sql(")").build())) out.add(r.getString(0));

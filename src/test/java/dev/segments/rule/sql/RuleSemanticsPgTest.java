@@ -121,27 +121,33 @@ class RuleSemanticsPgTest {
                 """);
         // analytics values, as the models' runs store them (tenant 1)
         db.exec("""
-                update customer c set rfm_recency = v.r, rfm_frequency = v.f, rfm_monetary = v.m, rfm_score = v.score,
-                    rfm_segment = v.segment, activity_status = v.status
+                insert into customer_score (customer_id, rfm_recency, rfm_frequency, rfm_monetary, rfm_score, rfm_segment)
+                select c.id, v.r, v.f, v.m, v.score, v.segment
                 from (values ('alice', 5, 5, 5, '555', 'champions', 'active'),
                              ('bob', null, null, null, null, null, 'dormant'),
                              ('carol', null, null, null, null, null, 'new'),
                              ('dave', 1, 1, 2, '112', 'lost', 'dormant'),
                              ('erin', 4, 3, 2, '432', 'potentialLoyalists', 'passive'),
                              ('frank', 3, 4, 5, '345', 'loyal', 'active')) as v(x, r, f, m, score, segment, status)
+                join customer c on c.tenant_id = 1 and c.external_id = v.x
+                """);
+        db.exec("""
+                update customer c set activity_status = v.status
+                from (values ('alice', 'active'), ('bob', 'dormant'), ('carol', 'new'), ('dave', 'dormant'),
+                             ('erin', 'passive'), ('frank', 'active')) as v(x, status)
                 where c.tenant_id = 1 and c.external_id = v.x
                 """);
         db.exec("""
-                update customer c set abc_class = v.abc, xyz_class = v.xyz, abc_xyz = v.abc || v.xyz,
+                update customer_score cs set abc_class = v.abc, xyz_class = v.xyz, abc_xyz = v.abc || v.xyz,
                     lead_score = v.score, lead_temperature = v.temperature, value_quadrant = v.quadrant
-                from (values ('alice', 'A', 'X', 80.5, 'hot', 'bigSoon'),
+                from customer c, (values ('alice', 'A', 'X', 80.5, 'hot', 'bigSoon'),
                              ('bob', 'B', 'Z', 20, 'warm', 'smallLate'),
                              ('carol', null, null, null, null, null),
                              ('dave', 'C', null, -5, 'cold', null),
                              ('erin', null, 'Y', 0, 'cold', 'bigLate'),
                              ('frank', 'A', 'Y', 20.01, 'warm', 'smallSoon'))
                     as v(x, abc, xyz, score, temperature, quadrant)
-                where c.tenant_id = 1 and c.external_id = v.x
+                where c.tenant_id = 1 and c.external_id = v.x and cs.customer_id = c.id
                 """);
         db.exec("insert into segment_member (segment_id, customer_id, tenant_id) select 1, id, tenant_id from customer"
                 + " where id in (" + ids.get("bob") + ", " + ids.get("carol") + ", " + ids.get("zed") + ")");
@@ -551,7 +557,7 @@ class RuleSemanticsPgTest {
             SqlCompiler compiler = new SqlCompiler(ctx, b, null, SqlCompiler.Shape.CORRELATED);
             b.sql("select ");
             new ExplainSql(compiler, rule.node()).decidingLeaves(n -> true);
-            b.sql(" from customer c where c.tenant_id = ").param(tenant, SqlBuilder.PgType.BIGINT).sql(" and c.id = ")
+            b.sql(" from " + QueryShapes.CUSTOMERS + " where c.tenant_id = ").param(tenant, SqlBuilder.PgType.BIGINT).sql(" and c.id = ")
                     .param(ids.get(ext), SqlBuilder.PgType.BIGINT);
             List<String> deciding = new ArrayList<>();
             decidingLeaves(explained.root(), row, deciding);

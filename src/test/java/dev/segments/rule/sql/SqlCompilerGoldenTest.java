@@ -69,11 +69,11 @@ class SqlCompilerGoldenTest {
                 g("{'field':'totalSpend','op':'in','value':[1, 2.50]}", "c.total_spend = any($1::text[]::numeric[])",
                         (Object) new String[]{"1", "2.5"}),
                 g("{'field':'purchaseCount','op':'gte','value':3}", "c.purchase_count >= $1::bigint", 3L),
-                g("{'field':'rfm.segment','op':'eq','value':'champions'}", "c.rfm_segment = $1::text", "champions"),
-                g("{'field':'rfm.recency','op':'gte','value':4}", "c.rfm_recency >= $1::bigint", 4L),
-                g("{'field':'abcXyz','op':'eq','value':'AX'}", "c.abc_xyz = $1::text", "AX"),
-                g("{'field':'leadScore','op':'gte','value':50}", "c.lead_score >= $1::numeric", new BigDecimal("50")),
-                g("{'field':'valueQuadrant','op':'isNotSet'}", "not coalesce(c.value_quadrant <> '', false)"),
+                g("{'field':'rfm.segment','op':'eq','value':'champions'}", "cs.rfm_segment = $1::text", "champions"),
+                g("{'field':'rfm.recency','op':'gte','value':4}", "cs.rfm_recency >= $1::bigint", 4L),
+                g("{'field':'abcXyz','op':'eq','value':'AX'}", "cs.abc_xyz = $1::text", "AX"),
+                g("{'field':'leadScore','op':'gte','value':50}", "cs.lead_score >= $1::numeric", new BigDecimal("50")),
+                g("{'field':'valueQuadrant','op':'isNotSet'}", "not coalesce(cs.value_quadrant <> '', false)"),
                 g("{'field':'activityStatus','op':'in','value':['active','new']}", "c.activity_status = any($1::text[])",
                         (Object) new String[]{"active", "new"}),
                 g("{'field':'birthDate','op':'eq','value':'1990-01-31'}", "c.birth_date = $1::date", LocalDate.parse("1990-01-31")),
@@ -192,7 +192,7 @@ class SqlCompilerGoldenTest {
                 // refs in the where: each row joins its own customer, under the alias c
                 g("{'aggregate':'count','of':'interactions','where':{'and':[{'field':'type','op':'eq','value':'consultation'},"
                                 + "{'field':'occurredAt','op':'before','value':{'ref':'lastPurchaseAt'}}]},'op':'gte','value':2}",
-                        "exists (select 1 from (select i.customer_id from interaction i join customer c on c.tenant_id = i.tenant_id"
+                        "exists (select 1 from (select i.customer_id from interaction i join (customer c left join customer_score cs on cs.customer_id = c.id) on c.tenant_id = i.tenant_id"
                                 + " and c.id = i.customer_id where i.tenant_id = $1::bigint and (i.type = $2::text and"
                                 + " i.occurred_at < c.last_purchase_at) group by i.customer_id having count(*) >= $3::bigint) g"
                                 + " where g.customer_id = c.id)",
@@ -262,10 +262,10 @@ class SqlCompilerGoldenTest {
     void countAndPageShapes() {
         ValidatedRule node = parse("{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"}");
         SqlQuery count = QueryShapes.count(5, node, CTX);
-        assertEquals("select count(*) as count from customer c where c.tenant_id = $1::bigint and (c.region = $2::text)", count.sql());
+        assertEquals("select count(*) as count from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and (c.region = $2::text)", count.sql());
         assertEquals(List.of(5L, "North"), count.params());
         SqlQuery page = QueryShapes.page(5, node, 100, 50, COLUMNS, CTX);
-        assertEquals("select c.id, c.external_id from customer c where c.tenant_id = $1::bigint and c.id > $2::bigint"
+        assertEquals("select c.id, c.external_id from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and c.id > $2::bigint"
                 + " and (c.region = $3::text) order by c.id limit $4::bigint", page.sql());
         assertEquals(List.of(5L, 100L, "North", 50L), page.params());
         ValidatedRule agg = parse("{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":2}");
@@ -286,11 +286,11 @@ class SqlCompilerGoldenTest {
         // a customer condition next to it: the customer table drives
         ValidatedRule vip = parse("{\"and\":[{\"field\":\"region\",\"op\":\"eq\",\"value\":\"North\"},"
                 + "{\"aggregate\":\"count\",\"of\":\"purchases\",\"within\":\"P1D\",\"op\":\"gte\",\"value\":2}]}");
-        assertEquals("select count(*) as count from customer c where c.tenant_id = $1::bigint and ((c.region = $2::text"
+        assertEquals("select count(*) as count from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and ((c.region = $2::text"
                 + " and (c.last_purchase_at >= $3::timestamptz and exists (select 1 from purchase p where p.tenant_id = c.tenant_id"
                 + " and p.customer_id = c.id and p.occurred_at >= $4::timestamptz having count(*) >= $5::bigint))))",
                 QueryShapes.count(5, vip, CTX).sql());
-        assertEquals("select c.id, c.external_id from customer c where c.tenant_id = $1::bigint and c.id > $2::bigint and"
+        assertEquals("select c.id, c.external_id from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and c.id > $2::bigint and"
                 + " ((c.last_purchase_at >= $3::timestamptz and exists (select 1 from purchase p where p.tenant_id = c.tenant_id"
                 + " and p.customer_id = c.id and p.occurred_at >= $4::timestamptz having count(*) >= $5::bigint)))"
                 + " order by c.id limit $6::bigint",
@@ -305,12 +305,12 @@ class SqlCompilerGoldenTest {
         SqlQuery counts = QueryShapes.countEach(5, List.of(vips, list), CTX);
         assertEquals("select count(*) filter (where (c.price_tier = $2::text)), count(*) filter (where exists"
                 + " (select 1 from segment_member m where m.tenant_id = c.tenant_id and m.segment_id = $3::bigint and m.customer_id = c.id))"
-                + " from customer c where c.tenant_id = $1::bigint", counts.sql());
+                + " from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint", counts.sql());
         assertEquals(List.of(5L, "vip", 42L), counts.params());
         SqlQuery pages = QueryShapes.pages(5, List.of(vips, list), 7, 11, COLUMNS, CTX);
-        assertEquals("(select c.id, c.external_id, $1::bigint as segment_index from customer c where c.tenant_id = $2::bigint"
+        assertEquals("(select c.id, c.external_id, $1::bigint as segment_index from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $2::bigint"
                 + " and c.id > $3::bigint and ((c.price_tier = $4::text)) order by c.id limit $5::bigint)"
-                + " union all (select c.id, c.external_id, $6::bigint as segment_index from customer c where"
+                + " union all (select c.id, c.external_id, $6::bigint as segment_index from customer c left join customer_score cs on cs.customer_id = c.id where"
                 + " c.tenant_id = $7::bigint and c.id > $8::bigint and (exists (select 1 from segment_member m where m.tenant_id = c.tenant_id and"
                 + " m.segment_id = $9::bigint and m.customer_id = c.id)) order by c.id limit $10::bigint)", pages.sql());
         assertEquals(List.of(0L, 5L, 7L, "vip", 11L, 1L, 5L, 7L, 42L, 11L), pages.params());
@@ -318,11 +318,11 @@ class SqlCompilerGoldenTest {
                 new QueryShapes.Keyed("list", list)), List.of(9L, 9L, 10L), CTX);
         assertEquals("select c.id, array_remove(array[case when ((c.price_tier = $1::text)) then $2::text end,"
                 + " case when (exists (select 1 from segment_member m where m.tenant_id = c.tenant_id and m.segment_id = $3::bigint and"
-                + " m.customer_id = c.id)) then $4::text end], null) from customer c where c.tenant_id = $5::bigint"
+                + " m.customer_id = c.id)) then $4::text end], null) from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $5::bigint"
                 + " and c.id = any($6::text[]::bigint[])", of.sql());
         assertEquals(normalize(List.of("vip", "vips", 42L, "list", 5L, new String[]{"9", "10"})), normalize(of.params()));
         // a tenant without segments: an empty array, still one row per customer
-        assertEquals("select c.id, array_remove(array[null::text], null) from customer c where c.tenant_id = $1::bigint"
+        assertEquals("select c.id, array_remove(array[null::text], null) from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint"
                 + " and c.id = any($2::text[]::bigint[])", QueryShapes.segmentsOf(5, List.of(), List.of(9L), CTX).sql());
         assertEquals("explain (format json) " + counts.sql(), QueryShapes.explain(counts).sql());
         assertEquals(counts.params(), QueryShapes.explain(counts).params());
@@ -341,13 +341,13 @@ class SqlCompilerGoldenTest {
                 + " customer_external_id, kind, cause, at) select $1::bigint, d.segment_id, s.key, d.customer_id,"
                 + " c.external_id, d.kind, %s, %s from (select segment_id, customer_id, 'entered' as kind from entered"
                 + " union all select segment_id, customer_id, 'exited' from exited) d join segment s on s.tenant_id = $1::bigint"
-                + " and s.id = d.segment_id left join customer c on c.tenant_id = $1::bigint and c.id = d.customer_id order by d.segment_id, d.customer_id returning"
+                + " and s.id = d.segment_id left join (customer c left join customer_score cs on cs.customer_id = c.id) on c.tenant_id = $1::bigint and c.id = d.customer_id order by d.segment_id, d.customer_id returning"
                 + " segment_id, kind), counted as (update segment_state st set member_count = st.member_count + d.delta"
                 + " from (select segment_id, sum(case kind when 'entered' then 1 else -1 end) as delta from changes"
                 + " group by segment_id) d where st.tenant_id = $1::bigint and st.segment_id = d.segment_id returning 1) select count(*) filter"
                 + " (where kind = 'entered'), count(*) filter (where kind = 'exited') from changes";
         SqlQuery all = QueryShapes.membershipDiff(5, List.of(new QueryShapes.Target(77, buyers)), null, "refresh", NOW, CTX);
-        assertEquals("with target (segment_id, customer_id) as (select $5::bigint, c.id from customer c where"
+        assertEquals("with target (segment_id, customer_id) as (select $5::bigint, c.id from customer c left join customer_score cs on cs.customer_id = c.id where"
                 + " c.tenant_id = $1::bigint and ((exists (select 1 from (select p.customer_id from purchase p where"
                 + " p.tenant_id = $1::bigint and p.occurred_at >= $6::timestamptz group by p.customer_id having"
                 + " count(*) >= $7::bigint) g where g.customer_id = c.id)))"
@@ -356,11 +356,11 @@ class SqlCompilerGoldenTest {
                 normalize(all.params()));
         SqlQuery few = QueryShapes.membershipDiff(5, List.of(new QueryShapes.Target(77, buyers),
                 new QueryShapes.Target(78, valid(new RuleNode.SegmentRef("", "vips")))), List.of(9L), "data_write", NOW, CTX);
-        assertEquals("with target (segment_id, customer_id) as (select $6::bigint, c.id from customer c where"
+        assertEquals("with target (segment_id, customer_id) as (select $6::bigint, c.id from customer c left join customer_score cs on cs.customer_id = c.id where"
                 + " c.tenant_id = $1::bigint and c.id = any($2::text[]::bigint[]) and (((c.last_purchase_at >= $7::timestamptz"
                 + " and exists (select 1 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id and"
                 + " p.occurred_at >= $8::timestamptz having count(*) >= $9::bigint))))"
-                + " union all select $10::bigint, c.id from customer c where c.tenant_id = $1::bigint and"
+                + " union all select $10::bigint, c.id from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and"
                 + " c.id = any($2::text[]::bigint[]) and ((c.price_tier = $11::text))"
                 + String.format(tail, "$4::timestamptz", "$3::text[]", " and m.customer_id = any($2::text[]::bigint[])",
                 "$5::text", "$4::timestamptz"), few.sql());
@@ -382,7 +382,7 @@ class SqlCompilerGoldenTest {
                 + " coalesce(((c.last_purchase_at >= $3::timestamptz and exists (select 1 from purchase p where"
                 + " p.tenant_id = c.tenant_id and p.customer_id = c.id and p.category = $4::text and p.occurred_at >="
                 + " $5::timestamptz having count(*) >= $6::bigint))), false) as t3, a3.v as v3, a3.n as n3, w3.n4 as n4"
-                + " from customer c left join lateral (select count(*) as v, count(*) as n from purchase p where"
+                + " from customer c left join customer_score cs on cs.customer_id = c.id left join lateral (select count(*) as v, count(*) as n from purchase p where"
                 + " p.tenant_id = c.tenant_id and p.customer_id = c.id and p.category = $7::text and p.occurred_at >="
                 + " $8::timestamptz) a3 on true left join lateral (select count(*) filter (where p.category = $9::text)"
                 + " as n4 from purchase p where p.tenant_id = c.tenant_id and p.customer_id = c.id and p.occurred_at >="
@@ -436,27 +436,32 @@ class SqlCompilerGoldenTest {
         List<QueryShapes.Scoring> rules = List.of(new QueryShapes.Scoring(opened, new BigDecimal("20"), 864000L),
                 new QueryShapes.Scoring(buyer, new BigDecimal("-5"), 3600L));
         String tail = "), total as (select id, sum(points) as points from earned group by id), next as (select c.id,"
-                + " round(coalesce(t.points, 0), 2) as score from customer c left join total t on t.id = c.id where"
+                + " round(coalesce(t.points, 0), 2) as score from customer c left join customer_score cs on cs.customer_id = c.id left join total t on t.id = c.id where"
                 + " c.tenant_id = $1::bigint%s), rated as (select n.id, n.score, case when n.score >= %s then 'hot'"
-                + " when n.score >= %s then 'warm' else 'cold' end as temperature from next n), locked as (select c.id,"
-                + " r.score, r.temperature from customer c join rated r on r.id = c.id where c.tenant_id = $1::bigint"
-                + " and (c.lead_score, c.lead_temperature) is distinct from (r.score, r.temperature)%s order by c.id"
-                + " for update of c) update customer c set lead_score = l.score, lead_temperature = l.temperature,"
-                + " lead_computed_at = %s from locked l where c.tenant_id = $1::bigint and c.id = l.id returning c.id, true";
+                + " when n.score >= %s then 'warm' else 'cold' end as temperature from next n), changed as (select c.id,"
+                + " r.score, r.temperature from customer c left join customer_score cs on cs.customer_id = c.id"
+                + " join rated r on r.id = c.id where c.tenant_id = $1::bigint"
+                + " and (cs.lead_score, cs.lead_temperature) is distinct from (r.score, r.temperature)%s)"
+                + " insert into customer_score as cs (customer_id, lead_score, lead_temperature, lead_computed_at)"
+                + " select l.id, l.score, l.temperature, %s from changed l order by l.id on conflict (customer_id) do update"
+                + " set lead_score = excluded.lead_score, lead_temperature = excluded.lead_temperature,"
+                + " lead_computed_at = excluded.lead_computed_at"
+                + " where cs.lead_computed_at is null or cs.lead_computed_at <= excluded.lead_computed_at"
+                + " returning cs.customer_id, true";
         SqlQuery all = QueryShapes.leadScores(5, rules, null, new BigDecimal("50"), new BigDecimal("20"), NOW, CTX);
         assertEquals("with earned (id, points) as (select c.id, $3::numeric * coalesce(analytics_decay(greatest("
                 + "(select max(e.occurred_at) from event e where e.tenant_id = c.tenant_id and e.customer_id = c.id"
                 + " and e.name = $4::text and e.occurred_at >= $5::timestamptz)), $2::timestamptz, $6::numeric), 1)"
-                + " from customer c where c.tenant_id = $1::bigint and (exists (select 1 from (select e.customer_id from"
+                + " from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and (exists (select 1 from (select e.customer_id from"
                 + " event e where e.tenant_id = $1::bigint and e.name = $7::text and e.occurred_at >= $8::timestamptz"
                 + " group by e.customer_id having count(*) >= $9::bigint) g where g.customer_id = c.id))"
                 + " union all select c.id, $10::numeric * coalesce(analytics_decay(greatest(c.last_purchase_at),"
-                + " $2::timestamptz, $11::numeric), 1) from customer c where c.tenant_id = $1::bigint and ((c.purchase_count"
+                + " $2::timestamptz, $11::numeric), 1) from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and ((c.purchase_count"
                 + " >= $12::bigint and not exists (select 1 from (select i.customer_id from interaction i where"
                 + " i.tenant_id = $1::bigint group by i.customer_id having count(*) >= $13::bigint) g where"
                 + " g.customer_id = c.id)))"
                 + String.format(tail, "", "$14::numeric", "$15::numeric",
-                " and (c.lead_computed_at is null or c.lead_computed_at <= $2::timestamptz)", "$2::timestamptz"), all.sql());
+                " and (cs.lead_computed_at is null or cs.lead_computed_at <= $2::timestamptz)", "$2::timestamptz"), all.sql());
         assertEquals(normalize(List.of(5L, NOW, new BigDecimal("20"), "open", ts("2025-05-16T12:00:00Z"), new BigDecimal("864000"),
                         "open", ts("2025-05-16T12:00:00Z"), 1L, new BigDecimal("-5"), new BigDecimal("3600"), 2L, 1L,
                         new BigDecimal("50"), new BigDecimal("20"))),
@@ -466,7 +471,7 @@ class SqlCompilerGoldenTest {
         assertEquals("with earned (id, points) as (select c.id, $4::numeric * coalesce(analytics_decay(greatest("
                 + "(select max(e.occurred_at) from event e where e.tenant_id = c.tenant_id and e.customer_id = c.id"
                 + " and e.name = $5::text and e.occurred_at >= $6::timestamptz)), $3::timestamptz, $7::numeric), 1)"
-                + " from customer c where c.tenant_id = $1::bigint and c.id = any($2::text[]::bigint[]) and (exists"
+                + " from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and c.id = any($2::text[]::bigint[]) and (exists"
                 + " (select 1 from event e where e.tenant_id = c.tenant_id and e.customer_id = c.id and e.name = $8::text"
                 + " and e.occurred_at >= $9::timestamptz having count(*) >= $10::bigint))"
                 + String.format(tail, " and c.id = any($2::text[]::bigint[])", "$11::numeric", "$12::numeric", "",
@@ -490,11 +495,11 @@ class SqlCompilerGoldenTest {
                 + " then c.tags else array[null::text] end as f1, case when jsonb_typeof(c.attributes -> $3::text) = 'array'"
                 + " and jsonb_array_length(c.attributes -> $3::text) > 0 then array(select distinct"
                 + " jsonb_array_elements_text(c.attributes -> $3::text)) else array[null::text] end as f2,"
-                + " array[c.rfm_recency::text] as f3, c.total_spend::numeric as f4,"
+                + " array[cs.rfm_recency::text] as f3, c.total_spend::numeric as f4,"
                 + " date_part('year', age($4::date, c.birth_date))::numeric as f5,"
                 + " case when c.purchase_count > 0 then c.total_spend::numeric / c.purchase_count end as f6,"
                 + " case when jsonb_typeof(c.attributes -> $5::text) = 'number' then (c.attributes ->> $5::text)::numeric"
-                + " end as f7 from customer c left join m on m.customer_id = c.id where c.tenant_id = $1::bigint)",
+                + " end as f7 from customer c left join customer_score cs on cs.customer_id = c.id left join m on m.customer_id = c.id where c.tenant_id = $1::bigint)",
                 q.sql().substring(0, q.sql().indexOf(", totals as")));
         assertEquals(List.of(5L, 77L, "interests", LocalDate.parse("2025-06-15"), "score", 10L), q.params());
         // categorical fields 0-3 are unnested together, numeric ones 4-7 (integral: age) read together
@@ -506,7 +511,7 @@ class SqlCompilerGoldenTest {
         // a static segment's members, one categorical field
         assertEquals("with m as materialized (select customer_id from segment_member where tenant_id = $1::bigint and"
                 + " segment_id = $2::bigint), b as (select m.customer_id is not null as member, c.total_spend as spend,"
-                + " c.purchase_count as purchases, array[nullif(c.region, '')] as f0 from customer c left join m on"
+                + " c.purchase_count as purchases, array[nullif(c.region, '')] as f0 from customer c left join customer_score cs on cs.customer_id = c.id left join m on"
                 + " m.customer_id = c.id where c.tenant_id = $1::bigint), totals as (select count(*) filter (where member)"
                 + " as members, count(*) as base, array[coalesce(sum(spend) filter (where member), 0), coalesce(sum(spend), 0),"
                 + " coalesce(sum(purchases) filter (where member), 0), coalesce(sum(purchases), 0)]::numeric[] as nums from b),"
@@ -522,7 +527,7 @@ class SqlCompilerGoldenTest {
         // evaluated now: the rule pre-aggregated, as a count would read it
         SqlQuery live = QueryShapes.profile(5, new QueryShapes.Members.Evaluated(valid(new RuleNode.SegmentRef("", "buyers"))),
                 fields.subList(4, 5), 3, CTX);
-        assertEquals("with m as materialized (select c.id as customer_id from customer c where c.tenant_id = $1::bigint and"
+        assertEquals("with m as materialized (select c.id as customer_id from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and"
                 + " ((exists (select 1 from (select p.customer_id from purchase p where p.tenant_id = $1::bigint and"
                 + " p.occurred_at >= $2::timestamptz group by p.customer_id having count(*) >= $3::bigint) g where"
                 + " g.customer_id = c.id))))", live.sql().substring(0, live.sql().indexOf(", b as")));
@@ -535,9 +540,9 @@ class SqlCompilerGoldenTest {
     /** The RFM grid of the reports: the member set as the profile reads it, grouped by recency and frequency. */
     @Test
     void rfmGridShape() {
-        String grid = " select c.rfm_recency as recency, c.rfm_frequency as frequency, count(m.customer_id) as members,"
-                + " count(*) as base, coalesce(sum(c.rfm_monetary_value) filter (where m.customer_id is not null), 0)"
-                + " as monetary, max(c.rfm_computed_at) as computed_at from customer c left join m on m.customer_id = c.id"
+        String grid = " select cs.rfm_recency as recency, cs.rfm_frequency as frequency, count(m.customer_id) as members,"
+                + " count(*) as base, coalesce(sum(cs.rfm_monetary_value) filter (where m.customer_id is not null), 0)"
+                + " as monetary, max(cs.rfm_computed_at) as computed_at from customer c left join customer_score cs on cs.customer_id = c.id left join m on m.customer_id = c.id"
                 + " where c.tenant_id = $1::bigint group by 1, 2 order by 1 nulls first, 2 nulls first";
         SqlQuery q = QueryShapes.rfmGrid(5, new QueryShapes.Members.Materialized(77), CTX);
         assertEquals("with m as materialized (select customer_id from segment_membership where tenant_id = $1::bigint"
@@ -547,7 +552,7 @@ class SqlCompilerGoldenTest {
                 + " and segment_id = $2::bigint)" + grid,
                 QueryShapes.rfmGrid(5, new QueryShapes.Members.Listed(42), CTX).sql());
         SqlQuery live = QueryShapes.rfmGrid(5, new QueryShapes.Members.Evaluated(valid(new RuleNode.SegmentRef("", "buyers"))), CTX);
-        assertEquals("with m as materialized (select c.id as customer_id from customer c where c.tenant_id = $1::bigint and"
+        assertEquals("with m as materialized (select c.id as customer_id from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and"
                 + " ((exists (select 1 from (select p.customer_id from purchase p where p.tenant_id = $1::bigint and"
                 + " p.occurred_at >= $2::timestamptz group by p.customer_id having count(*) >= $3::bigint) g where"
                 + " g.customer_id = c.id))))" + grid, live.sql());
