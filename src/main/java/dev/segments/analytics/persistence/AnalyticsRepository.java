@@ -264,15 +264,19 @@ public class AnalyticsRepository {
                 where p.tenant_id = $1 and %1$s
                 group by p.customer_id
                 having count(*) filter (where p.occurred_at >= $2) > 0
+            ), first_interaction as (
+                -- grouped in one pass each (a correlated min per buyer was 1.6M index probes at 1M customers)
+                select i.customer_id, min(i.occurred_at) as at from interaction i where i.tenant_id = $1 group by 1
+            ), first_event as (
+                select e.customer_id, min(e.occurred_at) as at from event e where e.tenant_id = $1 group by 1
             ), measured as (
                 select k.customer_id, k.revenue, k.first_purchase, f.first_contact,
                        extract(epoch from (k.first_purchase - f.first_contact)) as seconds
                 from counted k
                 join customer c on c.tenant_id = $1 and c.id = k.customer_id
-                cross join lateral (select least(c.created_at, k.first_purchase,
-                        (select min(i.occurred_at) from interaction i where i.tenant_id = $1 and i.customer_id = k.customer_id),
-                        (select min(e.occurred_at) from event e where e.tenant_id = $1 and e.customer_id = k.customer_id))
-                        as first_contact) f
+                left join first_interaction fi on fi.customer_id = k.customer_id
+                left join first_event fe on fe.customer_id = k.customer_id
+                cross join lateral (select least(c.created_at, k.first_purchase, fi.at, fe.at) as first_contact) f
             ), ranked as (
                 select revenue, seconds, row_number() over (order by revenue) as rv, row_number() over (order by seconds) as rs,
                        count(*) over () as n
