@@ -106,7 +106,7 @@ public class CustomerRepository {
 
     CustomerRepository(Pool pool, ObjectMapper mapper) {
         this.pool = pool;
-        this.mapper = mapper;
+        this.mapper = dev.segments.common.json.InputChecks.forStoredData(mapper);
     }
 
     /** Inserts a new customer; empty when the external id is taken. */

@@ -99,7 +99,7 @@ public class SegmentQueryService {
         this.customers = customers;
         this.membership = membership;
         this.maxReadLag = config.membership().maxReadLag();
-        this.mapper = mapper;
+        this.mapper = dev.segments.common.json.InputChecks.forStoredData(mapper);
     }
 
     public Uni<PreviewView> preview(long tenantId, JsonNode rule, RuleFormat format, OffsetDateTime asOf, int sampleSize,
