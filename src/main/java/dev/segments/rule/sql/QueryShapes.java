@@ -264,7 +264,8 @@ public final class QueryShapes {
      * hot at {@code hot} or more, warm at {@code warm} or more, else cold. Only customers whose score or
      * temperature changes are written ({@code customer_score}'s {@code lead_score}, {@code lead_temperature},
      * {@code lead_computed_at = now}), upserted in id order; a whole-tenant run skips the customers a write
-     * rescored after {@code now} (their score is newer than the run's), also when that write commits meanwhile. Returns {@code (id, true)} per customer written.
+     * rescored after {@code now} (their score is newer than the run's), also when that write commits meanwhile.
+     * Returns {@code (id, true)} per customer written.
      */
     public static SqlQuery leadScores(long tenantId, List<Scoring> rules, List<Long> customerIds, BigDecimal hot,
                                       BigDecimal warm, OffsetDateTime now, CompileContext ctx) {
