@@ -29,6 +29,15 @@ public interface CustomerChanges {
     Uni<Void> customersChanged(long tenantId, Collection<Long> customerIds, Set<Source> sources);
 
     /**
+     * These customers were created: every kind of their data is new (no purchases is a value too: a rule such as
+     * {@code lastPurchaseAt notWithin P30D} or {@code not (count of purchases gte 1)} holds for a new customer), so
+     * every dynamic segment is evaluated for them, not only those that read the profile.
+     */
+    default Uni<Void> customersCreated(long tenantId, Collection<Long> customerIds) {
+        return customersChanged(tenantId, customerIds, EnumSet.allOf(Source.class));
+    }
+
+    /**
      * Deletes these customers with {@code delete} (run on the given connection, in the transaction that ends their
      * derived state: membership records each exit and adjusts the member counts first, under the tenant's
      * membership lock, so no concurrent membership update can re-add them in between). When {@code delete} answers

@@ -106,6 +106,32 @@ class LiveMembershipTest {
                 .body("memberCount", equalTo(1)).body("lastEvaluatedAt", notNullValue()).body("driftInterval", equalTo(null));
     }
 
+    /**
+     * A new customer is evaluated for every dynamic segment, not only those that read the profile: with no purchases
+     * it holds {@code lastPurchaseAt notWithin P30D} and {@code not (count of purchases gte 1)}, whichever way it
+     * was created (POST, PUT by external id, the NDJSON import); an update of the profile leaves those alone.
+     */
+    @Test
+    void aNewCustomerEntersTheSegmentsThatHoldWithoutActivity() {
+        String key = Api.newTenant();
+        segment(key, "lapsed", Map.of("field", "lastPurchaseAt", "op", "notWithin", "value", "P30D"));
+        segment(key, "never-bought", Map.of("not", Map.of("aggregate", "count", "of", "purchases", "op", "gte",
+                "value", 1)));
+        Api.customer(key, "posted", Map.of("name", "Posted"));
+        as(key).body(Map.of("name", "Put")).put("/customers/by-external-id/put").then().statusCode(201);
+        io.restassured.RestAssured.given().auth().oauth2(key).contentType("application/x-ndjson")
+                .body("{\"externalId\": \"imported\", \"name\": \"Imported\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .post("/customers/import").then().statusCode(200).body("created", equalTo(1));
+        as(key).body(Map.of("name", "Put again")).put("/customers/by-external-id/put").then().statusCode(200);
+        for (String s : List.of("lapsed", "never-bought")) {
+            Set<Long> members = materialized(segmentId(key, s));
+            assertEquals(3, members.size(), s + ": every new customer is a member");
+            assertEquals(evaluated(key, s), members, s);
+            assertEquals(List.of("entered:posted:data_write", "entered:put:data_write", "entered:imported:data_write"),
+                    feed(key, s), s);
+        }
+    }
+
     @Test
     void activityRuleEditsAndStaticEditsAreRecordedWithTheirCause() {
         String key = Api.newTenant();

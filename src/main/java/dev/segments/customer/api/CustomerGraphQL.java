@@ -52,9 +52,9 @@ public class CustomerGraphQL {
     public record CustomerConnection(@NonNull List<@NonNull CustomerEdge> edges,
                                      @NonNull List<@NonNull CustomerView> nodes,
                                      @NonNull PageInfo pageInfo,
-                                     @Description("The instant the page is exact at: now or asOf when a rule was evaluated; "
-                                             + "for a segment read from its materialized membership, the time-event "
-                                             + "watermark; null for the plain customer list") OffsetDateTime evaluatedAt,
+                                     @Description("The instant the page is exact at: now without asOf (a segment read "
+                                             + "from its materialized membership too), else asOf; null for the plain "
+                                             + "customer list") OffsetDateTime evaluatedAt,
                                      @Description("materialized (a dynamic segment's maintained membership), static (a "
                                              + "static segment's members), live (a rule evaluated in the request); null "
                                              + "for the plain customer list") String source,

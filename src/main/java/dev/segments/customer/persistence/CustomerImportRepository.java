@@ -104,22 +104,18 @@ public class CustomerImportRepository {
                         copy.cancelCopy();
                     }
                 }
-                int created = 0;
-                List<Long> changed = new ArrayList<>();
+                List<Long> created = new ArrayList<>(), updated = new ArrayList<>();
                 try (PreparedStatement upsert = c.prepareStatement(CustomerRepository.STAGED_UPSERT)) {
                     upsert.setLong(1, tenantId);
                     try (ResultSet r = upsert.executeQuery()) {
                         while (r.next()) {
-                            changed.add(r.getLong(1));
-                            if (r.getBoolean(2)) {
-                                created++;
-                            }
+                            (r.getBoolean(2) ? created : updated).add(r.getLong(1));
                         }
                     }
                 }
                 c.commit();
-                return new CustomerRepository.ChunkResult(created, changed.size() - created,
-                        rows.size() - changed.size(), changed);
+                return new CustomerRepository.ChunkResult(created.size(), updated.size(),
+                        rows.size() - created.size() - updated.size(), created, updated);
             } catch (SQLException | RuntimeException e) {
                 try {
                     c.rollback();

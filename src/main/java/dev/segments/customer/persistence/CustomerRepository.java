@@ -98,7 +98,7 @@ public class CustomerRepository {
     }
 
     /** Counts of a chunk upsert ({@link CustomerImportRepository}). */
-    public record ChunkResult(int created, int updated, int unchanged, List<Long> changedIds) {
+    public record ChunkResult(int created, int updated, int unchanged, List<Long> createdIds, List<Long> updatedIds) {
     }
 
     private final Pool pool;

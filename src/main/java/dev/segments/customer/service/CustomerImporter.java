@@ -410,12 +410,13 @@ public class CustomerImporter {
             }
             List<Pending> rows = new ArrayList<>(chunk.values());
             chunk.clear();
-            List<Long> changed = new ArrayList<>();
+            List<Long> createdIds = new ArrayList<>(), changed = new ArrayList<>();
             try {
-                store(rows, changed);
+                store(rows, createdIds, changed);
             } catch (StoreFailed e) {
                 LOG.error("customer import stopped by a database failure", e.getCause());
                 try {
+                    membership.customersCreated(tenantId, createdIds).await().indefinitely();
                     membership.customersChanged(tenantId, changed, Source.PROFILE).await().indefinitely();
                 } catch (RuntimeException ignored) {
                     // the database is failing; the membership of these customers is re-evaluated at their next write
@@ -426,6 +427,7 @@ public class CustomerImporter {
                         + " lines were rejected. Every line is an upsert by externalId, so sending the whole body"
                         + " again is safe.");
             }
+            membership.customersCreated(tenantId, createdIds).await().indefinitely();
             membership.customersChanged(tenantId, changed, Source.PROFILE).await().indefinitely();
         }
 
@@ -433,7 +435,7 @@ public class CustomerImporter {
          * One set-based upsert for the rows; if the database refuses it for the data in it, each half is stored
          * on its own, down to the single refused rows, which are reported by line.
          */
-        private void store(List<Pending> rows, List<Long> changed) {
+        private void store(List<Pending> rows, List<Long> createdIds, List<Long> changed) {
             CustomerRepository.ChunkResult r;
             try {
                 if (session == null) {
@@ -451,14 +453,15 @@ public class CustomerImporter {
                     return;
                 }
                 int half = rows.size() / 2;
-                store(rows.subList(0, half), changed);
-                store(rows.subList(half, rows.size()), changed);
+                store(rows.subList(0, half), createdIds, changed);
+                store(rows.subList(half, rows.size()), createdIds, changed);
                 return;
             }
             created += r.created();
             updated += r.updated();
             unchanged += r.unchanged();
-            changed.addAll(r.changedIds());
+            createdIds.addAll(r.createdIds());
+            changed.addAll(r.updatedIds());
             metrics.rowsImported("customers", "stored", r.created() + r.updated() + r.unchanged());
         }
 

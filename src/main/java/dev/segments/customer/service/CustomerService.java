@@ -51,7 +51,7 @@ public class CustomerService {
                 .map(created -> created.orElseThrow(() -> new ProblemException(ProblemType.CONFLICT,
                         "A customer with externalId '" + input.externalId() + "' already exists; "
                                 + "use PUT /customers/by-external-id/{externalId} to upsert")))
-                .call(c -> membership.customersChanged(tenantId, List.of(c.id()), Source.PROFILE));
+                .call(c -> membership.customersCreated(tenantId, List.of(c.id())));
     }
 
     /** Creates or replaces the profile with this external id (idempotent). */
@@ -61,7 +61,8 @@ public class CustomerService {
                     "externalId in the body differs from the one in the path");
         }
         return checked(tenantId, withExternalId(input, externalId)).chain(valid -> repository.upsert(tenantId, valid))
-                .call(w -> membership.customersChanged(tenantId, List.of(w.customer().id()), Source.PROFILE));
+                .call(w -> w.created() ? membership.customersCreated(tenantId, List.of(w.customer().id()))
+                        : membership.customersChanged(tenantId, List.of(w.customer().id()), Source.PROFILE));
     }
 
     public Uni<CustomerView> get(long tenantId, long id) {
