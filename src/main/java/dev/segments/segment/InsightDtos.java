@@ -110,7 +110,12 @@ public final class InsightDtos {
 
     @Schema(name = "SegmentOverlap", description = "Intersections of segments' materialized memberships")
     @Type("SegmentOverlap")
-    public record Overlap(@NonNull OffsetDateTime evaluatedAt, @NonNull List<@NonNull OverlapSegment> segments,
+    public record Overlap(@Schema(description = "The instant the stored memberships are exact at: now, or for "
+                                  + "segments whose rules read the clock the tenant's time-event watermark (the time "
+                                  + "events of the last seconds may not be processed yet)")
+                          @Description("The instant the stored memberships are exact at (the time-event watermark "
+                                  + "when a rule reads the clock)") @NonNull OffsetDateTime evaluatedAt,
+                          @NonNull List<@NonNull OverlapSegment> segments,
                           @Schema(description = "Every pair, in the order the keys were given")
                           @NonNull List<@NonNull OverlapPair> pairs) {
     }
@@ -225,7 +230,10 @@ public final class InsightDtos {
 
     @Schema(name = "SegmentStandings", description = "Every segment of the tenant: size now, 30 days ago, revenue share")
     @Type("SegmentStandings")
-    public record Standings(@NonNull OffsetDateTime evaluatedAt,
+    public record Standings(@Schema(description = "The instant the sizes are exact at: now, or when a segment's "
+                                    + "rule reads the clock the tenant's time-event watermark")
+                            @Description("The instant the sizes are exact at (the time-event watermark when a rule "
+                                    + "reads the clock)") @NonNull OffsetDateTime evaluatedAt,
                             @Schema(description = "The past instant sizeThen is read at") @NonNull OffsetDateTime since,
                             @Schema(description = "The tenant's customers") long baseSize,
                             @Schema(description = "Sum of totalSpend over the base") @NonNull BigDecimal baseRevenue,

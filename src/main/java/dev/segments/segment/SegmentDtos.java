@@ -161,11 +161,10 @@ public final class SegmentDtos {
     @Type("SegmentCount")
     @Description("A segment's member count and how current it is")
     public record CountView(@NonNull String segment, long count,
-                            @Schema(description = "The instant the count is exact at: now or asOf when evaluated live; "
-                                    + "for a materialized read the tenant's time-event watermark (at most "
-                                    + "segments.membership.max-read-lag behind now)")
-                            @Description("The instant the count is exact at (now or asOf when live; the time-event "
-                                    + "watermark when materialized)") @NonNull OffsetDateTime evaluatedAt,
+                            @Schema(description = "The instant the count is exact at: now without asOf (materialized, "
+                                    + "static or live), else asOf")
+                            @Description("The instant the count is exact at: now without asOf, else asOf")
+                            @NonNull OffsetDateTime evaluatedAt,
                             @Schema(description = "Wall time of the read in milliseconds")
                             @Description("Wall time of the read in milliseconds") long tookMs,
                             @Schema(enumeration = {"materialized", "static", "live"}, description = COUNT_SOURCE_DESCRIPTION)
@@ -175,8 +174,8 @@ public final class SegmentDtos {
     @Schema(name = "MemberPage", description = "Members (customers) in id order; with `fields`, each item holds only those fields")
     public record MemberPage(@Schema(type = SchemaType.ARRAY, implementation = CustomerView.class) List<JsonNode> items,
                              @Schema(description = "Pass as `after` for the next page; absent on the last page") String nextCursor,
-                             @Schema(description = "The instant the page is exact at: now or asOf when evaluated live; "
-                                     + "for a materialized read the tenant's time-event watermark; with at, that time")
+                             @Schema(description = "The instant the page is exact at: now without asOf (materialized, "
+                                     + "static or live), else asOf; with at, that time")
                              OffsetDateTime evaluatedAt,
                              @Schema(enumeration = {"materialized", "static", "live", "history"},
                                      description = SOURCE_DESCRIPTION) String source) {

@@ -60,6 +60,9 @@ class MembershipPropertyTest {
     @Inject
     Pool pool;
 
+    @Inject
+    dev.segments.segment.service.SegmentQueryService queries;
+
     /** Rules a segment may have; edits swap among those of the same slot. */
     static final Map<String, List<Map<String, ?>>> RULES = new LinkedHashMap<>();
 
@@ -209,6 +212,7 @@ class MembershipPropertyTest {
                     log.add(step + ": clock " + clock);
                     check();
                 }
+                assertTrue(dueSeen > 0, "no customer was due before a tick");
             }
         }.run();
     }
@@ -227,6 +231,8 @@ class MembershipPropertyTest {
         OffsetDateTime clock;
         int nextExternal;
         int step;
+        /** Customers due when the reads before the tick ran, summed over the steps: the reads had some to evaluate. */
+        long dueSeen;
 
         Run(long seed, int steps) {
             this(RULES, seed, steps);
@@ -253,6 +259,7 @@ class MembershipPropertyTest {
                 act();
                 check();
             }
+            assertTrue(dueSeen > 0, "seed " + seed + ": no customer was due before a tick");
         }
 
         // ------------------------------------------------------------ the tenant
@@ -466,13 +473,52 @@ class MembershipPropertyTest {
         // ------------------------------------------------------------ the check
 
         /**
-         * The tick at the clock, then the checks in two requests: a fresh evaluation at the clock of every segment
+         * Before the tick: the reads of saved segments at the clock (counts and every page of members, as the
+         * endpoints compute them without asOf) equal the fresh evaluation, from the materialization left by the
+         * writes: the customers whose due instant passed are evaluated by the read.
+         */
+        void readsBeforeTheTick(Map<String, Set<Long>> fresh) {
+            List<String> keys = List.copyOf(fresh.keySet());
+            dueSeen += pool.preparedQuery("select count(*) from customer_due where tenant_id = $1 and due_at <= $2")
+                    .execute(Tuple.of(tenantId, clock)).await().atMost(WAIT).iterator().next().getLong(0);
+            var counts = queries.savedCounts(tenantId, keys, clock).await().atMost(WAIT);
+            Map<String, Set<Long>> paged = new HashMap<>();
+            keys.forEach(k -> paged.put(k, new TreeSet<>()));
+            // pages of every open segment in one read, after the smallest last id among the previous pages
+            List<String> open = keys;
+            String after = null;
+            while (!open.isEmpty()) {
+                var pages = queries.savedPages(tenantId, open, new dev.segments.common.pagination.PageRequest(25, after),
+                        clock).await().atMost(WAIT);
+                List<String> more = new ArrayList<>();
+                long next = Long.MAX_VALUE;
+                for (String k : open) {
+                    var p = pages.get(k);
+                    assertTrue(!"live".equals(p.source()), where() + ": " + k + " read live");
+                    p.value().items().forEach(c -> paged.get(k).add(c.id()));
+                    if (p.value().nextCursor() != null) {
+                        more.add(k);
+                        next = Math.min(next, p.value().items().get(p.value().items().size() - 1).id());
+                    }
+                }
+                open = more;
+                after = more.isEmpty() ? null : dev.segments.common.pagination.Cursors.encodeId(next);
+            }
+            for (String k : keys) {
+                assertEquals(fresh.get(k), paged.get(k), where() + ": members of " + k + " read before the tick");
+                assertEquals((long) fresh.get(k).size(), counts.get(k).value(), where() + ": count of " + k
+                        + " read before the tick");
+                assertTrue(!"live".equals(counts.get(k).source()), where() + ": count of " + k + " read live");
+            }
+        }
+
+        /**
+         * The reads before the tick ({@link #readsBeforeTheTick}), the tick at the clock, then the checks in two requests: a fresh evaluation at the clock of every segment
          * (one GraphQL query; the segments' pages are one statement) and, in one SQL statement, per segment its
          * materialized members, its member count, the feed's replay (the last change of each customer: entered), and
          * the due instants left at or before the clock.
          */
         void check() {
-            membership.tick(clock).await().atMost(WAIT);
             Map<String, Set<Long>> fresh = new HashMap<>();
             JsonPath g = GraphQL.query(key, "query($c: DateTime) { segments { key members(asOf: $c, first: 1000) {"
                     + " nodes { id } } } }", Map.of("c", clock.toString())).statusCode(200).extract().jsonPath();
@@ -485,6 +531,8 @@ class MembershipPropertyTest {
                 nodes.forEach(n -> ids.add(Long.parseLong(n.get("id").toString())));
                 fresh.put((String) seg.get("key"), ids);
             }
+            readsBeforeTheTick(fresh);
+            membership.tick(clock).await().atMost(WAIT);
             Map<String, Set<Long>> stored = new HashMap<>(), replayed = new HashMap<>();
             Map<String, Long> counts = new HashMap<>();
             long[] overdue = {0};

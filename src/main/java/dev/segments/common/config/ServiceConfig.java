@@ -175,11 +175,12 @@ public interface ServiceConfig {
 
         /**
          * How old a tenant's oldest passed due instant must be before a tick takes the tenant's customers (all of
-         * those due at the tick's now, in batches): the time events of a second or more are then processed together
-         * instead of one small batch per second. Keep it plus the interval under {@code max-read-lag}, or the reads of
-         * time-relative segments fall back to live evaluation while the events wait (docs/live-membership.md).
+         * those due at the tick's now, in batches): the time events of up to this long are then processed in one
+         * batch instead of one small batch per second. Reads stay exact at now meanwhile (they evaluate the due
+         * customers themselves, up to {@code read-due-limit}); what waits is the time-driven changes' entry in the
+         * change feed and their webhooks, by up to this delay plus the interval (docs/live-membership.md, "The delay").
          */
-        @WithDefault("3s")
+        @WithDefault("30s")
         Duration timeEventsDelay();
 
         /** Most customers per time-event batch (one transaction each; a tick runs batches until none is due). */
@@ -187,12 +188,13 @@ public interface ServiceConfig {
         int timeEventsBatch();
 
         /**
-         * How far the time events of a tenant may trail the clock for counts and member pages of its saved segments
-         * to be read from the materialization; beyond it (or while the tenant is marked for repair) they are
-         * evaluated live (docs/live-membership.md, "Reads").
+         * Most due customers (time events not yet processed) a read of a clock-reading saved segment evaluates itself
+         * to answer exactly at now from the materialization; with more (the tick stopped or far behind), or while
+         * the tenant is marked for repair, counts and member pages are evaluated live (docs/live-membership.md,
+         * "Reads exact at now").
          */
-        @WithDefault("5s")
-        Duration maxReadLag();
+        @WithDefault("1000")
+        int readDueLimit();
     }
 
     /** Analytics models (RFM, activity status; see docs/analytics.md). */

@@ -253,6 +253,35 @@ public final class QueryShapes {
                         .toArray(String[]::new), PgType.TEXT_ARRAY).sql("::bigint[])").build();
     }
 
+    /**
+     * The tenant's due customers (those whose due instant is at or before {@code ctx.now()}: their time events are
+     * not yet processed, so their materialized membership may be stale) with, for each, which of the rules hold now
+     * and which dynamic segments hold it in the materialization, in one statement (docs/live-membership.md, "Reads
+     * exact at now"). Rows {@code (customer_id, holds text[], stored bigint[], columns...)}: {@code holds} the keys of the
+     * rules that hold, {@code stored} the ids of the segments whose {@code segment_membership} has the customer;
+     * {@code columns} (null for none) are selected after them. Aggregates are correlated; kept prepared with a
+     * generic plan, like {@link #segmentsOf}.
+     */
+    public static SqlQuery dueMembership(long tenantId, List<Keyed> rules, String columns, CompileContext ctx) {
+        if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
+        SqlBuilder b = new SqlBuilder();
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        b.sql("select c.id as customer_id, array_remove(array[");
+        for (int i = 0; i < rules.size(); i++) {
+            b.sql(i == 0 ? "" : ", ").sql("case when (");
+            SqlCompiler.predicate(rules.get(i).rule(), b, ctx);
+            b.sql(") then ").param(rules.get(i).key(), PgType.TEXT).sql(" end");
+        }
+        b.sql("], null) as holds, array(select sm.segment_id from segment_membership sm where sm.tenant_id = ").ref(tenant)
+                .sql(" and sm.customer_id = c.id) as stored");
+        if (columns != null) {
+            b.sql(", ").sql(columns);
+        }
+        return b.sql(" from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant)
+                .sql(" and c.id = any(array(select d.customer_id from customer_due d where d.tenant_id = ").ref(tenant)
+                .sql(" and d.due_at <= ").param(ctx.now(), PgType.TIMESTAMPTZ).sql(")) order by c.id").build();
+    }
+
     // ---------------------------------------------------------------- lead scores
 
     /**
@@ -462,8 +491,12 @@ public final class QueryShapes {
 
     /** Whose members a statement reads: materialized, listed (static) or evaluated from a rule now. */
     public sealed interface Members permits Members.Materialized, Members.Listed, Members.Evaluated {
-        /** A dynamic segment's materialized membership ({@code segment_membership}). */
-        record Materialized(long segmentId) implements Members {
+        /**
+         * A dynamic segment's materialized membership ({@code segment_membership}), exact at now: when {@code rule}
+         * (the segment's rule, given when it reads the clock) is not null, the customers due at now are taken from
+         * the rule evaluated for them instead of the stored rows (docs/live-membership.md, "Reads exact at now").
+         */
+        record Materialized(long segmentId, ValidatedRule rule) implements Members {
         }
 
         /** A static segment's members ({@code segment_member}). */
@@ -479,8 +512,20 @@ public final class QueryShapes {
     private static void memberSet(SqlBuilder b, SqlCompiler compiler, SqlBuilder.Bound tenant, Members members) {
         b.sql("with m as materialized (");
         switch (members) {
-            case Members.Materialized mat -> b.sql("select customer_id from segment_membership where tenant_id = ")
-                    .ref(tenant).sql(" and segment_id = ").param(mat.segmentId(), PgType.BIGINT);
+            case Members.Materialized mat -> {
+                b.sql("select sm.customer_id from segment_membership sm where sm.tenant_id = ").ref(tenant)
+                        .sql(" and sm.segment_id = ").param(mat.segmentId(), PgType.BIGINT);
+                if (mat.rule() != null) {
+                    SqlBuilder.Bound now = b.bind(compiler.ctx.now(), PgType.TIMESTAMPTZ);
+                    b.sql(" and not exists (select 1 from customer_due d where d.tenant_id = ").ref(tenant)
+                            .sql(" and d.customer_id = sm.customer_id and d.due_at <= ").ref(now)
+                            .sql(") union all select c.id from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant)
+                            .sql(" and c.id = any(array(select d.customer_id from customer_due d where d.tenant_id = ").ref(tenant)
+                            .sql(" and d.due_at <= ").ref(now).sql(")) and (");
+                    SqlCompiler.predicate(mat.rule(), b, compiler.ctx);
+                    b.sql(")");
+                }
+            }
             case Members.Listed l -> b.sql("select customer_id from segment_member where tenant_id = ").ref(tenant)
                     .sql(" and segment_id = ").param(l.segmentId(), PgType.BIGINT);
             case Members.Evaluated e -> {

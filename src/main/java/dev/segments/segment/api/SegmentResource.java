@@ -250,9 +250,10 @@ public class SegmentResource {
     @Path("/{key}/count")
     @Operation(summary = "Count a segment's members",
             description = "Without asOf, a saved segment's count is read from its materialized membership (source "
-                    + "materialized; static: its members) and evaluatedAt is the instant it is exact at; when that "
-                    + "trails now by more than segments.membership.max-read-lag, or the tenant's membership is being "
-                    + "repaired, the rule is evaluated now (source live). With asOf the rule is evaluated at that time.")
+                    + "materialized; static: its members), exact at now (evaluatedAt): the customers whose time "
+                    + "events are not yet processed are evaluated by the read. While more of them are due than "
+                    + "segments.membership.read-due-limit, or the tenant's membership is being repaired, the rule is "
+                    + "evaluated now (source live). With asOf the rule is evaluated at that time.")
     @APIResponse(responseCode = "404", ref = "NotFound")
     @APIResponse(responseCode = "503", ref = "QueryTimeout")
     @APIResponseSchema(value = CountView.class, responseCode = "200", responseDescription = "The count")

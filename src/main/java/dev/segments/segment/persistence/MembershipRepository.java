@@ -231,13 +231,14 @@ public class MembershipRepository {
     // ------------------------------------------------------------------ reads of saved segments
 
     /**
-     * What a read from the materialization checks, computed in the same statement as the answer: the tenant's
+     * What a read from the materialization checks, computed in the same snapshot as the answer: the tenant's
      * watermark {@code least(now, min(due_at) - 1 µs)} over its customers whose due instant passed (time events not
-     * yet processed; a due instant is the first at which a truth may differ, so the membership is exact up to the
-     * microsecond before it), whether any of its segments is marked for repair, and which of the asked dynamic segments have a
-     * materialization computed for their current version.
+     * yet processed; a due instant is the first at which a truth may differ, so the materialization as it stands is
+     * exact up to the microsecond before it), {@code dueCount} how many such customers there are (counted up to
+     * {@link #DUE_COUNT_CAP}), whether any of its segments is marked for repair, and which of
+     * the asked dynamic segments have a materialization computed for their current version.
      */
-    public record ReadCheck(OffsetDateTime watermark, boolean repair, Set<Long> current) {
+    public record ReadCheck(OffsetDateTime watermark, long dueCount, boolean repair, Set<Long> current) {
     }
 
     /** Member counts read from the materialization (segment id to count) with the check. */
@@ -248,11 +249,30 @@ public class MembershipRepository {
     public record PageRead(ReadCheck check, Map<Integer, List<Row>> pages, List<String> columns) {
     }
 
+    /**
+     * A due customer ({@link QueryShapes#dueMembership}): the keys of the asked rules that hold for it now, the ids
+     * of the segments whose materialization holds it, and its row (with the columns asked for).
+     */
+    public record DueCustomer(long customerId, Set<String> holds, Set<Long> stored, Row row) {
+    }
+
+    /** The due customers of a {@link QueryShapes#dueMembership} statement and the names of its columns. */
+    public record DueRead(List<DueCustomer> customers, List<String> columns) {
+    }
+
+    /**
+     * Most due customers the reads count ({@link ReadCheck#dueCount}): {@code segments.membership.read-due-limit}
+     * is capped below it.
+     */
+    public static final int DUE_COUNT_CAP = 10_001;
+
     /** The common table {@code chk} of the reads: $1 tenant, $2 now, $3 the dynamic segment ids to check. */
     private static final String CHECK = """
             with chk as (select least($2::timestamptz, (select min(d.due_at) from customer_due d
                                 where d.tenant_id = $1 and d.due_at <= $2::timestamptz) - interval '1 microsecond')
                                as watermark,
+                           (select count(*) from (select 1 from customer_due d where d.tenant_id = $1
+                                and d.due_at <= $2::timestamptz limit 10001) x) as due_count,
                            exists (select 1 from segment_state r where r.tenant_id = $1 and r.repair_since is not null)
                                as repair,
                            array(select s.id from segment s join segment_state st on st.segment_id = s.id and st.tenant_id = s.tenant_id
@@ -261,30 +281,34 @@ public class MembershipRepository {
             """;
 
     /**
-     * Runs a read of the materialization (counts, member pages, a customer's segments) with one generic plan per
-     * connection: its statement is kept prepared and the transaction forces the generic plan. Left to
-     * {@code plan_cache_mode = auto}, PostgreSQL planned it anew on every request (the generic plan's estimate for an
-     * array parameter looks dearer than the custom plans), which at 1M customers cost 0.95 ms of planning against
-     * 0.35-1.1 ms of execution (pg_stat_statements under the benchmark's load); every such read is by key, so the
-     * generic plan is the custom one.
+     * Runs reads of the materialization (the check, counts, member pages, a customer's segments, the due customers)
+     * in one snapshot ({@code repeatable read}, read only: a stored count and the due customers that correct it are
+     * of the same instant) with one generic plan per connection: the statements are kept prepared and the
+     * transaction forces the generic plan. Left to {@code plan_cache_mode = auto}, PostgreSQL planned them anew on
+     * every request (the generic plan's estimate for an array parameter looks dearer than the custom plans), which at
+     * 1M customers cost 0.95 ms of planning against 0.35-1.1 ms of execution (pg_stat_statements under the
+     * benchmark's load); every such read is by key or by a few customers, so the generic plan is the custom one.
      */
-    private Uni<RowSet<Row>> read(String sql, Tuple params) {
-        return pool.withTransaction(conn -> conn.preparedQuery(GENERIC_PLAN).execute()
-                .chain(() -> conn.preparedQuery(PreparedStatements.KEEP + sql).execute(params)));
+    public <T> Uni<T> snapshot(Function<SqlConnection, Uni<T>> work) {
+        return pool.withTransaction(conn -> conn.query(SNAPSHOT).execute().chain(() -> work.apply(conn)));
     }
 
-    private static final String GENERIC_PLAN = "select set_config('plan_cache_mode', 'force_generic_plan', true)";
+    private static final String SNAPSHOT = "set transaction isolation level repeatable read, read only;"
+            + " set local plan_cache_mode = force_generic_plan";
 
-    /** The read check alone ({@link #CHECK}) for these dynamic segments: watermark, repair mark, current ones. */
-    public Uni<ReadCheck> check(long tenantId, OffsetDateTime now, Collection<Long> check) {
-        return read(CHECK + " select chk.watermark, chk.repair, chk.current_ids from chk",
-                Tuple.of(tenantId, now, check.toArray(Long[]::new)))
+    private static Uni<RowSet<Row>> read(SqlConnection conn, String sql, Tuple params) {
+        return conn.preparedQuery(PreparedStatements.KEEP + sql).execute(params);
+    }
+
+    /** The read check alone ({@link #CHECK}) for these dynamic segments: watermark, due count, repair mark, current ones. */
+    public Uni<ReadCheck> check(SqlConnection conn, long tenantId, OffsetDateTime now, Collection<Long> check) {
+        return read(conn, CHECK + " select chk.* from chk", Tuple.of(tenantId, now, check.toArray(Long[]::new)))
                 .map(rs -> check(rs.iterator().next()));
     }
 
     private static ReadCheck check(Row r) {
         Long[] current = r.getArrayOfLongs("current_ids");
-        return new ReadCheck(r.getOffsetDateTime("watermark"), r.getBoolean("repair"),
+        return new ReadCheck(r.getOffsetDateTime("watermark"), r.getLong("due_count"), r.getBoolean("repair"),
                 current == null ? Set.of() : Set.of(current));
     }
 
@@ -293,10 +317,10 @@ public class MembershipRepository {
      * membership update), static ones their listed members; {@code check}: the dynamic segments (with the segments
      * they reference) whose materialization must be current.
      */
-    public Uni<CountRead> counts(long tenantId, OffsetDateTime now, Collection<Long> check, List<Long> dynamic,
-                                 List<Long> listed) {
-        return read(CHECK + """
-                        select chk.watermark, chk.repair, chk.current_ids, t.id,
+    public Uni<CountRead> counts(SqlConnection conn, long tenantId, OffsetDateTime now, Collection<Long> check,
+                                 List<Long> dynamic, List<Long> listed) {
+        return read(conn, CHECK + """
+                        select chk.*, t.id,
                                case when t.listed then (select count(*) from segment_member m
                                                         where m.tenant_id = $1 and m.segment_id = t.id)
                                     else (select st.member_count from segment_state st
@@ -324,21 +348,25 @@ public class MembershipRepository {
      * A keyset page of each target segment's members (materialized for a dynamic one, listed for a static one: a
      * segment has rows in one of the two tables only), each an index range scan by {@code (segment_id,
      * customer_id)} joined to {@code customer} for {@code columns}; rows carry {@code segment_index}, the target's
-     * position.
+     * position. For a target whose {@code withoutDue} is true the customers due at {@code now} are left out (the
+     * caller adds those of them the rule holds for, {@link #due}).
      */
-    public Uni<PageRead> pages(long tenantId, OffsetDateTime now, Collection<Long> check, List<Long> targets,
-                               long afterId, int limit, String columns) {
-        return read(CHECK + "select chk.watermark, chk.repair, chk.current_ids, p.* from chk"
+    public Uni<PageRead> pages(SqlConnection conn, long tenantId, OffsetDateTime now, Collection<Long> check,
+                               List<Long> targets, List<Boolean> withoutDue, long afterId, int limit, String columns) {
+        return read(conn, CHECK + "select chk.*, p.* from chk"
                         + " left join lateral (select t.i as segment_index, " + columns
-                        + " from unnest($4::bigint[]) with ordinality t(id, i)"
+                        + " from unnest($4::bigint[], $7::boolean[]) with ordinality t(id, without_due, i)"
                         + " cross join lateral (select u.customer_id from ("
-                        + "(select customer_id from segment_membership where segment_id = t.id and customer_id > $5"
-                        + " order by customer_id limit $6)"
+                        + "(select sm.customer_id from segment_membership sm where sm.segment_id = t.id"
+                        + " and sm.customer_id > $5 and not (t.without_due and exists (select 1 from customer_due d"
+                        + " where d.tenant_id = $1 and d.customer_id = sm.customer_id and d.due_at <= $2))"
+                        + " order by sm.customer_id limit $6)"
                         + " union all (select customer_id from segment_member where segment_id = t.id and customer_id > $5"
                         + " order by customer_id limit $6)) u order by u.customer_id limit $6) m"
                         + " join customer c on c.tenant_id = $1 and c.id = m.customer_id) p on true"
                         + " order by p.segment_index, p.id",
-                        Tuple.of(tenantId, now, check.toArray(Long[]::new), targets.toArray(Long[]::new), afterId, limit))
+                        Tuple.from(List.of(tenantId, now, check.toArray(Long[]::new), targets.toArray(Long[]::new),
+                                afterId, limit, withoutDue.toArray(Boolean[]::new))))
                 .map(rs -> {
                     ReadCheck chk = null;
                     Map<Integer, List<Row>> pages = new HashMap<>();
@@ -354,46 +382,59 @@ public class MembershipRepository {
                 });
     }
 
+    /** Runs a {@link QueryShapes#dueMembership} statement in the snapshot. */
+    public Uni<DueRead> due(SqlConnection conn, SqlQuery query) {
+        return read(conn, query.sql(), Tuple.from(query.params())).map(rs -> {
+            List<DueCustomer> due = new ArrayList<>();
+            for (Row r : rs) {
+                String[] holds = r.getArrayOfStrings("holds");
+                Long[] stored = r.getArrayOfLongs("stored");
+                due.add(new DueCustomer(r.getLong("customer_id"), holds == null ? Set.of() : Set.of(holds),
+                        stored == null ? Set.of() : Set.of(stored), r));
+            }
+            return new DueRead(due, rs.columnsNames());
+        });
+    }
+
     /**
      * The saved segments of these customers from the materialization ({@code segment_membership} by customer) and
-     * the static members ({@code segment_member}), with the check; {@code lagging}: per customer whether its own due
-     * instant passed before {@code laggingBefore} (its time events not yet processed). Rows {@code (customer_id,
-     * segment_ids bigint[], lagging)} for the tenant's customers among them.
+     * the static members ({@code segment_member}), with the check; {@code due}: per customer whether its own due
+     * instant is at or before {@code now} (its time events not yet processed: the caller evaluates it). Rows
+     * {@code (customer_id, segment_ids bigint[], due)} for the tenant's customers among them.
      */
-    public Uni<CustomerSegmentsRead> segmentsOf(long tenantId, OffsetDateTime now, Collection<Long> check,
-                                                Collection<Long> customerIds, OffsetDateTime laggingBefore) {
-        return read(CHECK + """
-                        select chk.watermark, chk.repair, chk.current_ids, c.id as customer_id,
+    public Uni<CustomerSegmentsRead> segmentsOf(SqlConnection conn, long tenantId, OffsetDateTime now,
+                                                Collection<Long> check, Collection<Long> customerIds) {
+        return read(conn, CHECK + """
+                        select chk.*, c.id as customer_id,
                                array(select m.segment_id from segment_membership m
                                      where m.customer_id = c.id and m.tenant_id = $1
                                      union all select l.segment_id from segment_member l
                                      where l.customer_id = c.id and l.tenant_id = $1) as segment_ids,
                                exists (select 1 from customer_due d where d.tenant_id = $1 and d.customer_id = c.id
-                                       and d.due_at < $5) as lagging
+                                       and d.due_at <= $2::timestamptz) as due
                         from chk left join customer c on c.tenant_id = $1 and c.id = any($4::bigint[])""",
-                        Tuple.of(tenantId, now, check.toArray(Long[]::new), customerIds.toArray(Long[]::new),
-                                laggingBefore))
+                        Tuple.of(tenantId, now, check.toArray(Long[]::new), customerIds.toArray(Long[]::new)))
                 .map(rs -> {
                     ReadCheck chk = null;
                     Map<Long, Set<Long>> segments = new LinkedHashMap<>();
-                    Set<Long> lagging = new HashSet<>();
+                    Set<Long> due = new HashSet<>();
                     for (Row r : rs) {
                         chk = chk == null ? check(r) : chk;
                         Long id = r.getLong("customer_id");
                         if (id != null) {
                             Long[] ids = r.getArrayOfLongs("segment_ids");
                             segments.put(id, ids == null ? Set.of() : Set.of(ids));
-                            if (Boolean.TRUE.equals(r.getBoolean("lagging"))) {
-                                lagging.add(id);
+                            if (Boolean.TRUE.equals(r.getBoolean("due"))) {
+                                due.add(id);
                             }
                         }
                     }
-                    return new CustomerSegmentsRead(chk, segments, lagging);
+                    return new CustomerSegmentsRead(chk, segments, due);
                 });
     }
 
-    /** The saved segments of customers (customer id to segment ids), the customers whose time events lag, the check. */
-    public record CustomerSegmentsRead(ReadCheck check, Map<Long, Set<Long>> segments, Set<Long> lagging) {
+    /** The saved segments of customers (customer id to segment ids), the customers that are due, the check. */
+    public record CustomerSegmentsRead(ReadCheck check, Map<Long, Set<Long>> segments, Set<Long> due) {
     }
 
     /** Records static-segment edits as changes (cause static_edit); rows are (customer id, kind). */

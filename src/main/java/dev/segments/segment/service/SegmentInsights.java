@@ -122,8 +122,9 @@ public class SegmentInsights {
         if (row.isStatic()) {
             return Uni.createFrom().item(new Source("static", new Members.Listed(row.id())));
         }
-        return queries.materializedAt(tenantId, rules, row, now).map(at -> at != null
-                ? new Source("materialized", new Members.Materialized(row.id()))
+        return queries.materializedUsable(tenantId, rules, row, now).map(usable -> usable
+                ? new Source("materialized", new Members.Materialized(row.id(),
+                        SegmentQueryService.readsClock(rules, row) ? rules.segment(row.key()) : null))
                 : new Source("live", new Members.Evaluated(rules.segment(row.key()))));
     }
 
@@ -255,7 +256,7 @@ public class SegmentInsights {
             }
             return queries.materializedNow(tenantId, rules, rows, now).chain(current -> repository
                     .overlap(tenantId, rows.stream().map(SegmentRow::id).toList())
-                    .map(counts -> overlap(now, rows, current, counts)));
+                    .map(counts -> overlap(current.exactAt(), rows, current.usable(), counts)));
         });
     }
 
@@ -420,7 +421,7 @@ public class SegmentInsights {
                     for (InsightRepository.StandingRow s : st.segments()) {
                         SegmentRow r = rows.get(s.segmentId());
                         if (r == null) continue; // created after the rules were read
-                        boolean current = r.isStatic() || materialized.contains(r.id());
+                        boolean current = r.isStatic() || materialized.usable().contains(r.id());
                         Long then = r.createdAt().isAfter(since) ? null : s.sizeThen();
                         out.add(new SegmentStanding(r.key(), r.name(), r.kind().wire(), r.tier().wire(), r.description(),
                                 ruleText(rules, r), s.size(), then,
@@ -428,7 +429,7 @@ public class SegmentInsights {
                                 ratio(s.revenue(), st.baseRevenue()), current));
                     }
                     out.sort(Comparator.comparing(SegmentStanding::key));
-                    return new Standings(now, since, st.baseSize(), plain(st.baseRevenue()), out);
+                    return new Standings(materialized.exactAt(), since, st.baseSize(), plain(st.baseRevenue()), out);
                 })));
     }
 

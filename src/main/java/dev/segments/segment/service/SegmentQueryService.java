@@ -89,7 +89,7 @@ public class SegmentQueryService {
     private final RuleQueryExecutor executor;
     private final CustomerRepository customers;
     private final MembershipRepository membership;
-    private final java.time.Duration maxReadLag;
+    private final int readDueLimit;
     private final ObjectMapper mapper;
 
     SegmentQueryService(SegmentService segments, RuleQueryExecutor executor, CustomerRepository customers,
@@ -98,7 +98,7 @@ public class SegmentQueryService {
         this.executor = executor;
         this.customers = customers;
         this.membership = membership;
-        this.maxReadLag = config.membership().maxReadLag();
+        this.readDueLimit = Math.min(config.membership().readDueLimit(), MembershipRepository.DUE_COUNT_CAP - 1);
         this.mapper = dev.segments.common.json.InputChecks.forStoredData(mapper);
     }
 
@@ -140,7 +140,7 @@ public class SegmentQueryService {
         return segments.rules(tenantId).chain(rules -> {
             ValidatedRule node = segmentNode(rules, key);
             if (asOf == null) {
-                return countReads(tenantId, rules, List.of(key)).map(m -> {
+                return countReads(tenantId, rules, List.of(key), present()).map(m -> {
                     Read<Long> r = m.get(key);
                     return new CountView(key, r.value(), r.evaluatedAt(), (System.nanoTime() - started) / 1_000_000,
                             r.source());
@@ -158,7 +158,7 @@ public class SegmentQueryService {
         if (key != null && asOf == null) {
             return segments.rules(tenantId).chain(rules -> {
                 segmentNode(rules, key);
-                return pageReads(tenantId, rules, List.of(key), page);
+                return pageReads(tenantId, rules, List.of(key), page, present());
             }).map(m -> {
                 Read<Page<CustomerView>> r = m.get(key);
                 return new MemberPage(r.value().items().stream().map(c -> project(c, selected)).toList(),
@@ -200,7 +200,7 @@ public class SegmentQueryService {
         return segments.rules(tenantId).chain(rules -> {
             List<String> known = keys.stream().distinct().filter(rules.segments()::containsKey).toList();
             Uni<Map<String, Read<Page<CustomerView>>>> read = known.isEmpty() ? Uni.createFrom().item(Map.of())
-                    : asOf == null ? pageReads(tenantId, rules, known, page)
+                    : asOf == null ? pageReads(tenantId, rules, known, page, present())
                     : livePages(tenantId, rules, known, page, now).map(p -> live(p, now));
             return read.map(found -> {
                 Map<String, Read<Page<CustomerView>>> pages = new LinkedHashMap<>();
@@ -249,7 +249,7 @@ public class SegmentQueryService {
             if (known.isEmpty()) {
                 return Uni.createFrom().item(Map.<String, Read<Long>>of());
             }
-            return asOf == null ? countReads(tenantId, rules, known)
+            return asOf == null ? countReads(tenantId, rules, known, present())
                     : liveCounts(tenantId, rules, known, now).map(c -> live(c, now));
         });
     }
@@ -271,25 +271,56 @@ public class SegmentQueryService {
     // ------------------------------------------------------------------ reads from the materialization
 
     /**
-     * Counts of saved segments (known keys) now: a dynamic segment's maintained {@code member_count} when its
-     * materialization is current ({@link #materialized}), a static segment's listed members, else the rule
-     * evaluated now (the stale ones together, in one scan). The check and the counts come from one statement.
+     * The counts of saved segments (unknown keys left out) as the reads without asOf compute them, at clock
+     * {@code now}: a clock at or after the tenant's last write, up to which time alone changes membership only for
+     * the customers whose due instant passes, which the read evaluates. The endpoints read at the present; tests
+     * move the clock, as with {@link MembershipService#tick(OffsetDateTime)}.
      */
-    private Uni<Map<String, Read<Long>>> countReads(long tenantId, TenantRules rules, List<String> known) {
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+    public Uni<Map<String, Read<Long>>> savedCounts(long tenantId, Collection<String> keys, OffsetDateTime now) {
+        return segments.rules(tenantId).chain(rules -> countReads(tenantId, rules,
+                keys.stream().distinct().filter(rules.segments()::containsKey).toList(), now));
+    }
+
+    /** {@link #savedCounts} for a keyset page of each saved segment's members. */
+    public Uni<Map<String, Read<Page<CustomerView>>>> savedPages(long tenantId, Collection<String> keys,
+                                                                 PageRequest page, OffsetDateTime now) {
+        return segments.rules(tenantId).chain(rules -> pageReads(tenantId, rules,
+                keys.stream().distinct().filter(rules.segments()::containsKey).toList(), page, now));
+    }
+
+    private static OffsetDateTime present() {
+        return OffsetDateTime.now(ZoneOffset.UTC);
+    }
+
+    /**
+     * Counts of saved segments (known keys) now: a dynamic segment's maintained {@code member_count} when its
+     * materialization can answer ({@link #usable}), corrected for the due customers when its rule reads the clock
+     * ({@link #due}), a static segment's listed members, else the rule evaluated now (the others together, in one
+     * scan). The check, the counts and the due customers come from one snapshot.
+     */
+    private Uni<Map<String, Read<Long>>> countReads(long tenantId, TenantRules rules, List<String> known,
+                                                    OffsetDateTime now) {
         List<SegmentRow> rows = known.stream().map(rules.segments()::get).toList();
-        return membership.counts(tenantId, now, checked(rules, rows), ids(rows, false), ids(rows, true)).chain(read -> {
-            Map<String, Read<Long>> out = new LinkedHashMap<>();
-            List<String> stale = new ArrayList<>();
-            for (SegmentRow row : rows) {
-                OffsetDateTime at = row.isStatic() ? now : materialized(rules, row, read.check(), now);
-                if (at == null) {
-                    stale.add(row.key());
-                } else {
-                    out.put(row.key(), new Read<>(read.counts().getOrDefault(row.id(), 0L), at,
-                            row.isStatic() ? STATIC : MATERIALIZED));
+        Uni<Map<String, Read<Long>>> stored = membership.snapshot(conn -> membership.counts(conn, tenantId, now,
+                checked(rules, rows), ids(rows, false), ids(rows, true)).chain(read -> {
+            List<SegmentRow> usable = rows.stream().filter(r -> usable(rules, r, read.check())).toList();
+            List<SegmentRow> corrected = usable.stream().filter(r -> corrected(rules, r, read.check())).toList();
+            return due(conn, tenantId, rules, corrected, null, now).map(due -> {
+                Map<String, Read<Long>> out = new LinkedHashMap<>();
+                for (SegmentRow row : usable) {
+                    long n = read.counts().getOrDefault(row.id(), 0L);
+                    if (corrected.contains(row)) {
+                        for (MembershipRepository.DueCustomer c : due.customers()) {
+                            n += (c.holds().contains(row.key()) ? 1 : 0) - (c.stored().contains(row.id()) ? 1 : 0);
+                        }
+                    }
+                    out.put(row.key(), new Read<>(n, now, row.isStatic() ? STATIC : MATERIALIZED));
                 }
-            }
+                return out;
+            });
+        }));
+        return stored.chain(out -> {
+            List<String> stale = known.stream().filter(k -> !out.containsKey(k)).toList();
             if (stale.isEmpty()) {
                 return Uni.createFrom().item(out);
             }
@@ -302,31 +333,47 @@ public class SegmentQueryService {
 
     /**
      * Keyset pages of saved segments (known keys) now: index range scans of the materialized (dynamic) or listed
-     * (static) members joined to the customer, with the check in the same statement; segments whose
-     * materialization is not current are evaluated now instead (together, in one statement).
+     * (static) members joined to the customer, with the check in the same snapshot; for a rule that reads the clock
+     * the due customers are left out of the scan and those of them the rule holds for now merged in ({@link #due}).
+     * Segments whose materialization cannot answer are evaluated now instead (together, in one statement).
      */
     private Uni<Map<String, Read<Page<CustomerView>>>> pageReads(long tenantId, TenantRules rules, List<String> known,
-                                                                 PageRequest page) {
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+                                                                 PageRequest page, OffsetDateTime now) {
         List<SegmentRow> rows = known.stream().map(rules.segments()::get).toList();
-        return membership.pages(tenantId, now, checked(rules, rows), rows.stream().map(SegmentRow::id).toList(),
-                page.afterId(), page.limit() + 1, CustomerRepository.VIEW_COLUMNS).chain(read -> {
-            Map<String, Read<Page<CustomerView>>> out = new LinkedHashMap<>();
-            List<String> stale = new ArrayList<>();
-            CustomerRepository.ViewColumns at = read.pages().isEmpty() ? null
-                    : CustomerRepository.ViewColumns.of(read.columns());
-            for (int i = 0; i < rows.size(); i++) {
-                SegmentRow row = rows.get(i);
-                OffsetDateTime exactAt = row.isStatic() ? now : materialized(rules, row, read.check(), now);
-                if (exactAt == null) {
-                    stale.add(row.key());
-                    continue;
+        List<Boolean> withoutDue = rows.stream().map(r -> !r.isStatic() && readsClock(rules, r)).toList();
+        int overfetch = page.limit() + 1;
+        Uni<Map<String, Read<Page<CustomerView>>>> stored = membership.snapshot(conn -> membership.pages(conn, tenantId,
+                now, checked(rules, rows), rows.stream().map(SegmentRow::id).toList(), withoutDue, page.afterId(),
+                overfetch, CustomerRepository.VIEW_COLUMNS).chain(read -> {
+            List<SegmentRow> corrected = rows.stream()
+                    .filter(r -> usable(rules, r, read.check()) && corrected(rules, r, read.check())).toList();
+            return due(conn, tenantId, rules, corrected, CustomerRepository.VIEW_COLUMNS, now).map(due -> {
+                Map<String, Read<Page<CustomerView>>> out = new LinkedHashMap<>();
+                CustomerRepository.ViewColumns at = read.pages().isEmpty() ? null
+                        : CustomerRepository.ViewColumns.of(read.columns());
+                CustomerRepository.ViewColumns atDue = due.customers().isEmpty() ? null
+                        : CustomerRepository.ViewColumns.of(due.columns());
+                for (int i = 0; i < rows.size(); i++) {
+                    SegmentRow row = rows.get(i);
+                    if (!usable(rules, row, read.check())) {
+                        continue;
+                    }
+                    List<CustomerView> items = new ArrayList<>(read.pages().getOrDefault(i, List.of()).stream()
+                            .map(r -> customers.toView(r, at)).toList());
+                    if (corrected.contains(row)) {
+                        due.customers().stream().filter(c -> c.customerId() > page.afterId()
+                                && c.holds().contains(row.key())).forEach(c -> items.add(customers.toView(c.row(), atDue)));
+                        items.sort(java.util.Comparator.comparingLong(CustomerView::id));
+                    }
+                    List<CustomerView> first = items.size() > overfetch ? items.subList(0, overfetch) : items;
+                    out.put(row.key(), new Read<>(Page.fromOverfetch(first, page.limit(), c -> Cursors.encodeId(c.id())),
+                            now, row.isStatic() ? STATIC : MATERIALIZED));
                 }
-                List<CustomerView> items = read.pages().getOrDefault(i, List.of()).stream()
-                        .map(r -> customers.toView(r, at)).toList();
-                out.put(row.key(), new Read<>(Page.fromOverfetch(items, page.limit(), c -> Cursors.encodeId(c.id())),
-                        exactAt, row.isStatic() ? STATIC : MATERIALIZED));
-            }
+                return out;
+            });
+        }));
+        return stored.chain(out -> {
+            List<String> stale = known.stream().filter(k -> !out.containsKey(k)).toList();
             if (stale.isEmpty()) {
                 return Uni.createFrom().item(out);
             }
@@ -338,44 +385,76 @@ public class SegmentQueryService {
     }
 
     /**
-     * The instant saved dynamic segment {@code row}'s materialized membership is exact at, or null when it must be
-     * evaluated live ({@link #materialized(TenantRules, SegmentRow, MembershipRepository.ReadCheck, OffsetDateTime)}):
-     * the check of the reads, for readers of the member set such as insight's profile and reports.
+     * The tenant's due customers, in the snapshot, with which of these segments' rules hold for them now and which
+     * segments' materialization holds them ({@link QueryShapes#dueMembership}); none when no segment is given.
      */
-    Uni<OffsetDateTime> materializedAt(long tenantId, TenantRules rules, SegmentRow row, OffsetDateTime now) {
-        return membership.check(tenantId, now, checked(rules, List.of(row)))
-                .map(check -> materialized(rules, row, check, now));
-    }
-
-    /** Of these saved segments, the dynamic ones whose materialization the reads would use now (one check). */
-    Uni<Set<Long>> materializedNow(long tenantId, TenantRules rules, List<SegmentRow> rows, OffsetDateTime now) {
-        List<SegmentRow> dynamic = rows.stream().filter(r -> !r.isStatic()).toList();
-        if (dynamic.isEmpty()) return Uni.createFrom().item(Set.of());
-        return membership.check(tenantId, now, checked(rules, dynamic)).map(check -> {
-            Set<Long> out = new LinkedHashSet<>();
-            dynamic.forEach(r -> {
-                if (materialized(rules, r, check, now) != null) out.add(r.id());
-            });
-            return out;
-        });
+    private Uni<MembershipRepository.DueRead> due(io.vertx.mutiny.sqlclient.SqlConnection conn, long tenantId,
+                                                  TenantRules rules, List<SegmentRow> segments, String columns,
+                                                  OffsetDateTime now) {
+        if (segments.isEmpty()) {
+            return Uni.createFrom().item(new MembershipRepository.DueRead(List.of(), List.of()));
+        }
+        return membership.due(conn, QueryShapes.dueMembership(tenantId, segments.stream()
+                .map(s -> new QueryShapes.Keyed(s.key(), rules.segment(s.key()))).toList(), columns, rules.context(now)));
     }
 
     /**
-     * The instant a dynamic segment's materialized membership is exact at, or null when it must be evaluated live:
-     * the tenant is marked for repair, the materialization of the segment or of a segment it references was not
-     * computed for its current version, or (for a rule that reads the clock) the tenant's time-event watermark
-     * trails now by more than {@code segments.membership.max-read-lag}. A rule that does not read the clock is exact
-     * at now whatever the watermark: time events never change it.
+     * Whether saved dynamic segment {@code row}'s materialization can answer a read now
+     * ({@link #usable(TenantRules, SegmentRow, MembershipRepository.ReadCheck)}): the check of the reads, for
+     * readers of the member set such as insight's profile and reports, which read it through
+     * {@link QueryShapes.Members.Materialized} (corrected for the due customers there).
      */
-    private OffsetDateTime materialized(TenantRules rules, SegmentRow row, MembershipRepository.ReadCheck check,
-                                        OffsetDateTime now) {
+    Uni<Boolean> materializedUsable(long tenantId, TenantRules rules, SegmentRow row, OffsetDateTime now) {
+        return membership.snapshot(conn -> membership.check(conn, tenantId, now, checked(rules, List.of(row))))
+                .map(check -> usable(rules, row, check));
+    }
+
+    /**
+     * Of these saved segments, the dynamic ones whose materialization the reads would use now, and the instant the
+     * materialization as it stands (not corrected for the due customers) is exact at: the tenant's watermark when one
+     * of them reads the clock, else now. For readers of the stored membership itself (overlap, standings).
+     */
+    Uni<Stored> materializedNow(long tenantId, TenantRules rules, List<SegmentRow> rows, OffsetDateTime now) {
+        List<SegmentRow> dynamic = rows.stream().filter(r -> !r.isStatic()).toList();
+        if (dynamic.isEmpty()) return Uni.createFrom().item(new Stored(Set.of(), now));
+        return membership.snapshot(conn -> membership.check(conn, tenantId, now, checked(rules, dynamic))).map(check -> {
+            Set<Long> out = new LinkedHashSet<>();
+            dynamic.forEach(r -> {
+                if (usable(rules, r, check)) out.add(r.id());
+            });
+            return new Stored(out, dynamic.stream().anyMatch(r -> readsClock(rules, r)) ? check.watermark() : now);
+        });
+    }
+
+    /** {@link #materializedNow}: the usable dynamic segments and the instant their stored membership is exact at. */
+    record Stored(Set<Long> usable, OffsetDateTime exactAt) {
+    }
+
+    /**
+     * Whether a saved segment's stored membership can answer a read exactly at now: a static segment always; a
+     * dynamic one unless the tenant is marked for repair, the materialization of the segment or of a segment it
+     * references was not computed for its current version, or its rule reads the clock and more than
+     * {@code segments.membership.read-due-limit} customers are due. A customer whose due instant is after now is
+     * a member exactly when it is stored as one (its truths cannot have changed since it was evaluated); the due ones
+     * are evaluated by the read ({@link #corrected}). A rule that does not read the clock is exact whatever is due.
+     */
+    private boolean usable(TenantRules rules, SegmentRow row, MembershipRepository.ReadCheck check) {
+        if (row.isStatic()) {
+            return true;
+        }
         if (check.repair() || !check.current().containsAll(ids(rules, dependencies(rules, row.key())))) {
-            return null;
+            return false;
         }
-        if (!RuleDependencies.of(rules.segment(row.key()), rules.resolver()).timeDependent()) {
-            return now;
-        }
-        return check.watermark().isBefore(now.minus(maxReadLag)) ? null : check.watermark();
+        return check.dueCount() <= readDueLimit || !readsClock(rules, row);
+    }
+
+    /** Whether a read of this dynamic segment evaluates the due customers: some are due and its rule reads the clock. */
+    private static boolean corrected(TenantRules rules, SegmentRow row, MembershipRepository.ReadCheck check) {
+        return !row.isStatic() && check.dueCount() > 0 && readsClock(rules, row);
+    }
+
+    static boolean readsClock(TenantRules rules, SegmentRow row) {
+        return RuleDependencies.of(rules.segment(row.key()), rules.resolver()).timeDependent();
     }
 
     /** The dynamic segments whose materialization a read of these segments needs current: them and their refs. */
@@ -473,11 +552,10 @@ public class SegmentQueryService {
 
     /**
      * The segments of each of several customers; customers that are not the tenant's are left out. Without asOf read
-     * from the materialization ({@code segment_membership} by customer, and the static members) in one statement;
-     * evaluated now instead (every segment for those customers in one query) for the customers whose own time
-     * events trail now by more than {@code segments.membership.max-read-lag}, and for all of them while the tenant
-     * is marked for repair or a dynamic segment's materialization is not of its current version. With asOf:
-     * evaluated at asOf.
+     * from the materialization ({@code segment_membership} by customer, and the static members) in one snapshot;
+     * evaluated now instead (every segment for those customers in one query) for the customers that are due (their
+     * time events not yet processed), and for all of them while the tenant is marked for repair or a dynamic
+     * segment's materialization is not of its current version. With asOf: evaluated at asOf.
      */
     public Uni<Map<Long, List<CustomerSegment>>> segmentsOf(long tenantId, Collection<Long> customerIds,
                                                             OffsetDateTime asOf) {
@@ -491,17 +569,18 @@ public class SegmentQueryService {
             }
             List<SegmentRow> all = new ArrayList<>(rules.segments().values());
             Set<Long> dynamic = new LinkedHashSet<>(ids(all, false));
-            return membership.segmentsOf(tenantId, now, dynamic, customerIds, now.minus(maxReadLag)).chain(read -> {
+            return membership.snapshot(conn -> membership.segmentsOf(conn, tenantId, now, dynamic, customerIds))
+                    .chain(read -> {
                 if (read.check().repair() || !read.check().current().containsAll(dynamic)) {
                     return liveSegmentsOf(tenantId, rules, customerIds, now);
                 }
                 Map<Long, List<CustomerSegment>> result = new LinkedHashMap<>();
                 read.segments().forEach((id, of) -> result.put(id, all.stream().filter(s -> of.contains(s.id()))
                         .map(SegmentQueryService::customerSegment).toList()));
-                if (read.lagging().isEmpty()) {
+                if (read.due().isEmpty()) {
                     return Uni.createFrom().item(result);
                 }
-                return liveSegmentsOf(tenantId, rules, read.lagging(), now).map(live -> {
+                return liveSegmentsOf(tenantId, rules, read.due(), now).map(live -> {
                     result.putAll(live);
                     return result;
                 });

@@ -488,9 +488,9 @@ class SqlCompilerGoldenTest {
                 CATALOG.requireCustomerField("attributes.interests"), CATALOG.requireCustomerField("rfm.recency"),
                 CATALOG.requireCustomerField("totalSpend"), CATALOG.requireCustomerField("age"),
                 CATALOG.requireCustomerField("averageOrderValue"), CATALOG.requireCustomerField("attributes.score"));
-        SqlQuery q = QueryShapes.profile(5, new QueryShapes.Members.Materialized(77), fields, 10, CTX);
-        assertEquals("with m as materialized (select customer_id from segment_membership where tenant_id = $1::bigint"
-                + " and segment_id = $2::bigint), b as (select m.customer_id is not null as member, c.total_spend as spend,"
+        SqlQuery q = QueryShapes.profile(5, new QueryShapes.Members.Materialized(77, null), fields, 10, CTX);
+        assertEquals("with m as materialized (select sm.customer_id from segment_membership sm where sm.tenant_id = $1::bigint"
+                + " and sm.segment_id = $2::bigint), b as (select m.customer_id is not null as member, c.total_spend as spend,"
                 + " c.purchase_count as purchases, array[nullif(c.region, '')] as f0, case when cardinality(c.tags) > 0"
                 + " then c.tags else array[null::text] end as f1, case when jsonb_typeof(c.attributes -> $3::text) = 'array'"
                 + " and jsonb_array_length(c.attributes -> $3::text) > 0 then array(select distinct"
@@ -544,9 +544,9 @@ class SqlCompilerGoldenTest {
                 + " count(*) as base, coalesce(sum(cs.rfm_monetary_value) filter (where m.customer_id is not null), 0)"
                 + " as monetary, max(cs.rfm_computed_at) as computed_at from customer c left join customer_score cs on cs.customer_id = c.id left join m on m.customer_id = c.id"
                 + " where c.tenant_id = $1::bigint group by 1, 2 order by 1 nulls first, 2 nulls first";
-        SqlQuery q = QueryShapes.rfmGrid(5, new QueryShapes.Members.Materialized(77), CTX);
-        assertEquals("with m as materialized (select customer_id from segment_membership where tenant_id = $1::bigint"
-                + " and segment_id = $2::bigint)" + grid, q.sql());
+        SqlQuery q = QueryShapes.rfmGrid(5, new QueryShapes.Members.Materialized(77, null), CTX);
+        assertEquals("with m as materialized (select sm.customer_id from segment_membership sm where sm.tenant_id = $1::bigint"
+                + " and sm.segment_id = $2::bigint)" + grid, q.sql());
         assertEquals(List.of(5L, 77L), q.params());
         assertEquals("with m as materialized (select customer_id from segment_member where tenant_id = $1::bigint"
                 + " and segment_id = $2::bigint)" + grid,
@@ -556,6 +556,16 @@ class SqlCompilerGoldenTest {
                 + " ((exists (select 1 from (select p.customer_id from purchase p where p.tenant_id = $1::bigint and"
                 + " p.occurred_at >= $2::timestamptz group by p.customer_id having count(*) >= $3::bigint) g where"
                 + " g.customer_id = c.id))))" + grid, live.sql());
+        // materialized, corrected for the due customers: the stored rows of the others and the rule for the due ones
+        SqlQuery corrected = QueryShapes.rfmGrid(5, new QueryShapes.Members.Materialized(77,
+                parse("{\"field\": \"lastPurchaseAt\", \"op\": \"within\", \"value\": \"P30D\"}")), CTX);
+        assertEquals("with m as materialized (select sm.customer_id from segment_membership sm where sm.tenant_id = $1::bigint"
+                + " and sm.segment_id = $2::bigint and not exists (select 1 from customer_due d where d.tenant_id = $1::bigint"
+                + " and d.customer_id = sm.customer_id and d.due_at <= $3::timestamptz) union all select c.id from customer c"
+                + " left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and c.id = any(array(select"
+                + " d.customer_id from customer_due d where d.tenant_id = $1::bigint and d.due_at <= $3::timestamptz)) and"
+                + " (c.last_purchase_at >= $4::timestamptz))" + grid, corrected.sql());
+        assertEquals(List.of(5L, 77L, NOW, NOW.minusDays(30)), corrected.params());
     }
 
     static ValidatedRule parse(String rule) { return valid(new RuleParser().parse(rule)); }

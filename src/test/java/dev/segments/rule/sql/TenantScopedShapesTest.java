@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every statement shape that evaluates rules keeps to one tenant, so that on Citus (docs/scaling.md: distribution
  * column {@code tenant_id}, every tenant table co-located) each one is routed to a single shard: for every rule of
  * the golden set ({@link SqlCompilerGoldenTest#golden()}) and every shape of {@link QueryShapes} (count, countEach,
- * page, pages, segmentsOf, membershipDiff and leadScores for all customers and for a few, profile of each member set,
+ * page, pages, segmentsOf, dueMembership, membershipDiff and leadScores for all customers and for a few, profile of each member set,
  * explain), PostgreSQL's generic plan of
  * the statement, on the real schema, is read: every scan of a tenant table must be restricted by that table's
  * {@code tenant_id} (a condition of the scan itself or of the join above it), the statement must compare a
@@ -115,6 +115,7 @@ class TenantScopedShapesTest {
             keyed.add(new Keyed("s" + i, rules.get(i)));
         }
         shapes.put("segmentsOf", QueryShapes.segmentsOf(tenant, keyed, List.of(1L, 2L, 3L), SqlCompilerGoldenTest.CTX));
+        shapes.put("dueMembership", QueryShapes.dueMembership(tenant, keyed, "c.id, c.name", SqlCompilerGoldenTest.CTX));
         shapes.put("explain", QueryShapes.explain(QueryShapes.count(tenant, rules.get(0), SqlCompilerGoldenTest.CTX)));
         List<QueryShapes.Scoring> scoring = new ArrayList<>();
         for (int i = 0; i < rules.size(); i++) {
@@ -129,8 +130,10 @@ class TenantScopedShapesTest {
                 "averageOrderValue", "attributes.score")) {
             fields.add(SqlCompilerGoldenTest.CATALOG.requireCustomerField(f));
         }
-        shapes.put("profile (materialized)", QueryShapes.profile(tenant, new QueryShapes.Members.Materialized(77),
+        shapes.put("profile (materialized)", QueryShapes.profile(tenant, new QueryShapes.Members.Materialized(77, null),
                 fields, 10, SqlCompilerGoldenTest.CTX));
+        shapes.put("profile (materialized, due customers evaluated)", QueryShapes.profile(tenant,
+                new QueryShapes.Members.Materialized(77, rules.get(0)), fields, 10, SqlCompilerGoldenTest.CTX));
         shapes.put("profile (static)", QueryShapes.profile(tenant, new QueryShapes.Members.Listed(78), fields, 10,
                 SqlCompilerGoldenTest.CTX));
         for (int i = 0; i < rules.size(); i++) {
