@@ -56,10 +56,15 @@ public class MembershipRepository {
 
     private final Pool pool;
     private final ServiceMetrics metrics;
+    /** {@link #SNAPSHOT} with the statement timeout of rule evaluations. */
+    private final String snapshot;
 
-    MembershipRepository(Pool pool, ServiceMetrics metrics) {
+    MembershipRepository(Pool pool, ServiceMetrics metrics, dev.segments.common.config.ServiceConfig config) {
         this.pool = pool;
         this.metrics = metrics;
+        // the timeout of rule evaluations: a read evaluates its due customers (at most read-due-limit)
+        this.snapshot = SNAPSHOT + "; set local statement_timeout = '"
+                + config.query().statementTimeout().toMillis() + "ms'";
     }
 
     /**
@@ -288,9 +293,10 @@ public class MembershipRepository {
      * every request (the generic plan's estimate for an array parameter looks dearer than the custom plans), which at
      * 1M customers cost 0.95 ms of planning against 0.35-1.1 ms of execution (pg_stat_statements under the
      * benchmark's load); every such read is by key or by a few customers, so the generic plan is the custom one.
+     * The statement timeout is the one of rule evaluations ({@code segments.query.statement-timeout}).
      */
     public <T> Uni<T> snapshot(Function<SqlConnection, Uni<T>> work) {
-        return pool.withTransaction(conn -> conn.query(SNAPSHOT).execute().chain(() -> work.apply(conn)));
+        return pool.withTransaction(conn -> conn.query(snapshot).execute().chain(() -> work.apply(conn)));
     }
 
     private static final String SNAPSHOT = "set transaction isolation level repeatable read, read only;"
