@@ -78,9 +78,8 @@ public class SegmentQueryService {
     public static final String LIVE = "live";
 
     /**
-     * An answer and how current it is: {@code evaluatedAt}, the instant it is exact at (a materialized read: the
-     * tenant's time-event watermark; live: now or asOf), and {@code source}, {@link #MATERIALIZED}, {@link #STATIC}
-     * or {@link #LIVE}.
+     * An answer and how current it is: {@code evaluatedAt}, the instant it is exact at (now, or asOf when evaluated
+     * at asOf), and {@code source}, {@link #MATERIALIZED}, {@link #STATIC} or {@link #LIVE}.
      */
     public record Read<T>(T value, OffsetDateTime evaluatedAt, String source) {
     }
