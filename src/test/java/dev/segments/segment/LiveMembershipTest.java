@@ -192,6 +192,67 @@ class LiveMembershipTest {
         as(key).post("/segments/st/refresh").then().statusCode(409);
     }
 
+    /** A customer's due row: its instant, the segments it is the instant of (null: all) and the others' least. */
+    private List<Object> dueSegments(long customerId) {
+        var rows = pool.preparedQuery("select due_at, segments, others_due_at from customer_due where customer_id = $1")
+                .execute(Tuple.of(customerId)).await().atMost(Duration.ofSeconds(30));
+        if (rows.size() == 0) return List.of();
+        var r = rows.iterator().next();
+        Long[] segments = r.getArrayOfLongs(1);
+        return java.util.Arrays.asList(r.getOffsetDateTime(0), segments == null ? null : new TreeSet<>(List.of(segments)),
+                r.getOffsetDateTime(2));
+    }
+
+    /**
+     * The tick evaluates a due customer only for the segments its instant is the instant of (those within 10 minutes
+     * of it); once another segment's instant has passed too, for every clock-dependent segment. Rules added merge
+     * into the row; a write that finds the instant passed keeps it and names every segment.
+     */
+    @Test
+    void theTickEvaluatesACustomerForTheSegmentsItIsDueFor() {
+        String key = Api.newTenant();
+        long id = Api.customer(key, "c", Map.of());
+        OffsetDateTime bought = NOW.minusHours(23).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        purchase(key, "c", "p", bought, "10");
+        segment(key, "day", Map.of("field", "lastPurchaseAt", "op", "within", "value", "P1D"));
+        segment(key, "week", Map.of("field", "lastPurchaseAt", "op", "within", "value", "P7D"));
+        long day = segmentId(key, "day"), week = segmentId(key, "week");
+        OffsetDateTime dayDue = bought.plusDays(1).plusNanos(1000), weekDue = bought.plusDays(7).plusNanos(1000);
+        assertEquals(java.util.Arrays.asList(dayDue, Set.of(day), weekDue), dueSegments(id));
+
+        // a segment whose instant is 5 minutes after the day's joins its segments; the week's bound stays
+        segment(key, "day5", Map.of("field", "lastPurchaseAt", "op", "within", "value", "PT24H5M"));
+        long day5 = segmentId(key, "day5");
+        OffsetDateTime day5Due = bought.plusHours(24).plusMinutes(5).plusNanos(1000);
+        assertEquals(java.util.Arrays.asList(dayDue, new TreeSet<>(Set.of(day, day5)), weekDue), dueSegments(id));
+
+        membership.tick(dayDue).await().atMost(Duration.ofSeconds(30));
+        assertEquals(List.of("entered:c:rule_edit", "exited:c:time_drift"), feed(key, "day"));
+        assertEquals(List.of("entered:c:rule_edit"), feed(key, "day5"));
+        assertEquals(java.util.Arrays.asList(day5Due, Set.of(day5), weekDue), dueSegments(id));
+
+        // the tick comes after the week's instant too (the service was down): every segment is evaluated
+        membership.tick(weekDue).await().atMost(Duration.ofSeconds(30));
+        assertEquals(List.of("entered:c:rule_edit", "exited:c:time_drift"), feed(key, "day5"));
+        assertEquals(List.of("entered:c:rule_edit", "exited:c:time_drift"), feed(key, "week"));
+        assertEquals(List.of(), dueSegments(id));
+
+        // a write of a customer whose instant has passed, before the tick: the instant stays, every segment is due
+        purchase(key, "c", "p2", NOW.minusHours(1), "10");
+        OffsetDateTime passed = OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(1).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        pool.preparedQuery("update customer_due set due_at = $2 where customer_id = $1").execute(Tuple.of(id, passed))
+                .await().atMost(Duration.ofSeconds(30));
+        purchase(key, "c", "p3", NOW.minusMinutes(30), "10");
+        assertEquals(java.util.Arrays.asList(passed, null, null), dueSegments(id));
+        membership.tick(OffsetDateTime.now(ZoneOffset.UTC)).await().atMost(Duration.ofSeconds(30));
+        OffsetDateTime last = NOW.minusMinutes(30).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        assertEquals(java.util.Arrays.asList(last.plusDays(1).plusNanos(1000), new TreeSet<>(Set.of(day, day5)),
+                last.plusDays(7).plusNanos(1000)), dueSegments(id));
+        for (String s : List.of("day", "day5", "week")) {
+            assertEquals(Set.of(id), materialized(segmentId(key, s)), s);
+        }
+    }
+
     /** A customer's due row: its instant and the transaction that last wrote it (xmin). */
     private List<Object> dueRow(long customerId) {
         var rows = pool.preparedQuery("select due_at, xmin::text from customer_due where customer_id = $1")
@@ -233,8 +294,8 @@ class LiveMembershipTest {
     }
 
     /**
-     * Saving a segment merges only its own rule's instants into the due column: a later instant leaves the row
-     * untouched (not rewritten), an earlier one replaces it; an edit that makes a rule's window longer leaves the
+     * Saving a segment merges only its own rule's instants into the due column: an instant later than the others'
+     * least leaves the row untouched (not rewritten), an earlier one replaces it; an edit that makes a rule's window longer leaves the
      * early instant, which the tick then replaces without a change of membership.
      */
     @Test
@@ -247,12 +308,16 @@ class LiveMembershipTest {
         List<Object> month = dueRow(id);
         assertEquals(2, month.size(), "a due instant after the first segment");
 
-        // a longer window: its instant is later, the row is not even rewritten
+        // a longer window: its instant is later, the instant stays; the row records it as the others' least
         segment(key, "year", Map.of("field", "lastPurchaseAt", "op", "within", "value", "P365D"));
-        assertEquals(month, dueRow(id));
+        assertEquals(month.get(0), dueRow(id).get(0));
+        List<Object> year = dueRow(id);
+        // a still longer one: after that, the row is not even rewritten
+        segment(key, "two-years", Map.of("field", "lastPurchaseAt", "op", "within", "value", "P730D"));
+        assertEquals(year, dueRow(id));
         // the on-demand refresh of a segment does not rewrite it either
         as(key).post("/segments/year/refresh").then().statusCode(200);
-        assertEquals(month, dueRow(id));
+        assertEquals(year, dueRow(id));
 
         // a shorter window: earlier, replaced
         segment(key, "fortnight", Map.of("field", "lastPurchaseAt", "op", "within", "value", "P14D"));
@@ -270,7 +335,7 @@ class LiveMembershipTest {
         assertEquals(fortnight.plusDays(7), next, "the three weeks' instant replaces it");
 
         // no rule reads the clock any more: the instant left behind is cleared by the tick, nothing else changes
-        for (String s : List.of("month", "year", "fortnight")) {
+        for (String s : List.of("month", "year", "two-years", "fortnight")) {
             as(key).body(Map.of("name", s, "rule", Map.of("field", "totalSpend", "op", "gt", "value", 0)))
                     .put("/segments/" + s).then().statusCode(200);
         }

@@ -42,8 +42,20 @@ import java.util.Set;
  *   crosses {@code v} or jumps over it.</li>
  * </ul>
  * Segment references are followed into the referenced dynamic segments; static segments do not read the clock.
+ *
+ * <p>With each customer's least instant the statement keeps which segments it is the instant of: {@code segments},
+ * the segments whose own least instant is before it plus {@link #SET_HORIZON}, and {@code others_due_at}, the least
+ * instant of the other segments (NULL: none has one). The tick evaluates only {@code segments} while its now is
+ * before {@code others_due_at}, every clock-dependent segment otherwise (docs/live-membership.md, "Time events").
  */
 final class DueSql {
+
+    /**
+     * How far after a customer's least instant another segment's instant still joins its due segments: a tick
+     * later than this after the instant (the service was down) evaluates every clock-dependent segment instead.
+     */
+    static final java.time.Duration SET_HORIZON = java.time.Duration.ofMinutes(10);
+    private static final String HORIZON_SQL = "interval '" + SET_HORIZON.toSeconds() + " seconds'";
 
     /** A clock-dependent value: an expression over the customer (stream null) or a row of the stream. */
     private record Leaf(FieldCatalog.StreamDef stream, FieldDef field, FieldType type, Values.IsoDuration duration,
@@ -55,6 +67,9 @@ final class DueSql {
     private final SqlCompiler compiler;
     private final SqlBuilder.Bound now;
     private final Map<String, Leaf> leaves = new LinkedHashMap<>();
+    /** The keys of the leaves each target reads (its own and those of the dynamic segments it references). */
+    private final Map<Long, Set<String>> targetLeaves = new LinkedHashMap<>();
+    private Set<String> collecting;
 
     private DueSql(CompileContext ctx, SqlBuilder b, SqlBuilder.Bound tenant, SqlBuilder.Bound now) {
         this.ctx = ctx;
@@ -88,27 +103,53 @@ final class DueSql {
         return d;
     }
 
-    static SqlQuery statement(long tenantId, List<ValidatedRule> rules, List<Long> customerIds, QueryShapes.DueUpdate mode,
-                              OffsetDateTime now, CompileContext ctx) {
+    static SqlQuery statement(long tenantId, List<QueryShapes.Target> targets, List<Long> customerIds,
+                              QueryShapes.DueUpdate mode, OffsetDateTime now, CompileContext ctx) {
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
         SqlBuilder.Bound at = b.bind(now, PgType.TIMESTAMPTZ);
         SqlBuilder.Bound ids = customerIds == null ? null
                 : b.bind(customerIds.stream().map(String::valueOf).toArray(String[]::new), PgType.TEXT_ARRAY);
         DueSql d = new DueSql(ctx, b, tenant, at);
-        rules.forEach(r -> d.collect(d.compiler.checked(r), null, new HashSet<>()));
-        b.sql("with due (customer_id, due_at) as (");
+        for (QueryShapes.Target t : targets) {
+            d.collecting = d.targetLeaves.computeIfAbsent(t.segmentId(), k -> new HashSet<>());
+            d.collect(d.compiler.checked(t.rule()), null, new HashSet<>());
+        }
+        b.sql("with due (customer_id, due_at, segments, others_due_at) as (");
         d.due(tenant, ids);
-        b.sql("), upserted as (insert into customer_due as cd (tenant_id, customer_id, due_at) select ").ref(tenant)
-                .sql(", customer_id, due_at from due where due_at is not null on conflict (tenant_id, customer_id) do update set due_at = ");
-        // a row is rewritten only when its instant changes (most do not when rules are added or data written)
+        b.sql("), upserted as (insert into customer_due as cd (tenant_id, customer_id, due_at, segments, others_due_at)"
+                        + " select ").ref(tenant)
+                .sql(", customer_id, due_at, segments, others_due_at from due where due_at is not null"
+                        + " on conflict (tenant_id, customer_id) do update set ");
+        // a row is rewritten only when it changes (most do not when rules are added or data written)
         switch (mode) {
-            case EVALUATED -> b.sql("excluded.due_at where cd.due_at <> excluded.due_at");
+            case EVALUATED -> b.sql("due_at = excluded.due_at, segments = excluded.segments,"
+                    + " others_due_at = excluded.others_due_at where (cd.due_at, cd.segments, cd.others_due_at)"
+                    + " is distinct from (excluded.due_at, excluded.segments, excluded.others_due_at)");
             // these customers were not evaluated at now for every clock-dependent segment: an instant already
-            // passed and not processed by the tick stays (the tick replaces it)
-            case WRITTEN -> b.sql("excluded.due_at where cd.due_at > ").ref(at).sql(" and cd.due_at <> excluded.due_at");
-            // rules added to the others: an instant only moves earlier, and the others' instants stay
-            case ADDED -> b.sql("excluded.due_at where excluded.due_at < cd.due_at");
+            // passed and not processed by the tick stays (the tick replaces it), and the tick then evaluates every
+            // clock-dependent segment (the written data may have instants before its now in segments not named)
+            case WRITTEN -> b.sql("due_at = case when cd.due_at > ").ref(at).sql(" then excluded.due_at else cd.due_at end,"
+                            + " segments = case when cd.due_at > ").ref(at).sql(" then excluded.segments end,"
+                            + " others_due_at = case when cd.due_at > ").ref(at).sql(" then excluded.others_due_at end"
+                            + " where cd.due_at > ").ref(at).sql(" and (cd.due_at, cd.segments, cd.others_due_at)"
+                            + " is distinct from (excluded.due_at, excluded.segments, excluded.others_due_at)"
+                            + " or cd.due_at <= ").ref(at).sql(" and cd.segments is not null");
+            // rules added to the others: an instant only moves earlier and the others' instants stay. The due
+            // segments: the earlier side's when the other side's instant is beyond the horizon (which then bounds
+            // others_due_at), both sides' otherwise; an added instant at or after others_due_at leaves the row as it is
+            case ADDED -> {
+                String later = "excluded.due_at >= cd.due_at + " + HORIZON_SQL;
+                String earlier = "cd.due_at >= excluded.due_at + " + HORIZON_SQL;
+                b.sql("due_at = least(cd.due_at, excluded.due_at), segments = case when cd.segments is null"
+                        + " or excluded.segments is null then null when " + later + " then cd.segments when " + earlier
+                        + " then excluded.segments else array(select distinct x from unnest(cd.segments"
+                        + " || excluded.segments) x order by x) end, others_due_at = case when " + later
+                        + " then least(cd.others_due_at, excluded.due_at) when " + earlier
+                        + " then least(excluded.others_due_at, cd.due_at) else least(cd.others_due_at,"
+                        + " excluded.others_due_at) end where excluded.due_at < cd.due_at or cd.segments is not null"
+                        + " and (cd.others_due_at is null or excluded.due_at < cd.others_due_at)");
+            }
         }
         b.sql(" returning 1), removed as (");
         if (mode == QueryShapes.DueUpdate.ADDED) {
@@ -178,47 +219,94 @@ final class DueSql {
         String key = (leaf.stream() == null ? "" : leaf.stream().name()) + "|" + leaf.field().name() + "|"
                 + leaf.type() + "|" + leaf.duration() + "|" + leaf.age();
         leaves.putIfAbsent(key, leaf);
+        if (collecting != null) collecting.add(key);
     }
 
     // ---------------------------------------------------------------- the statement
 
-    /** {@code select customer_id, due_at}: one row per customer of the tenant (of the ids), due_at NULL for none. */
+    /**
+     * {@code select customer_id, due_at, segments, others_due_at}: one row per customer of the tenant (of the ids),
+     * due_at NULL for none. Three levels: each leaf's least instant (the stream leaves in one grouped read per
+     * stream), each target's (the least of its leaves'), and the customer's with its due segments.
+     */
     private void due(SqlBuilder.Bound tenant, SqlBuilder.Bound ids) {
         if (leaves.isEmpty()) {
             // no customer has an instant (now is read so that every bound parameter appears in the statement)
-            b.sql("select null::bigint, null::timestamptz where ").ref(now).sql(" is null");
+            b.sql("select null::bigint, null::timestamptz, null::bigint[], null::timestamptz where ").ref(now).sql(" is null");
             return;
         }
-        Map<FieldCatalog.StreamDef, List<Leaf>> byStream = new LinkedHashMap<>();
-        List<Leaf> own = new ArrayList<>();
-        for (Leaf l : leaves.values()) {
-            if (l.stream() == null) own.add(l);
-            else byStream.computeIfAbsent(l.stream(), k -> new ArrayList<>()).add(l);
+        List<String> keys = new ArrayList<>(leaves.keySet());
+        Map<FieldCatalog.StreamDef, List<Integer>> byStream = new LinkedHashMap<>();
+        List<Integer> own = new ArrayList<>();
+        for (int k = 0; k < keys.size(); k++) {
+            Leaf l = leaves.get(keys.get(k));
+            if (l.stream() == null) own.add(k);
+            else byStream.computeIfAbsent(l.stream(), x -> new ArrayList<>()).add(k);
         }
-        b.sql("select c.id, least(");
+        // the targets that read the clock, with their leaves' columns
+        Map<Long, List<Integer>> targets = new LinkedHashMap<>();
+        targetLeaves.forEach((id, ls) -> {
+            if (!ls.isEmpty()) targets.put(id, ls.stream().map(keys::indexOf).sorted().toList());
+        });
+        String horizon = HORIZON_SQL;
+        b.sql("select x.id, x.due_at, array_remove(array[");
         String glue = "";
-        for (Leaf l : own) {
-            b.sql(glue);
-            candidates(l);
+        int t = 0;
+        for (Long id : targets.keySet()) {
+            b.sql(glue).sql("case when x.d" + t + " < x.due_at + " + horizon + " then ").param(id, PgType.BIGINT).sql(" end");
+            glue = ", ";
+            t++;
+        }
+        b.sql("], null), least(");
+        glue = "";
+        for (t = 0; t < targets.size(); t++) {
+            b.sql(glue).sql("case when x.d" + t + " >= x.due_at + " + horizon + " then x.d" + t + " end");
             glue = ", ";
         }
-        for (int i = 0; i < byStream.size(); i++) {
-            b.sql(glue).sql("s" + i + ".due");
+        b.sql(") from (select y.*, least(");
+        glue = "";
+        for (t = 0; t < targets.size(); t++) {
+            b.sql(glue).sql("y.d" + t);
             glue = ", ";
         }
-        b.sql(") from ").sql(QueryShapes.CUSTOMERS);
+        b.sql(") as due_at from (select l.id");
+        t = 0;
+        for (List<Integer> ls : targets.values()) {
+            b.sql(", least(");
+            glue = "";
+            for (int k : ls) {
+                b.sql(glue).sql("l.l" + k);
+                glue = ", ";
+            }
+            b.sql(") as d" + t);
+            t++;
+        }
+        b.sql(" from (select c.id");
+        for (int k : own) {
+            b.sql(", ");
+            candidates(leaves.get(keys.get(k)));
+            b.sql(" as l" + k);
+        }
         int i = 0;
-        for (Map.Entry<FieldCatalog.StreamDef, List<Leaf>> e : byStream.entrySet()) {
+        for (List<Integer> ls : byStream.values()) {
+            for (int k : ls) {
+                b.sql(", s" + i + ".l" + k);
+            }
+            i++;
+        }
+        b.sql(" from ").sql(QueryShapes.CUSTOMERS);
+        i = 0;
+        for (Map.Entry<FieldCatalog.StreamDef, List<Integer>> e : byStream.entrySet()) {
             FieldCatalog.StreamDef s = e.getKey();
             String al = s.alias();
-            b.sql(" left join (select ").sql(al).sql(".customer_id, min(least(");
-            String g = "";
+            b.sql(" left join (select ").sql(al).sql(".customer_id");
             OffsetDateTime lowest = null;
             boolean allOccurred = true;
-            for (Leaf l : e.getValue()) {
-                b.sql(g);
+            for (int k : e.getValue()) {
+                Leaf l = leaves.get(keys.get(k));
+                b.sql(", min(");
                 candidates(l);
-                g = ", ";
+                b.sql(") as l" + k);
                 boolean occurred = l.field().access() instanceof FieldDef.Column col && col.sql().equals(s.occurredAtColumn());
                 if (occurred) {
                     OffsetDateTime lo = lowerBound(l.duration());
@@ -227,7 +315,7 @@ final class DueSql {
                     allOccurred = false;
                 }
             }
-            b.sql(")) as due from ").sql(s.table()).sql(" ").sql(al).sql(" where ").sql(al).sql(".tenant_id = ").ref(tenant);
+            b.sql(" from ").sql(s.table()).sql(" ").sql(al).sql(" where ").sql(al).sql(".tenant_id = ").ref(tenant);
             if (ids != null) {
                 b.sql(" and ").sql(al).sql(".customer_id = any(").ref(ids).sql("::bigint[])");
             }
@@ -242,6 +330,7 @@ final class DueSql {
         if (ids != null) {
             b.sql(" and c.id = any(").ref(ids).sql("::bigint[])");
         }
+        b.sql(") l) y) x");
     }
 
     /**

@@ -347,6 +347,10 @@ public final class QueryShapes {
         return b.build();
     }
 
+    private static SqlBuilder.Bound idArray(SqlBuilder b, List<Long> ids) {
+        return b.bind(ids.stream().map(String::valueOf).toArray(String[]::new), PgType.TEXT_ARRAY);
+    }
+
     private static void restrict(SqlBuilder b, SqlBuilder.Bound ids) {
         if (ids != null) b.sql(" and c.id = any(").ref(ids).sql("::bigint[])");
     }
@@ -374,11 +378,34 @@ public final class QueryShapes {
      */
     public static SqlQuery membershipDiff(long tenantId, List<Target> targets, List<Long> customerIds, String cause,
                                           Why why, OffsetDateTime now, CompileContext ctx) {
+        return membershipDiff(tenantId, targets, customerIds, null, cause, why, now, ctx);
+    }
+
+    /**
+     * {@link #membershipDiff} where each target is re-evaluated for its own customers ({@code customersOf.get(i)}
+     * for {@code targets.get(i)}, possibly none): the time-event tick, whose customers are due for some segments
+     * only. One statement text per list of targets, whichever customers are due for which.
+     */
+    public static SqlQuery membershipDiffEach(long tenantId, List<Target> targets, List<List<Long>> customersOf,
+                                              String cause, Why why, OffsetDateTime now, CompileContext ctx) {
+        if (customersOf.size() != targets.size()) throw new IllegalArgumentException("one customer list per target");
+        return membershipDiff(tenantId, targets, null, customersOf, cause, why, now, ctx);
+    }
+
+    private static SqlQuery membershipDiff(long tenantId, List<Target> targets, List<Long> customerIds,
+                                           List<List<Long>> customersOf, String cause, Why why, OffsetDateTime now,
+                                           CompileContext ctx) {
         if (targets.isEmpty()) throw new IllegalArgumentException("no targets");
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
-        SqlBuilder.Bound ids = customerIds == null ? null
-                : b.bind(customerIds.stream().map(String::valueOf).toArray(String[]::new), PgType.TEXT_ARRAY);
+        List<Long> all = customersOf == null ? customerIds
+                : customersOf.stream().flatMap(List::stream).distinct().toList();
+        SqlBuilder.Bound ids = all == null ? null : idArray(b, all);
+        List<SqlBuilder.Bound> each = customersOf == null ? null : customersOf.stream().map(l -> idArray(b, l)).toList();
+        // each target's (segment, customer) pairs: the stored rows the exits are looked for in
+        SqlBuilder.Bound pairSegments = each == null ? null : idArray(b, java.util.stream.IntStream.range(0, targets.size())
+                .boxed().flatMap(i -> customersOf.get(i).stream().map(c -> targets.get(i).segmentId())).toList());
+        SqlBuilder.Bound pairCustomers = each == null ? null : idArray(b, customersOf.stream().flatMap(List::stream).toList());
         SqlBuilder.Bound segments = b.bind(targets.stream().map(t -> String.valueOf(t.segmentId()))
                 .toArray(String[]::new), PgType.TEXT_ARRAY);
         SqlBuilder.Bound at = b.bind(now, PgType.TIMESTAMPTZ);
@@ -389,7 +416,7 @@ public final class QueryShapes {
             b.sql(i == 0 ? "" : " union all ").sql("select ").param(targets.get(i).segmentId(), PgType.BIGINT)
                     .sql(", c.id from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant);
             if (ids != null) {
-                b.sql(" and c.id = any(").ref(ids).sql("::bigint[])");
+                b.sql(" and c.id = any(").ref(each == null ? ids : each.get(i)).sql("::bigint[])");
             }
             b.sql(" and (");
             if (ids == null) {
@@ -407,6 +434,11 @@ public final class QueryShapes {
                 .sql("::bigint[])");
         if (ids != null) {
             b.sql(" and m.customer_id = any(").ref(ids).sql("::bigint[])");
+        }
+        if (each != null) {
+            b.sql(" and exists (select 1 from unnest(").ref(pairSegments).sql("::bigint[], ").ref(pairCustomers)
+                    .sql("::bigint[]) p (segment_id, customer_id) where p.segment_id = m.segment_id"
+                            + " and p.customer_id = m.customer_id)");
         }
         b.sql(" and not exists (select 1 from target t where t.segment_id = m.segment_id"
                         + " and t.customer_id = m.customer_id) returning segment_id, customer_id)"
@@ -443,15 +475,16 @@ public final class QueryShapes {
 
     /**
      * The next due instant of these customers (all of the tenant's when {@code customerIds} is null), written to
-     * {@code customer_due} in one statement: for every clock-dependent leaf of the given rules (dynamic segments, as
-     * references: referenced segments are followed) the instants at which it may next change for the customer, and
-     * the least of them strictly after {@code now} (see {@code DueSql} and docs/live-membership.md, "Time events").
-     * How the rows are written is {@code mode}'s. Only rows whose instant changes are rewritten. Returns one row
+     * {@code customer_due} in one statement: for every clock-dependent leaf of the given segments' rules (followed
+     * into the dynamic segments they reference) the instants at which it may next change for the customer, and the
+     * least of them strictly after {@code now}, with the segments it is the instant of ({@code segments}) and the
+     * least instant of the others ({@code others_due_at}; see {@code DueSql} and docs/live-membership.md, "Time
+     * events"). How the rows are written is {@code mode}'s. Only rows that change are rewritten. Returns one row
      * {@code (upserted, removed)}. The caller holds the membership lock.
      */
-    public static SqlQuery dueInstants(long tenantId, List<ValidatedRule> rules, List<Long> customerIds,
+    public static SqlQuery dueInstants(long tenantId, List<Target> segments, List<Long> customerIds,
                                        DueUpdate mode, OffsetDateTime now, CompileContext ctx) {
-        return DueSql.statement(tenantId, rules, customerIds, mode, now, ctx);
+        return DueSql.statement(tenantId, segments, customerIds, mode, now, ctx);
     }
 
     /** How {@link #dueInstants} writes what it computed. */

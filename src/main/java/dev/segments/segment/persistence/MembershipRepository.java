@@ -120,29 +120,61 @@ public class MembershipRepository {
     }
 
     /**
-     * Recomputes the next due instant of these customers (all of the tenant's when customerIds is null) from these
-     * rules ({@link QueryShapes#dueInstants}), written as {@code mode} says. Returns how many rows were written.
+     * {@link #apply} where each target is re-evaluated for its own customers ({@code customersOf.get(i)} for
+     * {@code targets.get(i)}; {@link QueryShapes#membershipDiffEach}): the time-event tick.
      */
-    public Uni<Long> updateDue(SqlConnection conn, long tenantId, List<dev.segments.rule.ValidatedRule> rules,
+    public Uni<Diff> applyEach(SqlConnection conn, long tenantId, List<Target> targets, List<List<Long>> customersOf,
+                               String cause, QueryShapes.Why why, OffsetDateTime now, CompileContext ctx) {
+        if (targets.isEmpty() || customersOf.stream().allMatch(List::isEmpty)) {
+            return Uni.createFrom().item(Diff.NONE);
+        }
+        SqlQuery q = QueryShapes.membershipDiffEach(tenantId, targets, customersOf, cause, why, now, ctx);
+        return metrics.timeRuleEvaluation("membership", () -> conn.preparedQuery(PreparedStatements.KEEP + q.sql())
+                        .execute(Tuple.from(q.params())))
+                .map(rs -> {
+                    Row r = rs.iterator().next();
+                    return new Diff(r.getLong(0), r.getLong(1));
+                });
+    }
+
+    /**
+     * Recomputes the next due instant of these customers (all of the tenant's when customerIds is null) from these
+     * segments' rules ({@link QueryShapes#dueInstants}), written as {@code mode} says. Returns how many rows were written.
+     */
+    public Uni<Long> updateDue(SqlConnection conn, long tenantId, List<Target> segments,
                                List<Long> customerIds, QueryShapes.DueUpdate mode, OffsetDateTime now, CompileContext ctx) {
-        if (customerIds != null && customerIds.isEmpty() || rules.isEmpty() && mode == QueryShapes.DueUpdate.ADDED) {
+        if (customerIds != null && customerIds.isEmpty() || segments.isEmpty() && mode == QueryShapes.DueUpdate.ADDED) {
             return Uni.createFrom().item(0L);
         }
-        SqlQuery q = QueryShapes.dueInstants(tenantId, rules, customerIds, mode, now, ctx);
+        SqlQuery q = QueryShapes.dueInstants(tenantId, segments, customerIds, mode, now, ctx);
         String sql = customerIds == null ? q.sql() : PreparedStatements.KEEP + q.sql();
         return conn.preparedQuery(sql).execute(Tuple.from(q.params())).map(rs -> rs.iterator().next().getLong(0));
     }
 
     /**
-     * The tenant's customers whose due instant is at or before {@code now}, earliest first, at most {@code limit},
-     * locked for this transaction (rows another instance's tick holds are skipped).
+     * A customer due at the tick's now and the segments it is due for: null for every clock-dependent segment (its
+     * row names none, or another segment's instant has passed too: {@code others_due_at <= now}).
      */
-    public Uni<List<Long>> dueCustomers(SqlConnection conn, long tenantId, OffsetDateTime now, int limit) {
-        return conn.preparedQuery("select customer_id from customer_due where tenant_id = $1 and due_at <= $2"
+    public record TickCustomer(long customerId, Set<Long> segments) {
+        public boolean dueFor(long segmentId) {
+            return segments == null || segments.contains(segmentId);
+        }
+    }
+
+    /**
+     * The tenant's customers whose due instant is at or before {@code now}, earliest first, at most {@code limit},
+     * locked for this transaction (rows another instance's tick holds are skipped), with the segments each is due for.
+     */
+    public Uni<List<TickCustomer>> dueCustomers(SqlConnection conn, long tenantId, OffsetDateTime now, int limit) {
+        return conn.preparedQuery("select customer_id, case when others_due_at is null or others_due_at > $2"
+                        + " then segments end from customer_due where tenant_id = $1 and due_at <= $2"
                         + " order by due_at limit $3 for update skip locked")
                 .execute(Tuple.of(tenantId, now, limit)).map(rs -> {
-                    List<Long> list = new ArrayList<>();
-                    rs.forEach(r -> list.add(r.getLong(0)));
+                    List<TickCustomer> list = new ArrayList<>();
+                    rs.forEach(r -> {
+                        Long[] segments = r.getArrayOfLongs(1);
+                        list.add(new TickCustomer(r.getLong(0), segments == null ? null : new HashSet<>(Arrays.asList(segments))));
+                    });
                     return list;
                 });
     }

@@ -173,7 +173,8 @@ public class MembershipService {
     /** The tenant's whole due column from its current rules (set-based, under the membership lock). */
     private Uni<Void> recomputeDue(long tenantId, OffsetDateTime now) {
         return rules.load(tenantId).chain(r -> repository.locked(tenantId, timeout(), false,
-                conn -> repository.updateDue(conn, tenantId, r.dynamicRules(), null, DueUpdate.WRITTEN, now, r.context(now))))
+                conn -> repository.updateDue(conn, tenantId, targets(r, r.dynamicSegments()), null, DueUpdate.WRITTEN,
+                        now, r.context(now))))
                 .replaceWithVoid();
     }
 
@@ -185,8 +186,8 @@ public class MembershipService {
      */
     private Uni<Void> addDue(long tenantId, List<String> keys, OffsetDateTime now) {
         return rules.load(tenantId).chain(r -> {
-            List<dev.segments.rule.ValidatedRule> evaluated = keys.stream().map(r.segments()::get)
-                    .filter(row -> row != null && !row.isStatic()).map(row -> r.segment(row.key())).toList();
+            List<Target> evaluated = targets(r, keys.stream().map(r.segments()::get)
+                    .filter(row -> row != null && !row.isStatic()).toList());
             return repository.locked(tenantId, timeout(), false, conn -> repository.updateDue(conn, tenantId,
                     evaluated, null, DueUpdate.ADDED, now, r.context(now))).replaceWithVoid();
         });
@@ -204,8 +205,9 @@ public class MembershipService {
      * scheduler passes {@code segments.membership.time-events-delay}, so that the events of a few seconds are taken
      * together instead of one small batch per second), takes its customers whose due instant is at or before
      * {@code now} in batches (earliest first, {@code segments.membership.time-events-batch}, locked with skip
-     * locked), re-evaluates them for every dynamic segment whose rule reads the clock (cause time_drift; the per-customer
-     * statement of a write, under the same lock) and recomputes their due instants in the same transaction, until
+     * locked), re-evaluates each for the segments its row says it is due for (every dynamic segment whose rule reads
+     * the clock when another one's instant has passed too; cause time_drift; the per-customer statement of a write,
+     * under the same lock) and recomputes their due instants in the same transaction, until
      * none is due. Returns how many customers were re-evaluated. Tests call it with a later {@code now} to let
      * time pass.
      */
@@ -227,8 +229,12 @@ public class MembershipService {
                     .filter(s -> dependencies(r, s).timeDependent()).toList());
             return metrics.timeTimeEvents(() -> repository.locked(tenantId, timeout(), true, conn -> repository
                     .dueCustomers(conn, tenantId, now, batch)
-                    .call(ids -> repository.apply(conn, tenantId, targets, ids, "time_drift", Why.time(), now, r.context(now)))
-                    .call(ids -> updateDue(conn, tenantId, r, ids, DueUpdate.EVALUATED, now))
+                    .call(due -> repository.applyEach(conn, tenantId, targets, targets.stream()
+                            .map(t -> due.stream().filter(d -> d.dueFor(t.segmentId()))
+                                    .map(MembershipRepository.TickCustomer::customerId).toList()).toList(),
+                            "time_drift", Why.time(), now, r.context(now)))
+                    .call(due -> updateDue(conn, tenantId, r, due.stream()
+                            .map(MembershipRepository.TickCustomer::customerId).toList(), DueUpdate.EVALUATED, now))
                     .map(List::size)));
         }).chain(n -> n < batch ? Uni.createFrom().item(done + n) : tickTenant(tenantId, now, done + n));
     }
@@ -249,7 +255,7 @@ public class MembershipService {
     /** Recomputes these customers' due instants (see {@link MembershipRepository#updateDue}). */
     private Uni<Long> updateDue(io.vertx.mutiny.sqlclient.SqlConnection conn, long tenantId, TenantRules r,
                                 List<Long> ids, DueUpdate mode, OffsetDateTime now) {
-        return repository.updateDue(conn, tenantId, r.dynamicRules(), ids, mode, now, r.context(now));
+        return repository.updateDue(conn, tenantId, targets(r, r.dynamicSegments()), ids, mode, now, r.context(now));
     }
 
     /**

@@ -102,12 +102,19 @@ class TenantScopedShapesTest {
         }
         // the due instants of every golden rule's clock-dependent leaves, in one statement
         assertTrue(QueryShapes.readsClock(rules, SqlCompilerGoldenTest.CTX), "no golden rule reads the clock");
-        shapes.put("dueInstants (all customers)", QueryShapes.dueInstants(tenant, rules, null, QueryShapes.DueUpdate.WRITTEN,
+        List<Target> targets = new ArrayList<>();
+        for (int i = 0; i < rules.size(); i++) targets.add(new Target(100 + i, rules.get(i)));
+        shapes.put("dueInstants (all customers)", QueryShapes.dueInstants(tenant, targets, null, QueryShapes.DueUpdate.WRITTEN,
                 SqlCompilerGoldenTest.NOW, SqlCompilerGoldenTest.CTX));
-        shapes.put("dueInstants (a few customers)", QueryShapes.dueInstants(tenant, rules, List.of(1L, 2L), QueryShapes.DueUpdate.EVALUATED,
+        shapes.put("dueInstants (a few customers)", QueryShapes.dueInstants(tenant, targets, List.of(1L, 2L), QueryShapes.DueUpdate.EVALUATED,
                 SqlCompilerGoldenTest.NOW, SqlCompilerGoldenTest.CTX));
-        shapes.put("dueInstants (rules added)", QueryShapes.dueInstants(tenant, rules, null, QueryShapes.DueUpdate.ADDED,
+        shapes.put("dueInstants (rules added)", QueryShapes.dueInstants(tenant, targets, null, QueryShapes.DueUpdate.ADDED,
                 SqlCompilerGoldenTest.NOW, SqlCompilerGoldenTest.CTX));
+        // the tick: every golden rule evaluated for its own due customers (some for none)
+        List<List<Long>> customersOf = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) customersOf.add(i % 3 == 0 ? List.of() : List.of(1L + i % 2, 3L));
+        shapes.put("membershipDiffEach (the tick)", QueryShapes.membershipDiffEach(tenant, targets, customersOf,
+                "time_drift", QueryShapes.Why.time(), SqlCompilerGoldenTest.NOW, SqlCompilerGoldenTest.CTX));
         shapes.put("countEach", QueryShapes.countEach(tenant, rules, SqlCompilerGoldenTest.CTX));
         shapes.put("pages", QueryShapes.pages(tenant, rules, 0, 20, PgFixture.COLUMNS, SqlCompilerGoldenTest.CTX));
         List<Keyed> keyed = new ArrayList<>();
