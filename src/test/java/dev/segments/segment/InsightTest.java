@@ -268,6 +268,12 @@ class InsightTest {
                 "north&buyers 2/4 0.5 1 0.5",          // {c1, c2}
                 "north&list 1/3 0.3333 0.5 0.5",       // {c2}
                 "buyers&list 2/4 0.5 0.5 1"), pairs);  // {c2, c4}
+        // named in another order: the same sizes and intersections, in that order
+        JsonPath reversed = as(k).get("/segments/overlap?keys=list,buyers,north,vip").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(2, 4, 2, 3), reversed.getList("segments.size"));
+        assertEquals(List.of("list&buyers 2", "list&north 1", "list&vip 0", "buyers&north 2", "buyers&vip 2", "north&vip 1"),
+                reversed.<Map<String, Object>>getList("pairs").stream()
+                        .map(p -> p.get("a") + "&" + p.get("b") + " " + p.get("intersection")).toList());
         // the parameter may be repeated; /segments/overlap does not hide /segments/{key}
         as(k).get("/segments/overlap?keys=north&keys=list").then().statusCode(200).body("pairs[0].intersection", equalTo(1));
         as(k).get("/segments/vip").then().statusCode(200).body("key", equalTo("vip"));

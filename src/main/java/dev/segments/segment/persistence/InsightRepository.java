@@ -48,11 +48,14 @@ public class InsightRepository {
     }
 
     /**
-     * For the given segments (dynamic: materialized membership; static: their members), the size of each and of
-     * every pairwise intersection, in one scan of their membership rows: each customer's segments as an array, then
-     * its pairs (with itself for the sizes), counted. Pairs without a shared member are absent.
+     * For the given segments (at most 63; dynamic: materialized membership; static: their members), the size of
+     * each and of every pairwise intersection ({@code a <= b} by id), in one scan of their membership rows: each
+     * customer's segments as a bit mask (grouped by customer), the masks counted (grouped by mask: as many rows as
+     * distinct combinations, far fewer than customers), and the pairs of each mask's bits added up here. Pairs
+     * without a shared member are absent.
      */
     public Uni<List<PairCount>> overlap(long tenantId, List<Long> segmentIds) {
+        if (segmentIds.size() > 63) throw new IllegalArgumentException("at most 63 segments in a mask");
         return executor.runStatement(tenantId, """
                         with m as (
                             select segment_id, customer_id from segment_membership
@@ -60,14 +63,30 @@ public class InsightRepository {
                             union all
                             select segment_id, customer_id from segment_member
                             where tenant_id = $1 and segment_id = any($2::bigint[])),
-                        per as (select array_agg(segment_id order by segment_id) as s from m group by customer_id)
-                        select x.a, y.b, count(*) as n
-                        from per cross join lateral unnest(per.s) with ordinality as x(a, i)
-                        cross join lateral unnest(per.s) with ordinality as y(b, j)
-                        where x.i <= y.j group by x.a, y.b""",
+                        per as (select bit_or(1::bigint << (array_position($2::bigint[], segment_id) - 1)) as mask
+                                from m group by customer_id)
+                        select mask, count(*) from per group by mask""",
                 Tuple.of(tenantId, segmentIds.toArray(Long[]::new))).map(rs -> {
+                    int k = segmentIds.size();
+                    long[][] n = new long[k][k];
+                    int[] bits = new int[k];
+                    for (Row r : rs) {
+                        long mask = r.getLong(0), count = r.getLong(1);
+                        int set = 0;
+                        for (int i = 0; i < k; i++) {
+                            if ((mask & (1L << i)) != 0) bits[set++] = i;
+                        }
+                        for (int x = 0; x < set; x++) {
+                            for (int y = x; y < set; y++) n[bits[x]][bits[y]] += count;
+                        }
+                    }
                     List<PairCount> out = new ArrayList<>();
-                    rs.forEach(r -> out.add(new PairCount(r.getLong(0), r.getLong(1), r.getLong(2))));
+                    for (int i = 0; i < k; i++) {
+                        for (int j = i; j < k; j++) {
+                            long a = segmentIds.get(i), b = segmentIds.get(j);
+                            if (n[i][j] > 0) out.add(new PairCount(Math.min(a, b), Math.max(a, b), n[i][j]));
+                        }
+                    }
                     return out;
                 });
     }
