@@ -248,19 +248,18 @@ final class DueSql {
         targetLeaves.forEach((id, ls) -> {
             if (!ls.isEmpty()) targets.put(id, ls.stream().map(keys::indexOf).sorted().toList());
         });
-        String horizon = HORIZON_SQL;
         b.sql("select x.id, x.due_at, array_remove(array[");
         String glue = "";
         int t = 0;
         for (Long id : targets.keySet()) {
-            b.sql(glue).sql("case when x.d" + t + " < x.due_at + " + horizon + " then ").param(id, PgType.BIGINT).sql(" end");
+            b.sql(glue).sql("case when x.d" + t + " < x.due_at + " + HORIZON_SQL + " then ").param(id, PgType.BIGINT).sql(" end");
             glue = ", ";
             t++;
         }
         b.sql("], null), least(");
         glue = "";
         for (t = 0; t < targets.size(); t++) {
-            b.sql(glue).sql("case when x.d" + t + " >= x.due_at + " + horizon + " then x.d" + t + " end");
+            b.sql(glue).sql("case when x.d" + t + " >= x.due_at + " + HORIZON_SQL + " then x.d" + t + " end");
             glue = ", ";
         }
         b.sql(") from (select y.*, least(");

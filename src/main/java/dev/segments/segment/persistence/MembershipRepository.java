@@ -109,9 +109,13 @@ public class MembershipRepository {
         if (targets.isEmpty() || customerIds != null && customerIds.isEmpty()) {
             return Uni.createFrom().item(Diff.NONE);
         }
-        SqlQuery q = QueryShapes.membershipDiff(tenantId, targets, customerIds, cause, why, now, ctx);
         // a few customers: one generic plan per connection (locked(..., fewCustomers = true) sets the plan mode)
-        String sql = customerIds == null ? q.sql() : PreparedStatements.KEEP + q.sql();
+        return diff(conn, QueryShapes.membershipDiff(tenantId, targets, customerIds, cause, why, now, ctx),
+                customerIds != null);
+    }
+
+    private Uni<Diff> diff(SqlConnection conn, SqlQuery q, boolean keep) {
+        String sql = keep ? PreparedStatements.KEEP + q.sql() : q.sql();
         return metrics.timeRuleEvaluation("membership", () -> conn.preparedQuery(sql).execute(Tuple.from(q.params())))
                 .map(rs -> {
                     Row r = rs.iterator().next();
@@ -128,13 +132,7 @@ public class MembershipRepository {
         if (targets.isEmpty() || customersOf.stream().allMatch(List::isEmpty)) {
             return Uni.createFrom().item(Diff.NONE);
         }
-        SqlQuery q = QueryShapes.membershipDiffEach(tenantId, targets, customersOf, cause, why, now, ctx);
-        return metrics.timeRuleEvaluation("membership", () -> conn.preparedQuery(PreparedStatements.KEEP + q.sql())
-                        .execute(Tuple.from(q.params())))
-                .map(rs -> {
-                    Row r = rs.iterator().next();
-                    return new Diff(r.getLong(0), r.getLong(1));
-                });
+        return diff(conn, QueryShapes.membershipDiffEach(tenantId, targets, customersOf, cause, why, now, ctx), true);
     }
 
     /**
