@@ -242,10 +242,10 @@ class LiveMembershipTest {
         OffsetDateTime passed = OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(1).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         pool.preparedQuery("update customer_due set due_at = $2 where customer_id = $1").execute(Tuple.of(id, passed))
                 .await().atMost(Duration.ofSeconds(30));
-        purchase(key, "c", "p3", NOW.minusMinutes(30), "10");
+        OffsetDateTime last = NOW.minusMinutes(30).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        purchase(key, "c", "p3", last, "10");
         assertEquals(java.util.Arrays.asList(passed, null, null), dueSegments(id));
         membership.tick(OffsetDateTime.now(ZoneOffset.UTC)).await().atMost(Duration.ofSeconds(30));
-        OffsetDateTime last = NOW.minusMinutes(30).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         assertEquals(java.util.Arrays.asList(last.plusDays(1).plusNanos(1000), new TreeSet<>(Set.of(day, day5)),
                 last.plusDays(7).plusNanos(1000)), dueSegments(id));
         for (String s : List.of("day", "day5", "week")) {
