@@ -260,7 +260,8 @@ public final class QueryShapes {
      * exact at now"). Rows {@code (customer_id, holds text[], stored bigint[], columns...)}: {@code holds} the keys of the
      * rules that hold, {@code stored} the ids of the segments whose {@code segment_membership} has the customer;
      * {@code columns} (null for none) are selected after them. Aggregates are correlated; kept prepared with a
-     * generic plan, like {@link #segmentsOf}.
+     * generic plan, like {@link #segmentsOf}. At most the first {@link #DUE_COUNT_CAP} due customers (by due_at):
+     * callers run it after counting fewer in the same snapshot.
      */
     public static SqlQuery dueMembership(long tenantId, List<Keyed> rules, String columns, CompileContext ctx) {
         if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
@@ -279,8 +280,16 @@ public final class QueryShapes {
         }
         return b.sql(" from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant)
                 .sql(" and c.id = any(array(select d.customer_id from customer_due d where d.tenant_id = ").ref(tenant)
-                .sql(" and d.due_at <= ").param(ctx.now(), PgType.TIMESTAMPTZ).sql(")) order by c.id").build();
+                .sql(" and d.due_at <= ").param(ctx.now(), PgType.TIMESTAMPTZ)
+                .sql(" order by d.due_at limit " + DUE_COUNT_CAP + ")) order by c.id").build();
     }
+
+    /**
+     * Most due customers the reads of the materialization take ({@link #dueMembership}; their check counts up to
+     * this many, and a read corrects with the due customers only when fewer are due). In {@code due_at} order under
+     * this limit the generic plan of a read is the index range scan of {@code customer_due (tenant_id, due_at)}.
+     */
+    public static final int DUE_COUNT_CAP = 10_001;
 
     // ---------------------------------------------------------------- lead scores
 

@@ -299,15 +299,20 @@ public class MembershipRepository {
      * Most due customers the reads count ({@link ReadCheck#dueCount}): {@code segments.membership.read-due-limit}
      * is capped below it.
      */
-    public static final int DUE_COUNT_CAP = 10_001;
+    public static final int DUE_COUNT_CAP = QueryShapes.DUE_COUNT_CAP;
 
-    /** The common table {@code chk} of the reads: $1 tenant, $2 now, $3 the dynamic segment ids to check. */
+    /**
+     * The common table {@code chk} of the reads: $1 tenant, $2 now, $3 the dynamic segment ids to check. The due
+     * customers are read in {@code due_at} order under a limit, so that the generic plan (which cannot see now and
+     * takes a third of the column as due) is the range scan of {@code (tenant_id, due_at)}: unordered, PostgreSQL
+     * chose a sequential scan of the whole column at 1M customers (160 ms a read instead of 0.05).
+     */
     private static final String CHECK = """
             with chk as (select least($2::timestamptz, (select min(d.due_at) from customer_due d
                                 where d.tenant_id = $1 and d.due_at <= $2::timestamptz) - interval '1 microsecond')
                                as watermark,
                            (select count(*) from (select 1 from customer_due d where d.tenant_id = $1
-                                and d.due_at <= $2::timestamptz limit 10001) x) as due_count,
+                                and d.due_at <= $2::timestamptz order by d.due_at limit 10001) x) as due_count,
                            exists (select 1 from segment_state r where r.tenant_id = $1 and r.repair_since is not null)
                                as repair,
                            array(select s.id from segment s join segment_state st on st.segment_id = s.id and st.tenant_id = s.tenant_id
