@@ -108,8 +108,7 @@ final class DueSql {
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
         SqlBuilder.Bound at = b.bind(now, PgType.TIMESTAMPTZ);
-        SqlBuilder.Bound ids = customerIds == null ? null
-                : b.bind(customerIds.stream().map(String::valueOf).toArray(String[]::new), PgType.TEXT_ARRAY);
+        SqlBuilder.Bound ids = customerIds == null ? null : QueryShapes.idArray(b, customerIds);
         DueSql d = new DueSql(ctx, b, tenant, at);
         for (QueryShapes.Target t : targets) {
             d.collecting = d.targetLeaves.computeIfAbsent(t.segmentId(), k -> new HashSet<>());

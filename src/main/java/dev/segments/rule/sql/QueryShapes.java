@@ -356,7 +356,8 @@ public final class QueryShapes {
         return b.build();
     }
 
-    private static SqlBuilder.Bound idArray(SqlBuilder b, List<Long> ids) {
+    /** Binds ids as the text array the statements cast to {@code bigint[]}. */
+    static SqlBuilder.Bound idArray(SqlBuilder b, List<Long> ids) {
         return b.bind(ids.stream().map(String::valueOf).toArray(String[]::new), PgType.TEXT_ARRAY);
     }
 
@@ -415,8 +416,7 @@ public final class QueryShapes {
         SqlBuilder.Bound pairSegments = each == null ? null : idArray(b, java.util.stream.IntStream.range(0, targets.size())
                 .boxed().flatMap(i -> customersOf.get(i).stream().map(c -> targets.get(i).segmentId())).toList());
         SqlBuilder.Bound pairCustomers = each == null ? null : idArray(b, customersOf.stream().flatMap(List::stream).toList());
-        SqlBuilder.Bound segments = b.bind(targets.stream().map(t -> String.valueOf(t.segmentId()))
-                .toArray(String[]::new), PgType.TEXT_ARRAY);
+        SqlBuilder.Bound segments = idArray(b, targets.stream().map(Target::segmentId).toList());
         SqlBuilder.Bound at = b.bind(now, PgType.TIMESTAMPTZ);
         SqlBuilder.Bound causeParam = b.bind(cause, PgType.TEXT);
         Why flipped = why;
