@@ -22,6 +22,7 @@ import dev.segments.generated.client.model.PurchaseInput;
 import dev.segments.generated.client.model.QueryBuilderItem;
 import dev.segments.generated.client.model.QueryBuilderQuery;
 import dev.segments.generated.client.model.QueryBuilderRule;
+import dev.segments.generated.client.model.RefreshResult;
 import dev.segments.generated.client.model.Rule;
 import dev.segments.generated.client.model.RuleDocument;
 import dev.segments.generated.client.model.RuleOperator;
@@ -175,6 +176,13 @@ class GeneratedJavaClientTest {
         assertThat(patched.getCity(), equalTo("Omsk"));
         assertThat(patched.getVersion(), greaterThan(before.getVersion()));
         assertThat(segments.countSegmentMembers("north-buyers", null).getCount(), is(3L));
+
+        // every dynamic segment evaluated in full at once: nothing stale after the writes above
+        List<RefreshResult> refreshed = segments.refreshAllSegments(null);
+        assertThat(refreshed.stream().map(RefreshResult::getSegment).toList(), containsInAnyOrder("north-buyers", "north-kazan"));
+        assertThat(refreshed.stream().mapToLong(r -> r.getEntered() + r.getExited()).sum(), is(0L));
+        assertThat(refreshed.stream().filter(r -> r.getSegment().equals("north-buyers")).findFirst().orElseThrow()
+                .getFreshness().getMemberCount(), is(3L));
     }
 
     private static Rule condition(String field, RuleOperator op, Object value) {

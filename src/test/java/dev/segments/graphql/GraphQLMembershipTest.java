@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import static dev.segments.support.Api.as;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
@@ -58,6 +59,9 @@ class GraphQLMembershipTest {
         GraphQL.query(key, "mutation { refreshSegment(key: \"vip\") { entered exited freshness { memberCount } } }")
                 .body("data.refreshSegment.entered", equalTo(0))
                 .body("data.refreshSegment.freshness.memberCount", equalTo(2));
+        GraphQL.query(key, "mutation { refreshSegments { segment entered exited freshness { memberCount } } }")
+                .body("data.refreshSegments.segment", hasItem("vip"))
+                .body("data.refreshSegments.find { it.segment == 'vip' }.freshness.memberCount", equalTo(2));
         GraphQL.query(key, "query($at: DateTime!) { segment(key: \"vip\") { membersAt(at: $at) { items { externalId } } } }",
                         Map.of("at", "2000-01-01T00:00:00Z"))
                 .body("data.segment.membersAt.items", hasSize(0));

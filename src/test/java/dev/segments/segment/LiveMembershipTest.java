@@ -192,6 +192,58 @@ class LiveMembershipTest {
         as(key).post("/segments/st/refresh").then().statusCode(409);
     }
 
+    /**
+     * POST /segments/refresh evaluates every dynamic segment in one shared evaluation (issue 17, shared passes): a
+     * materialization gone stale behind the service's back (rows deleted, a profile changed in SQL) is repaired in
+     * every segment at once, each change in the feed with cause refresh, counts and due instants recomputed; static
+     * segments are not evaluated, and a segment follows the one it references.
+     */
+    @Test
+    void refreshingAllSegmentsRepairsEachInOneSharedEvaluation() {
+        String key = Api.newTenant();
+        long a = Api.customer(key, "a", Map.of("region", "North"));
+        long b = Api.customer(key, "b", Map.of("region", "South"));
+        long c = Api.customer(key, "c", Map.of("region", "North", "tags", List.of("vip")));
+        purchase(key, "a", "pa", NOW.minusDays(3), "150");
+        purchase(key, "b", "pb", NOW.minusDays(5), "300");
+        purchase(key, "c", "pc", NOW.minusDays(40), "500");
+        segment(key, "spenders", Map.of("aggregate", "sum", "of", "purchases", "field", "amount", "within", "P30D",
+                "op", "gt", "value", 100));
+        segment(key, "north-spenders", Map.of("and", List.of(Map.of("segment", "spenders"),
+                Map.of("field", "region", "op", "eq", "value", "North"))));
+        segment(key, "vips", Map.of("field", "tags", "op", "hasAny", "value", List.of("vip")));
+        as(key).body(Map.of("key", "picked", "name", "picked", "kind", "static")).post("/segments").then().statusCode(201);
+        long spenders = segmentId(key, "spenders");
+        assertEquals(Set.of(a, b), materialized(spenders));
+
+        // behind the service's back: spenders' rows lost, b moved North, c's tag gone
+        pool.preparedQuery("delete from segment_membership where segment_id = $1").execute(Tuple.of(spenders))
+                .await().atMost(Duration.ofSeconds(30));
+        pool.preparedQuery("update customer set region = 'North' where id = $1").execute(Tuple.of(b))
+                .await().atMost(Duration.ofSeconds(30));
+        pool.preparedQuery("update customer set tags = '{}' where id = $1").execute(Tuple.of(c))
+                .await().atMost(Duration.ofSeconds(30));
+
+        var results = as(key).post("/segments/refresh").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("spenders", "north-spenders", "vips"), results.getList("segment"));
+        assertEquals(List.of(2, 1, 0), results.getList("entered"));
+        assertEquals(List.of(0, 0, 1), results.getList("exited"));
+        assertEquals(List.of(2, 2, 0), results.getList("freshness.memberCount"));
+        for (String s : List.of("spenders", "north-spenders", "vips")) {
+            assertEquals(evaluated(key, s), materialized(segmentId(key, s)), s);
+        }
+        assertEquals(List.of("entered:a:refresh", "entered:b:refresh"),
+                sorted(feed(key, "spenders").subList(2, 4)));
+        assertEquals("entered:b:refresh", feed(key, "north-spenders").get(1));
+        assertEquals("exited:c:refresh", feed(key, "vips").get(1));
+        // the due column recomputed: a and b leave spenders when their purchases leave the 30 days
+        assertEquals(2L, pool.preparedQuery("select count(*) from customer_due where customer_id = any($1)")
+                .execute(Tuple.of(new Long[]{a, b})).await().atMost(Duration.ofSeconds(30)).iterator().next().getLong(0));
+        // nothing stale: a second refresh changes nothing
+        as(key).post("/segments/refresh").then().statusCode(200).body("entered", equalTo(List.of(0, 0, 0)))
+                .body("exited", equalTo(List.of(0, 0, 0)));
+    }
+
     /** A customer's due row: its instant, the segments it is the instant of (null: all) and the others' least. */
     private List<Object> dueSegments(long customerId) {
         var rows = pool.preparedQuery("select due_at, segments, others_due_at from customer_due where customer_id = $1")

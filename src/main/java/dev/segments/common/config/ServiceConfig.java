@@ -363,7 +363,7 @@ public interface ServiceConfig {
         @WithDefault("20000")
         long maxCost();
 
-        /** Cost of one field that evaluates rules (previewSegment, customers with a rule, count, members, totalCount, a customer's segments, refreshSegment). */
+        /** Cost of one field that evaluates rules (previewSegment, customers with a rule, count, members, totalCount, a customer's segments, refreshSegment, refreshSegments). */
         @WithDefault("50")
         int ruleEvaluationCost();
 

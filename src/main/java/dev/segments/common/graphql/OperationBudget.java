@@ -51,7 +51,7 @@ public final class OperationBudget {
      */
     static final Set<String> RULE_EVALUATIONS = Set.of("Query.previewSegment", "Query.customers", "Segment.count",
             "Segment.countDetails",
-            "Segment.members", "CustomerConnection.totalCount", "Customer.segments", "Mutation.refreshSegment",
+            "Segment.members", "CustomerConnection.totalCount", "Customer.segments", "Mutation.refreshSegment", "Mutation.refreshSegments",
             "Segment.profile", "Segment.effectiveness", "Query.segmentOverlap");
 
     /**

@@ -110,6 +110,7 @@ public class OperationIds implements OASFilter {
             Map.entry("GET /reports/{id}", "getReportJob"),
             Map.entry("GET /reports/{id}/file", "getReportJobFile"),
             Map.entry("POST /segments/{key}/refresh", "refreshSegment"),
+            Map.entry("POST /segments/refresh", "refreshAllSegments"),
             Map.entry("GET /segments/{key}/rule", "getSegmentRule"),
             Map.entry("GET /tracking/mapping", "getTrackingMapping"),
             Map.entry("PUT /tracking/mapping", "replaceTrackingMapping"),

@@ -75,6 +75,11 @@ final class AggregateSql {
         if (existenceByRollup(a, negate)) {
             return;
         }
+        if (compiler.passes != null) {
+            String column = compiler.passes.column(a, compiler.ctx);
+            conditions.negatable(negate, () -> conditions.compare(z -> z.sql(column), rt, false, a.op(), a.value()));
+            return;
+        }
         if (preAggregated(a)) {
             boolean empty = emptyGroupTruth(a.fn(), rt, a.op(), a.value());
             if (empty != negate) b.sql("not ");
@@ -332,7 +337,8 @@ final class AggregateSql {
      */
     boolean preAggregated(RuleNode.Aggregate a) {
         SqlCompiler.Shape shape = compiler.shape;
-        if (shape == SqlCompiler.Shape.CORRELATED || (shape == SqlCompiler.Shape.SET && compiler.restricted)) return false;
+        if (shape == SqlCompiler.Shape.CORRELATED || shape == SqlCompiler.Shape.SHARED
+                || (shape == SqlCompiler.Shape.SET && compiler.restricted)) return false;
         if (a.where() == null && a.within() == null && rollup(a) != null) return false;
         return !(a.value() instanceof Value.Ref);
     }
@@ -391,14 +397,46 @@ final class AggregateSql {
     }
 
     Expr aggregateExpr(RuleNode.AggregateFn fn, FieldDef field, FieldType rt, Operator op) {
-        if (fn == RuleNode.AggregateFn.COUNT) return z -> z.sql("count(*)");
+        return aggregateExpr(fn, field, rt, op, null);
+    }
+
+    /**
+     * The aggregate as a column of a shared pass ({@link SharedPasses}): its value over the customer's rows that its
+     * where and window select, {@code fn(...) filter (where true [and where] [and window])} (a sum 0 without such
+     * rows, as in {@link #aggregateExpr}). Over rows of the stream's alias, grouped by customer.
+     */
+    void sharedColumn(RuleNode.Aggregate a) {
+        Typed t = typed(a);
+        aggregateExpr(a.fn(), t.field(), t.type(), a.op(), () -> {
+            b.sql(" filter (where true");
+            rowFilter(a, t.stream());
+            b.sql(")");
+        }).accept(b);
+    }
+
+    /** {@code true [and where] [and window]}: whether a row of the stream is one the aggregate reads. */
+    void rowCondition(RuleNode.Aggregate a) {
+        b.sql("true");
+        rowFilter(a, typed(a).stream());
+    }
+
+    /** {@code filter} (null: none) is appended right after the aggregate call, inside a sum's coalesce. */
+    private Expr aggregateExpr(RuleNode.AggregateFn fn, FieldDef field, FieldType rt, Operator op, Runnable filter) {
+        Runnable filtered = filter == null ? () -> { } : filter;
+        if (fn == RuleNode.AggregateFn.COUNT) return z -> {
+            z.sql("count(*)");
+            filtered.run();
+        };
         if ((fn == RuleNode.AggregateFn.MIN || fn == RuleNode.AggregateFn.MAX) && field.typedByValue()
                 && !op.takesValue() && field.access() instanceof FieldDef.Json json) {
             // min/max of an untyped property under isSet/isNotSet: no value to type it by, so the result is set
             // exactly when some row has the property set (as the condition isSet: present, not null, "" or [])
             SqlBuilder.Bound key = b.bind(json.key(), PgType.TEXT);
-            return z -> z.sql("max(case when (").sql(json.column()).sql(" -> ").ref(key)
-                    .sql(") not in ('null'::jsonb, '\"\"'::jsonb, '[]'::jsonb) then 1 end)");
+            return z -> {
+                z.sql("max(case when (").sql(json.column()).sql(" -> ").ref(key)
+                        .sql(") not in ('null'::jsonb, '\"\"'::jsonb, '[]'::jsonb) then 1 end)");
+                filtered.run();
+            };
         }
         Expr f = switch (field.access()) {
             case FieldDef.Column col -> z -> z.sql(col.sql());
@@ -418,11 +456,12 @@ final class AggregateSql {
             case MAX -> "max(";
             case COUNT -> throw new IllegalStateException();
         };
-        String close = fn == RuleNode.AggregateFn.SUM ? "), 0)" : ")";
         return z -> {
             z.sql(open);
             f.accept(z);
-            z.sql(close);
+            z.sql(")");
+            filtered.run();
+            if (fn == RuleNode.AggregateFn.SUM) z.sql(", 0)");
         };
     }
 

@@ -103,19 +103,50 @@ final class DueSql {
         return d;
     }
 
+    /** The table {@link #rows} writes: the whole tenant's due rows, dropped at commit. */
+    static final String DUE_ROWS = "due_rows";
+
+    /**
+     * For the whole tenant: its due rows into a temporary table ({@link #DUE_ROWS}), which
+     * {@link #statement} with {@code customerIds} null then writes. A statement of its own because PostgreSQL
+     * plans no parallel scan in a statement that writes tables, and this one reads every stream.
+     */
+    static SqlQuery rows(long tenantId, List<QueryShapes.Target> targets, OffsetDateTime now, CompileContext ctx) {
+        SqlBuilder b = new SqlBuilder();
+        SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        SqlBuilder.Bound at = b.bind(now, PgType.TIMESTAMPTZ);
+        b.sql("create temporary table " + DUE_ROWS + " (customer_id, due_at, segments, others_due_at) on commit drop as ");
+        collected(ctx, b, tenant, at, targets).due(tenant, null);
+        return b.build();
+    }
+
+    private static DueSql collected(CompileContext ctx, SqlBuilder b, SqlBuilder.Bound tenant, SqlBuilder.Bound at,
+                                    List<QueryShapes.Target> targets) {
+        DueSql d = new DueSql(ctx, b, tenant, at);
+        for (QueryShapes.Target t : targets) {
+            d.collecting = d.targetLeaves.computeIfAbsent(t.segmentId(), k -> new HashSet<>());
+            d.collect(d.compiler.checked(t.rule()), null, new HashSet<>());
+        }
+        return d;
+    }
+
+    /**
+     * Writes the due rows of these customers ({@code customerIds} null: of the whole tenant, read from the table
+     * {@link #rows} wrote in this transaction) as {@code mode} says.
+     */
     static SqlQuery statement(long tenantId, List<QueryShapes.Target> targets, List<Long> customerIds,
                               QueryShapes.DueUpdate mode, OffsetDateTime now, CompileContext ctx) {
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
         SqlBuilder.Bound at = b.bind(now, PgType.TIMESTAMPTZ);
         SqlBuilder.Bound ids = customerIds == null ? null : QueryShapes.idArray(b, customerIds);
-        DueSql d = new DueSql(ctx, b, tenant, at);
-        for (QueryShapes.Target t : targets) {
-            d.collecting = d.targetLeaves.computeIfAbsent(t.segmentId(), k -> new HashSet<>());
-            d.collect(d.compiler.checked(t.rule()), null, new HashSet<>());
-        }
         b.sql("with due (customer_id, due_at, segments, others_due_at) as (");
-        d.due(tenant, ids);
+        if (ids == null) {
+            // (now is read so that every bound parameter appears in the statement, whatever the mode)
+            b.sql("select * from " + DUE_ROWS + " where ").ref(at).sql(" is not null");
+        } else {
+            collected(ctx, b, tenant, at, targets).due(tenant, ids);
+        }
         b.sql("), upserted as (insert into customer_due as cd (tenant_id, customer_id, due_at, segments, others_due_at)"
                         + " select ").ref(tenant)
                 .sql(", customer_id, due_at, segments, others_due_at from due where due_at is not null"
@@ -231,7 +262,8 @@ final class DueSql {
     private void due(SqlBuilder.Bound tenant, SqlBuilder.Bound ids) {
         if (leaves.isEmpty()) {
             // no customer has an instant (now is read so that every bound parameter appears in the statement)
-            b.sql("select null::bigint, null::timestamptz, null::bigint[], null::timestamptz where ").ref(now).sql(" is null");
+            b.sql("select null::bigint, null::timestamptz, null::bigint[], null::timestamptz where ").ref(now)
+                    .sql(" is null and ").ref(tenant).sql(" is null");
             return;
         }
         List<String> keys = new ArrayList<>(leaves.keySet());
@@ -328,7 +360,9 @@ final class DueSql {
         if (ids != null) {
             b.sql(" and c.id = any(").ref(ids).sql("::bigint[])");
         }
-        b.sql(") l) y) x");
+        // each level computed once per row: flattened, every reference to a column of the level below would
+        // repeat its whole expression (x.due_at alone is read twice per target)
+        b.sql(" offset 0) l offset 0) y offset 0) x");
     }
 
     /**

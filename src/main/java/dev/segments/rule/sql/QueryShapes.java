@@ -371,8 +371,8 @@ public final class QueryShapes {
      * Re-evaluates the targets for all of the tenant's customers ({@code customerIds} null: aggregates
      * pre-aggregated) or for some of them (correlated), and applies the diff to {@code segment_membership} in one
      * statement: inserts the entries, deletes the exits, records both in {@code membership_change} with this
-     * cause and time, adjusts {@code segment_state.member_count}, and returns one row
-     * {@code (entered, exited)}. The caller holds the tenant's membership lock.
+     * cause and time, adjusts {@code segment_state.member_count}, and returns a row
+     * {@code (segment_id, entered, exited)} per segment with changes. The caller holds the tenant's membership lock.
      */
     public static SqlQuery membershipDiff(long tenantId, List<Target> targets, List<Long> customerIds, String cause,
                                           OffsetDateTime now, CompileContext ctx) {
@@ -402,10 +402,45 @@ public final class QueryShapes {
         return membershipDiff(tenantId, targets, null, customersOf, cause, why, now, ctx);
     }
 
+    /** The transaction's temporary table of {@link #sharedTargets}: (segment_id, customer_id) of every member. */
+    private static final String SHARED_TARGET = "shared_target";
+
+    /**
+     * The first statement of a full refresh of several segments at once (a rule edit with the segments that
+     * reference it, a repair, {@code POST /segments/refresh}): every target's members, evaluated for all of the
+     * tenant's customers in one evaluation ({@link #sharedMembers}: one grouped scan per stream for all their
+     * aggregates), into a temporary table dropped at commit. A statement of its own because PostgreSQL plans no
+     * parallel scan in a statement that writes tables ({@link #membershipDiffShared} does), and this one is
+     * the scans. {@link #membershipDiffShared} then applies the diff, in the same transaction.
+     */
+    public static SqlQuery sharedTargets(long tenantId, List<Target> targets, CompileContext ctx) {
+        SqlBuilder b = new SqlBuilder();
+        b.sql("create temporary table " + SHARED_TARGET + " on commit drop as ");
+        sharedMembers(b, b.bind(tenantId, PgType.BIGINT), targets.stream().map(Target::rule).toList(),
+                targets.stream().map(Target::segmentId).toList(), ctx);
+        return b.build();
+    }
+
+    /**
+     * {@link #membershipDiff} of several targets for all of the tenant's customers, their members read from the
+     * table {@link #sharedTargets} wrote in this transaction.
+     */
+    public static SqlQuery membershipDiffShared(long tenantId, List<Target> targets, String cause, Why why,
+                                                OffsetDateTime now, CompileContext ctx) {
+        return membershipDiff(tenantId, targets, null, null, true, cause, why, now, ctx);
+    }
+
     private static SqlQuery membershipDiff(long tenantId, List<Target> targets, List<Long> customerIds,
                                            List<List<Long>> customersOf, String cause, Why why, OffsetDateTime now,
                                            CompileContext ctx) {
+        return membershipDiff(tenantId, targets, customerIds, customersOf, false, cause, why, now, ctx);
+    }
+
+    private static SqlQuery membershipDiff(long tenantId, List<Target> targets, List<Long> customerIds,
+                                           List<List<Long>> customersOf, boolean shared, String cause, Why why,
+                                           OffsetDateTime now, CompileContext ctx) {
         if (targets.isEmpty()) throw new IllegalArgumentException("no targets");
+        if (shared && (customerIds != null || customersOf != null)) throw new IllegalArgumentException("shared: all customers");
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
         List<Long> all = customersOf == null ? customerIds
@@ -421,7 +456,10 @@ public final class QueryShapes {
         SqlBuilder.Bound causeParam = b.bind(cause, PgType.TEXT);
         Why flipped = why;
         b.sql("with target (segment_id, customer_id) as (");
-        for (int i = 0; i < targets.size(); i++) {
+        if (shared) {
+            b.sql("select segment_id, customer_id from " + SHARED_TARGET);
+        }
+        for (int i = 0; !shared && i < targets.size(); i++) {
             b.sql(i == 0 ? "" : " union all ").sql("select ").param(targets.get(i).segmentId(), PgType.BIGINT)
                     .sql(", c.id from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant);
             if (ids != null) {
@@ -437,7 +475,13 @@ public final class QueryShapes {
         }
         b.sql("), entered as (insert into segment_membership (segment_id, customer_id, tenant_id, since)"
                         + " select t.segment_id, t.customer_id, ").ref(tenant).sql(", ").ref(at)
-                .sql(" from target t on conflict do nothing returning segment_id, customer_id)"
+                .sql(" from target t");
+        if (ids == null) {
+            // all customers: the stored rows are read once (an anti join), not probed once per member
+            b.sql(" where not exists (select 1 from segment_membership m where m.tenant_id = ").ref(tenant)
+                    .sql(" and m.segment_id = t.segment_id and m.customer_id = t.customer_id)");
+        }
+        b.sql(" on conflict do nothing returning segment_id, customer_id)"
                         + ", exited as (delete from segment_membership m where m.tenant_id = ").ref(tenant)
                 .sql(" and m.segment_id = any(").ref(segments)
                 .sql("::bigint[])");
@@ -475,9 +519,48 @@ public final class QueryShapes {
                         + " from (select segment_id, sum(case kind when 'entered' then 1 else -1 end) as delta"
                         + " from changes group by segment_id) d where st.tenant_id = ").ref(tenant)
                 .sql(" and st.segment_id = d.segment_id returning 1)"
-                        + " select count(*) filter (where kind = 'entered'), count(*) filter (where kind = 'exited')"
-                        + " from changes");
+                        + " select segment_id, count(*) filter (where kind = 'entered'), count(*) filter (where kind = 'exited')"
+                        + " from changes group by segment_id");
         return b.build();
+    }
+
+    /**
+     * The members of several rules in one evaluation of all of the tenant's customers (the shared passes), as rows
+     * {@code (segment_id, customer_id)}: the rule's label, a customer it holds for. The select of
+     * {@link #sharedTargets}; the labels there are segment ids.
+     */
+    static SqlQuery sharedMembers(long tenantId, List<ValidatedRule> rules, List<Long> labels, CompileContext ctx) {
+        SqlBuilder b = new SqlBuilder();
+        sharedMembers(b, b.bind(tenantId, PgType.BIGINT), rules, labels, ctx);
+        return b.build();
+    }
+
+    /**
+     * {@code select v.segment_id, e.id as customer_id from (select c.id, (rule 0) as m0, ... from customers and the
+     * shared passes) e cross join lateral unnest(array_remove(array[case when e.m0 then label 0 end, ...], null))
+     * v (segment_id)}.
+     */
+    private static void sharedMembers(SqlBuilder b, SqlBuilder.Bound tenant, List<ValidatedRule> rules,
+                                      List<Long> labels, CompileContext ctx) {
+        if (rules.isEmpty() || rules.size() != labels.size()) throw new IllegalArgumentException("one label per rule");
+        SharedPasses passes = new SharedPasses();
+        SqlCompiler compiler = new SqlCompiler(ctx, b, tenant, passes);
+        b.sql("select v.segment_id, e.id as customer_id from (select c.id");
+        for (int i = 0; i < rules.size(); i++) {
+            b.sql(", (");
+            compiler.compile(rules.get(i));
+            b.sql(") as m").sql(Integer.toString(i));
+        }
+        b.sql(" from " + CUSTOMERS);
+        passes.joins(compiler, tenant);
+        // each customer's labels as an array of the rules it holds for: only the members become rows (a row per
+        // rule and customer, filtered after, costs as much as the passes at 30 rules and 1M customers)
+        b.sql(" where c.tenant_id = ").ref(tenant).sql(") e cross join lateral unnest(array_remove(array[");
+        for (int i = 0; i < rules.size(); i++) {
+            b.sql(i == 0 ? "case when e.m" : ", case when e.m").sql(Integer.toString(i)).sql(" then ")
+                    .param(labels.get(i), PgType.BIGINT).sql(" end");
+        }
+        b.sql("], null)) v (segment_id)");
     }
 
     // ---------------------------------------------------------------- time events
@@ -494,6 +577,15 @@ public final class QueryShapes {
     public static SqlQuery dueInstants(long tenantId, List<Target> segments, List<Long> customerIds,
                                        DueUpdate mode, OffsetDateTime now, CompileContext ctx) {
         return DueSql.statement(tenantId, segments, customerIds, mode, now, ctx);
+    }
+
+    /**
+     * Before {@link #dueInstants} for the whole tenant ({@code customerIds} null), in the same transaction: the
+     * tenant's due rows computed into a temporary table that statement reads (a statement of its own, so that
+     * PostgreSQL may scan the streams in parallel: it plans no parallel scan in a statement that writes).
+     */
+    public static SqlQuery tenantDueRows(long tenantId, List<Target> segments, OffsetDateTime now, CompileContext ctx) {
+        return DueSql.rows(tenantId, segments, now, ctx);
     }
 
     /** How {@link #dueInstants} writes what it computed. */

@@ -38,7 +38,12 @@ final class SqlCompiler {
         /** Pre-aggregated where allowed, except next to an AND-ed customer-only condition. */
         SET,
         /** Pre-aggregated wherever allowed: only for plan comparisons (QueryPlanBench) and tests. */
-        SET_ALWAYS
+        SET_ALWAYS,
+        /**
+         * Every aggregate a column of its stream's shared pass ({@link SharedPasses}): one grouped scan per stream
+         * for all the rules of one statement (a full evaluation of several segments).
+         */
+        SHARED
     }
 
     final CompileContext ctx;
@@ -49,15 +54,28 @@ final class SqlCompiler {
     private final Deque<String> segmentStack = new ArrayDeque<>();
     private final ConditionSql conditions;
     private final AggregateSql aggregates;
+    /** The passes the aggregates of a {@link Shape#SHARED} compilation read; null in the other shapes. */
+    final SharedPasses passes;
     /** True while compiling below an AND that also has a customer-only condition among its other children. */
     boolean restricted;
 
     SqlCompiler(CompileContext ctx, SqlBuilder b, SqlBuilder.Bound tenant, Shape shape) {
+        this(ctx, b, tenant, shape, null);
+    }
+
+    /** A {@link Shape#SHARED} compilation: its aggregates become columns of these passes. */
+    SqlCompiler(CompileContext ctx, SqlBuilder b, SqlBuilder.Bound tenant, SharedPasses passes) {
+        this(ctx, b, tenant, Shape.SHARED, Objects.requireNonNull(passes));
+    }
+
+    private SqlCompiler(CompileContext ctx, SqlBuilder b, SqlBuilder.Bound tenant, Shape shape, SharedPasses passes) {
         if (shape != Shape.CORRELATED && tenant == null) throw new IllegalArgumentException("tenant parameter needed");
+        if ((shape == Shape.SHARED) != (passes != null)) throw new IllegalArgumentException("passes with SHARED only");
         this.ctx = ctx;
         this.b = b;
         this.tenant = tenant;
         this.shape = shape;
+        this.passes = passes;
         this.conditions = new ConditionSql(this);
         this.aggregates = new AggregateSql(this, conditions);
     }

@@ -241,6 +241,13 @@ public class SegmentGraphQL {
         return membership.refresh(tenant.id(), key);
     }
 
+    @Mutation("refreshSegments")
+    @Description("Evaluates all dynamic segments in full now in one shared pass over the activity; entries and exits"
+            + " go to the change feed (cause refresh). One result per dynamic segment.")
+    public Uni<List<RefreshResult>> refreshSegments() {
+        return membership.refreshAll(tenant.id());
+    }
+
     @Subscription("membershipChanges")
     @Description("The segment's entries and exits as they are recorded, from after (a feed cursor) or from now")
     public Multi<Change> membershipChanges(@NonNull String segment, String after) {

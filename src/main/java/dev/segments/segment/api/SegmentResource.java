@@ -311,6 +311,19 @@ public class SegmentResource {
         return membership.refresh(tenant.id(), key);
     }
 
+    @POST
+    @Path("/refresh")
+    @Operation(summary = "Evaluate all dynamic segments in full now, in one shared pass over the activity;"
+            + " entries and exits go to the change feed (cause refresh)",
+            description = "One result per dynamic segment, every segment after the segments it references. Cheaper"
+                    + " than refreshing them one by one: each stream is scanned once for all their aggregates.")
+    @APIResponse(responseCode = "503", ref = "QueryTimeout")
+    @APIResponse(responseCode = "200", description = "Refreshed",
+            content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = RefreshResult.class)))
+    public Uni<List<RefreshResult>> refreshAll() {
+        return membership.refreshAll(tenant.id());
+    }
+
     @GET
     @Path("/{key}/changes")
     @Operation(summary = "The segment's entries and exits in order, resumable from a cursor without gaps or duplicates")

@@ -115,12 +115,36 @@ public class MembershipRepository {
     }
 
     private Uni<Diff> diff(SqlConnection conn, SqlQuery q, boolean keep) {
+        return diffs(conn, q, keep).map(bySegment -> bySegment.values().stream()
+                .reduce(Diff.NONE, (x, y) -> new Diff(x.entered() + y.entered(), x.exited() + y.exited())));
+    }
+
+    /** Runs a membership diff statement; its changes by segment id (segments without changes are absent). */
+    private Uni<Map<Long, Diff>> diffs(SqlConnection conn, SqlQuery q, boolean keep) {
         String sql = keep ? PreparedStatements.KEEP + q.sql() : q.sql();
         return metrics.timeRuleEvaluation("membership", () -> conn.preparedQuery(sql).execute(Tuple.from(q.params())))
                 .map(rs -> {
-                    Row r = rs.iterator().next();
-                    return new Diff(r.getLong(0), r.getLong(1));
+                    Map<Long, Diff> bySegment = new HashMap<>();
+                    rs.forEach(r -> bySegment.put(r.getLong(0), new Diff(r.getLong(1), r.getLong(2))));
+                    return bySegment;
                 });
+    }
+
+    /**
+     * {@link #apply} of several segments for all of the tenant's customers in one shared evaluation (their members
+     * into a temporary table, {@link QueryShapes#sharedTargets}: one grouped scan per stream for all of them, in
+     * parallel; then {@link QueryShapes#membershipDiffShared}); the changes by segment id, segments without
+     * changes absent.
+     */
+    public Uni<Map<Long, Diff>> applyShared(SqlConnection conn, long tenantId, List<Target> targets, String cause,
+                                            QueryShapes.Why why, OffsetDateTime now, CompileContext ctx) {
+        if (targets.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        SqlQuery members = QueryShapes.sharedTargets(tenantId, targets, ctx);
+        return metrics.timeRuleEvaluation("membership", () -> conn.preparedQuery(members.sql())
+                        .execute(Tuple.from(members.params())))
+                .chain(() -> diffs(conn, QueryShapes.membershipDiffShared(tenantId, targets, cause, why, now, ctx), false));
     }
 
     /**
@@ -145,8 +169,14 @@ public class MembershipRepository {
             return Uni.createFrom().item(0L);
         }
         SqlQuery q = QueryShapes.dueInstants(tenantId, segments, customerIds, mode, now, ctx);
-        String sql = customerIds == null ? q.sql() : PreparedStatements.KEEP + q.sql();
-        return conn.preparedQuery(sql).execute(Tuple.from(q.params())).map(rs -> rs.iterator().next().getLong(0));
+        if (customerIds == null) {
+            SqlQuery rows = QueryShapes.tenantDueRows(tenantId, segments, now, ctx);
+            return conn.preparedQuery(rows.sql()).execute(Tuple.from(rows.params()))
+                    .chain(() -> conn.preparedQuery(q.sql()).execute(Tuple.from(q.params())))
+                    .map(rs -> rs.iterator().next().getLong(0));
+        }
+        return conn.preparedQuery(PreparedStatements.KEEP + q.sql()).execute(Tuple.from(q.params()))
+                .map(rs -> rs.iterator().next().getLong(0));
     }
 
     /**

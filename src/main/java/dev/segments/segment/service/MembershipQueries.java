@@ -77,6 +77,17 @@ public class MembershipQueries {
         });
     }
 
+    /**
+     * On-demand full evaluation of all of the tenant's dynamic segments in one shared evaluation (cause refresh):
+     * one result per dynamic segment, every segment after those it references.
+     */
+    public Uni<List<RefreshResult>> refreshAll(long tenantId) {
+        return membership.refreshAll(tenantId, "refresh").chain(diffs -> segments.listAll(tenantId)
+                .chain(rows -> freshness(tenantId, rows.stream().filter(row -> diffs.containsKey(row.key())).toList()))
+                .map(fresh -> diffs.entrySet().stream().map(e -> new RefreshResult(e.getKey(), e.getValue().entered(),
+                        e.getValue().exited(), fresh.get(e.getKey()))).toList()));
+    }
+
     /** The tenant's change feed (of one segment when key is given), in order, after a cursor. */
     public Uni<ChangePage> changes(long tenantId, String key, PageRequest page) {
         Uni<Long> segmentId = key == null ? Uni.createFrom().nullItem() : segment(tenantId, key).map(SegmentRow::id);

@@ -160,6 +160,18 @@ public class MembershipService {
                 .call(() -> addDue(tenantId, List.of(key), now));
     }
 
+    /**
+     * Full evaluation of all of the tenant's dynamic segments now, with this cause, in one shared evaluation; the
+     * diffs by key, every segment after those it references.
+     */
+    public Uni<Map<String, Diff>> refreshAll(long tenantId, String cause) {
+        OffsetDateTime now = now();
+        // every dynamic segment evaluated at now: the tenant's due column recomputed from all of them, which
+        // rewrites only the rows whose instants moved (adding the instants of each would rewrite nearly all)
+        return rules.load(tenantId).chain(r -> refresh(tenantId, dependencyOrder(r), cause, now))
+                .call(() -> recomputeDue(tenantId, now));
+    }
+
     /** After a segment's rule was saved: evaluate it, then the segments that reference it (cause rule_edit). */
     public Uni<Void> ruleSaved(long tenantId, String key) {
         return rules.load(tenantId).chain(r -> {
@@ -280,8 +292,41 @@ public class MembershipService {
                 .collect().asList().map(counts -> counts.stream().mapToInt(Integer::intValue).sum()));
     }
 
-    /** Evaluates these dynamic segments in full, in the given order, each in its own locked transaction. */
+    /**
+     * Evaluates these dynamic segments in full at {@code now}: several of them in one locked transaction and one
+     * shared evaluation (one grouped scan per stream for all their aggregates, {@link
+     * MembershipRepository#applyShared}); a single one alone, in the shape tuned for one rule.
+     */
     private Uni<Map<String, Diff>> refresh(long tenantId, List<String> keys, String cause, OffsetDateTime now) {
+        return rules.load(tenantId).chain(r -> {
+            List<SegmentRow> rows = keys.stream().distinct().map(r.segments()::get)
+                    .filter(row -> row != null && !row.isStatic()).toList();
+            if (rows.size() < 2) {
+                return refreshEach(tenantId, keys, cause, now);
+            }
+            long started = System.nanoTime();
+            return repository.locked(tenantId, timeout(), false, conn -> repository.applyShared(conn, tenantId,
+                            targets(r, rows), cause, why(cause), now, r.context(now))
+                    .call(bySegment -> {
+                        // the shared evaluation's time is each segment's: none of them was ready sooner
+                        long ms = (System.nanoTime() - started) / 1_000_000;
+                        return Multi.createFrom().iterable(rows).onItem().transformToUniAndConcatenate(row -> {
+                            Duration interval = driftInterval(dependencies(r, row));
+                            return repository.saveState(conn, tenantId, row.id(), row.version(), now, ms,
+                                    interval == null ? null : interval.toMillis(),
+                                    interval == null ? null : now.plus(interval));
+                        }).collect().last();
+                    }))
+                    .map(bySegment -> {
+                        Map<String, Diff> diffs = new LinkedHashMap<>();
+                        rows.forEach(row -> diffs.put(row.key(), bySegment.getOrDefault(row.id(), Diff.NONE)));
+                        return diffs;
+                    });
+        });
+    }
+
+    /** Evaluates these dynamic segments in full, in the given order, each in its own locked transaction. */
+    private Uni<Map<String, Diff>> refreshEach(long tenantId, List<String> keys, String cause, OffsetDateTime now) {
         Map<String, Diff> diffs = new LinkedHashMap<>();
         return Multi.createFrom().iterable(keys).onItem().transformToUniAndConcatenate(key -> rules.load(tenantId)
                         .chain(r -> {

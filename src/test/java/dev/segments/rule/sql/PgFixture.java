@@ -114,6 +114,20 @@ final class PgFixture implements AutoCloseable {
     }
 
     /**
+     * The members of each rule when all of them are evaluated together in one statement with shared passes
+     * ({@link QueryShapes#sharedMembers}), by the rule's index.
+     */
+    java.util.List<Set<Long>> sharedMembers(long tenant, java.util.List<ValidatedRule> rules, CompileContext ctx) throws Exception {
+        java.util.List<Set<Long>> out = new java.util.ArrayList<>();
+        rules.forEach(r -> out.add(new HashSet<>()));
+        for (Row r : run(QueryShapes.sharedMembers(tenant, rules,
+                java.util.stream.LongStream.range(0, rules.size()).boxed().toList(), ctx))) {
+            out.get(r.getLong(0).intValue()).add(r.getLong(1));
+        }
+        return out;
+    }
+
+    /**
      * The lead scores a scoring statement ({@link QueryShapes#leadScores}) writes, read back by customer id in its
      * transaction, which is then rolled back: the fixture's data stays as it is.
      */

@@ -214,6 +214,45 @@ class PreAggregationPgTest {
             if (holds.contains(ids.get(ext))) members.add(ext);
         }
         assertEquals(new TreeSet<>(expected), members, "membership");
+        assertEquals(new TreeSet<>(expected), externalIds(db.sharedMembers(T1, List.of(node), ctx()).get(0)),
+                "shared passes");
+    }
+
+    Set<String> externalIds(Set<Long> customers) {
+        Set<String> out = new TreeSet<>();
+        for (String ext : ALL) {
+            if (customers.contains(ids.get(ext))) out.add(ext);
+        }
+        return out;
+    }
+
+    /**
+     * Every case at once in one statement with shared passes (a full refresh of many segments): the columns of
+     * the same aggregate shared, the passes with and without the customer joined, each rule its own members.
+     */
+    @Test
+    void sharedPassesSelectWhatEachRuleSelectsAlone() throws Exception {
+        List<ValidatedRule> rules = new ArrayList<>();
+        List<Set<String>> expected = new ArrayList<>();
+        cases().forEach(a -> {
+            rules.add(PgFixture.valid(parser.parse((String) a.get()[0]), ctx()));
+            @SuppressWarnings("unchecked") Set<String> e = (Set<String>) a.get()[1];
+            expected.add(new TreeSet<>(e));
+        });
+        List<Set<Long>> shared = db.sharedMembers(T1, rules, ctx());
+        for (int i = 0; i < rules.size(); i++) {
+            assertEquals(expected.get(i), externalIds(shared.get(i)), "rule " + i + ": " + cases().toList().get(i).get()[0]);
+        }
+        assertEquals(Set.of(), externalIdsOf(T2, db.sharedMembers(T2, List.of(rules.get(0)), ctx()).get(0)).stream()
+                .filter(ALL::contains).collect(java.util.stream.Collectors.toSet()), "another tenant's customers only");
+    }
+
+    Set<String> externalIdsOf(long tenant, Set<Long> customers) {
+        Set<String> out = new TreeSet<>();
+        ids.forEach((ext, id) -> {
+            if (customers.contains(id)) out.add(ext);
+        });
+        return out;
     }
 
     /** The first page with aggregates in the given shape (QueryShapes.page itself is correlated). */
@@ -270,17 +309,32 @@ class PreAggregationPgTest {
             }
         }
         List<String> failures = new ArrayList<>();
+        List<ValidatedRule> nodes = new ArrayList<>();
+        List<Set<String>> correlatedMembers = new ArrayList<>();
         int checked = 0;
         for (String r : rules) {
             for (String rule : List.of(r, "{'not':" + r + "}")) {
                 ValidatedRule node = PgFixture.valid(parser.parse(rule.replace('\'', '"')), ctx());
                 Set<String> expected = correlated(node);
                 Set<String> pre = page(node, SqlCompiler.Shape.SET_ALWAYS);
+                nodes.add(node);
+                correlatedMembers.add(expected);
                 long count = count(node);
                 if (!expected.equals(pre) || count != expected.size()) {
                     failures.add(rule + ": correlated " + expected + ", pre-aggregated " + pre + ", count " + count);
                 }
                 checked++;
+            }
+        }
+        // and all of them in shared passes, 200 rules to a statement (the same aggregates under many comparisons)
+        for (int from = 0; from < nodes.size(); from += 200) {
+            List<ValidatedRule> chunk = nodes.subList(from, Math.min(nodes.size(), from + 200));
+            List<Set<Long>> shared = db.sharedMembers(T1, chunk, ctx());
+            for (int i = 0; i < chunk.size(); i++) {
+                if (!correlatedMembers.get(from + i).equals(externalIds(shared.get(i)))) {
+                    failures.add("shared passes, rule " + (from + i) + ": correlated " + correlatedMembers.get(from + i)
+                            + ", shared " + externalIds(shared.get(i)));
+                }
             }
         }
         assertEquals(List.of(), failures);

@@ -517,6 +517,19 @@ class RuleSemanticsPgTest {
             if (holds.contains(ids.get(ext))) members.add(ext);
         }
         assertEquals(new TreeSet<>(expected), members, "membership");
+        // evaluated with other rules in one statement with shared passes (a full refresh of several segments): alone,
+        // next to its negation and next to itself (the same aggregates, one column each)
+        ValidatedRule negated = PgFixture.valid(parser.parse("{\"not\":" + rule + "}"), ctx);
+        List<Set<Long>> shared = db.sharedMembers(tenant, List.of(node, negated, node), ctx);
+        Set<Long> everyone = new java.util.HashSet<>(all.stream().map(ids::get).toList());
+        for (int i : new int[]{0, 2}) {
+            assertEquals(new TreeSet<>(expected), externalIds(all, shared.get(i)), "shared passes, rule " + i);
+        }
+        Set<Long> complement = new java.util.HashSet<>(everyone);
+        complement.removeAll(shared.get(0));
+        Set<Long> negatedMembers = new java.util.HashSet<>(shared.get(1));
+        negatedMembers.retainAll(everyone);
+        assertEquals(complement, negatedMembers, "shared passes, the negation");
         // as a lead-scoring rule (1 point, a century's half-life: about 1 after rounding): the customers it scores,
         // for the whole tenant (pre-aggregated) and for all of its customers by id (correlated), alike
         List<QueryShapes.Scoring> scoring = List.of(new QueryShapes.Scoring(node, java.math.BigDecimal.ONE, 3_153_600_000L));
@@ -531,6 +544,14 @@ class RuleSemanticsPgTest {
         }
         assertEquals(new TreeSet<>(expected), scored, "lead scores");
         assertExplained(tenant, all, node, ctx, expected);
+    }
+
+    private Set<String> externalIds(List<String> all, Set<Long> customers) {
+        Set<String> out = new TreeSet<>();
+        for (String ext : all) {
+            if (customers.contains(ids.get(ext))) out.add(ext);
+        }
+        return out;
     }
 
     /**

@@ -333,7 +333,7 @@ class SqlCompilerGoldenTest {
     void membershipDiffShape() {
         ValidatedRule buyers = valid(new RuleNode.SegmentRef("", "buyers"));
         String tail = "), entered as (insert into segment_membership (segment_id, customer_id, tenant_id, since)"
-                + " select t.segment_id, t.customer_id, $1::bigint, %s from target t on conflict do nothing"
+                + " select t.segment_id, t.customer_id, $1::bigint, %s from target t%s on conflict do nothing"
                 + " returning segment_id, customer_id), exited as (delete from segment_membership m where"
                 + " m.tenant_id = $1::bigint and m.segment_id = any(%s::bigint[])%s and not exists (select 1 from target t where"
                 + " t.segment_id = m.segment_id and t.customer_id = m.customer_id) returning segment_id, customer_id),"
@@ -344,14 +344,17 @@ class SqlCompilerGoldenTest {
                 + " and s.id = d.segment_id left join (customer c left join customer_score cs on cs.customer_id = c.id) on c.tenant_id = $1::bigint and c.id = d.customer_id order by d.segment_id, d.customer_id returning"
                 + " segment_id, kind), counted as (update segment_state st set member_count = st.member_count + d.delta"
                 + " from (select segment_id, sum(case kind when 'entered' then 1 else -1 end) as delta from changes"
-                + " group by segment_id) d where st.tenant_id = $1::bigint and st.segment_id = d.segment_id returning 1) select count(*) filter"
-                + " (where kind = 'entered'), count(*) filter (where kind = 'exited') from changes";
+                + " group by segment_id) d where st.tenant_id = $1::bigint and st.segment_id = d.segment_id returning 1) select segment_id,"
+                + " count(*) filter (where kind = 'entered'), count(*) filter (where kind = 'exited') from changes group by segment_id";
+        // all customers: the stored rows read once (an anti join) rather than probed per member
+        String readOnce = " where not exists (select 1 from segment_membership m where m.tenant_id = $1::bigint"
+                + " and m.segment_id = t.segment_id and m.customer_id = t.customer_id)";
         SqlQuery all = QueryShapes.membershipDiff(5, List.of(new QueryShapes.Target(77, buyers)), null, "refresh", NOW, CTX);
         assertEquals("with target (segment_id, customer_id) as (select $5::bigint, c.id from customer c left join customer_score cs on cs.customer_id = c.id where"
                 + " c.tenant_id = $1::bigint and ((exists (select 1 from (select p.customer_id from purchase p where"
                 + " p.tenant_id = $1::bigint and p.occurred_at >= $6::timestamptz group by p.customer_id having"
                 + " count(*) >= $7::bigint) g where g.customer_id = c.id)))"
-                + String.format(tail, "$3::timestamptz", "$2::text[]", "", "$4::text", "$3::timestamptz"), all.sql());
+                + String.format(tail, "$3::timestamptz", readOnce, "$2::text[]", "", "$4::text", "$3::timestamptz"), all.sql());
         assertEquals(normalize(List.of(5L, new String[]{"77"}, NOW, "refresh", 77L, ts("2025-06-14T12:00:00Z"), 2L)),
                 normalize(all.params()));
         SqlQuery few = QueryShapes.membershipDiff(5, List.of(new QueryShapes.Target(77, buyers),
@@ -362,8 +365,49 @@ class SqlCompilerGoldenTest {
                 + " p.occurred_at >= $8::timestamptz having count(*) >= $9::bigint))))"
                 + " union all select $10::bigint, c.id from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and"
                 + " c.id = any($2::text[]::bigint[]) and ((c.price_tier = $11::text))"
-                + String.format(tail, "$4::timestamptz", "$3::text[]", " and m.customer_id = any($2::text[]::bigint[])",
+                + String.format(tail, "$4::timestamptz", "", "$3::text[]", " and m.customer_id = any($2::text[]::bigint[])",
                 "$5::text", "$4::timestamptz"), few.sql());
+        // several segments for all customers: their members from one evaluation with shared passes, written to a
+        // temporary table the diff then reads
+        SqlQuery shared = QueryShapes.membershipDiffShared(5, List.of(new QueryShapes.Target(77, buyers),
+                new QueryShapes.Target(78, valid(new RuleNode.SegmentRef("", "vips")))), "refresh", null, NOW, CTX);
+        assertEquals("with target (segment_id, customer_id) as (select segment_id, customer_id from shared_target"
+                + String.format(tail, "$3::timestamptz", readOnce, "$2::text[]", "", "$4::text", "$3::timestamptz"), shared.sql());
+    }
+
+    /**
+     * Several rules for all customers in one evaluation: one grouped scan per stream computes each distinct
+     * aggregate once as a filtered column (the one-day count of buyers is read by both rules, through a reference
+     * in the second), a pass that joins the customer for the aggregate whose where has a ref, and each customer's
+     * segments as an array of the rules it holds for.
+     */
+    @Test
+    void sharedPassesShape() {
+        ValidatedRule first = parse("{\"and\":[{\"segment\":\"buyers\"},{\"aggregate\":\"sum\",\"of\":\"purchases\","
+                + "\"field\":\"amount\",\"within\":\"P30D\",\"op\":\"gt\",\"value\":100}]}");
+        ValidatedRule second = parse("{\"or\":[{\"segment\":\"buyers\"},{\"aggregate\":\"count\",\"of\":\"purchases\","
+                + "\"where\":{\"field\":\"amount\",\"op\":\"gt\",\"value\":{\"ref\":\"averageOrderValue\"}},\"op\":\"gte\",\"value\":1}]}");
+        SqlQuery q = QueryShapes.sharedTargets(5, List.of(new QueryShapes.Target(77, first),
+                new QueryShapes.Target(78, second)), CTX);
+        assertEquals("create temporary table shared_target on commit drop as select v.segment_id, e.id as customer_id"
+                + " from (select c.id, (((coalesce(sp0.v0, 0) >= $2::bigint) and coalesce(sp0.v1, 0) > $3::numeric)) as m0,"
+                + " (((coalesce(sp0.v0, 0) >= $4::bigint) or coalesce(sp1.v0, 0) >= $5::bigint)) as m1"
+                + " from customer c left join customer_score cs on cs.customer_id = c.id"
+                + " left join (select p.customer_id, count(*) filter (where true and p.occurred_at >= $6::timestamptz) as v0,"
+                + " coalesce(sum(p.amount) filter (where true and p.occurred_at >= $7::timestamptz), 0) as v1"
+                + " from purchase p where p.tenant_id = $1::bigint and ((p.tenant_id = $1::bigint and true and"
+                + " p.occurred_at >= $8::timestamptz) or (p.tenant_id = $1::bigint and true and p.occurred_at >= $9::timestamptz))"
+                + " group by p.customer_id) sp0 on sp0.customer_id = c.id"
+                + " left join (select p.customer_id, count(*) filter (where true and (c.purchase_count > 0 and (p.amount)"
+                + " * c.purchase_count > c.total_spend)) as v0 from purchase p join (customer c left join customer_score cs"
+                + " on cs.customer_id = c.id) on c.tenant_id = p.tenant_id and c.id = p.customer_id where p.tenant_id = $1::bigint"
+                + " and ((p.tenant_id = $1::bigint and true and (c.purchase_count > 0 and (p.amount) * c.purchase_count > c.total_spend)))"
+                + " group by p.customer_id) sp1 on sp1.customer_id = c.id"
+                + " where c.tenant_id = $1::bigint) e cross join lateral unnest(array_remove(array[case when e.m0 then $10::bigint end,"
+                + " case when e.m1 then $11::bigint end], null)) v (segment_id)", q.sql());
+        assertEquals(normalize(List.of(5L, 2L, new BigDecimal("100"), 2L, 1L, ts("2025-06-14T12:00:00Z"),
+                ts("2025-05-16T12:00:00Z"), ts("2025-06-14T12:00:00Z"), ts("2025-05-16T12:00:00Z"), 77L, 78L)),
+                normalize(q.params()));
     }
 
     /**

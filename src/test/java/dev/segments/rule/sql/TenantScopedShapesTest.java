@@ -104,7 +104,13 @@ class TenantScopedShapesTest {
         assertTrue(QueryShapes.readsClock(rules, SqlCompilerGoldenTest.CTX), "no golden rule reads the clock");
         List<Target> targets = new ArrayList<>();
         for (int i = 0; i < rules.size(); i++) targets.add(new Target(100 + i, rules.get(i)));
+        shapes.put("tenantDueRows", QueryShapes.tenantDueRows(tenant, targets, SqlCompilerGoldenTest.NOW,
+                SqlCompilerGoldenTest.CTX));
         shapes.put("dueInstants (all customers)", QueryShapes.dueInstants(tenant, targets, null, QueryShapes.DueUpdate.WRITTEN,
+                SqlCompilerGoldenTest.NOW, SqlCompilerGoldenTest.CTX));
+        // the full refresh of several segments: every golden rule in one evaluation with shared passes
+        shapes.put("sharedTargets", QueryShapes.sharedTargets(tenant, targets, SqlCompilerGoldenTest.CTX));
+        shapes.put("membershipDiffShared", QueryShapes.membershipDiffShared(tenant, targets, "refresh", null,
                 SqlCompilerGoldenTest.NOW, SqlCompilerGoldenTest.CTX));
         shapes.put("dueInstants (a few customers)", QueryShapes.dueInstants(tenant, targets, List.of(1L, 2L), QueryShapes.DueUpdate.EVALUATED,
                 SqlCompilerGoldenTest.NOW, SqlCompilerGoldenTest.CTX));
@@ -155,12 +161,21 @@ class TenantScopedShapesTest {
             if (sql.startsWith("explain (format json) ")) {
                 sql = sql.substring("explain (format json) ".length());
             }
-            JsonNode plan = plan(sql).get(0).get("Plan");
+            // a statement that writes a transaction's table: its query; one that reads such a table: with it
+            java.util.regex.Matcher ctas = Pattern.compile("^create temporary table \\w+ (\\([^)]*\\) )?on commit drop as ").matcher(sql);
+            if (ctas.find()) {
+                sql = sql.substring(ctas.end());
+            }
+            String setup = sql.contains("from shared_target") ? SHARED_TARGET : sql.contains("from due_rows") ? DUE_ROWS : null;
+            JsonNode plan = plan(setup, sql).get(0).get("Plan");
             PlanFacts facts = PlanFacts.of(plan);
             List<String> conditions = facts.conditions();
             List<String> groupKeys = facts.groupKeys();
             List<JsonNode> tenantScans = facts.tenantScans();
             scans += tenantScans.size();
+            if (tenantScans.isEmpty() && setup != null) {
+                continue; // it reads only the rows a statement checked here wrote (and writes them for its tenant)
+            }
             if (tenantScans.isEmpty()) {
                 problems.add(shape.getKey() + ": reads no tenant table");
             }
@@ -351,6 +366,13 @@ class TenantScopedShapesTest {
     /** The activity import's session staging table (ActivityImportRepository), for the statements that read it. */
     static final String IMPORT_STAGE = "create temp table import_stage (line bigint not null, customer_id bigint,"
             + " customer_external_id text, external_id text, occurred_at timestamptz, cid bigint)";
+
+    /** The members a full refresh of several segments computed (QueryShapes.sharedTargets). */
+    static final String SHARED_TARGET = "create temp table shared_target (segment_id bigint, customer_id bigint)";
+
+    /** The whole tenant's due rows (QueryShapes.tenantDueRows). */
+    static final String DUE_ROWS = "create temp table due_rows (id bigint, due_at timestamptz, segments bigint[],"
+            + " others_due_at timestamptz)";
 
     /** The customer import's session staging table (CustomerImportRepository), for the statements that read it. */
     static final String CUSTOMER_STAGE = "create temp table customer_stage (line bigint not null, external_id text,"
