@@ -28,6 +28,7 @@ import static dev.segments.support.Api.as;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -207,6 +208,7 @@ class LiveMembershipTest {
         purchase(key, "a", "pa", NOW.minusDays(3), "150");
         purchase(key, "b", "pb", NOW.minusDays(5), "300");
         purchase(key, "c", "pc", NOW.minusDays(40), "500");
+        as(key).post("/segments/refresh").then().statusCode(200).body("", hasSize(0)); // no segment yet
         segment(key, "spenders", Map.of("aggregate", "sum", "of", "purchases", "field", "amount", "within", "P30D",
                 "op", "gt", "value", 100));
         segment(key, "north-spenders", Map.of("and", List.of(Map.of("segment", "spenders"),
@@ -242,6 +244,43 @@ class LiveMembershipTest {
         // nothing stale: a second refresh changes nothing
         as(key).post("/segments/refresh").then().statusCode(200).body("entered", equalTo(List.of(0, 0, 0)))
                 .body("exited", equalTo(List.of(0, 0, 0)));
+    }
+
+    /**
+     * A windowed aggregate's due instant is exact: the instant its oldest row still in the window leaves it
+     * ({@code occurredAt + D + 1 µs}), from the write's per-customer update and from the whole tenant's recompute
+     * (a refresh of every segment), for a fixed duration (the rows compared with {@code now - D}) and a calendar
+     * one. (The property test cannot see an instant that is late for one leaf: its customers are due for other
+     * leaves often enough that the tick evaluates every segment.)
+     */
+    @Test
+    void aWindowedAggregatesDueInstantIsItsOldestRowInTheWindowLeavingIt() {
+        String key = Api.newTenant();
+        long id = Api.customer(key, "w", Map.of());
+        OffsetDateTime older = NOW.minusDays(3).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        purchase(key, "w", "old", NOW.minusDays(30), "10"); // outside both windows
+        purchase(key, "w", "p1", older, "10");
+        purchase(key, "w", "p2", older.plusDays(1), "10");
+        Map<String, ?> twoIn7Days = Map.of("aggregate", "count", "of", "purchases", "where",
+                Map.of("field", "amount", "op", "gte", "value", 5), "within", "P7D", "op", "gte", "value", 2);
+        segment(key, "two-in-7d", twoIn7Days);
+        purchase(key, "w", "p3", NOW.minusDays(20), "1"); // a write: the per-customer recompute
+        OffsetDateTime expected = older.plusDays(7).plusNanos(1000);
+        assertEquals(expected.toInstant(), dueAt(id).toInstant(), "after a write");
+        as(key).post("/segments/refresh").then().statusCode(200);
+        assertEquals(expected.toInstant(), dueAt(id).toInstant(), "after the whole tenant's recompute");
+        // a calendar window: candidates at the midnights around v + P1M (the day is clamped near a month's end) for
+        // every row still in it, so possibly earlier (an early instant costs one evaluation), never later
+        segment(key, "two-in-1m", Map.of("aggregate", "count", "of", "purchases", "where",
+                Map.of("field", "amount", "op", "gte", "value", 5), "within", "P1M", "op", "gte", "value", 2));
+        as(key).post("/segments/refresh").then().statusCode(200);
+        OffsetDateTime both = dueAt(id);
+        assertTrue(!both.isAfter(expected) && both.isAfter(NOW), "the earlier of the two rules' instants: " + both);
+    }
+
+    private OffsetDateTime dueAt(long customerId) {
+        return pool.preparedQuery("select due_at from customer_due where customer_id = $1").execute(Tuple.of(customerId))
+                .await().atMost(Duration.ofSeconds(30)).iterator().next().getOffsetDateTime(0);
     }
 
     /** A customer's due row: its instant, the segments it is the instant of (null: all) and the others' least. */
