@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * The shared passes of a statement that evaluates many rules for all of a tenant's customers at once (a full
- * evaluation of several segments, {@link QueryShapes#membershipDiffShared}): instead of one scan of a stream per
+ * evaluation of several segments, {@link QueryShapes#sharedTargets}): instead of one scan of a stream per
  * aggregate and segment, one grouped scan per stream computes every aggregate the rules need as a column,
  * {@code fn(...) filter (where [where] [and window])}, and each rule compares those columns:
  * <pre>
@@ -105,10 +105,5 @@ final class SharedPasses {
             b.sql(" group by ").sql(al).sql(".customer_id) ").sql(p.alias()).sql(" on ").sql(p.alias())
                     .sql(".customer_id = c.id");
         }
-    }
-
-    /** How many columns the passes compute (tests, and the statement's size). */
-    int columns() {
-        return passes.stream().mapToInt(p -> p.columns().size()).sum();
     }
 }
