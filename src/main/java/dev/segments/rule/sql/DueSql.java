@@ -382,10 +382,10 @@ final class DueSql {
     /**
      * Appends the least candidate strictly after now of a stream leaf over the customer's rows (grouped by customer):
      * {@code min(least(candidates))}, or for a timestamp column and a duration without months or years
-     * {@code min(v) filter (where v >= now - D) + D + 1 µs} (when after now, which it always is): there {@code v + D + 1 µs > now} iff {@code v >= now - D}
-     * (microseconds), and {@code v + D} is the same instant in every zone, so each row is compared instead of
-     * shifted (a text-to-interval cast and two zone conversions per row and leaf, most of the statement's time over
-     * a tenant's whole stream).
+     * {@code min(v) filter (where v >= now - D) + D + 1 µs} (when after now, which it always is): there
+     * {@code v + D + 1 µs > now} iff {@code v >= now - D} (microseconds), and {@code v + D} is the same instant in
+     * every zone, so each row is compared instead of shifted (a text-to-interval cast and two zone conversions per
+     * row and leaf, most of the statement's time over a tenant's whole stream).
      */
     private void earliestOfRows(Leaf l) {
         Values.IsoDuration d = l.duration();
