@@ -1120,7 +1120,6 @@ public final class Bench {
             }
             ObjectNode run = sharedRuns.addObject().put("totalMs", Stats.round(total)).put("evaluationMs", ev)
                     .put("segments", res.size()).put("changes", changes)
-                    .put("membersEqualOneByOne", members.equals(membersOneByOne))
                     .put("membersApartFromOneByOne", apart).put("loadAvg", loadAvg());
             run.set("members", M.valueToTree(members));
             log(String.format(Locale.ROOT, "fig2 shared run %d: %d segments in %.0f ms (evaluation %d ms), %d changes,"

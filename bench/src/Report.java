@@ -578,8 +578,7 @@ final class Report {
             List<String> apart = new ArrayList<>();
             for (JsonNode x : f.path("runs")) {
                 changes.add(x.path("changes").asText());
-                apart.add(x.has("membersApartFromOneByOne") ? x.path("membersApartFromOneByOne").asText()
-                        : x.path("membersEqualOneByOne").asBoolean() ? "0" : "?");
+                apart.add(x.path("membersApartFromOneByOne").asText());
             }
             double oneByOne = r.path("fig2").path("total").path("median").asDouble();
             md.append("| ").append(label(r)).append(" | ").append(sec(ev.path("median").asDouble())).append(" [")

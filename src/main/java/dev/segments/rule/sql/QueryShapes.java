@@ -458,20 +458,21 @@ public final class QueryShapes {
         b.sql("with target (segment_id, customer_id) as (");
         if (shared) {
             b.sql("select segment_id, customer_id from " + SHARED_TARGET);
-        }
-        for (int i = 0; !shared && i < targets.size(); i++) {
-            b.sql(i == 0 ? "" : " union all ").sql("select ").param(targets.get(i).segmentId(), PgType.BIGINT)
-                    .sql(", c.id from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant);
-            if (ids != null) {
-                b.sql(" and c.id = any(").ref(each == null ? ids : each.get(i)).sql("::bigint[])");
+        } else {
+            for (int i = 0; i < targets.size(); i++) {
+                b.sql(i == 0 ? "" : " union all ").sql("select ").param(targets.get(i).segmentId(), PgType.BIGINT)
+                        .sql(", c.id from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant);
+                if (ids != null) {
+                    b.sql(" and c.id = any(").ref(each == null ? ids : each.get(i)).sql("::bigint[])");
+                }
+                b.sql(" and (");
+                if (ids == null) {
+                    SqlCompiler.predicate(targets.get(i).rule(), b, ctx, tenant);
+                } else {
+                    SqlCompiler.predicate(targets.get(i).rule(), b, ctx);
+                }
+                b.sql(")");
             }
-            b.sql(" and (");
-            if (ids == null) {
-                SqlCompiler.predicate(targets.get(i).rule(), b, ctx, tenant);
-            } else {
-                SqlCompiler.predicate(targets.get(i).rule(), b, ctx);
-            }
-            b.sql(")");
         }
         b.sql("), entered as (insert into segment_membership (segment_id, customer_id, tenant_id, since)"
                         + " select t.segment_id, t.customer_id, ").ref(tenant).sql(", ").ref(at)

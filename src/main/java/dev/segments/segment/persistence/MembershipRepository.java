@@ -169,13 +169,12 @@ public class MembershipRepository {
             return Uni.createFrom().item(0L);
         }
         SqlQuery q = QueryShapes.dueInstants(tenantId, segments, customerIds, mode, now, ctx);
-        if (customerIds == null) {
-            SqlQuery rows = QueryShapes.tenantDueRows(tenantId, segments, now, ctx);
-            return conn.preparedQuery(rows.sql()).execute(Tuple.from(rows.params()))
-                    .chain(() -> conn.preparedQuery(q.sql()).execute(Tuple.from(q.params())))
-                    .map(rs -> rs.iterator().next().getLong(0));
-        }
-        return conn.preparedQuery(PreparedStatements.KEEP + q.sql()).execute(Tuple.from(q.params()))
+        // the whole tenant: its due rows first, into the table the statement reads
+        SqlQuery rows = customerIds == null ? QueryShapes.tenantDueRows(tenantId, segments, now, ctx) : null;
+        Uni<?> before = rows == null ? Uni.createFrom().voidItem()
+                : conn.preparedQuery(rows.sql()).execute(Tuple.from(rows.params()));
+        String sql = customerIds == null ? q.sql() : PreparedStatements.KEEP + q.sql();
+        return before.chain(() -> conn.preparedQuery(sql).execute(Tuple.from(q.params())))
                 .map(rs -> rs.iterator().next().getLong(0));
     }
 
