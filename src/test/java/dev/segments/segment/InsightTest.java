@@ -237,6 +237,32 @@ class InsightTest {
         assertEquals("price tier", p.getString("fields[1].label"));
     }
 
+    /**
+     * The base's figures come from the whole base's groups and the members' from their own rows: a segment without
+     * members still shows every value of the base (as other), the base's count and mean of a numeric field, and no
+     * quantiles or bins.
+     */
+    @Test
+    void profileOfASegmentWithoutMembersShowsTheBase() {
+        String k = seeded();
+        segment(k, "west", "West", Map.of("field", "region", "op", "eq", "value", "West"));
+        JsonPath p = as(k).get("/segments/west/profile?fields=tags,totalSpend,purchaseCount").then().statusCode(200)
+                .extract().jsonPath().using(DECIMALS);
+        assertEquals(0, p.getInt("size"));
+        assertEquals(6, p.getInt("baseSize"));
+        assertEquals("0", p.getString("rollups.revenue.segment"));
+        assertEquals("1510", p.getString("rollups.revenue.base"));
+        // tags: base a 2, b 2, c 1 (values held), none 2 (c3, c6)
+        assertEquals(List.of(), p.getList("fields[0].values"));
+        assertEquals("0 5", p.getString("fields[0].other.count") + " " + p.getString("fields[0].other.baseCount"));
+        assertEquals("2", p.getString("fields[0].notSet.baseCount"));
+        assertEquals(0, p.getInt("fields[1].numeric.count"));
+        assertEquals("251.6667", p.getString("fields[1].numeric.baseMean"));  // 1510 / 6
+        assertEquals(null, p.getString("fields[1].numeric.mean"));
+        assertEquals(List.of(), p.getList("fields[1].numeric.histogram"));
+        assertEquals("1.1667", p.getString("fields[2].numeric.baseMean"));    // 7 / 6
+    }
+
     @Test
     void profileParametersAreChecked() {
         String k = seeded();

@@ -96,10 +96,11 @@ final class ConditionSql {
     }
 
     /**
-     * A customer field's value as a profile reads it ({@link QueryShapes#profile}): for a categorical field a
-     * {@code text[]} of its values, {@code array[null]} where it is not set (missing, {@code ''}, an empty list), so
-     * that unnesting gives one row per value and one "not set" row; for a numeric field a {@code numeric} (NULL where
-     * not set), averageOrderValue as the (rounded) division and age in whole years at now as the rules count it.
+     * A customer field's value as a profile reads it ({@link QueryShapes#profile}): for a categorical field its value
+     * as {@code text} (NULL where not set: missing or {@code ''}), for a list field a {@code text[]} of its values,
+     * {@code array[null]} where it is empty or missing, so that unnesting gives one row per value or one "not set"
+     * row; for a numeric field a {@code numeric} (NULL where not set), averageOrderValue as the (rounded) division and
+     * age in whole years at now as the rules count it.
      */
     void profileValue(FieldDef f, boolean categorical) {
         FieldType type = f.type();
@@ -108,8 +109,8 @@ final class ConditionSql {
                 if (!categorical) b.sql(col.sql()).sql("::numeric");
                 else if (type == FieldType.STRING_LIST) b.sql("case when cardinality(").sql(col.sql()).sql(") > 0 then ")
                         .sql(col.sql()).sql(" else array[null::text] end");
-                else if (type == FieldType.STRING) b.sql("array[nullif(").sql(col.sql()).sql(", '')]");
-                else b.sql("array[").sql(col.sql()).sql("::text]");
+                else if (type == FieldType.STRING) b.sql("nullif(").sql(col.sql()).sql(", '')");
+                else b.sql(col.sql()).sql("::text");
             }
             case FieldDef.Json json -> {
                 SqlBuilder.Bound key = b.bind(json.key(), PgType.TEXT);
@@ -120,9 +121,9 @@ final class ConditionSql {
                 } else if (!categorical) {
                     jsonTyped(json.column(), key, type).accept(b);
                 } else {
-                    b.sql(type == FieldType.STRING ? "array[nullif(" : "array[(");
+                    b.sql(type == FieldType.STRING ? "nullif(" : "(");
                     jsonTyped(json.column(), key, type).accept(b);
-                    b.sql(type == FieldType.STRING ? ", '')]" : ")::text]");
+                    b.sql(type == FieldType.STRING ? ", '')" : ")::text");
                 }
             }
             case FieldDef.Quotient q -> b.sql("case when ").sql(q.denominator()).sql(" > 0 then ").sql(q.numerator())

@@ -714,9 +714,12 @@ public final class QueryShapes {
     public static final List<String> QUANTILES = List.of("0", "0.25", "0.5", "0.75", "0.9", "1");
 
     /**
-     * A segment's profile against the tenant's whole base, in one statement (docs/insight.md, "Profile"): one scan
-     * of the tenant's customers left-joined to the member set, then per section rows
-     * {@code (section text, field int, value text, members bigint, base bigint, nums numeric[])}:
+     * A segment's profile against the tenant's whole base, in one statement (docs/insight.md, "Profile"). The base is
+     * one scan of the tenant's customers ({@code r}: each field's value as read) grouped by the combination of their
+     * categorical values ({@code g}: as many groups as distinct combinations, far fewer than customers; a list field
+     * groups by its whole list), with each numeric field's count and sum per group; the members' rows ({@code mr}, the
+     * same rows read by primary key) are grouped the same way and give the numeric fields' quantiles and histogram. Every per-value count is then a sum over the groups.
+     * Rows {@code (section text, field int, value text, members bigint, base bigint, nums numeric[])}:
      * <ul>
      *   <li>{@code totals}: members, base, nums = [members' total spend, base's, members' purchases, base's];</li>
      *   <li>{@code value} (categorical field {@code field}, its index in {@code fields}): one of the {@code top}
@@ -729,6 +732,7 @@ public final class QueryShapes {
      *       width (whole numbers for integer fields) from a multiple of the width at or below the smallest value, about
      *       ten of them; one bin [min, max] when all values are equal.</li>
      * </ul>
+     * The base's grouping is planned best as a parallel hash aggregate ({@code RuleQueryExecutor.HASH_GROUPING}).
      */
     public static SqlQuery profile(long tenantId, Members members, List<FieldDef> fields, int top, CompileContext ctx) {
         if (top < 1) throw new IllegalArgumentException("top must be positive");
@@ -737,44 +741,66 @@ public final class QueryShapes {
         SqlCompiler compiler = new SqlCompiler(ctx, b, tenant, SqlCompiler.Shape.SET);
         memberSet(b, compiler, tenant, members);
         List<Integer> categorical = new java.util.ArrayList<>(), numeric = new java.util.ArrayList<>();
-        b.sql(", b as (select m.customer_id is not null as member, c.total_spend as spend, c.purchase_count as purchases");
         for (int i = 0; i < fields.size(); i++) {
             FieldDef f = fields.get(i);
             ProfileKind kind = profileKind(f).orElseThrow(() -> new IllegalArgumentException("not profilable: " + f.name()));
             (kind == ProfileKind.CATEGORICAL ? categorical : numeric).add(i);
+        }
+        StringBuilder keys = new StringBuilder(), sums = new StringBuilder();
+        for (int i : categorical) keys.append(", f").append(i);
+        for (int i : numeric) sums.append(", count(f").append(i).append(") as c").append(i).append(", sum(f").append(i)
+                .append(") as s").append(i);
+        String groupBy = categorical.isEmpty() ? "" : " group by " + keys.substring(2);
+        b.sql(", r as not materialized (select c.id, c.total_spend as spend, c.purchase_count as purchases");
+        for (int i = 0; i < fields.size(); i++) {
             b.sql(", ");
-            compiler.profileValue(f, kind == ProfileKind.CATEGORICAL);
+            compiler.profileValue(fields.get(i), categorical.contains(i));
             b.sql(" as f" + i);
         }
-        b.sql(" from " + CUSTOMERS + " left join m on m.customer_id = c.id where c.tenant_id = ").ref(tenant).sql(")");
-        b.sql(", totals as (select count(*) filter (where member) as members, count(*) as base,"
-                + " array[coalesce(sum(spend) filter (where member), 0), coalesce(sum(spend), 0),"
-                + " coalesce(sum(purchases) filter (where member), 0), coalesce(sum(purchases), 0)]::numeric[] as nums"
-                + " from b)");
+        b.sql(" from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant).sql(")"
+                + ", mr as materialized (select * from r where r.id = any(array(select customer_id from m)))"
+                + ", g as (select false as mem" + keys + ", count(*) as n, sum(spend) as spend, sum(purchases) as purchases"
+                + sums + " from r" + groupBy
+                + " union all select true" + keys + ", count(*), sum(spend), sum(purchases)" + sums + " from mr" + groupBy + ")");
+        b.sql(", totals as (select coalesce(sum(n) filter (where mem), 0)::bigint as members,"
+                + " coalesce(sum(n) filter (where not mem), 0)::bigint as base,"
+                + " array[coalesce(sum(spend) filter (where mem), 0), coalesce(sum(spend) filter (where not mem), 0),"
+                + " coalesce(sum(purchases) filter (where mem), 0), coalesce(sum(purchases) filter (where not mem), 0)]::numeric[]"
+                + " as nums from g)");
         if (!categorical.isEmpty()) {
-            b.sql(", cat as (select v.i, v.value, count(*) filter (where b.member) as members, count(*) as base"
-                    + " from b cross join lateral (");
+            String counts = ", coalesce(sum(g.n) filter (where g.mem), 0)::bigint as members,"
+                    + " coalesce(sum(g.n) filter (where not g.mem), 0)::bigint as base from g";
+            b.sql(", cat as (");
             for (int k = 0; k < categorical.size(); k++) {
                 int i = categorical.get(k);
-                b.sql(k == 0 ? "" : " union all ").sql("select " + i + " as i, unnest(b.f" + i + ") as value");
+                b.sql(k == 0 ? "" : " union all ").sql(fields.get(i).type() == FieldType.STRING_LIST
+                        ? "select " + i + " as i, u.value" + counts + " cross join unnest(g.f" + i + ") u(value) group by u.value"
+                        : "select " + i + " as i, g.f" + i + " as value" + counts + " group by g.f" + i);
             }
-            b.sql(") v group by v.i, v.value)"
-                    + ", ranked as (select i, value, members, base,"
+            b.sql("), ranked as (select i, value, members, base,"
                     + " row_number() over (partition by i order by members desc, base desc, value) as r"
                     + " from cat where value is not null)");
         }
         if (!numeric.isEmpty()) {
-            b.sql(", nv as (select v.i, v.x, v.integral, b.member from b cross join lateral (values ");
+            StringBuilder member = new StringBuilder(), base = new StringBuilder(), baseSums = new StringBuilder();
             for (int k = 0; k < numeric.size(); k++) {
                 int i = numeric.get(k);
                 boolean integral = fields.get(i).type() == FieldType.INTEGER;
-                b.sql(k == 0 ? "" : ", ").sql("(" + i + ", b.f" + i + ", " + integral + ")");
+                member.append(k == 0 ? "" : ", ").append("(").append(i).append(", mr.f").append(i).append(", ").append(integral).append(")");
+                base.append(k == 0 ? "" : ", ").append("(").append(i).append(", t.c").append(i).append(", t.s").append(i)
+                        .append(", ").append(integral).append(")");
+                baseSums.append(k == 0 ? "" : ", ").append("sum(g.c").append(i).append(") as c").append(i)
+                        .append(", sum(g.s").append(i).append(") as s").append(i);
             }
-            b.sql(") v(i, x, integral) where v.x is not null)"
-                    + ", num as (select i, integral, count(*) filter (where member) as members, count(*) as base,"
+            b.sql(", nv as (select v.i, v.x from mr cross join lateral (values " + member + ") v(i, x, integral)"
+                    + " where v.x is not null)"
+                    + ", nb as (select v.i, v.integral, v.k::bigint as base, v.s / v.k as base_mean from (select " + baseSums
+                    + " from g where not g.mem) t cross join lateral (values " + base + ") v(i, k, s, integral) where v.k > 0)"
+                    + ", ns as materialized (select i, count(*) as members,"
                     + " percentile_cont(array[" + String.join(", ", QUANTILES) + "]::float8[]) within group (order by x::float8)"
-                    + " filter (where member) as q, avg(x) filter (where member) as mean, avg(x) as base_mean,"
-                    + " min(x) filter (where member) as lo, max(x) filter (where member) as hi from nv group by i, integral)"
+                    + " as q, avg(x) as mean, min(x) as lo, max(x) as hi from nv group by i)"
+                    + ", num as (select nb.i, nb.integral, coalesce(ns.members, 0) as members, nb.base, ns.q, ns.mean,"
+                    + " nb.base_mean, ns.lo, ns.hi from nb left join ns on ns.i = nb.i)"
                     + ", nice as (select i, integral, lo, hi, (hi - lo) / 10 as raw,"
                     + " power(10::numeric, floor(log((hi - lo) / 10))) as mag from num where hi > lo)"
                     + ", step as (select i, lo, hi, case when integral then greatest(ceil(w), 1) else w end as width from"
@@ -785,7 +811,7 @@ public final class QueryShapes {
                     + " from edges e cross join generate_series(0, floor((e.hi - e.edge) / e.width)::int) k"
                     + " union all select i, 0, lo, hi from num where members > 0 and hi = lo)"
                     + ", counts as (select nv.i, coalesce(floor((nv.x - e.edge) / e.width)::int, 0) as k, count(*) as n"
-                    + " from nv left join edges e on e.i = nv.i where nv.member group by 1, 2)");
+                    + " from nv left join edges e on e.i = nv.i group by 1, 2)");
         }
         b.sql(" select 'totals' as section, null::int as field, null::text as value, members, base, nums from totals");
         if (!categorical.isEmpty()) {

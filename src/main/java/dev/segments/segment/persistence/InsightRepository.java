@@ -32,7 +32,7 @@ public class InsightRepository {
     }
 
     public Uni<List<ProfileRow>> profile(long tenantId, SqlQuery query) {
-        return executor.run(tenantId, query).map(rs -> {
+        return executor.runGrouping(tenantId, query).map(rs -> {
             List<ProfileRow> rows = new ArrayList<>();
             for (Row r : rs) {
                 BigDecimal[] nums = r.getArrayOfBigDecimals("nums");

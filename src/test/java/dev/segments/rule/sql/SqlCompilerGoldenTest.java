@@ -533,40 +533,50 @@ class SqlCompilerGoldenTest {
                 CATALOG.requireCustomerField("totalSpend"), CATALOG.requireCustomerField("age"),
                 CATALOG.requireCustomerField("averageOrderValue"), CATALOG.requireCustomerField("attributes.score"));
         SqlQuery q = QueryShapes.profile(5, new QueryShapes.Members.Materialized(77, null), fields, 10, CTX);
-        assertEquals("with m as materialized (select sm.customer_id from segment_membership sm where sm.tenant_id = $1::bigint"
-                + " and sm.segment_id = $2::bigint), b as (select m.customer_id is not null as member, c.total_spend as spend,"
-                + " c.purchase_count as purchases, array[nullif(c.region, '')] as f0, case when cardinality(c.tags) > 0"
-                + " then c.tags else array[null::text] end as f1, case when jsonb_typeof(c.attributes -> $3::text) = 'array'"
-                + " and jsonb_array_length(c.attributes -> $3::text) > 0 then array(select distinct"
-                + " jsonb_array_elements_text(c.attributes -> $3::text)) else array[null::text] end as f2,"
-                + " array[cs.rfm_recency::text] as f3, c.total_spend::numeric as f4,"
-                + " date_part('year', age($4::date, c.birth_date))::numeric as f5,"
-                + " case when c.purchase_count > 0 then c.total_spend::numeric / c.purchase_count end as f6,"
-                + " case when jsonb_typeof(c.attributes -> $5::text) = 'number' then (c.attributes ->> $5::text)::numeric"
-                + " end as f7 from customer c left join customer_score cs on cs.customer_id = c.id left join m on m.customer_id = c.id where c.tenant_id = $1::bigint)",
+        assertEquals("with m as materialized (select sm.customer_id from segment_membership sm where sm.tenant_id = $1::bigint and"
+                + " sm.segment_id = $2::bigint), r as not materialized (select c.id, c.total_spend as spend, c.purchase_count as"
+                + " purchases, nullif(c.region, '') as f0, case when cardinality(c.tags) > 0 then c.tags else array[null::text] end"
+                + " as f1, case when jsonb_typeof(c.attributes -> $3::text) = 'array' and jsonb_array_length(c.attributes ->"
+                + " $3::text) > 0 then array(select distinct jsonb_array_elements_text(c.attributes -> $3::text)) else"
+                + " array[null::text] end as f2, cs.rfm_recency::text as f3, c.total_spend::numeric as f4, date_part('year',"
+                + " age($4::date, c.birth_date))::numeric as f5, case when c.purchase_count > 0 then c.total_spend::numeric /"
+                + " c.purchase_count end as f6, case when jsonb_typeof(c.attributes -> $5::text) = 'number' then (c.attributes ->>"
+                + " $5::text)::numeric end as f7 from customer c left join customer_score cs on cs.customer_id = c.id where"
+                + " c.tenant_id = $1::bigint), mr as materialized (select * from r where r.id = any(array(select customer_id from"
+                + " m))), g as (select false as mem, f0, f1, f2, f3, count(*) as n, sum(spend) as spend, sum(purchases) as"
+                + " purchases, count(f4) as c4, sum(f4) as s4, count(f5) as c5, sum(f5) as s5, count(f6) as c6, sum(f6) as s6,"
+                + " count(f7) as c7, sum(f7) as s7 from r group by f0, f1, f2, f3 union all select true, f0, f1, f2, f3, count(*),"
+                + " sum(spend), sum(purchases), count(f4) as c4, sum(f4) as s4, count(f5) as c5, sum(f5) as s5, count(f6) as c6,"
+                + " sum(f6) as s6, count(f7) as c7, sum(f7) as s7 from mr group by f0, f1, f2, f3)",
                 q.sql().substring(0, q.sql().indexOf(", totals as")));
         assertEquals(List.of(5L, 77L, "interests", LocalDate.parse("2025-06-15"), "score", 10L), q.params());
-        // categorical fields 0-3 are unnested together, numeric ones 4-7 (integral: age) read together
-        org.junit.jupiter.api.Assertions.assertTrue(q.sql().contains("cross join lateral (select 0 as i, unnest(b.f0) as value"
-                + " union all select 1 as i, unnest(b.f1) as value union all select 2 as i, unnest(b.f2) as value"
-                + " union all select 3 as i, unnest(b.f3) as value) v"), q.sql());
-        org.junit.jupiter.api.Assertions.assertTrue(q.sql().contains("(values (4, b.f4, false), (5, b.f5, true),"
-                + " (6, b.f6, false), (7, b.f7, false)) v(i, x, integral)"), q.sql());
+        // categorical fields 0-3 are counted from the groups (lists unnested), numeric ones 4-7 (integral: age) read
+        // together: the members' values from their rows, the base's counts and sums from the groups
+        org.junit.jupiter.api.Assertions.assertTrue(q.sql().contains("from g group by g.f0 union all select 1 as i, u.value"
+                + ", coalesce(sum(g.n) filter (where g.mem), 0)::bigint as members, coalesce(sum(g.n) filter (where not g.mem), 0)::bigint"
+                + " as base from g cross join unnest(g.f1) u(value) group by u.value"), q.sql());
+        org.junit.jupiter.api.Assertions.assertTrue(q.sql().contains("(values (4, mr.f4, false), (5, mr.f5, true),"
+                + " (6, mr.f6, false), (7, mr.f7, false)) v(i, x, integral)"), q.sql());
+        org.junit.jupiter.api.Assertions.assertTrue(q.sql().contains("(values (4, t.c4, t.s4, false), (5, t.c5, t.s5, true),"
+                + " (6, t.c6, t.s6, false), (7, t.c7, t.s7, false)) v(i, k, s, integral)"), q.sql());
         // a static segment's members, one categorical field
-        assertEquals("with m as materialized (select customer_id from segment_member where tenant_id = $1::bigint and"
-                + " segment_id = $2::bigint), b as (select m.customer_id is not null as member, c.total_spend as spend,"
-                + " c.purchase_count as purchases, array[nullif(c.region, '')] as f0 from customer c left join customer_score cs on cs.customer_id = c.id left join m on"
-                + " m.customer_id = c.id where c.tenant_id = $1::bigint), totals as (select count(*) filter (where member)"
-                + " as members, count(*) as base, array[coalesce(sum(spend) filter (where member), 0), coalesce(sum(spend), 0),"
-                + " coalesce(sum(purchases) filter (where member), 0), coalesce(sum(purchases), 0)]::numeric[] as nums from b),"
-                + " cat as (select v.i, v.value, count(*) filter (where b.member) as members, count(*) as base from b cross"
-                + " join lateral (select 0 as i, unnest(b.f0) as value) v group by v.i, v.value), ranked as (select i, value,"
-                + " members, base, row_number() over (partition by i order by members desc, base desc, value) as r from cat"
-                + " where value is not null) select 'totals' as section, null::int as field, null::text as value, members,"
-                + " base, nums from totals union all select 'value', i, value, members, base, array[r]::numeric[] from ranked"
-                + " where r <= $3::bigint and members > 0 union all select 'other', i, null, sum(members)::bigint,"
-                + " sum(base)::bigint, null from ranked where r > $3::bigint or members = 0 group by i union all select"
-                + " 'notset', i, null, members, base, null from cat where value is null",
+        assertEquals("with m as materialized (select customer_id from segment_member where tenant_id = $1::bigint and segment_id ="
+                + " $2::bigint), r as not materialized (select c.id, c.total_spend as spend, c.purchase_count as purchases,"
+                + " nullif(c.region, '') as f0 from customer c left join customer_score cs on cs.customer_id = c.id where"
+                + " c.tenant_id = $1::bigint), mr as materialized (select * from r where r.id = any(array(select customer_id from"
+                + " m))), g as (select false as mem, f0, count(*) as n, sum(spend) as spend, sum(purchases) as purchases from r"
+                + " group by f0 union all select true, f0, count(*), sum(spend), sum(purchases) from mr group by f0), totals as"
+                + " (select coalesce(sum(n) filter (where mem), 0)::bigint as members, coalesce(sum(n) filter (where not mem),"
+                + " 0)::bigint as base, array[coalesce(sum(spend) filter (where mem), 0), coalesce(sum(spend) filter (where not"
+                + " mem), 0), coalesce(sum(purchases) filter (where mem), 0), coalesce(sum(purchases) filter (where not mem),"
+                + " 0)]::numeric[] as nums from g), cat as (select 0 as i, g.f0 as value, coalesce(sum(g.n) filter (where g.mem),"
+                + " 0)::bigint as members, coalesce(sum(g.n) filter (where not g.mem), 0)::bigint as base from g group by g.f0),"
+                + " ranked as (select i, value, members, base, row_number() over (partition by i order by members desc, base desc,"
+                + " value) as r from cat where value is not null) select 'totals' as section, null::int as field, null::text as"
+                + " value, members, base, nums from totals union all select 'value', i, value, members, base, array[r]::numeric[]"
+                + " from ranked where r <= $3::bigint and members > 0 union all select 'other', i, null, sum(members)::bigint,"
+                + " sum(base)::bigint, null from ranked where r > $3::bigint or members = 0 group by i union all select 'notset', i,"
+                + " null, members, base, null from cat where value is null",
                 QueryShapes.profile(5, new QueryShapes.Members.Listed(42), fields.subList(0, 1), 3, CTX).sql());
         // evaluated now: the rule pre-aggregated, as a count would read it
         SqlQuery live = QueryShapes.profile(5, new QueryShapes.Members.Evaluated(valid(new RuleNode.SegmentRef("", "buyers"))),
@@ -574,7 +584,7 @@ class SqlCompilerGoldenTest {
         assertEquals("with m as materialized (select c.id as customer_id from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and"
                 + " ((exists (select 1 from (select p.customer_id from purchase p where p.tenant_id = $1::bigint and"
                 + " p.occurred_at >= $2::timestamptz group by p.customer_id having count(*) >= $3::bigint) g where"
-                + " g.customer_id = c.id))))", live.sql().substring(0, live.sql().indexOf(", b as")));
+                + " g.customer_id = c.id))))", live.sql().substring(0, live.sql().indexOf(", r as")));
         assertEquals(List.of("region", "tags", "attributes.interests", "rfm.recency"), fields.stream()
                 .filter(f -> QueryShapes.profileKind(f).orElseThrow() == QueryShapes.ProfileKind.CATEGORICAL).map(FieldDef::name).toList());
         assertEquals(Optional.empty(), QueryShapes.profileKind(CATALOG.requireCustomerField("lastPurchaseAt")));
