@@ -196,7 +196,7 @@ public class InsightRepository {
                             select p.customer_id, min(p.entered_at) as entered_at from period p
                             join customer c on c.tenant_id = $1 and c.id = p.customer_id group by p.customer_id),
                         conv as (
-                            select co.customer_id, count(pu.id) as purchases, coalesce(sum(pu.amount), 0) as revenue,
+                            select co.customer_id, count(pu.amount) as purchases, coalesce(sum(pu.amount), 0) as revenue,
                                    (co.entered_at at time zone 'UTC' + WINDOW) at time zone 'UTC' as window_end
                             from cohort co left join purchase pu on pu.tenant_id = $1 and pu.customer_id = co.customer_id
                                 and pu.occurred_at >= co.entered_at
@@ -209,14 +209,17 @@ public class InsightRepository {
                         touched as (
                             select distinct customer_id from stays
                             where entered_at < $4 and (exited_at is null or exited_at > $3)),
+                        bp as (
+                            select pu.customer_id, count(*) as purchases, sum(pu.amount) as revenue
+                            from purchase pu cross join bwin
+                            where pu.tenant_id = $1 and pu.occurred_at >= bwin.start and pu.occurred_at < bwin.stop
+                            group by pu.customer_id),
                         bconv as (
-                            select c.id, count(pu.id) as purchases, coalesce(sum(pu.amount), 0) as revenue
+                            select c.id, coalesce(bp.purchases, 0) as purchases, coalesce(bp.revenue, 0) as revenue
                             from customer c cross join bwin
-                            left join purchase pu on pu.tenant_id = $1 and pu.customer_id = c.id
-                                and pu.occurred_at >= bwin.start and pu.occurred_at < bwin.stop
+                            left join bp on bp.customer_id = c.id
                             where c.tenant_id = $1 and c.created_at <= bwin.start
-                              and not exists (select 1 from touched t where t.customer_id = c.id)
-                            group by c.id),
+                              and not exists (select 1 from touched t where t.customer_id = c.id)),
                         exits as (
                             select exit_cause, count(*) as n from period where exited_at is not null group by exit_cause)
                         select (select count(*) from cohort),
