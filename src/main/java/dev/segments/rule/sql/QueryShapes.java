@@ -786,13 +786,13 @@ public final class QueryShapes {
             for (int k = 0; k < numeric.size(); k++) {
                 int i = numeric.get(k);
                 boolean integral = fields.get(i).type() == FieldType.INTEGER;
-                member.append(k == 0 ? "" : ", ").append("(").append(i).append(", mr.f").append(i).append(", ").append(integral).append(")");
+                member.append(k == 0 ? "" : ", ").append("(").append(i).append(", mr.f").append(i).append(")");
                 base.append(k == 0 ? "" : ", ").append("(").append(i).append(", t.c").append(i).append(", t.s").append(i)
                         .append(", ").append(integral).append(")");
                 baseSums.append(k == 0 ? "" : ", ").append("sum(g.c").append(i).append(") as c").append(i)
                         .append(", sum(g.s").append(i).append(") as s").append(i);
             }
-            b.sql(", nv as (select v.i, v.x from mr cross join lateral (values " + member + ") v(i, x, integral)"
+            b.sql(", nv as (select v.i, v.x from mr cross join lateral (values " + member + ") v(i, x)"
                     + " where v.x is not null)"
                     + ", nb as (select v.i, v.integral, v.k::bigint as base, v.s / v.k as base_mean from (select " + baseSums
                     + " from g where not g.mem) t cross join lateral (values " + base + ") v(i, k, s, integral) where v.k > 0)"

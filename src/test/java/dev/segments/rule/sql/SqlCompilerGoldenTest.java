@@ -555,8 +555,8 @@ class SqlCompilerGoldenTest {
         org.junit.jupiter.api.Assertions.assertTrue(q.sql().contains("from g group by g.f0 union all select 1 as i, u.value"
                 + ", coalesce(sum(g.n) filter (where g.mem), 0)::bigint as members, coalesce(sum(g.n) filter (where not g.mem), 0)::bigint"
                 + " as base from g cross join unnest(g.f1) u(value) group by u.value"), q.sql());
-        org.junit.jupiter.api.Assertions.assertTrue(q.sql().contains("(values (4, mr.f4, false), (5, mr.f5, true),"
-                + " (6, mr.f6, false), (7, mr.f7, false)) v(i, x, integral)"), q.sql());
+        org.junit.jupiter.api.Assertions.assertTrue(q.sql().contains("(values (4, mr.f4), (5, mr.f5), (6, mr.f6), (7, mr.f7))"
+                + " v(i, x)"), q.sql());
         org.junit.jupiter.api.Assertions.assertTrue(q.sql().contains("(values (4, t.c4, t.s4, false), (5, t.c5, t.s5, true),"
                 + " (6, t.c6, t.s6, false), (7, t.c7, t.s7, false)) v(i, k, s, integral)"), q.sql());
         // a static segment's members, one categorical field
