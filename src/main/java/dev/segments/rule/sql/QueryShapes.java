@@ -388,7 +388,7 @@ public final class QueryShapes {
      */
     public static SqlQuery membershipDiff(long tenantId, List<Target> targets, List<Long> customerIds, String cause,
                                           Why why, OffsetDateTime now, CompileContext ctx) {
-        return membershipDiff(tenantId, targets, customerIds, null, cause, why, now, ctx);
+        return membershipDiff(tenantId, targets, customerIds, null, false, cause, why, now, ctx);
     }
 
     /**
@@ -399,7 +399,7 @@ public final class QueryShapes {
     public static SqlQuery membershipDiffEach(long tenantId, List<Target> targets, List<List<Long>> customersOf,
                                               String cause, Why why, OffsetDateTime now, CompileContext ctx) {
         if (customersOf.size() != targets.size()) throw new IllegalArgumentException("one customer list per target");
-        return membershipDiff(tenantId, targets, null, customersOf, cause, why, now, ctx);
+        return membershipDiff(tenantId, targets, null, customersOf, false, cause, why, now, ctx);
     }
 
     /** The transaction's temporary table of {@link #sharedTargets}: (segment_id, customer_id) of every member. */
@@ -428,12 +428,6 @@ public final class QueryShapes {
     public static SqlQuery membershipDiffShared(long tenantId, List<Target> targets, String cause, Why why,
                                                 OffsetDateTime now, CompileContext ctx) {
         return membershipDiff(tenantId, targets, null, null, true, cause, why, now, ctx);
-    }
-
-    private static SqlQuery membershipDiff(long tenantId, List<Target> targets, List<Long> customerIds,
-                                           List<List<Long>> customersOf, String cause, Why why, OffsetDateTime now,
-                                           CompileContext ctx) {
-        return membershipDiff(tenantId, targets, customerIds, customersOf, false, cause, why, now, ctx);
     }
 
     private static SqlQuery membershipDiff(long tenantId, List<Target> targets, List<Long> customerIds,
@@ -718,7 +712,8 @@ public final class QueryShapes {
      * one scan of the tenant's customers ({@code r}: each field's value as read) grouped by the combination of their
      * categorical values ({@code g}: as many groups as distinct combinations, far fewer than customers; a list field
      * groups by its whole list), with each numeric field's count and sum per group; the members' rows ({@code mr}, the
-     * same rows read by primary key) are grouped the same way and give the numeric fields' quantiles and histogram. Every per-value count is then a sum over the groups.
+     * same rows read by primary key) are grouped the same way and give the numeric fields' quantiles and histogram.
+     * Every per-value count is then a sum over the groups.
      * Rows {@code (section text, field int, value text, members bigint, base bigint, nums numeric[])}:
      * <ul>
      *   <li>{@code totals}: members, base, nums = [members' total spend, base's, members' purchases, base's];</li>
@@ -768,14 +763,14 @@ public final class QueryShapes {
                 + " coalesce(sum(purchases) filter (where mem), 0), coalesce(sum(purchases) filter (where not mem), 0)]::numeric[]"
                 + " as nums from g)");
         if (!categorical.isEmpty()) {
-            String counts = ", coalesce(sum(g.n) filter (where g.mem), 0)::bigint as members,"
+            String valueCounts = ", coalesce(sum(g.n) filter (where g.mem), 0)::bigint as members,"
                     + " coalesce(sum(g.n) filter (where not g.mem), 0)::bigint as base from g";
             b.sql(", cat as (");
             for (int k = 0; k < categorical.size(); k++) {
                 int i = categorical.get(k);
                 b.sql(k == 0 ? "" : " union all ").sql(fields.get(i).type() == FieldType.STRING_LIST
-                        ? "select " + i + " as i, u.value" + counts + " cross join unnest(g.f" + i + ") u(value) group by u.value"
-                        : "select " + i + " as i, g.f" + i + " as value" + counts + " group by g.f" + i);
+                        ? "select " + i + " as i, u.value" + valueCounts + " cross join unnest(g.f" + i + ") u(value) group by u.value"
+                        : "select " + i + " as i, g.f" + i + " as value" + valueCounts + " group by g.f" + i);
             }
             b.sql("), ranked as (select i, value, members, base,"
                     + " row_number() over (partition by i order by members desc, base desc, value) as r"
