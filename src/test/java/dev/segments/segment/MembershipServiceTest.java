@@ -9,14 +9,25 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import io.smallrye.mutiny.Uni;
+import dev.segments.analytics.service.CustomerChangesPipeline;
+import dev.segments.segment.persistence.MembershipRepository;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Transaction;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,6 +41,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.lessThan;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * {@link MembershipService} called directly on real PostgreSQL. Profiles and rules are changed with plain SQL, so
@@ -47,6 +59,9 @@ class MembershipServiceTest {
 
     @Inject
     CustomerChanges changes;
+
+    @Inject
+    CustomerChangesPipeline pipeline;
 
     @Inject
     Pool pool;
@@ -70,6 +85,20 @@ class MembershipServiceTest {
     private void setRegion(long customerId, String region) {
         pool.preparedQuery("update customer set region = $2 where id = $1").execute(Tuple.of(customerId, region))
                 .await().atMost(WAIT);
+    }
+
+    /**
+     * What a write does through the port: its change recorded in a transaction (here with no data written: the
+     * data was changed beforehand with plain SQL), then followed after the commit.
+     */
+    private io.smallrye.mutiny.Uni<Void> changed(long tenantId, List<Long> customerIds, Set<Source> sources) {
+        return pool.withTransaction(conn -> changes.record(conn, tenantId, customerIds, sources)).chain(changes::follow);
+    }
+
+    /** The tenant's journaled changes not yet followed ({@code customer_change}). */
+    private long unfollowed(long tenantId) {
+        return pool.preparedQuery("select count(*) from customer_change where tenant_id = $1").execute(Tuple.of(tenantId))
+                .await().atMost(WAIT).iterator().next().getLong(0);
     }
 
     private long lastChangeId(long tenantId) {
@@ -126,21 +155,21 @@ class MembershipServiceTest {
         assertThat(members(moscow), contains(anna));
 
         // a profile write: both re-evaluated in one statement; a customer named twice is recorded once
-        changes.customersChanged(t.id(), List.of(boris, anna, boris), Source.PROFILE).await().atMost(WAIT);
+        changed(t.id(), List.of(boris, anna, boris), Set.of(Source.PROFILE)).await().atMost(WAIT);
         assertThat(feedAfter(t.id(), before), contains("moscow:exited:anna:data_write", "moscow:entered:boris:data_write"));
         assertThat(members(moscow), contains(boris));
         assertThat(memberCount(moscow), equalTo(1L));
 
         // told again without a change: nothing new is recorded and the count stays
         long after = lastChangeId(t.id());
-        changes.customersChanged(t.id(), List.of(anna, boris), Set.of(Source.PROFILE, Source.PURCHASES)).await().atMost(WAIT);
+        changed(t.id(), List.of(anna, boris), Set.of(Source.PROFILE, Source.PURCHASES)).await().atMost(WAIT);
         assertThat(feedAfter(t.id(), after), empty());
 
         // two enter at once: the count moves by the diff
         setRegion(anna, "Moscow");
         long carl = Api.customer(t.key(), "carl", Map.of("region", "Kazan"));
         setRegion(carl, "Moscow");
-        changes.customersChanged(t.id(), List.of(anna, carl), Source.PROFILE).await().atMost(WAIT);
+        changed(t.id(), List.of(anna, carl), Set.of(Source.PROFILE)).await().atMost(WAIT);
         assertThat(feedAfter(t.id(), after), contains("moscow:entered:anna:data_write", "moscow:entered:carl:data_write"));
         assertThat(memberCount(moscow), equalTo(3L));
         assertThat((long) members(moscow).size(), equalTo(memberCount(moscow)));
@@ -178,7 +207,7 @@ class MembershipServiceTest {
         setRegion(vera, "Moscow");
         setRegion(olga, "Moscow");
         long before = lastChangeId(t.id());
-        changes.customersChanged(t.id(), List.of(vera, olga), Source.PROFILE).await().atMost(WAIT);
+        changed(t.id(), List.of(vera, olga), Set.of(Source.PROFILE)).await().atMost(WAIT);
         assertThat(feedAfter(t.id(), before), contains("z-moscow:entered:vera:data_write",
                 "z-moscow:entered:olga:data_write", "a-moscow-vip:entered:vera:data_write"));
         assertThat(members(moscowVip), contains(vera));
@@ -202,5 +231,100 @@ class MembershipServiceTest {
         // a segment that does not refer to the edited one is not re-evaluated
         assertThat(changeIds(other, beforeEdit), empty());
         assertThat(members(other), contains(olga));
+    }
+
+    @Test
+    void aWriteWhoseFollowUpNeverRanIsFollowedByTheSweep() {
+        Tenant t = tenant();
+        long anna = Api.customer(t.key(), "anna", Map.of("region", "Kazan"));
+        long moscow = segment(t.key(), "moscow", Map.of("field", "region", "op", "eq", "value", "Moscow"));
+        assertThat("a write through the API followed its change and forgot it", unfollowed(t.id()), equalTo(0L));
+
+        // a write's transaction (its data and the record of its change) commits; the process stops before the follow-up
+        pool.withTransaction(conn -> conn.preparedQuery("update customer set region = 'Moscow' where id = $1")
+                        .execute(Tuple.of(anna)).chain(() -> changes.record(conn, t.id(), List.of(anna), Set.of(Source.PROFILE))))
+                .await().atMost(WAIT);
+        long before = lastChangeId(t.id());
+        assertThat("the gap: the write is stored, the membership is not", members(moscow), empty());
+        assertThat(unfollowed(t.id()), equalTo(1L));
+
+        // within the grace period the sweep leaves it (the write's own follow-up may still wait for the lock)
+        pipeline.sweep(Duration.ofHours(1)).await().atMost(WAIT);
+        assertThat(members(moscow), empty());
+        assertThat(unfollowed(t.id()), equalTo(1L));
+
+        // after it, the sweep follows it: the customer enters, once, with the write's cause, and the row is gone
+        pipeline.sweep(Duration.ZERO).await().atMost(WAIT);
+        assertThat(members(moscow), contains(anna));
+        assertThat(memberCount(moscow), equalTo(1L));
+        assertThat(feedAfter(t.id(), before), contains("moscow:entered:anna:data_write"));
+        assertThat(unfollowed(t.id()), equalTo(0L));
+        pipeline.sweep(Duration.ZERO).await().atMost(WAIT);
+        assertThat(feedAfter(t.id(), before), contains("moscow:entered:anna:data_write"));
+
+        // a write that rolls back leaves no record
+        assertThrows(IllegalStateException.class, () -> pool.withTransaction(conn -> changes.record(conn, t.id(),
+                        List.of(anna), Set.of(Source.PROFILE))
+                .chain(() -> Uni.createFrom().failure(new IllegalStateException("rolled back")))).await().atMost(WAIT));
+        assertThat(unfollowed(t.id()), equalTo(0L));
+    }
+
+    /**
+     * Each write path of the API records its change in its own transaction: with the tenant's membership lock held
+     * here, the write's follow-up waits for it, and the write's journal row is then already committed; once the lock
+     * is released the write answers and its row is gone.
+     */
+    @Test
+    void everyWritePathJournalsItsChangeBeforeItsFollowUpAndForgetsItAfter() throws Exception {
+        Tenant t = tenant();
+        String key = t.key();
+        long anna = Api.customer(key, "anna", Map.of("region", "Kazan"));
+        segment(key, "anything", Map.of("or", List.of(Map.of("field", "region", "op", "eq", "value", "Moscow"),
+                Map.of("aggregate", "count", "of", "purchases", "op", "gte", "value", 1),
+                Map.of("aggregate", "count", "of", "interactions", "op", "gte", "value", 1),
+                Map.of("aggregate", "count", "of", "events", "op", "gte", "value", 1))));
+        as(key).body(Map.of("customerId", anna, "externalId", "p-0", "occurredAt", "2026-01-01T10:00:00Z", "amount", 5))
+                .post("/purchases").then().statusCode(201);
+        long purchase = as(key).get("/customers/" + anna + "/purchases").then().statusCode(200)
+                .extract().jsonPath().getLong("items[0].id");
+        Map<String, Supplier<Response>> writes = new LinkedHashMap<>();
+        writes.put("POST /customers", () -> as(key).body(Map.of("externalId", "c-1")).post("/customers"));
+        writes.put("PUT /customers/by-external-id", () -> as(key).body(Map.of("region", "Moscow"))
+                .put("/customers/by-external-id/c-2"));
+        writes.put("PATCH /customers/{id}", () -> as(key).contentType("application/merge-patch+json")
+                .body("{\"region\": \"Moscow\"}").patch("/customers/" + anna));
+        writes.put("POST /purchases", () -> as(key).body(Map.of("customerId", anna, "externalId", "p-1",
+                "occurredAt", "2026-01-02T10:00:00Z", "amount", 7)).post("/purchases"));
+        writes.put("DELETE /purchases/{id}", () -> as(key).delete("/purchases/" + purchase));
+        writes.put("POST /interactions", () -> as(key).body(Map.of("customerId", anna,
+                "occurredAt", "2026-01-03T10:00:00Z", "type", "call")).post("/interactions"));
+        writes.put("POST /customers/import", () -> RestAssured.given().auth().oauth2(key).contentType("application/x-ndjson")
+                .body("{\"externalId\": \"c-3\", \"region\": \"Moscow\"}\n".getBytes(StandardCharsets.UTF_8)).post("/customers/import"));
+        writes.put("POST /events/import", () -> RestAssured.given().auth().oauth2(key).contentType("application/x-ndjson")
+                .body(("{\"customerId\": " + anna + ", \"occurredAt\": \"2026-01-04T10:00:00Z\", \"name\": \"visit\"}\n").getBytes(StandardCharsets.UTF_8))
+                .post("/events/import"));
+        for (var write : writes.entrySet()) {
+            SqlConnection lock = pool.getConnection().await().atMost(WAIT);
+            try {
+                Transaction tx = lock.begin().await().atMost(WAIT);
+                lock.preparedQuery("select pg_advisory_xact_lock($1, $2::int)")
+                        .execute(Tuple.of(MembershipRepository.LOCK_NAMESPACE, t.id())).await().atMost(WAIT);
+                CompletableFuture<Response> answer = CompletableFuture.supplyAsync(write.getValue());
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (unfollowed(t.id()) == 0 && System.nanoTime() < deadline && !answer.isDone()) {
+                    Thread.sleep(20);
+                }
+                assertThat(write.getKey() + ": its change is journaled while its follow-up waits"
+                        + (answer.isDone() ? "; it answered " + answer.join().asString() : ""), unfollowed(t.id()),
+                        equalTo(1L));
+                assertThat(write.getKey() + " answers after its follow-up", answer.isDone(), equalTo(false));
+                tx.rollback().await().atMost(WAIT);
+                Response r = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                assertThat(write.getKey() + " " + r.asString(), r.statusCode(), lessThan(300));
+                assertThat(write.getKey() + ": followed and forgotten", unfollowed(t.id()), equalTo(0L));
+            } finally {
+                lock.close().await().atMost(WAIT);
+            }
+        }
     }
 }

@@ -38,6 +38,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -87,18 +88,18 @@ public class ActivityImporter {
     private final ActivityService service;
     private final ActivityImportRepository repository;
     private final AttributeService attributes;
-    private final CustomerChanges membership;
+    private final CustomerChanges changes;
     private final ServiceConfig config;
     private final ServiceMetrics metrics;
     private final ObjectMapper mapper;
     private final ObjectReader lineReader;
 
     ActivityImporter(ActivityService service, ActivityImportRepository repository, AttributeService attributes,
-                     CustomerChanges membership, ServiceConfig config, ServiceMetrics metrics, ObjectMapper mapper) {
+                     CustomerChanges changes, ServiceConfig config, ServiceMetrics metrics, ObjectMapper mapper) {
         this.service = service;
         this.repository = repository;
         this.attributes = attributes;
-        this.membership = membership;
+        this.changes = changes;
         this.config = config;
         this.metrics = metrics;
         this.mapper = mapper;
@@ -404,11 +405,12 @@ public class ActivityImporter {
             List<Staged> rows = new ArrayList<>(chunk);
             chunk.clear();
             long t0 = System.nanoTime();
-            List<Long> customers = new ArrayList<>();
+            List<CustomerChanges.Change> recorded = new ArrayList<>();
             try {
                 // the counts include the chunk before its transaction records them (a job's progress)
                 session.store(tenantId, rows, (c, outcome) -> {
-                    take(outcome, customers);
+                    take(outcome);
+                    recorded.add(record(c, outcome));
                     progress(c);
                 });
             } catch (SQLException e) {
@@ -416,11 +418,11 @@ public class ActivityImporter {
                     throw e;
                 }
                 // a row the checks let through was refused: store halves until it is isolated, then the progress
-                storeSplit(rows, customers);
+                storeSplit(rows, recorded);
                 session.store(tenantId, List.of(), (c, outcome) -> progress(c));
             }
-            if (!customers.isEmpty()) {
-                membership.customersChanged(tenantId, customers, ActivityService.source(kind)).await().indefinitely();
+            for (CustomerChanges.Change change : recorded) {
+                changes.follow(change).await().indefinitely();
             }
             if (listener != null) {
                 errors.clear();
@@ -431,12 +433,15 @@ public class ActivityImporter {
             }
         }
 
-        private void storeSplit(List<Staged> rows, List<Long> customers) throws SQLException {
+        private void storeSplit(List<Staged> rows, List<CustomerChanges.Change> recorded) throws SQLException {
             if (rows.isEmpty()) {
                 return;
             }
             try {
-                take(session.store(tenantId, rows, null), customers);
+                session.store(tenantId, rows, (c, outcome) -> {
+                    take(outcome);
+                    recorded.add(record(c, outcome));
+                });
             } catch (SQLException e) {
                 if (!ActivityImportRepository.refusedForData(e)) {
                     throw e;
@@ -446,8 +451,8 @@ public class ActivityImporter {
                     return;
                 }
                 int half = rows.size() / 2;
-                storeSplit(rows.subList(0, half), customers);
-                storeSplit(rows.subList(half, rows.size()), customers);
+                storeSplit(rows.subList(0, half), recorded);
+                storeSplit(rows.subList(half, rows.size()), recorded);
             }
         }
 
@@ -456,10 +461,14 @@ public class ActivityImporter {
                     + e.getSQLState() + ")");
         }
 
-        private void take(ChunkOutcome outcome, List<Long> customers) {
+        /** In the chunk's transaction: the record of the customers whose rows it wrote. */
+        private CustomerChanges.Change record(Connection c, ChunkOutcome outcome) throws SQLException {
+            return changes.record(c, tenantId, outcome.customers(), EnumSet.of(ActivityService.source(kind)));
+        }
+
+        private void take(ChunkOutcome outcome) {
             stored += outcome.stored();
             duplicates += outcome.duplicates();
-            customers.addAll(outcome.customers());
             for (ActivityImportRepository.Unknown u : outcome.unknown()) {
                 String field = u.byId() ? "customerId" : "customerExternalId";
                 fail(u.line(), "/" + field, "unknown_customer", "no customer with this " + field);

@@ -30,6 +30,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 
@@ -47,19 +48,19 @@ public class ActivityService {
     private final ActivityRepository repository;
     private final AttributeService attributes;
     private final Validator validator;
-    private final CustomerChanges membership;
+    private final CustomerChanges changes;
     private final ObjectMapper mapper;
     private final ServiceConfig config;
     private final ServiceMetrics metrics;
 
-    ActivityService(ActivityRepository repository, AttributeService attributes, CustomerChanges membership,
+    ActivityService(ActivityRepository repository, AttributeService attributes, CustomerChanges changes,
                     Validator validator,
                     ObjectMapper mapper, ServiceConfig config, ServiceMetrics metrics) {
         this.repository = repository;
         this.metrics = metrics;
         this.attributes = attributes;
         this.validator = validator;
-        this.membership = membership;
+        this.changes = changes;
         this.mapper = mapper;
         this.config = config;
     }
@@ -129,17 +130,18 @@ public class ActivityService {
                     return repository.insert(conn, kind, tenantId, rows.toString())
                             .chain(written -> outcome(conn, kind, tenantId, items, written))
                             .call(() -> repository.recomputeRollups(conn, tenantId, known))
-                            .map(result -> new Written(result, List.copyOf(known)));
+                            .chain(result -> changes.record(conn, tenantId, known, EnumSet.of(source(kind)))
+                                    .map(change -> new Written(result, change)));
                 });
-            // after the commit: the written customers' segment memberships
+            // after the commit: the written customers' analytics values and segment memberships
             }).invoke(w -> {
                 metrics.rowsImported(streamName(kind), "stored", w.result().created());
                 metrics.rowsImported(streamName(kind), "duplicate", w.result().duplicates());
-            }).call(w -> membership.customersChanged(tenantId, w.customers(), source(kind))).map(Written::result);
+            }).call(w -> changes.follow(w.change())).map(Written::result);
         });
     }
 
-    private record Written(BatchResult result, List<Long> customers) {
+    private record Written(BatchResult result, CustomerChanges.Change change) {
     }
 
     /** The stream's name in the import meter. */
@@ -287,8 +289,8 @@ public class ActivityService {
             }
             return repository.delete(conn, kind, tenantId, id)
                     .call(() -> repository.recomputeRollups(conn, tenantId, List.of(owner.get())))
-                    .replaceWith(owner.get());
-        })).chain(customer -> membership.customersChanged(tenantId, List.of((Long) customer), source(kind)));
+                    .chain(() -> changes.record(conn, tenantId, List.of(owner.get()), EnumSet.of(source(kind))));
+        })).chain(changes::follow);
     }
 
     private <V> V read(String json, Class<V> view) {

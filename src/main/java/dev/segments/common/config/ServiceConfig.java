@@ -195,6 +195,16 @@ public interface ServiceConfig {
          */
         @WithDefault("1000")
         int readDueLimit();
+
+        /**
+         * How long a write's journaled change ({@code customer_change}) waits for the write's own follow-up before
+         * the sweep, which runs on {@code scheduler-interval}, follows it instead (the process stopped between the
+         * write's commit and its membership update, or the update failed): after a crash, the written customers'
+         * membership is current within this plus the interval (docs/live-membership.md, "Writes that outlive a
+         * crash"). Longer than a write's follow-up normally takes, which waits for the tenant's membership lock.
+         */
+        @WithDefault("30s")
+        Duration changesGrace();
     }
 
     /** Analytics models (RFM, activity status; see docs/analytics.md). */

@@ -64,6 +64,12 @@ public class CustomerImportRepository {
         }
     }
 
+    /** Work done in the chunk's transaction after its rows (the record of the customers it changed). */
+    @FunctionalInterface
+    public interface InTransaction {
+        void run(Connection connection, CustomerRepository.ChunkResult result) throws SQLException;
+    }
+
     /** A profile to store and the line it came from. */
     public record Row(long line, CustomerInput input) {
     }
@@ -77,10 +83,11 @@ public class CustomerImportRepository {
         }
 
         /**
-         * Stages and upserts the rows (distinct external ids) in one transaction that is committed; on any failure
-         * it is rolled back and the exception thrown (nothing of the chunk is stored).
+         * Stages and upserts the rows (distinct external ids), then runs {@code extra} (the record of the change), in
+         * one transaction that is committed; on any failure it is rolled back and the exception thrown (nothing of
+         * the chunk is stored).
          */
-        public CustomerRepository.ChunkResult upsert(long tenantId, List<Row> rows) throws SQLException {
+        public CustomerRepository.ChunkResult upsert(long tenantId, List<Row> rows, InTransaction extra) throws SQLException {
             try {
                 CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy customer_stage ("
                         + STAGE_COLUMNS + ") from stdin");
@@ -113,9 +120,11 @@ public class CustomerImportRepository {
                         }
                     }
                 }
-                c.commit();
-                return new CustomerRepository.ChunkResult(created.size(), updated.size(),
+                CustomerRepository.ChunkResult result = new CustomerRepository.ChunkResult(created.size(), updated.size(),
                         rows.size() - created.size() - updated.size(), created, updated);
+                extra.run(c, result);
+                c.commit();
+                return result;
             } catch (SQLException | RuntimeException e) {
                 try {
                     c.rollback();

@@ -10,6 +10,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -109,15 +110,20 @@ public class CustomerRepository {
         this.mapper = dev.segments.common.json.InputChecks.forStoredData(mapper);
     }
 
+    /** Runs {@code work} in one transaction (a write and the record of its change, {@code CustomerChanges}). */
+    public <T> Uni<T> inTransaction(java.util.function.Function<SqlConnection, Uni<T>> work) {
+        return pool.withTransaction(work);
+    }
+
     /** Inserts a new customer; empty when the external id is taken. */
-    public Uni<Optional<CustomerView>> insert(long tenantId, CustomerInput input) {
-        return pool.preparedQuery(INSERT).execute(Tuple.of(tenantId, json(List.of(input))))
+    public Uni<Optional<CustomerView>> insert(SqlConnection conn, long tenantId, CustomerInput input) {
+        return conn.preparedQuery(INSERT).execute(Tuple.of(tenantId, json(List.of(input))))
                 .map(rows -> first(rows).map(this::toView));
     }
 
     /** Creates or replaces the profile with that external id; an identical profile is left untouched. */
-    public Uni<Written> upsert(long tenantId, CustomerInput input) {
-        return pool.preparedQuery(UPSERT).execute(Tuple.of(tenantId, json(List.of(input))))
+    public Uni<Written> upsert(SqlConnection conn, long tenantId, CustomerInput input) {
+        return conn.preparedQuery(UPSERT).execute(Tuple.of(tenantId, json(List.of(input))))
                 .chain(rows -> {
                     Optional<Row> row = first(rows);
                     if (row.isPresent()) {
@@ -129,8 +135,9 @@ public class CustomerRepository {
     }
 
     /** Replaces the profile of customer {@code id}; empty when absent or (with expectedVersion) stale. */
-    public Uni<Optional<CustomerView>> update(long tenantId, long id, CustomerInput input, Long expectedVersion) {
-        return pool.preparedQuery(UPDATE)
+    public Uni<Optional<CustomerView>> update(SqlConnection conn, long tenantId, long id, CustomerInput input,
+                                              Long expectedVersion) {
+        return conn.preparedQuery(UPDATE)
                 .execute(Tuple.of(tenantId, id, json(List.of(input)), expectedVersion))
                 .map(rows -> first(rows).map(this::toView));
     }

@@ -71,7 +71,7 @@ public class CustomerImporter {
     private final ServiceMetrics metrics;
     private final CustomerImportRepository repository;
     private final AttributeService attributes;
-    private final CustomerChanges membership;
+    private final CustomerChanges changes;
     private final ServiceConfig config;
     /** Reads one NDJSON line; a member twice in one object is an error, not "the last one wins". */
     private final ObjectReader lineReader;
@@ -79,13 +79,13 @@ public class CustomerImporter {
     private final ObjectMapper strict;
 
     CustomerImporter(CustomerService customers, CustomerImportRepository repository, AttributeService attributes,
-                     CustomerChanges membership,
+                     CustomerChanges changes,
                      ServiceConfig config, ObjectMapper mapper, ServiceMetrics metrics) {
         this.customers = customers;
         this.metrics = metrics;
         this.repository = repository;
         this.attributes = attributes;
-        this.membership = membership;
+        this.changes = changes;
         this.config = config;
         this.lineReader = mapper.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         this.strict = mapper.copy();
@@ -410,16 +410,15 @@ public class CustomerImporter {
             }
             List<Pending> rows = new ArrayList<>(chunk.values());
             chunk.clear();
-            List<Long> createdIds = new ArrayList<>(), changed = new ArrayList<>();
+            List<CustomerChanges.Change> recorded = new ArrayList<>();
             try {
-                store(rows, createdIds, changed);
+                store(rows, recorded);
             } catch (StoreFailed e) {
                 LOG.error("customer import stopped by a database failure", e.getCause());
                 try {
-                    membership.customersCreated(tenantId, createdIds).await().indefinitely();
-                    membership.customersChanged(tenantId, changed, Source.PROFILE).await().indefinitely();
+                    follow(recorded);
                 } catch (RuntimeException ignored) {
-                    // the database is failing; the membership of these customers is re-evaluated at their next write
+                    // the database is failing; the sweep follows the changes of the stored halves (customer_change)
                 }
                 throw new ProblemException(ProblemType.UNAVAILABLE, "The database failed during the import, after"
                         + " line " + lastLine + " was read. Stored before the failure: " + created
@@ -427,22 +426,31 @@ public class CustomerImporter {
                         + " lines were rejected. Every line is an upsert by externalId, so sending the whole body"
                         + " again is safe.");
             }
-            membership.customersCreated(tenantId, createdIds).await().indefinitely();
-            membership.customersChanged(tenantId, changed, Source.PROFILE).await().indefinitely();
+            follow(recorded);
+        }
+
+        private void follow(List<CustomerChanges.Change> recorded) {
+            for (CustomerChanges.Change change : recorded) {
+                changes.follow(change).await().indefinitely();
+            }
         }
 
         /**
          * One set-based upsert for the rows; if the database refuses it for the data in it, each half is stored
          * on its own, down to the single refused rows, which are reported by line.
          */
-        private void store(List<Pending> rows, List<Long> createdIds, List<Long> changed) {
+        private void store(List<Pending> rows, List<CustomerChanges.Change> recorded) {
             CustomerRepository.ChunkResult r;
+            List<CustomerChanges.Change> inChunk = new ArrayList<>();
             try {
                 if (session == null) {
                     session = repository.open();
                 }
                 r = session.upsert(tenantId, rows.stream()
-                        .map(p -> new CustomerImportRepository.Row(p.line(), p.input())).toList());
+                        .map(p -> new CustomerImportRepository.Row(p.line(), p.input())).toList(), (c, result) -> {
+                            inChunk.add(changes.record(c, tenantId, result.createdIds(), CustomerChanges.CREATED));
+                            inChunk.add(changes.record(c, tenantId, result.updatedIds(), Set.of(Source.PROFILE)));
+                        });
             } catch (SQLException e) {
                 if (!refusedForData(e)) {
                     throw new StoreFailed(e);
@@ -453,15 +461,14 @@ public class CustomerImporter {
                     return;
                 }
                 int half = rows.size() / 2;
-                store(rows.subList(0, half), createdIds, changed);
-                store(rows.subList(half, rows.size()), createdIds, changed);
+                store(rows.subList(0, half), recorded);
+                store(rows.subList(half, rows.size()), recorded);
                 return;
             }
+            recorded.addAll(inChunk); // committed with the chunk
             created += r.created();
             updated += r.updated();
             unchanged += r.unchanged();
-            createdIds.addAll(r.createdIds());
-            changed.addAll(r.updatedIds());
             metrics.rowsImported("customers", "stored", r.created() + r.updated() + r.unchanged());
         }
 

@@ -25,6 +25,7 @@ import jakarta.validation.Validator;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /** Customer profiles: create, upsert by external id, merge-patch, delete, list. */
 @ApplicationScoped
@@ -33,25 +34,31 @@ public class CustomerService {
     private final CustomerRepository repository;
     private final AttributeService attributes;
     private final Validator validator;
-    private final CustomerChanges membership;
+    private final CustomerChanges changes;
     private final ObjectMapper mapper;
 
-    CustomerService(CustomerRepository repository, AttributeService attributes, CustomerChanges membership,
+    CustomerService(CustomerRepository repository, AttributeService attributes, CustomerChanges changes,
                     Validator validator,
                     ObjectMapper mapper) {
         this.repository = repository;
         this.attributes = attributes;
         this.validator = validator;
         this.mapper = mapper;
-        this.membership = membership;
+        this.changes = changes;
     }
 
     public Uni<CustomerView> create(long tenantId, CustomerInput input) {
-        return checked(tenantId, input).chain(valid -> repository.insert(tenantId, valid))
-                .map(created -> created.orElseThrow(() -> new ProblemException(ProblemType.CONFLICT,
-                        "A customer with externalId '" + input.externalId() + "' already exists; "
-                                + "use PUT /customers/by-external-id/{externalId} to upsert")))
-                .call(c -> membership.customersCreated(tenantId, List.of(c.id())));
+        return checked(tenantId, input).chain(valid -> repository.inTransaction(conn -> repository.insert(conn, tenantId, valid)
+                        .map(created -> created.orElseThrow(() -> new ProblemException(ProblemType.CONFLICT,
+                                "A customer with externalId '" + input.externalId() + "' already exists; "
+                                        + "use PUT /customers/by-external-id/{externalId} to upsert")))
+                        .chain(c -> changes.record(conn, tenantId, List.of(c.id()), CustomerChanges.CREATED)
+                                .map(change -> new Changed<>(c, change)))))
+                .call(w -> changes.follow(w.change())).map(Changed::value);
+    }
+
+    /** A write's result and its recorded change (followed after the commit). */
+    private record Changed<T>(T value, CustomerChanges.Change change) {
     }
 
     /** Creates or replaces the profile with this external id (idempotent). */
@@ -60,9 +67,12 @@ public class CustomerService {
             throw ProblemException.validation("/externalId", "mismatch",
                     "externalId in the body differs from the one in the path");
         }
-        return checked(tenantId, withExternalId(input, externalId)).chain(valid -> repository.upsert(tenantId, valid))
-                .call(w -> w.created() ? membership.customersCreated(tenantId, List.of(w.customer().id()))
-                        : membership.customersChanged(tenantId, List.of(w.customer().id()), Source.PROFILE));
+        return checked(tenantId, withExternalId(input, externalId)).chain(valid -> repository.inTransaction(conn -> repository
+                        .upsert(conn, tenantId, valid)
+                        .chain(w -> changes.record(conn, tenantId, List.of(w.customer().id()),
+                                        w.created() ? CustomerChanges.CREATED : Set.of(Source.PROFILE))
+                                .map(change -> new Changed<>(w, change)))))
+                .call(w -> changes.follow(w.change())).map(Changed::value);
     }
 
     public Uni<CustomerView> get(long tenantId, long id) {
@@ -102,9 +112,11 @@ public class CustomerService {
                 return Uni.createFrom().failure(e);
             }
             return checked(tenantId, input)
-                    .chain(valid -> repository.update(tenantId, id, valid, current.version()))
-                    .map(updated -> updated.orElseThrow(() -> stale(id)))
-                    .call(c -> membership.customersChanged(tenantId, List.of(id), Source.PROFILE));
+                    .chain(valid -> repository.inTransaction(conn -> repository.update(conn, tenantId, id, valid, current.version())
+                            .map(updated -> updated.orElseThrow(() -> stale(id)))
+                            .chain(c -> changes.record(conn, tenantId, List.of(id), Set.of(Source.PROFILE))
+                                    .map(change -> new Changed<>(c, change)))))
+                    .call(w -> changes.follow(w.change())).map(Changed::value);
         });
     }
 
@@ -117,7 +129,7 @@ public class CustomerService {
             if (expectedVersion != null && current.version() != expectedVersion) {
                 return Uni.createFrom().failure(stale(id));
             }
-            return membership.deleteCustomers(tenantId, List.of(id),
+            return changes.deleteCustomers(tenantId, List.of(id),
                             conn -> repository.delete(conn, tenantId, id, expectedVersion))
                     .chain(deleted -> deleted ? Uni.createFrom().voidItem() : Uni.createFrom().failure(stale(id)));
         });

@@ -82,8 +82,8 @@ public class MembershipService {
 
     /**
      * Re-evaluates these customers (after a write of these kinds committed) for the dynamic segments that can
-     * depend on them, in one statement. A failure does not fail the write: the tenant's segments are marked for
-     * a full refresh.
+     * depend on them, in one statement. A failure marks the tenant's segments for a full refresh (and fails only
+     * when that mark fails too: the caller's change then stays journaled for the sweep).
      */
     public Uni<Void> customersChanged(long tenantId, Collection<Long> customerIds, Set<Source> sources) {
         return customersChanged(tenantId, customerIds, sources, "data_write");
@@ -106,7 +106,10 @@ public class MembershipService {
                     repository.apply(conn, tenantId, targets, ids, cause, Why.written(sources), now, r.context(now))
                             .call(() -> updateDueAfterWrite(conn, tenantId, r, ids, sources, now)))
                     .replaceWithVoid();
-        }).onFailure().recoverWithUni(e -> markStale(tenantId, e));
+        }).onFailure().recoverWithUni(e -> {
+            LOG.errorf(e, "membership update of tenant %d failed; its segments are queued for a full refresh", tenantId);
+            return repository.markAllDue(tenantId).replaceWithVoid();
+        });
     }
 
     /**

@@ -279,6 +279,8 @@ class TenantScopedShapesTest {
                     "the report jobs' cleanup round: expired jobs of every tenant"),
             Map.entry("with stale as (select id, attempts from report_job where state in",
                     "the report jobs' cleanup round: takes over every tenant's stale jobs (ReportJobRepository.takeOverStale)"),
+            Map.entry("update customer_change c set swept_at = clock_timestamp()",
+                    "the sweep of unfollowed customer changes: every tenant's (CustomerChangeRepository.claim)"),
             Map.entry("select distinct tenant_id from customer_due where due_at <=",
                     "the membership scheduler: which tenants have due customers"),
             Map.entry("select distinct tenant_id from segment_state where next_refresh_at <=",
