@@ -19,13 +19,16 @@ import dev.segments.customer.CustomerInput;
 import dev.segments.customer.CustomerView;
 import dev.segments.customer.persistence.CustomerRepository;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.validation.Validator;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /** Customer profiles: create, upsert by external id, merge-patch, delete, list. */
 @ApplicationScoped
@@ -48,17 +51,22 @@ public class CustomerService {
     }
 
     public Uni<CustomerView> create(long tenantId, CustomerInput input) {
-        return checked(tenantId, input).chain(valid -> repository.inTransaction(conn -> repository.insert(conn, tenantId, valid)
-                        .map(created -> created.orElseThrow(() -> new ProblemException(ProblemType.CONFLICT,
-                                "A customer with externalId '" + input.externalId() + "' already exists; "
-                                        + "use PUT /customers/by-external-id/{externalId} to upsert")))
-                        .chain(c -> changes.record(conn, tenantId, List.of(c.id()), CustomerChanges.CREATED)
-                                .map(change -> new Changed<>(c, change)))))
-                .call(w -> changes.follow(w.change())).map(Changed::value);
+        return checked(tenantId, input).chain(valid -> written(tenantId, conn -> repository.insert(conn, tenantId, valid)
+                .map(created -> created.orElseThrow(() -> new ProblemException(ProblemType.CONFLICT,
+                        "A customer with externalId '" + input.externalId() + "' already exists; "
+                                + "use PUT /customers/by-external-id/{externalId} to upsert"))),
+                CustomerView::id, c -> CustomerChanges.CREATED));
     }
 
-    /** A write's result and its recorded change (followed after the commit). */
-    private record Changed<T>(T value, CustomerChanges.Change change) {
+    /**
+     * Runs a profile write and the record of its change in one transaction, then follows the change (the customer's
+     * analytics values and membership) before answering with the write's result.
+     */
+    private <T> Uni<T> written(long tenantId, Function<SqlConnection, Uni<T>> write, Function<T, Long> customer,
+                               Function<T, Set<Source>> sources) {
+        return repository.inTransaction(conn -> write.apply(conn).chain(value -> changes.record(conn, tenantId,
+                        List.of(customer.apply(value)), sources.apply(value)).map(change -> Map.entry(value, change))))
+                .call(w -> changes.follow(w.getValue())).map(Map.Entry::getKey);
     }
 
     /** Creates or replaces the profile with this external id (idempotent). */
@@ -67,12 +75,9 @@ public class CustomerService {
             throw ProblemException.validation("/externalId", "mismatch",
                     "externalId in the body differs from the one in the path");
         }
-        return checked(tenantId, withExternalId(input, externalId)).chain(valid -> repository.inTransaction(conn -> repository
-                        .upsert(conn, tenantId, valid)
-                        .chain(w -> changes.record(conn, tenantId, List.of(w.customer().id()),
-                                        w.created() ? CustomerChanges.CREATED : Set.of(Source.PROFILE))
-                                .map(change -> new Changed<>(w, change)))))
-                .call(w -> changes.follow(w.change())).map(Changed::value);
+        return checked(tenantId, withExternalId(input, externalId)).chain(valid -> written(tenantId,
+                conn -> repository.upsert(conn, tenantId, valid), w -> w.customer().id(),
+                w -> w.created() ? CustomerChanges.CREATED : Set.of(Source.PROFILE)));
     }
 
     public Uni<CustomerView> get(long tenantId, long id) {
@@ -112,11 +117,9 @@ public class CustomerService {
                 return Uni.createFrom().failure(e);
             }
             return checked(tenantId, input)
-                    .chain(valid -> repository.inTransaction(conn -> repository.update(conn, tenantId, id, valid, current.version())
-                            .map(updated -> updated.orElseThrow(() -> stale(id)))
-                            .chain(c -> changes.record(conn, tenantId, List.of(id), Set.of(Source.PROFILE))
-                                    .map(change -> new Changed<>(c, change)))))
-                    .call(w -> changes.follow(w.change())).map(Changed::value);
+                    .chain(valid -> written(tenantId, conn -> repository.update(conn, tenantId, id, valid, current.version())
+                            .map(updated -> updated.orElseThrow(() -> stale(id))), CustomerView::id,
+                            c -> Set.of(Source.PROFILE)));
         });
     }
 
