@@ -14,6 +14,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -61,14 +62,16 @@ class RollupRecomputeTest {
                 .execute(Tuple.of(tenantId, customerId, at, amount)).await().atMost(WAIT).iterator().next().getLong(0);
     }
 
-    private void interaction(long tenantId, long customerId, OffsetDateTime at) {
-        pool.preparedQuery("insert into interaction (tenant_id, customer_id, occurred_at, type) values ($1, $2, $3, 'call')")
-                .execute(Tuple.of(tenantId, customerId, at)).await().atMost(WAIT);
+    private long interaction(long tenantId, long customerId, OffsetDateTime at) {
+        return pool.preparedQuery("insert into interaction (tenant_id, customer_id, occurred_at, type)"
+                        + " values ($1, $2, $3, 'call') returning id")
+                .execute(Tuple.of(tenantId, customerId, at)).await().atMost(WAIT).iterator().next().getLong(0);
     }
 
-    private void event(long tenantId, long customerId, OffsetDateTime at) {
-        pool.preparedQuery("insert into event (tenant_id, customer_id, occurred_at, name) values ($1, $2, $3, 'login')")
-                .execute(Tuple.of(tenantId, customerId, at)).await().atMost(WAIT);
+    private long event(long tenantId, long customerId, OffsetDateTime at) {
+        return pool.preparedQuery("insert into event (tenant_id, customer_id, occurred_at, name)"
+                        + " values ($1, $2, $3, 'login') returning id")
+                .execute(Tuple.of(tenantId, customerId, at)).await().atMost(WAIT).iterator().next().getLong(0);
     }
 
     private void delete(String table, long id) {
@@ -81,7 +84,7 @@ class RollupRecomputeTest {
 
     private Row rollups(long customerId) {
         return pool.preparedQuery("select purchase_count, total_spend, average_order_value, first_purchase_at,"
-                        + " last_purchase_at, last_interaction_at, last_seen_at from customer where id = $1")
+                        + " last_purchase_at, last_interaction_at, last_seen_at, first_touch_at from customer where id = $1")
                 .execute(Tuple.of(customerId)).await().atMost(WAIT).iterator().next();
     }
 
@@ -169,5 +172,48 @@ class RollupRecomputeTest {
         assertThat(c.getOffsetDateTime("last_seen_at").toInstant(), equalTo(T0.plusHours(7).toInstant()));
         assertThat(matching(t.key(), Map.of("field", "averageOrderValue", "op", "isSet")), empty());
         assertThat(matching(t.key(), Map.of("field", "lastSeenAt", "op", "isSet")), contains(clara));
+    }
+
+    /**
+     * first_touch_at (V24, the value-quadrant model's first contact): the earliest interaction or event, purchases not
+     * included; the bulk import's chunk takes the least of it and its rows, which is what the recompute gives.
+     */
+    @Test
+    void firstTouchAtIsTheEarliestInteractionOrEvent() {
+        Tenant t = tenant();
+        long dora = Api.customer(t.key(), "dora", Map.of());
+        purchase(t.id(), dora, T0, "5");
+        recompute(t.id(), List.of(dora));
+        assertThat(rollups(dora).getOffsetDateTime("first_touch_at"), nullValue());
+
+        long call = interaction(t.id(), dora, T0.plusHours(3));
+        recompute(t.id(), List.of(dora));
+        assertThat(rollups(dora).getOffsetDateTime("first_touch_at").toInstant(), equalTo(T0.plusHours(3).toInstant()));
+        long login = event(t.id(), dora, T0.plusHours(1));
+        recompute(t.id(), List.of(dora));
+        assertThat(rollups(dora).getOffsetDateTime("first_touch_at").toInstant(), equalTo(T0.plusHours(1).toInstant()));
+        delete("event", login);
+        recompute(t.id(), List.of(dora));
+        assertThat(rollups(dora).getOffsetDateTime("first_touch_at").toInstant(), equalTo(T0.plusHours(3).toInstant()));
+
+        // the import: an earlier event moves it, a later interaction does not
+        importLines(t.key(), "/events/import", "{\"customerId\": %d, \"externalId\": \"e-1\", \"occurredAt\": \"%s\", \"name\": \"visit\"}"
+                .formatted(dora, T0.minusDays(1)));
+        importLines(t.key(), "/interactions/import", "{\"customerId\": %d, \"externalId\": \"i-1\", \"occurredAt\": \"%s\", \"type\": \"call\"}"
+                .formatted(dora, T0.plusDays(10)));
+        OffsetDateTime imported = rollups(dora).getOffsetDateTime("first_touch_at");
+        assertThat(imported.toInstant(), equalTo(T0.minusDays(1).toInstant()));
+        recompute(t.id(), List.of(dora));
+        assertThat(rollups(dora).getOffsetDateTime("first_touch_at").toInstant(), equalTo(imported.toInstant()));
+
+        delete("interaction", call);
+        pool.preparedQuery("delete from event where customer_id = $1").execute(Tuple.of(dora)).await().atMost(WAIT);
+        recompute(t.id(), List.of(dora));
+        assertThat(rollups(dora).getOffsetDateTime("first_touch_at").toInstant(), equalTo(T0.plusDays(10).toInstant()));
+    }
+
+    private static void importLines(String key, String path, String ndjson) {
+        RestAssured.given().auth().oauth2(key).contentType("application/x-ndjson").body(ndjson.getBytes(StandardCharsets.UTF_8)).post(path)
+                .then().statusCode(200).body("stored", equalTo(1));
     }
 }

@@ -359,6 +359,39 @@ class AnalyticsModelsTest {
         as(four.key()).get("/analytics/value-quadrants").then().body("report.medianRevenue", equalTo(250.0f));
     }
 
+    /**
+     * Only EUR purchases counting: the first counted purchase is the first EUR one (an earlier USD purchase is neither
+     * it nor a first contact), and an event before it is the first contact. w1: event 50 days ago, USD 100 days ago,
+     * EUR 100 30 days ago: 20 days. w2: EUR 300 10 days ago only: 0 days. Every purchase counting, w1's first
+     * purchase is the USD one 100 days ago, which is then its first contact as well: 0 days, revenue 100 + 40.
+     */
+    @Test
+    void valueQuadrantsCountOnlyTheConfiguredPurchases() {
+        AnalyticsTest.Tenant t = tenant();
+        long w1 = Api.customer(t.key(), "w1", Map.of());
+        long w2 = Api.customer(t.key(), "w2", Map.of());
+        event(t.key(), "w1", NOW.minusDays(50));
+        as(t.key()).body(Map.of("customerExternalId", "w1", "occurredAt", NOW.minusDays(100).toString(), "amount", "40",
+                "currency", "USD")).post("/purchases").then().statusCode(201);
+        as(t.key()).body(Map.of("customerExternalId", "w1", "occurredAt", NOW.minusDays(30).toString(), "amount", "100",
+                "currency", "EUR")).post("/purchases").then().statusCode(201);
+        as(t.key()).body(Map.of("customerExternalId", "w2", "occurredAt", NOW.minusDays(10).toString(), "amount", "300",
+                "currency", "EUR")).post("/purchases").then().statusCode(201);
+
+        as(t.key()).body(Map.of("amounts", Map.of("currency", "EUR"))).put("/analytics/value-quadrants")
+                .then().statusCode(200);
+        JsonPath a1 = analyticsOf(t.key(), w1);
+        assertEquals(dec("20.00"), a1.getObject("value.daysToValue", BigDecimal.class));
+        assertEquals("smallLate", a1.getString("value.quadrant"));
+        assertEquals(dec("0.00"), analyticsOf(t.key(), w2).getObject("value.daysToValue", BigDecimal.class));
+        assertEquals("bigSoon", analyticsOf(t.key(), w2).getString("value.quadrant"));
+
+        as(t.key()).body(Map.of()).put("/analytics/value-quadrants").then().statusCode(200);
+        a1 = analyticsOf(t.key(), w1);
+        assertEquals(dec("0.00"), a1.getObject("value.daysToValue", BigDecimal.class));
+        assertEquals(0, dec("140").compareTo(a1.getObject("value.revenue", BigDecimal.class)));
+    }
+
     // ------------------------------------------------------------------ lead scoring
 
     static Map<String, Object> rule(String name, Map<String, ?> rule, Object points) {

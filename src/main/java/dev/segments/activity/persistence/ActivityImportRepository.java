@@ -260,8 +260,9 @@ public class ActivityImportRepository {
         String set = switch (kind) {
             case PURCHASE -> "purchase_count = c.purchase_count + d.n, total_spend = c.total_spend + d.total,"
                     + " first_purchase_at = least(c.first_purchase_at, d.first_at), last_purchase_at = " + lastPurchase + ",";
-            case INTERACTION -> "last_interaction_at = greatest(c.last_interaction_at, d.last_at),";
-            case EVENT -> "";
+            case INTERACTION -> "last_interaction_at = greatest(c.last_interaction_at, d.last_at),"
+                    + " first_touch_at = least(c.first_touch_at, d.first_at),";
+            case EVENT -> "first_touch_at = least(c.first_touch_at, d.first_at),";
         };
         return "update customer c set " + set + " last_seen_at = greatest(c.last_seen_at, d.last_at),"
                 + " activity_status = analytics_activity_status(m.config, c.created_at, greatest(c.last_seen_at, d.last_at), "

@@ -29,6 +29,7 @@ public class ActivityRepository {
             update customer c set
               purchase_count = p.n, total_spend = p.total, first_purchase_at = p.first_at, last_purchase_at = p.last_at,
               last_interaction_at = i.last_at, last_seen_at = greatest(p.last_at, i.last_at, e.last_at),
+              first_touch_at = least(i.first_at, e.first_at),
               activity_status = analytics_activity_status(m.config, c.created_at, greatest(p.last_at, i.last_at, e.last_at),
                                                           p.last_at, now()),
               activity_computed_at = now()
@@ -37,9 +38,9 @@ public class ActivityRepository {
             cross join lateral (select count(*)::int as n, coalesce(sum(amount), 0) as total,
                                        min(occurred_at) as first_at, max(occurred_at) as last_at
                                 from purchase where tenant_id = $1 and customer_id = ids.id) p
-            cross join lateral (select max(occurred_at) as last_at
+            cross join lateral (select min(occurred_at) as first_at, max(occurred_at) as last_at
                                 from interaction where tenant_id = $1 and customer_id = ids.id) i
-            cross join lateral (select max(occurred_at) as last_at
+            cross join lateral (select min(occurred_at) as first_at, max(occurred_at) as last_at
                                 from event where tenant_id = $1 and customer_id = ids.id) e
             where c.tenant_id = $1 and c.id = ids.id""";
 

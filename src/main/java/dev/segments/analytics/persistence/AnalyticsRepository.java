@@ -250,7 +250,8 @@ public class AnalyticsRepository {
     /**
      * Value quadrants over the tenant ($1) at $5: the customers with counted purchases ({@link #COUNTED}) at or
      * after $2; value = that revenue; time to value = first counted purchase (any time) minus first contact, the
-     * earliest of createdAt, the first interaction, the first event and that first purchase. big when the value is
+     * earliest of createdAt, the first interaction or event (the rollup {@code first_touch_at}) and that first
+     * purchase (the rollup {@code first_purchase_at} when every purchase counts). big when the value is
      * at least $6 (null: the median of the customers' values), soon when the first purchase is at most $7 (an
      * ISO-8601 duration, calendar-aware in UTC; null: the median time) after the first contact. Medians are exact:
      * the middle value, or the mean of the two middle ones. Returns each rewritten customer's id and whether its
@@ -258,25 +259,23 @@ public class AnalyticsRepository {
      */
     private static final String RECOMPUTE_VALUE = """
             with counted as (
-                select p.customer_id, sum(p.amount) filter (where p.occurred_at >= $2) as revenue,
-                       min(p.occurred_at) as first_purchase
+                -- the window's purchases only, by time (purchase_tenant_occurred)
+                select p.customer_id, sum(p.amount) as revenue
                 from purchase p
-                where p.tenant_id = $1 and %1$s
+                where p.tenant_id = $1 and p.occurred_at >= $2 and %1$s
                 group by p.customer_id
-                having count(*) filter (where p.occurred_at >= $2) > 0
-            ), first_interaction as (
-                -- grouped in one pass each (a correlated min per buyer was 1.6M index probes at 1M customers)
-                select i.customer_id, min(i.occurred_at) as at from interaction i where i.tenant_id = $1 group by 1
-            ), first_event as (
-                select e.customer_id, min(e.occurred_at) as at from event e where e.tenant_id = $1 group by 1
             ), measured as (
-                select k.customer_id, k.revenue, k.first_purchase, f.first_contact,
-                       extract(epoch from (k.first_purchase - f.first_contact)) as seconds
+                select k.customer_id, k.revenue, fp.at as first_purchase, f.first_contact,
+                       extract(epoch from (fp.at - f.first_contact)) as seconds
                 from counted k
                 join customer c on c.tenant_id = $1 and c.id = k.customer_id
-                left join first_interaction fi on fi.customer_id = k.customer_id
-                left join first_event fe on fe.customer_id = k.customer_id
-                cross join lateral (select least(c.created_at, k.first_purchase, fi.at, fe.at) as first_contact) f
+                -- every purchase counts: the rollup; else the customer's first counted one (purchase_customer, in time order)
+                cross join lateral (select case when $3::text is null and not $4::boolean then c.first_purchase_at
+                                                else (select min(p.occurred_at) from purchase p
+                                                      where p.tenant_id = $1 and p.customer_id = k.customer_id and %1$s)
+                                           end as at) fp
+                -- first_touch_at: the rollup of the first interaction or event (V24)
+                cross join lateral (select least(c.created_at, fp.at, c.first_touch_at) as first_contact) f
             ), ranked as (
                 select revenue, seconds, row_number() over (order by revenue) as rv, row_number() over (order by seconds) as rs,
                        count(*) over () as n

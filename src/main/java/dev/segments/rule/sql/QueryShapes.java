@@ -294,7 +294,7 @@ public final class QueryShapes {
     // ---------------------------------------------------------------- lead scores
 
     /**
-     * Rescores customers of a lead-scoring model in one statement, one branch per rule: all of the tenant's
+     * Rescores customers of a lead-scoring model in one statement, one term of a sum per rule: all of the tenant's
      * customers ({@code customerIds} null: each rule in the set-oriented form, pre-aggregated) or some of them
      * (correlated). A customer's score is the sum, rounded to 2 decimals, of the points of the rules it meets (0
      * when none), each times {@code analytics_decay(t, now, halfLife)} where the rule decays, t being the latest
@@ -313,37 +313,35 @@ public final class QueryShapes {
         SqlBuilder.Bound ids = customerIds == null ? null
                 : b.bind(customerIds.stream().distinct().map(String::valueOf).toArray(String[]::new), PgType.TEXT_ARRAY);
         SqlBuilder.Bound at = b.bind(now, PgType.TIMESTAMPTZ);
-        b.sql("with earned (id, points) as (");
+        // one pass over the customers: each rule is a term of the sum (a scan of the customers per rule, and two more
+        // to join the sums back, cost more than the terms: at 1M customers seven scans of the wide row)
+        b.sql("with next as materialized (select c.id, round(");
         for (int i = 0; i < rules.size(); i++) {
             Scoring r = rules.get(i);
-            b.sql(i == 0 ? "" : " union all ").sql("select c.id, ").param(r.points(), PgType.NUMERIC);
-            if (r.halfLifeSeconds() != null) {
-                b.sql(" * coalesce(analytics_decay(");
-                new SqlCompiler(ctx, b, null, SqlCompiler.Shape.CORRELATED).latestActivity(r.rule());
-                b.sql(", ").ref(at).sql(", ").param(BigDecimal.valueOf(r.halfLifeSeconds()), PgType.NUMERIC).sql("), 1)");
-            }
-            b.sql(" from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant);
-            restrict(b, ids);
-            b.sql(" and (");
+            b.sql(i == 0 ? "" : " + ").sql("(case when (");
             if (ids == null) {
                 SqlCompiler.predicate(r.rule(), b, ctx, tenant);
             } else {
                 SqlCompiler.predicate(r.rule(), b, ctx);
             }
-            b.sql(")");
+            b.sql(") then ").param(r.points(), PgType.NUMERIC);
+            if (r.halfLifeSeconds() != null) {
+                b.sql(" * coalesce(analytics_decay(");
+                new SqlCompiler(ctx, b, null, SqlCompiler.Shape.CORRELATED).latestActivity(r.rule());
+                b.sql(", ").ref(at).sql(", ").param(BigDecimal.valueOf(r.halfLifeSeconds()), PgType.NUMERIC).sql("), 1)");
+            }
+            b.sql(" else 0 end)");
         }
-        b.sql("), total as (select id, sum(points) as points from earned group by id)"
-                + ", next as (select c.id, round(coalesce(t.points, 0), 2) as score"
-                + " from " + CUSTOMERS + " left join total t on t.id = c.id where c.tenant_id = ").ref(tenant);
+        b.sql(", 2) as score, cs.lead_score as was_score, cs.lead_temperature as was_temperature,"
+                + " cs.lead_computed_at as was_at from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant);
         restrict(b, ids);
-        b.sql("), rated as (select n.id, n.score, case when n.score >= ").param(hot, PgType.NUMERIC)
+        b.sql("), rated as (select n.*, case when n.score >= ").param(hot, PgType.NUMERIC)
                 .sql(" then 'hot' when n.score >= ").param(warm, PgType.NUMERIC)
                 .sql(" then 'warm' else 'cold' end as temperature from next n)"
-                        + ", changed as (select c.id, r.score, r.temperature from " + CUSTOMERS + " join rated r on r.id = c.id"
-                        + " where c.tenant_id = ").ref(tenant)
-                .sql(" and (cs.lead_score, cs.lead_temperature) is distinct from (r.score, r.temperature)");
+                        + ", changed as (select r.id, r.score, r.temperature from rated r"
+                        + " where (r.was_score, r.was_temperature) is distinct from (r.score, r.temperature)");
         if (ids == null) {
-            b.sql(" and (cs.lead_computed_at is null or cs.lead_computed_at <= ").ref(at).sql(")");
+            b.sql(" and (r.was_at is null or r.was_at <= ").ref(at).sql(")");
         }
         // in id order (as every customer_score upsert); a score computed later than this one (a write's, committed
         // while a whole-tenant run ran) is kept

@@ -467,7 +467,7 @@ class SqlCompilerGoldenTest {
     }
 
     /**
-     * The lead-scoring statement: one branch per rule (pre-aggregated for the whole tenant, correlated for a few
+     * The lead-scoring statement: one term of a sum per rule (pre-aggregated for the whole tenant, correlated for a few
      * customers), decay by the latest row the rule's aggregates select (the rollup without where), the whole-tenant
      * run skipping customers rescored after its clock.
      */
@@ -479,13 +479,12 @@ class SqlCompilerGoldenTest {
                 + "{\"not\":{\"aggregate\":\"count\",\"of\":\"interactions\",\"op\":\"gte\",\"value\":1}}]}");
         List<QueryShapes.Scoring> rules = List.of(new QueryShapes.Scoring(opened, new BigDecimal("20"), 864000L),
                 new QueryShapes.Scoring(buyer, new BigDecimal("-5"), 3600L));
-        String tail = "), total as (select id, sum(points) as points from earned group by id), next as (select c.id,"
-                + " round(coalesce(t.points, 0), 2) as score from customer c left join customer_score cs on cs.customer_id = c.id left join total t on t.id = c.id where"
-                + " c.tenant_id = $1::bigint%s), rated as (select n.id, n.score, case when n.score >= %s then 'hot'"
-                + " when n.score >= %s then 'warm' else 'cold' end as temperature from next n), changed as (select c.id,"
-                + " r.score, r.temperature from customer c left join customer_score cs on cs.customer_id = c.id"
-                + " join rated r on r.id = c.id where c.tenant_id = $1::bigint"
-                + " and (cs.lead_score, cs.lead_temperature) is distinct from (r.score, r.temperature)%s)"
+        String tail = " else 0 end), 2) as score, cs.lead_score as was_score, cs.lead_temperature as was_temperature,"
+                + " cs.lead_computed_at as was_at from customer c left join customer_score cs on cs.customer_id = c.id"
+                + " where c.tenant_id = $1::bigint%s), rated as (select n.*, case when n.score >= %s then 'hot'"
+                + " when n.score >= %s then 'warm' else 'cold' end as temperature from next n), changed as (select r.id,"
+                + " r.score, r.temperature from rated r where (r.was_score, r.was_temperature) is distinct from"
+                + " (r.score, r.temperature)%s)"
                 + " insert into customer_score as cs (customer_id, lead_score, lead_temperature, lead_computed_at)"
                 + " select l.id, l.score, l.temperature, %s from changed l order by l.id on conflict (customer_id) do update"
                 + " set lead_score = excluded.lead_score, lead_temperature = excluded.lead_temperature,"
@@ -493,31 +492,30 @@ class SqlCompilerGoldenTest {
                 + " where cs.lead_computed_at is null or cs.lead_computed_at <= excluded.lead_computed_at"
                 + " returning cs.customer_id, true";
         SqlQuery all = QueryShapes.leadScores(5, rules, null, new BigDecimal("50"), new BigDecimal("20"), NOW, CTX);
-        assertEquals("with earned (id, points) as (select c.id, $3::numeric * coalesce(analytics_decay(greatest("
-                + "(select max(e.occurred_at) from event e where e.tenant_id = c.tenant_id and e.customer_id = c.id"
-                + " and e.name = $4::text and e.occurred_at >= $5::timestamptz)), $2::timestamptz, $6::numeric), 1)"
-                + " from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and (exists (select 1 from (select e.customer_id from"
-                + " event e where e.tenant_id = $1::bigint and e.name = $7::text and e.occurred_at >= $8::timestamptz"
-                + " group by e.customer_id having count(*) >= $9::bigint) g where g.customer_id = c.id))"
-                + " union all select c.id, $10::numeric * coalesce(analytics_decay(greatest(c.last_purchase_at),"
-                + " $2::timestamptz, $11::numeric), 1) from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and ((c.purchase_count"
-                + " >= $12::bigint and not exists (select 1 from (select i.customer_id from interaction i where"
-                + " i.tenant_id = $1::bigint group by i.customer_id having count(*) >= $13::bigint) g where"
-                + " g.customer_id = c.id)))"
+        // one pass over the customers, materialized so that each customer's sum is computed once
+        assertEquals("with next as materialized (select c.id, round((case when (exists (select 1 from (select"
+                + " e.customer_id from event e where e.tenant_id = $1::bigint and e.name = $3::text and e.occurred_at >="
+                + " $4::timestamptz group by e.customer_id having count(*) >= $5::bigint) g where g.customer_id = c.id))"
+                + " then $6::numeric * coalesce(analytics_decay(greatest((select max(e.occurred_at) from event e where"
+                + " e.tenant_id = c.tenant_id and e.customer_id = c.id and e.name = $7::text and e.occurred_at >="
+                + " $8::timestamptz)), $2::timestamptz, $9::numeric), 1) else 0 end) + (case when ((c.purchase_count >="
+                + " $10::bigint and not exists (select 1 from (select i.customer_id from interaction i where i.tenant_id ="
+                + " $1::bigint group by i.customer_id having count(*) >= $11::bigint) g where g.customer_id = c.id)))"
+                + " then $12::numeric * coalesce(analytics_decay(greatest(c.last_purchase_at), $2::timestamptz,"
+                + " $13::numeric), 1)"
                 + String.format(tail, "", "$14::numeric", "$15::numeric",
-                " and (cs.lead_computed_at is null or cs.lead_computed_at <= $2::timestamptz)", "$2::timestamptz"), all.sql());
-        assertEquals(normalize(List.of(5L, NOW, new BigDecimal("20"), "open", ts("2025-05-16T12:00:00Z"), new BigDecimal("864000"),
-                        "open", ts("2025-05-16T12:00:00Z"), 1L, new BigDecimal("-5"), new BigDecimal("3600"), 2L, 1L,
-                        new BigDecimal("50"), new BigDecimal("20"))),
+                " and (r.was_at is null or r.was_at <= $2::timestamptz)", "$2::timestamptz"), all.sql());
+        assertEquals(normalize(List.of(5L, NOW, "open", ts("2025-05-16T12:00:00Z"), 1L, new BigDecimal("20"), "open",
+                        ts("2025-05-16T12:00:00Z"), new BigDecimal("864000"), 2L, 1L, new BigDecimal("-5"),
+                        new BigDecimal("3600"), new BigDecimal("50"), new BigDecimal("20"))),
                 normalize(all.params()));
         SqlQuery few = QueryShapes.leadScores(5, rules.subList(0, 1), List.of(9L, 9L, 10L), new BigDecimal("50"),
                 new BigDecimal("20"), NOW, CTX);
-        assertEquals("with earned (id, points) as (select c.id, $4::numeric * coalesce(analytics_decay(greatest("
+        assertEquals("with next as materialized (select c.id, round((case when (exists (select 1 from event e where"
+                + " e.tenant_id = c.tenant_id and e.customer_id = c.id and e.name = $4::text and e.occurred_at >="
+                + " $5::timestamptz having count(*) >= $6::bigint)) then $7::numeric * coalesce(analytics_decay(greatest("
                 + "(select max(e.occurred_at) from event e where e.tenant_id = c.tenant_id and e.customer_id = c.id"
-                + " and e.name = $5::text and e.occurred_at >= $6::timestamptz)), $3::timestamptz, $7::numeric), 1)"
-                + " from customer c left join customer_score cs on cs.customer_id = c.id where c.tenant_id = $1::bigint and c.id = any($2::text[]::bigint[]) and (exists"
-                + " (select 1 from event e where e.tenant_id = c.tenant_id and e.customer_id = c.id and e.name = $8::text"
-                + " and e.occurred_at >= $9::timestamptz having count(*) >= $10::bigint))"
+                + " and e.name = $8::text and e.occurred_at >= $9::timestamptz)), $3::timestamptz, $10::numeric), 1)"
                 + String.format(tail, " and c.id = any($2::text[]::bigint[])", "$11::numeric", "$12::numeric", "",
                 "$3::timestamptz"), few.sql());
         assertEquals(new String[]{"9", "10"}.length, ((String[]) few.params().get(1)).length);
