@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @WithTestResource(EmbeddedPostgresResource.class)
 class ActivityImportTest {
 
-    private static JsonPath post(String key, String path, String contentType, String body, int status) {
+    static JsonPath post(String key, String path, String contentType, String body, int status) {
         return RestAssured.given().auth().oauth2(key).contentType(contentType)
                 .body(body.getBytes(StandardCharsets.UTF_8)).post(path).then().statusCode(status).extract().jsonPath();
     }

@@ -14,7 +14,6 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -213,7 +212,6 @@ class RollupRecomputeTest {
     }
 
     private static void importLines(String key, String path, String ndjson) {
-        RestAssured.given().auth().oauth2(key).contentType("application/x-ndjson").body(ndjson.getBytes(StandardCharsets.UTF_8)).post(path)
-                .then().statusCode(200).body("stored", equalTo(1));
+        assertThat(ActivityImportTest.post(key, path, "application/x-ndjson", ndjson, 200).getInt("stored"), equalTo(1));
     }
 }

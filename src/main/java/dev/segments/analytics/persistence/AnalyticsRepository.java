@@ -141,6 +141,9 @@ public class AnalyticsRepository {
     /** Which purchases count ($3 currency, $4 positive only), over purchase alias p. */
     private static final String COUNTED = "($3::text is null or p.currency = $3) and (not $4::boolean or p.amount > 0)";
 
+    /** Whether every purchase counts ({@link #COUNTED} true for every row): the purchase rollups are then the counted ones. */
+    private static final String COUNTS_ALL = "($3::text is null and not $4::boolean)";
+
     /**
      * ABC and XYZ over the tenant ($1) in one pass over its counted purchases ({@link #COUNTED}) since the earlier
      * of $2 (the ABC window's start) and $6 (the XYZ horizon's start, inclusive; $7 its end, exclusive; $8 the
@@ -270,7 +273,7 @@ public class AnalyticsRepository {
                 from counted k
                 join customer c on c.tenant_id = $1 and c.id = k.customer_id
                 -- every purchase counts: the rollup; else the customer's first counted one (purchase_customer, in time order)
-                cross join lateral (select case when $3::text is null and not $4::boolean then c.first_purchase_at
+                cross join lateral (select case when %3$s then c.first_purchase_at
                                                 else (select min(p.occurred_at) from purchase p
                                                       where p.tenant_id = $1 and p.customer_id = k.customer_id and %1$s)
                                            end as at) fp
@@ -303,7 +306,8 @@ public class AnalyticsRepository {
                 %2$s
             )
             select n.id, n.changed from next n""".formatted(COUNTED, upsert(
-            "value_quadrant, value_revenue, value_days, value_computed_at", "n.quadrant, n.revenue, n.days, $5", Map.of()));
+            "value_quadrant, value_revenue, value_days, value_computed_at", "n.quadrant, n.revenue, n.days, $5", Map.of()),
+            COUNTS_ALL);
 
     /** A lead-scoring model without rules: nobody has a score. */
     private static final String CLEAR_LEAD_SCORES = """
