@@ -577,6 +577,100 @@ public final class Bench {
                 exec(src, "drop table copy_" + t[0]);
             }
         }
+        importFloor();
+    }
+
+    /**
+     * The floor of the service's activity import (issue 18): only the part of a chunk that its guarantees require of
+     * the stream table, on the same rows, in the same 50k-row chunks and transactions as the service. Per chunk: COPY
+     * into a temporary staging table, then {@code insert ... on conflict (tenant_id, external_id) do nothing} into a
+     * scratch copy of the stream table with its indexes and the customer foreign key (the dedup and the integrity
+     * every import needs), then, timed apart, the rollups of the touched customers added to a scratch copy of the
+     * customer table (wide row, its indexes), as ActivityImportRepository.addRollups does. No parsing, validation,
+     * resolution of external ids, locking, journal or membership: what the service adds to these is the rest.
+     */
+    void importFloor() throws Exception {
+        ObjectNode f = R.withObjectProperty("load").putObject("importFloor");
+        int chunkRows = 50_000;
+        String[][] streams = {
+                {"purchase", PURCHASE_COLS, "purchases.csv", "purchases", "amount numeric, currency text, product text,"
+                        + " category text, quantity integer, channel text, attributes jsonb"},
+                {"interaction", INTERACTION_COLS, "interactions.csv", "interactions", "type text, channel text,"
+                        + " outcome text, reason text, attributes jsonb"},
+                {"event", EVENT_COLS, "events.csv", "events", "name text, properties jsonb"}};
+        try (Connection src = connect("bench_src")) {
+            exec(src, "drop table if exists floor_purchase, floor_interaction, floor_event, floor_customer");
+            exec(src, "create table floor_customer (like customer including all)");
+            String cols = scalar(src, "select string_agg(column_name, ', ' order by ordinal_position)"
+                    + " from information_schema.columns where table_schema = current_schema() and table_name = 'customer'"
+                    + " and is_generated = 'NEVER'");
+            exec(src, "insert into floor_customer (" + cols + ") overriding system value select " + cols + " from customer");
+            exec(src, "vacuum analyze floor_customer");
+            for (String[] t : streams) {
+                exec(src, "create table floor_" + t[0] + " (like " + t[0] + " including all)");
+                exec(src, "alter table floor_" + t[0] + " add foreign key (tenant_id, customer_id)"
+                        + " references floor_customer (tenant_id, id)");
+                exec(src, "create temp table if not exists floor_delta (customer_id bigint primary key, n bigint not null,"
+                        + " total numeric not null, first_at timestamptz not null, last_at timestamptz not null)"
+                        + " on commit delete rows");
+                exec(src, "drop table if exists floor_stage");
+                exec(src, "create temp table floor_stage (line bigserial, tenant_id bigint, customer_id bigint,"
+                        + " external_id text, occurred_at timestamptz, " + t[4] + ") on commit delete rows");
+                boolean purchase = t[0].equals("purchase");
+                String insert = "with ins as (insert into floor_" + t[0] + " (tenant_id, customer_id, external_id, "
+                        + t[1] + ") select 1, customer_id, external_id, " + t[1].replace("attributes", "coalesce(attributes, '{}')")
+                        .replace("properties", "coalesce(properties, '{}')") + " from floor_stage order by line"
+                        + " on conflict (tenant_id, external_id) do nothing returning customer_id, occurred_at"
+                        + (purchase ? ", amount" : "") + ") insert into floor_delta select customer_id, count(*), "
+                        + (purchase ? "sum(amount)" : "0") + ", min(occurred_at), max(occurred_at) from ins group by customer_id";
+                String rollups = "update floor_customer c set " + switch (t[0]) {
+                    case "purchase" -> "purchase_count = c.purchase_count + d.n, total_spend = c.total_spend + d.total,"
+                            + " first_purchase_at = least(c.first_purchase_at, d.first_at),"
+                            + " last_purchase_at = greatest(c.last_purchase_at, d.last_at),";
+                    case "interaction" -> "last_interaction_at = greatest(c.last_interaction_at, d.last_at),"
+                            + " first_touch_at = least(c.first_touch_at, d.first_at),";
+                    default -> "first_touch_at = least(c.first_touch_at, d.first_at),";
+                } + " last_seen_at = greatest(c.last_seen_at, d.last_at), activity_computed_at = now()"
+                        + " from floor_delta d where c.tenant_id = 1 and c.id = d.customer_id";
+                src.setAutoCommit(false);
+                exec(src, "set random_page_cost = 1.1"); // as the service's chunks (PreparedStatements)
+                CopyManager copy = new CopyManager(src.unwrap(org.postgresql.core.BaseConnection.class));
+                long rows = 0, insertNs = 0, rollupNs = 0;
+                try (BufferedReader in = Files.newBufferedReader(exportDir.resolve(t[2]))) {
+                    StringBuilder chunk = new StringBuilder();
+                    int n = 0;
+                    for (String line = in.readLine(); ; line = in.readLine()) {
+                        if (line != null) {
+                            chunk.append(line).append('\n');
+                            n++;
+                        }
+                        if (n == chunkRows || (line == null && n > 0)) {
+                            long t0 = System.nanoTime();
+                            copy.copyIn("copy floor_stage (tenant_id, customer_id, external_id, " + t[1]
+                                    + ") from stdin (format csv)", new java.io.StringReader(chunk.toString()));
+                            exec(src, insert);
+                            long t1 = System.nanoTime();
+                            exec(src, rollups);
+                            src.commit();
+                            insertNs += t1 - t0;
+                            rollupNs += System.nanoTime() - t1;
+                            rows += n;
+                            chunk.setLength(0);
+                            n = 0;
+                        }
+                        if (line == null) break;
+                    }
+                }
+                exec(src, "reset random_page_cost");
+                src.commit();
+                src.setAutoCommit(true);
+                long insertMs = insertNs / 1_000_000, allMs = (insertNs + rollupNs) / 1_000_000;
+                f.putObject(t[3]).put("rows", rows).put("insertMs", insertMs).put("insertRowsPerSec", rate(rows, insertMs))
+                        .put("withRollupsMs", allMs).put("withRollupsRowsPerSec", rate(rows, allMs));
+                log("import floor " + t[3] + ": " + rows + " rows, insert " + insertMs + " ms, with rollups " + allMs + " ms");
+            }
+            exec(src, "drop table floor_purchase, floor_interaction, floor_event, floor_customer");
+        }
     }
 
     void loadThroughService() throws Exception {

@@ -1,5 +1,6 @@
 package dev.segments.activity;
 
+import dev.segments.activity.service.LaneRouter;
 import dev.segments.support.Api;
 import dev.segments.support.EmbeddedPostgresResource;
 import io.quarkus.test.common.WithTestResource;
@@ -169,5 +170,53 @@ class ActivityImportTest {
         JsonPath tooMany = post(key, "/events/import", "application/x-ndjson", "{}\n".repeat(3), 200);
         assertEquals(3, tooMany.getInt("failed"));
         assertTrue(tooMany.getInt("errorCount") >= 6, "occurredAt, name and the customer are missing on each line");
+    }
+
+    /**
+     * A request's import is stored by two lanes at once (segments.imports.parallel-chunks, chunks of 1000 rows in
+     * tests): each lane takes its customers' lines, and a line repeating an externalId follows the lane of its first
+     * line, so the first line wins as with one lane. Here the first lines (paula's d-1..d-5) wait in a lane that has
+     * only them until the end of the body, while quentin's lane stores three chunks, the first with the repeats: were
+     * the repeats stored in quentin's lane, they would be committed first and paula's lines would be the duplicates.
+     */
+    @Test
+    void twoLanesKeepTheFirstLineOfARepeatedExternalIdAndEveryCustomersRollups() {
+        String key = Api.newTenant();
+        String paula = "paula";
+        String quentin = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "quentin-" + i)
+                .filter(q -> LaneRouter.customerLane(null, q) != LaneRouter.customerLane(null, paula))
+                .findFirst().orElseThrow();
+        long p = Api.customer(key, paula, Map.of());
+        long q = Api.customer(key, quentin, Map.of());
+        segment(key, "rolled", Map.of("field", "purchaseCount", "op", "gte", "value", 2500));
+        segment(key, "scanned", Map.of("aggregate", "count", "of", "purchases",
+                "where", Map.of("field", "amount", "op", "gte", "value", 0), "op", "gte", "value", 2500));
+        StringBuilder body = new StringBuilder();
+        String line = "{\"customerExternalId\": \"%s\", \"externalId\": \"%s\", \"occurredAt\": \"2026-02-01T10:00:00Z\", \"amount\": %d}\n";
+        for (int i = 1; i <= 5; i++) {
+            body.append(line.formatted(paula, "d-" + i, 7));
+        }
+        for (int i = 1; i <= 2500; i++) {
+            body.append(line.formatted(quentin, "q-" + i, 1));
+            if (i >= 100 && i < 105) {
+                body.append(line.formatted(quentin, "d-" + (i - 99), 1000));
+            }
+        }
+        JsonPath report = post(key, "/purchases/import", "application/x-ndjson", body.toString(), 200);
+        assertEquals(2510, report.getInt("lines"));
+        assertEquals(2505, report.getInt("stored"));
+        assertEquals(5, report.getInt("duplicates"));
+        assertEquals(0, report.getInt("failed"));
+        as(key).get("/customers/" + p).then().body("rollups.purchaseCount", equalTo(5))
+                .body("rollups.totalSpend", equalTo(35f));
+        as(key).get("/customers/" + q).then().body("rollups.purchaseCount", equalTo(2500))
+                .body("rollups.totalSpend", equalTo(2500f));
+        // membership followed both lanes, by the rollup and by a scan of the rows alike
+        assertEquals(List.of(quentin), entered(key, "rolled"));
+        assertEquals(List.of(quentin), entered(key, "scanned"));
+        // the same body again stores nothing
+        JsonPath again = post(key, "/purchases/import", "application/x-ndjson", body.toString(), 200);
+        assertEquals(0, again.getInt("stored"));
+        assertEquals(2510, again.getInt("duplicates"));
     }
 }

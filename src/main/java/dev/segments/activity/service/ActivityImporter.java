@@ -42,6 +42,10 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Bulk import of an activity stream (purchases, interactions, events) from NDJSON or CSV of any size, in constant
@@ -121,10 +125,15 @@ public class ActivityImporter {
                 : attributes.catalog(tenantId, kind.attributeEntity()).await().indefinitely();
         ImportRecords records = new ImportRecords(body, csv, config.limits().importMaxLineBytes(), from.offset(),
                 from.line());
-        Run run = new Run(tenantId, kind, catalog, records, listener, before);
+        // a job records one committed offset per chunk, so it stores its chunks one after another (one lane)
+        // two lanes at most: LaneRouter's routing of repeated externalIds is exact for two
+        int lanes = listener == null ? Math.clamp(config.imports().parallelChunks(), 1, 2) : 1;
+        Run run = new Run(tenantId, kind, catalog, records, listener, before, lanes);
         String[] header = from.header();
-        try (ActivityImportRepository.Session session = open(kind)) {
-            run.session = session;
+        try {
+            for (Lane lane : run.lanes) {
+                lane.session = open(kind);
+            }
             if (csv && header == null) {
                 ImportRecords.Rec first = records.next();
                 while (first != null && first.blank()) {
@@ -173,20 +182,28 @@ public class ActivityImporter {
                         run.accept(r.firstLine(), parsed.node());
                     }
                 }
-                if (run.chunk.size() >= config.imports().chunkRows()) {
-                    run.flush();
+                if (run.touched != null && run.touched.chunk.size() >= config.imports().chunkRows()) {
+                    run.flush(run.touched);
                 }
             }
             if (!run.stopped) {
-                run.flush();
+                for (Lane lane : run.lanes) {
+                    if (!lane.chunk.isEmpty() || listener != null) {
+                        run.flush(lane);
+                    }
+                }
             }
+            run.drain();
         } catch (SQLException e) {
+            run.drainQuietly();
             LOG.errorf(e, "%s import of tenant %d stopped by a database failure", ActivityService.streamName(kind),
                     tenantId);
             throw new ProblemException(ProblemType.UNAVAILABLE, "The database failed during the import, after line "
                     + run.lastLine + " was read. Stored before the failure: " + run.stored + " items (" + run.duplicates
                     + " duplicates skipped); " + run.failed + " lines were rejected. Items with an externalId are"
                     + " never stored twice, so sending the whole body again is safe for them.");
+        } finally {
+            run.close();
         }
         return run.finish(csv, from);
     }
@@ -312,18 +329,36 @@ public class ActivityImporter {
         return row.toString();
     }
 
-    /** One import in progress: the pending chunk, the counts and the errors. */
+    /**
+     * A lane of an import: the rows of its share of the customers, stored chunk after chunk on its own connection.
+     * With more than one lane (a request's import, {@code segments.imports.parallel-chunks}), the lanes' chunks are
+     * stored at once on their connections while the body is read on, a line's lane chosen by {@link LaneRouter}
+     * (its customer's, so concurrent chunks lock disjoint customers, and the database works on two cores).
+     */
+    private static final class Lane {
+        final List<Staged> chunk = new ArrayList<>();
+        ActivityImportRepository.Session session;
+        /** The lane's chunk being stored (lanes > 1): the next one starts after it, so a lane commits in line order. */
+        Future<?> storing;
+    }
+
+    /** One import in progress: the lanes' pending chunks, the counts and the errors. */
     private final class Run {
         private final long tenantId;
         private final StreamKind kind;
         private final AttributeCatalog catalog;
         private final ImportRecords records;
         private final Listener listener;
-        private final List<Staged> chunk = new ArrayList<>();
+        final Lane[] lanes;
+        /** Stores the lanes' chunks while the body is read on; null with one lane (stored by the reading thread). */
+        private final ExecutorService storing;
+        /** The lane of the last accepted row. */
+        Lane touched;
+        /** Which lane takes a line (two lanes); null with one. */
+        private final LaneRouter router;
         /** Errors listed in the report (no listener), or those of the pending chunk (listener). */
         private final List<LineError> errors = new ArrayList<>();
         private long lastFailedLine = -1;
-        ActivityImportRepository.Session session;
         long lines;
         long readable;
         long lastLine;
@@ -334,12 +369,22 @@ public class ActivityImporter {
         boolean stopped;
 
         Run(long tenantId, StreamKind kind, AttributeCatalog catalog, ImportRecords records, Listener listener,
-            Progress before) {
+            Progress before, int lanes) {
             this.tenantId = tenantId;
             this.kind = kind;
             this.catalog = catalog;
             this.records = records;
             this.listener = listener;
+            this.lanes = new Lane[lanes];
+            for (int i = 0; i < lanes; i++) {
+                this.lanes[i] = new Lane();
+            }
+            this.router = lanes == 1 ? null : new LaneRouter();
+            this.storing = lanes == 1 ? null : Executors.newFixedThreadPool(lanes, r -> {
+                Thread t = new Thread(r, "import-lane");
+                t.setDaemon(true);
+                return t;
+            });
             this.lines = before.lines();
             this.stored = before.stored();
             this.duplicates = before.duplicates();
@@ -347,7 +392,7 @@ public class ActivityImporter {
             this.errorCount = before.errorCount();
         }
 
-        void accept(long line, JsonNode node) {
+        void accept(long line, JsonNode node) throws SQLException {
             lastLine = line;
             if (!node.isObject()) {
                 fail(line, "", "invalid_type", "each line must be a JSON object");
@@ -374,21 +419,39 @@ public class ActivityImporter {
                 fail(line, problems);
                 return;
             }
-            chunk.add(new Staged(line, copyRow(line, item), item.customerId() != null));
+            touched = lanes[lane(item)];
+            touched.chunk.add(new Staged(line, copyRow(line, item), item.customerId() != null));
         }
 
-        void fail(long line, List<FieldError> problems) {
+        /** The lane of an item ({@link LaneRouter}); stores every pending chunk first where the router says so. */
+        private int lane(ActivityInput item) throws SQLException {
+            if (router == null) {
+                return 0;
+            }
+            LaneRouter.Route route = router.route(item.customerId(), item.customerExternalId(), item.externalId());
+            if (route.barrier()) {
+                for (Lane l : lanes) {
+                    if (!l.chunk.isEmpty()) {
+                        flush(l);
+                    }
+                }
+                drain();
+            }
+            return route.lane();
+        }
+
+        synchronized void fail(long line, List<FieldError> problems) {
             for (FieldError p : problems) {
                 fail(line, p);
             }
         }
 
-        void fail(long line, FieldError p) {
+        synchronized void fail(long line, FieldError p) {
             fail(line, p.pointer(), p.code(), p.message());
         }
 
         /** A line counts once as failed however many problems it has (its problems come one after another). */
-        void fail(long line, String pointer, String code, String message) {
+        synchronized void fail(long line, String pointer, String code, String message) {
             lastLine = Math.max(lastLine, line);
             if (line != lastFailedLine) {
                 failed++;
@@ -400,10 +463,89 @@ public class ActivityImporter {
             }
         }
 
-        /** Stores the pending chunk (and, for a job, its progress in the same transaction). */
-        void flush() throws SQLException {
-            List<Staged> rows = new ArrayList<>(chunk);
-            chunk.clear();
+        /**
+         * Stores the lane's pending chunk (and, for a job, its progress in the same transaction): at once with one
+         * lane, else on the lane's thread once its previous chunk is stored.
+         */
+        void flush(Lane lane) throws SQLException {
+            List<Staged> rows = new ArrayList<>(lane.chunk);
+            lane.chunk.clear();
+            if (storing == null) {
+                store(lane.session, rows);
+                return;
+            }
+            await(lane.storing);
+            lane.storing = storing.submit(() -> {
+                store(lane.session, rows);
+                return null;
+            });
+        }
+
+        /** Waits for every lane's chunk being stored; the first failure is thrown once all have ended. */
+        void drain() throws SQLException {
+            SQLException failure = null;
+            RuntimeException runtime = null;
+            for (Lane lane : lanes) {
+                try {
+                    await(lane.storing);
+                } catch (SQLException e) {
+                    failure = failure == null ? e : failure;
+                } catch (RuntimeException e) {
+                    runtime = runtime == null ? e : runtime;
+                }
+                lane.storing = null;
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            if (runtime != null) {
+                throw runtime;
+            }
+        }
+
+        /** {@link #drain()} after a failure: the counts are final once it returns. */
+        void drainQuietly() {
+            try {
+                drain();
+            } catch (SQLException | RuntimeException ignored) {
+                // the first failure is the one reported
+            }
+        }
+
+        /** Waits for the lanes, then closes their connections and threads. */
+        void close() {
+            drainQuietly();
+            if (storing != null) {
+                storing.shutdownNow();
+            }
+            for (Lane lane : lanes) {
+                if (lane.session != null) {
+                    lane.session.close();
+                }
+            }
+        }
+
+        private static void await(Future<?> f) throws SQLException {
+            if (f == null) {
+                return;
+            }
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while a chunk of the import was stored", e);
+            } catch (ExecutionException e) {
+                switch (e.getCause()) {
+                    case SQLException sql -> throw sql;
+                    case RuntimeException r -> throw r;
+                    case Error err -> throw err;
+                    default -> throw new IllegalStateException(e.getCause());
+                }
+            }
+        }
+
+        /** Stores a chunk on a lane's connection, then updates its customers' membership. */
+        private void store(ActivityImportRepository.Session session, List<Staged> rows) throws SQLException {
             long t0 = System.nanoTime();
             List<CustomerChanges.Change> recorded = new ArrayList<>();
             try {
@@ -418,7 +560,7 @@ public class ActivityImporter {
                     throw e;
                 }
                 // a row the checks let through was refused: store halves until it is isolated, then the progress
-                storeSplit(rows, recorded);
+                storeSplit(session, rows, recorded);
                 session.store(tenantId, List.of(), (c, outcome) -> progress(c));
             }
             for (CustomerChanges.Change change : recorded) {
@@ -433,7 +575,8 @@ public class ActivityImporter {
             }
         }
 
-        private void storeSplit(List<Staged> rows, List<CustomerChanges.Change> recorded) throws SQLException {
+        private void storeSplit(ActivityImportRepository.Session session, List<Staged> rows,
+                                List<CustomerChanges.Change> recorded) throws SQLException {
             if (rows.isEmpty()) {
                 return;
             }
@@ -451,8 +594,8 @@ public class ActivityImporter {
                     return;
                 }
                 int half = rows.size() / 2;
-                storeSplit(rows.subList(0, half), recorded);
-                storeSplit(rows.subList(half, rows.size()), recorded);
+                storeSplit(session, rows.subList(0, half), recorded);
+                storeSplit(session, rows.subList(half, rows.size()), recorded);
             }
         }
 
@@ -466,7 +609,7 @@ public class ActivityImporter {
             return changes.record(c, tenantId, outcome.customers(), EnumSet.of(ActivityService.source(kind)));
         }
 
-        private void take(ChunkOutcome outcome) {
+        private synchronized void take(ChunkOutcome outcome) {
             stored += outcome.stored();
             duplicates += outcome.duplicates();
             for (ActivityImportRepository.Unknown u : outcome.unknown()) {

@@ -39,6 +39,14 @@ public interface ServiceConfig {
         @WithDefault("50000")
         int chunkRows();
 
+        /**
+         * Chunks of one request's activity import stored at once, each on its own connection, over disjoint customers:
+         * 1 or 2 (more is taken as 2). An import job stores its chunks one after another: it records one committed
+         * offset per chunk.
+         */
+        @WithDefault("2")
+        int parallelChunks();
+
         /** Largest upload an import job accepts, in bytes; larger is a 413 problem. */
         @WithDefault("10737418240")
         long maxUploadBytes();
