@@ -18,6 +18,7 @@ import dev.segments.activity.persistence.ActivityImportRepository.Staged;
 import dev.segments.activity.persistence.StreamKind;
 import dev.segments.attribute.service.AttributeCatalog;
 import dev.segments.attribute.service.AttributeService;
+import dev.segments.common.concurrent.Lanes;
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.error.JsonPointers;
 import dev.segments.common.error.Problem.FieldError;
@@ -42,10 +43,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Bulk import of an activity stream (purchases, interactions, events) from NDJSON or CSV of any size, in constant
@@ -336,10 +333,13 @@ public class ActivityImporter {
      * (its customer's, so concurrent chunks lock disjoint customers, and the database works on two cores).
      */
     private static final class Lane {
+        final int index;
         final List<Staged> chunk = new ArrayList<>();
         ActivityImportRepository.Session session;
-        /** The lane's chunk being stored (lanes > 1): the next one starts after it, so a lane commits in line order. */
-        Future<?> storing;
+
+        Lane(int index) {
+            this.index = index;
+        }
     }
 
     /** One import in progress: the lanes' pending chunks, the counts and the errors. */
@@ -350,8 +350,8 @@ public class ActivityImporter {
         private final ImportRecords records;
         private final Listener listener;
         final Lane[] lanes;
-        /** Stores the lanes' chunks while the body is read on; null with one lane (stored by the reading thread). */
-        private final ExecutorService storing;
+        /** Stores the lanes' chunks (a lane's one after another) while the body is read on. */
+        private final Lanes storing;
         /** The lane of the last accepted row. */
         Lane touched;
         /** Which lane takes a line (two lanes); null with one. */
@@ -377,14 +377,10 @@ public class ActivityImporter {
             this.listener = listener;
             this.lanes = new Lane[lanes];
             for (int i = 0; i < lanes; i++) {
-                this.lanes[i] = new Lane();
+                this.lanes[i] = new Lane(i);
             }
             this.router = lanes == 1 ? null : new LaneRouter();
-            this.storing = lanes == 1 ? null : Executors.newFixedThreadPool(lanes, r -> {
-                Thread t = new Thread(r, "import-lane");
-                t.setDaemon(true);
-                return t;
-            });
+            this.storing = new Lanes(lanes, "import-lane");
             this.lines = before.lines();
             this.stored = before.stored();
             this.duplicates = before.duplicates();
@@ -470,76 +466,23 @@ public class ActivityImporter {
         void flush(Lane lane) throws SQLException {
             List<Staged> rows = new ArrayList<>(lane.chunk);
             lane.chunk.clear();
-            if (storing == null) {
-                store(lane.session, rows);
-                return;
-            }
-            await(lane.storing);
-            lane.storing = storing.submit(() -> {
-                store(lane.session, rows);
-                return null;
-            });
+            storing.submit(lane.index, () -> store(lane.session, rows));
         }
 
-        /** Waits for every lane's chunk being stored; the first failure is thrown once all have ended. */
         void drain() throws SQLException {
-            SQLException failure = null;
-            RuntimeException runtime = null;
-            for (Lane lane : lanes) {
-                try {
-                    await(lane.storing);
-                } catch (SQLException e) {
-                    failure = failure == null ? e : failure;
-                } catch (RuntimeException e) {
-                    runtime = runtime == null ? e : runtime;
-                }
-                lane.storing = null;
-            }
-            if (failure != null) {
-                throw failure;
-            }
-            if (runtime != null) {
-                throw runtime;
-            }
+            storing.drain();
         }
 
-        /** {@link #drain()} after a failure: the counts are final once it returns. */
         void drainQuietly() {
-            try {
-                drain();
-            } catch (SQLException | RuntimeException ignored) {
-                // the first failure is the one reported
-            }
+            storing.drainQuietly();
         }
 
         /** Waits for the lanes, then closes their connections and threads. */
         void close() {
-            drainQuietly();
-            if (storing != null) {
-                storing.shutdownNow();
-            }
+            storing.close();
             for (Lane lane : lanes) {
                 if (lane.session != null) {
                     lane.session.close();
-                }
-            }
-        }
-
-        private static void await(Future<?> f) throws SQLException {
-            if (f == null) {
-                return;
-            }
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while a chunk of the import was stored", e);
-            } catch (ExecutionException e) {
-                switch (e.getCause()) {
-                    case SQLException sql -> throw sql;
-                    case RuntimeException r -> throw r;
-                    case Error err -> throw err;
-                    default -> throw new IllegalStateException(e.getCause());
                 }
             }
         }

@@ -2,6 +2,7 @@ package dev.segments.activity.service;
 
 import com.google.common.hash.BloomFilter;
 import com.google.common.hash.Funnels;
+import dev.segments.common.concurrent.Lanes;
 
 /**
  * Which of two lanes stores a line of a request's activity import ({@link ActivityImporter}): its customer's lane, by
@@ -39,8 +40,7 @@ public final class LaneRouter {
 
     /** The lane (0 or 1) of a customer, by the reference a line gives. */
     public static int customerLane(Long customerId, String customerExternalId) {
-        int h = customerId != null ? Long.hashCode(customerId) : customerExternalId.hashCode();
-        return Math.floorMod(h ^ (h >>> 16), 2);
+        return Lanes.of(customerId != null ? Long.hashCode(customerId) : customerExternalId.hashCode(), 2);
     }
 
     /** The route of the next line (in body order) and records its externalId in that lane's filter. */

@@ -40,9 +40,9 @@ public interface ServiceConfig {
         int chunkRows();
 
         /**
-         * Chunks of one request's activity import stored at once, each on its own connection, over disjoint customers:
-         * 1 or 2 (more is taken as 2). An import job stores its chunks one after another: it records one committed
-         * offset per chunk.
+         * Chunks of one request's import (customers or activity) stored at once, each on its own connection, over
+         * disjoint customers: 1 or 2 (more is taken as 2). An import job stores its chunks one after another: it
+         * records one committed offset per chunk.
          */
         @WithDefault("2")
         int parallelChunks();

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.segments.attribute.service.AttributeCatalog;
 import dev.segments.attribute.service.AttributeService;
+import dev.segments.common.concurrent.Lanes;
 import dev.segments.common.config.ServiceConfig;
 import dev.segments.common.metrics.ServiceMetrics;
 import dev.segments.common.error.JsonPointers;
@@ -41,7 +42,7 @@ import java.util.Set;
 /**
  * Bulk customer import from NDJSON or CSV. The body is read as a stream, one record at a time
  * ({@link ImportRecords}), checked line by line, and written in chunks (one set-based upsert each), so memory
- * stays flat however long the body is.
+ * stays flat however long the body is; a request's import writes two chunks at once, one per lane ({@link Run}).
  *
  * <p>A bad line is reported with its line number and a JSON pointer, and skipped; it never costs a good line.
  * Every problem a line can have is found before the database sees it ({@link ImportValues}); should a chunk
@@ -125,7 +126,7 @@ public class CustomerImporter {
     public ImportReport importNdjson(long tenantId, InputStream body, long offset, long line, Hook hook) {
         AttributeCatalog catalog = attributes.catalog(tenantId, "customer").await().indefinitely();
         ImportRecords records = new ImportRecords(body, false, config.limits().importMaxLineBytes(), offset, line);
-        try (Run run = new Run(tenantId, catalog)) {
+        try (Run run = new Run(tenantId, catalog, hook == null)) {
             run.follow(records, hook);
             return ndjsonRows(run, records, offset);
         }
@@ -166,7 +167,7 @@ public class CustomerImporter {
         ImportRecords records = new ImportRecords(body, true, config.limits().importMaxLineBytes(), offset, line);
         if (knownHeader != null) {
             checkHeader(knownHeader, catalog);
-            try (Run run = new Run(tenantId, catalog)) {
+            try (Run run = new Run(tenantId, catalog, hook == null)) {
                 run.follow(records, hook);
                 csvRows(run, records, knownHeader, catalog);
                 return run.finish("a CSV row", null);
@@ -189,7 +190,7 @@ public class CustomerImporter {
         if (hook != null) {
             hook.header(header);
         }
-        try (Run run = new Run(tenantId, catalog)) {
+        try (Run run = new Run(tenantId, catalog, hook == null)) {
             run.follow(records, hook);
             csvRows(run, records, header, catalog);
             if (run.lines == 0) {
@@ -293,13 +294,29 @@ public class CustomerImporter {
         }
     }
 
-    /** One import in progress: the pending chunk, the counts and the reported errors. */
+    /** A lane of a customer import: the pending chunk of its share of the externalIds, and its connection. */
+    private static final class Lane {
+        final int index;
+        final Map<String, Pending> chunk = new LinkedHashMap<>();
+        /** The lane's connection, opened with its first chunk. */
+        CustomerImportRepository.Session session;
+
+        Lane(int index) {
+            this.index = index;
+        }
+    }
+
+    /**
+     * One import in progress: the lanes' pending chunks, the counts and the reported errors. A request's import has
+     * {@code segments.imports.parallel-chunks} lanes (a job one: it records one offset per chunk): a line goes to the
+     * lane of its externalId, so the lanes' chunks, stored at once on their own connections, upsert disjoint
+     * customers, and a later line for a customer is stored after the earlier one by the same lane.
+     */
     private final class Run implements AutoCloseable {
         private final long tenantId;
-        /** The import's connection, opened with the first chunk. */
-        private CustomerImportRepository.Session session;
         private final AttributeCatalog catalog;
-        private final Map<String, Pending> chunk = new LinkedHashMap<>();
+        private final Lane[] lanes;
+        private final Lanes storing;
         private final List<ImportReport.LineError> errors = new ArrayList<>();
         private final Set<Long> failedLines = new HashSet<>();
         /** Data records (non-blank lines) seen. */
@@ -320,9 +337,15 @@ public class CustomerImporter {
         private final List<ImportReport.LineError> pending = new ArrayList<>();
         boolean stopped;
 
-        Run(long tenantId, AttributeCatalog catalog) {
+        Run(long tenantId, AttributeCatalog catalog, boolean parallel) {
             this.tenantId = tenantId;
             this.catalog = catalog;
+            int count = parallel ? Math.clamp(config.imports().parallelChunks(), 1, 2) : 1;
+            this.lanes = new Lane[count];
+            for (int i = 0; i < count; i++) {
+                lanes[i] = new Lane(i);
+            }
+            this.storing = new Lanes(count, "customer-import-lane");
         }
 
         void follow(ImportRecords records, Hook hook) {
@@ -373,24 +396,25 @@ public class CustomerImporter {
                 return;
             }
             CustomerInput normalised = CustomerService.normalised(input);
-            if (chunk.containsKey(normalised.externalId())) {
-                flush(); // a later line for the same customer wins: write the earlier one first
+            Lane lane = lanes[Lanes.of(normalised.externalId().hashCode(), lanes.length)];
+            if (lane.chunk.containsKey(normalised.externalId())) {
+                flush(lane); // a later line for the same customer wins: write the earlier one first
             }
-            chunk.put(normalised.externalId(), new Pending(line, normalised));
-            if (chunk.size() >= config.limits().importChunkSize()) {
-                flush();
-                progress();
+            lane.chunk.put(normalised.externalId(), new Pending(line, normalised));
+            if (lane.chunk.size() >= config.limits().importChunkSize()) {
+                flush(lane);
+                progress(); // a job: one lane, stored by now
             }
         }
 
-        void fail(long line, List<FieldError> problems) {
+        synchronized void fail(long line, List<FieldError> problems) {
             for (FieldError p : problems) {
                 fail(line, p.pointer(), p.code(), p.message());
             }
         }
 
         /** Records a problem with a line; a line counts once as failed however many problems it has. */
-        void fail(long line, String pointer, String code, String message) {
+        synchronized void fail(long line, String pointer, String code, String message) {
             lastLine = Math.max(lastLine, line);
             if (failedLines.add(line)) {
                 failed++;
@@ -404,15 +428,40 @@ public class CustomerImporter {
             }
         }
 
-        void flush() {
-            if (chunk.isEmpty()) {
+        /** Stores the lane's pending chunk: at once with one lane, else on its thread after its previous chunk. */
+        void flush(Lane lane) {
+            if (lane.chunk.isEmpty()) {
                 return;
             }
-            List<Pending> rows = new ArrayList<>(chunk.values());
-            chunk.clear();
+            List<Pending> rows = new ArrayList<>(lane.chunk.values());
+            lane.chunk.clear();
+            try {
+                storing.submit(lane.index, () -> storeAndFollow(lane, rows));
+            } catch (StoreFailed e) {
+                throw unavailable();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e); // storeAndFollow throws its database failures as StoreFailed
+            }
+        }
+
+        /** Every lane's pending chunk stored, and every lane done. */
+        void flushAll() {
+            for (Lane lane : lanes) {
+                flush(lane);
+            }
+            try {
+                storing.drain();
+            } catch (StoreFailed e) {
+                throw unavailable();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private void storeAndFollow(Lane lane, List<Pending> rows) {
             List<CustomerChanges.Change> recorded = new ArrayList<>();
             try {
-                store(rows, recorded);
+                store(lane, rows, recorded);
             } catch (StoreFailed e) {
                 LOG.error("customer import stopped by a database failure", e.getCause());
                 try {
@@ -420,13 +469,19 @@ public class CustomerImporter {
                 } catch (RuntimeException ignored) {
                     // the database is failing; the sweep follows the changes of the stored halves (customer_change)
                 }
-                throw new ProblemException(ProblemType.UNAVAILABLE, "The database failed during the import, after"
-                        + " line " + lastLine + " was read. Stored before the failure: " + created
-                        + " created, " + updated + " updated, " + unchanged + " unchanged; " + failed
-                        + " lines were rejected. Every line is an upsert by externalId, so sending the whole body"
-                        + " again is safe.");
+                throw e; // reported by the reading thread once every lane has ended (unavailable)
             }
             follow(recorded);
+        }
+
+        /** The problem of a failing database, once every lane has ended: the counts say what was stored. */
+        private ProblemException unavailable() {
+            storing.drainQuietly();
+            return new ProblemException(ProblemType.UNAVAILABLE, "The database failed during the import, after"
+                    + " line " + lastLine + " was read. Stored before the failure: " + created
+                    + " created, " + updated + " updated, " + unchanged + " unchanged; " + failed
+                    + " lines were rejected. Every line is an upsert by externalId, so sending the whole body"
+                    + " again is safe.");
         }
 
         private void follow(List<CustomerChanges.Change> recorded) {
@@ -439,14 +494,14 @@ public class CustomerImporter {
          * One set-based upsert for the rows; if the database refuses it for the data in it, each half is stored
          * on its own, down to the single refused rows, which are reported by line.
          */
-        private void store(List<Pending> rows, List<CustomerChanges.Change> recorded) {
+        private void store(Lane lane, List<Pending> rows, List<CustomerChanges.Change> recorded) {
             CustomerRepository.ChunkResult r;
             List<CustomerChanges.Change> inChunk = new ArrayList<>();
             try {
-                if (session == null) {
-                    session = repository.open();
+                if (lane.session == null) {
+                    lane.session = repository.open();
                 }
-                r = session.upsert(tenantId, rows.stream()
+                r = lane.session.upsert(tenantId, rows.stream()
                         .map(p -> new CustomerImportRepository.Row(p.line(), p.input())).toList(), (c, result) -> {
                             inChunk.add(changes.record(c, tenantId, result.createdIds(), CustomerChanges.CREATED));
                             inChunk.add(changes.record(c, tenantId, result.updatedIds(), Set.of(Source.PROFILE)));
@@ -461,11 +516,15 @@ public class CustomerImporter {
                     return;
                 }
                 int half = rows.size() / 2;
-                store(rows.subList(0, half), recorded);
-                store(rows.subList(half, rows.size()), recorded);
+                store(lane, rows.subList(0, half), recorded);
+                store(lane, rows.subList(half, rows.size()), recorded);
                 return;
             }
             recorded.addAll(inChunk); // committed with the chunk
+            counted(r);
+        }
+
+        private synchronized void counted(CustomerRepository.ChunkResult r) {
             created += r.created();
             updated += r.updated();
             unchanged += r.unchanged();
@@ -474,15 +533,18 @@ public class CustomerImporter {
 
         @Override
         public void close() {
-            if (session != null) {
-                session.close();
-                session = null;
+            storing.close();
+            for (Lane lane : lanes) {
+                if (lane.session != null) {
+                    lane.session.close();
+                    lane.session = null;
+                }
             }
         }
 
         ImportReport finish(String readableAs, String emptyDetail) {
             if (!stopped) {
-                flush();
+                flushAll();
                 progress();
             }
             if (hook != null) {
@@ -499,7 +561,9 @@ public class CustomerImporter {
                         + "; nothing was stored", listed);
             }
             metrics.rowsImported("customers", "rejected", failed);
-            return new ImportReport(lines, created, updated, unchanged, failed, List.copyOf(errors),
+            List<ImportReport.LineError> listed = new ArrayList<>(errors);
+            listed.sort(java.util.Comparator.comparingLong(ImportReport.LineError::line)); // lanes report as they store
+            return new ImportReport(lines, created, updated, unchanged, failed, List.copyOf(listed),
                     problemCount > errors.size());
         }
     }
