@@ -174,10 +174,11 @@ class ActivityImportTest {
 
     /**
      * A request's import is stored by two lanes at once (segments.imports.parallel-chunks, chunks of 1000 rows in
-     * tests): each lane takes its customers' lines, and a line repeating an externalId follows the lane of its first
-     * line, so the first line wins as with one lane. Here the first lines (paula's d-1..d-5) wait in a lane that has
-     * only them until the end of the body, while quentin's lane stores three chunks, the first with the repeats: were
-     * the repeats stored in quentin's lane, they would be committed first and paula's lines would be the duplicates.
+     * tests): each lane takes its customers' lines, and a line repeating an externalId the other lane was given is
+     * deferred to the next barrier (every pending chunk committed first), so the first line wins as with one lane.
+     * Here the first lines (paula's d-1..d-5) wait in a lane that has only them until the end of the body, while
+     * quentin's lane stores three chunks, the first after the repeats: were the repeats stored in quentin's lane, they
+     * would be committed first and paula's lines would be the duplicates.
      */
     @Test
     void twoLanesKeepTheFirstLineOfARepeatedExternalIdAndEveryCustomersRollups() {

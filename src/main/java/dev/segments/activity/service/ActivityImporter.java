@@ -123,7 +123,7 @@ public class ActivityImporter {
         ImportRecords records = new ImportRecords(body, csv, config.limits().importMaxLineBytes(), from.offset(),
                 from.line());
         // a job records one committed offset per chunk, so it stores its chunks one after another (one lane)
-        // two lanes at most: LaneRouter's routing of repeated externalIds is exact for two
+        // two lanes: LaneRouter and the barrier would serve more, but this machine's two cores are what was measured
         int lanes = listener == null ? Math.clamp(config.imports().parallelChunks(), 1, 2) : 1;
         Run run = new Run(tenantId, kind, catalog, records, listener, before, lanes);
         String[] header = from.header();
@@ -184,10 +184,10 @@ public class ActivityImporter {
                 }
             }
             if (!run.stopped) {
-                for (Lane lane : run.lanes) {
-                    if (!lane.chunk.isEmpty() || listener != null) {
-                        run.flush(lane);
-                    }
+                if (run.router != null) {
+                    run.barrier();
+                } else {
+                    run.flush(run.lanes[0]);
                 }
             }
             run.drain();
@@ -330,7 +330,8 @@ public class ActivityImporter {
      * A lane of an import: the rows of its share of the customers, stored chunk after chunk on its own connection.
      * With more than one lane (a request's import, {@code segments.imports.parallel-chunks}), the lanes' chunks are
      * stored at once on their connections while the body is read on, a line's lane chosen by {@link LaneRouter}
-     * (its customer's, so concurrent chunks lock disjoint customers, and the database works on two cores).
+     * (its customer's, so concurrent chunks lock disjoint customers, and the database works on two cores; a line
+     * whose externalId the other lane may hold is deferred to the next barrier).
      */
     private static final class Lane {
         final int index;
@@ -356,6 +357,8 @@ public class ActivityImporter {
         Lane touched;
         /** Which lane takes a line (two lanes); null with one. */
         private final LaneRouter router;
+        /** Lines the router deferred: stored at the next barrier. */
+        private final List<Staged> deferred = new ArrayList<>();
         /** Errors listed in the report (no listener), or those of the pending chunk (listener). */
         private final List<LineError> errors = new ArrayList<>();
         private long lastFailedLine = -1;
@@ -415,25 +418,39 @@ public class ActivityImporter {
                 fail(line, problems);
                 return;
             }
-            touched = lanes[lane(item)];
-            touched.chunk.add(new Staged(line, copyRow(line, item), item.customerId() != null));
+            Staged row = new Staged(line, copyRow(line, item), item.customerId() != null);
+            int lane = router == null ? 0
+                    : router.route(item.customerId(), item.customerExternalId(), item.externalId());
+            if (lane == LaneRouter.DEFERRED) {
+                touched = null;
+                deferred.add(row);
+            } else {
+                touched = lanes[lane];
+                touched.chunk.add(row);
+            }
+            if (router != null && (deferred.size() >= config.imports().chunkRows() || router.full())) {
+                barrier();
+            }
         }
 
-        /** The lane of an item ({@link LaneRouter}); stores every pending chunk first where the router says so. */
-        private int lane(ActivityInput item) throws SQLException {
-            if (router == null) {
-                return 0;
-            }
-            LaneRouter.Route route = router.route(item.customerId(), item.customerExternalId(), item.externalId());
-            if (route.barrier()) {
-                for (Lane l : lanes) {
-                    if (!l.chunk.isEmpty()) {
-                        flush(l);
-                    }
+        /**
+         * Stores every lane's pending chunk, waits until all are committed, then stores the deferred lines (while
+         * both lanes are idle: they may name any customer) and lets the router forget every id routed so far.
+         */
+        void barrier() throws SQLException {
+            for (Lane l : lanes) {
+                if (!l.chunk.isEmpty()) {
+                    flush(l);
                 }
+            }
+            drain();
+            if (!deferred.isEmpty()) {
+                List<Staged> rows = new ArrayList<>(deferred);
+                deferred.clear();
+                storing.submit(0, () -> store(lanes[0].session, rows));
                 drain();
             }
-            return route.lane();
+            router.reset();
         }
 
         synchronized void fail(long line, List<FieldError> problems) {

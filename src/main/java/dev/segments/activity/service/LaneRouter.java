@@ -5,37 +5,39 @@ import com.google.common.hash.Funnels;
 import dev.segments.common.concurrent.Lanes;
 
 /**
- * Which of two lanes stores a line of a request's activity import ({@link ActivityImporter}): its customer's lane, by
- * the reference the line gives (its customerId if set, else its customerExternalId), unless its externalId went to the
- * other lane before. So a customer's lines go to one lane (concurrent chunks lock disjoint customers), and the lines
- * sharing an externalId are stored in line order, so the first one wins, as with one lane.
+ * Where a line of a request's activity import goes ({@link ActivityImporter}): to its customer's lane (by the
+ * reference the line gives: its customerId if set, else its customerExternalId), so the two chunks in flight lock
+ * disjoint customers, or, when its externalId may have been given to the other lane since the last barrier, to the
+ * <em>deferred</em> lines, stored after a barrier (every lane's pending chunk stored and committed). So the lines
+ * sharing an externalId are stored in line order and the first one wins, as with one lane, and a line never goes to
+ * the other lane than its customer's (which would make the two lanes lock the same customer and wait on each other).
  *
- * <p>Each lane's filter holds the externalIds it was given: it never misses one it holds, and may claim one it does
- * not (about 0.5% at 5M ids per lane, 7 MiB each). If only the other lane's filter claims the id, the line goes there;
- * if both claim it, {@link Route#barrier()}: every pending chunk is stored first, so the earlier line is committed and
- * this one is a duplicate wherever it goes (rare: a false claim beside a true one). A false claim only sends a line to
- * the other lane than its customer's; that customer is then locked by both lanes, one after the other (each chunk
- * locks its customers in id order: never a deadlock).
+ * <p>Each lane's filter holds the externalIds it was given since the last barrier, and one more the deferred lines'.
+ * A filter never misses an id it holds; it may claim one it does not (0.1% at capacity), which only defers a line.
+ * A line goes to its own lane unless another filter claims its id: then it is deferred. After a barrier every line
+ * before it is committed, so a later line repeating any of their ids is a duplicate wherever it goes, and the filters
+ * start empty: they never fill past their capacity ({@link #full()} asks for a barrier first).
  */
 public final class LaneRouter {
 
-    /** Where a line goes; with {@code barrier}, after every chunk pending in either lane is stored. */
-    record Route(int lane, boolean barrier) {
-    }
+    /** The route of a deferred line. */
+    static final int DEFERRED = -1;
 
-    private static final Route[] PLAIN = {new Route(0, false), new Route(1, false)};
-
-    private final BloomFilter<CharSequence>[] ids;
+    private final int capacity;
+    private final double falseClaims;
+    private BloomFilter<CharSequence>[] ids;
+    private BloomFilter<CharSequence> deferred;
+    private int given;
 
     LaneRouter() {
-        this(5_000_000, 0.005);
+        this(1_000_000, 0.001);
     }
 
-    /** Filters sized for {@code expectedIds} per lane at {@code falseClaims} (tests use tiny ones). */
-    @SuppressWarnings("unchecked")
-    LaneRouter(int expectedIds, double falseClaims) {
-        ids = new BloomFilter[] {BloomFilter.create(Funnels.unencodedCharsFunnel(), expectedIds, falseClaims),
-                BloomFilter.create(Funnels.unencodedCharsFunnel(), expectedIds, falseClaims)};
+    /** Filters for {@code capacity} ids each at {@code falseClaims} (tests use tiny ones). */
+    LaneRouter(int capacity, double falseClaims) {
+        this.capacity = capacity;
+        this.falseClaims = falseClaims;
+        reset();
     }
 
     /** The lane (0 or 1) of a customer, by the reference a line gives. */
@@ -43,16 +45,35 @@ public final class LaneRouter {
         return Lanes.of(customerId != null ? Long.hashCode(customerId) : customerExternalId.hashCode(), 2);
     }
 
-    /** The route of the next line (in body order) and records its externalId in that lane's filter. */
-    Route route(Long customerId, String customerExternalId, String externalId) {
+    /** The lane of the next line (in body order), or {@link #DEFERRED}; records its externalId. */
+    int route(Long customerId, String customerExternalId, String externalId) {
         int own = customerLane(customerId, customerExternalId);
         if (externalId == null) {
-            return PLAIN[own];
+            return own;
         }
-        boolean mine = ids[own].mightContain(externalId);
-        boolean other = ids[1 - own].mightContain(externalId);
-        int lane = other && !mine ? 1 - own : own;
-        ids[lane].put(externalId);
-        return mine && other ? new Route(lane, true) : PLAIN[lane];
+        given++;
+        if (deferred.mightContain(externalId) || ids[1 - own].mightContain(externalId)) {
+            deferred.put(externalId);
+            return DEFERRED;
+        }
+        ids[own].put(externalId);
+        return own;
+    }
+
+    /** Whether the filters hold as many ids as they were sized for: store everything (a barrier), then {@link #reset}. */
+    boolean full() {
+        return given >= capacity;
+    }
+
+    /** After a barrier: every line routed so far is committed, so no id needs remembering. */
+    @SuppressWarnings("unchecked")
+    void reset() {
+        ids = new BloomFilter[] {filter(), filter()};
+        deferred = filter();
+        given = 0;
+    }
+
+    private BloomFilter<CharSequence> filter() {
+        return BloomFilter.create(Funnels.unencodedCharsFunnel(), capacity, falseClaims);
     }
 }
