@@ -123,7 +123,7 @@ public class ActivityImporter {
         ImportRecords records = new ImportRecords(body, csv, config.limits().importMaxLineBytes(), from.offset(),
                 from.line());
         // a job records one committed offset per chunk, so it stores its chunks one after another (one lane)
-        // two lanes: LaneRouter and the barrier would serve more, but this machine's two cores are what was measured
+        // two lanes at most: LaneRouter is written for two (more were not measured on these 2-core machines)
         int lanes = listener == null ? Math.clamp(config.imports().parallelChunks(), 1, 2) : 1;
         Run run = new Run(tenantId, kind, catalog, records, listener, before, lanes);
         String[] header = from.header();
