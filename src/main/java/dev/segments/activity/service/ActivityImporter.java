@@ -123,8 +123,7 @@ public class ActivityImporter {
         ImportRecords records = new ImportRecords(body, csv, config.limits().importMaxLineBytes(), from.offset(),
                 from.line());
         // a job records one committed offset per chunk, so it stores its chunks one after another (one lane)
-        // two lanes at most: LaneRouter is written for two (more were not measured on these 2-core machines)
-        int lanes = listener == null ? Math.clamp(config.imports().parallelChunks(), 1, 2) : 1;
+        int lanes = listener == null ? Lanes.forRequest(config.imports().parallelChunks()) : 1;
         Run run = new Run(tenantId, kind, catalog, records, listener, before, lanes);
         String[] header = from.header();
         try {
@@ -190,9 +189,9 @@ public class ActivityImporter {
                     run.flush(run.lanes[0]);
                 }
             }
-            run.drain();
+            run.storing.drain();
         } catch (SQLException e) {
-            run.drainQuietly();
+            run.storing.drainQuietly();
             LOG.errorf(e, "%s import of tenant %d stopped by a database failure", ActivityService.streamName(kind),
                     tenantId);
             throw new ProblemException(ProblemType.UNAVAILABLE, "The database failed during the import, after line "
@@ -443,12 +442,12 @@ public class ActivityImporter {
                     flush(l);
                 }
             }
-            drain();
+            storing.drain();
             if (!deferred.isEmpty()) {
                 List<Staged> rows = new ArrayList<>(deferred);
                 deferred.clear();
                 storing.submit(0, () -> store(lanes[0].session, rows));
-                drain();
+                storing.drain();
             }
             router.reset();
         }
@@ -484,14 +483,6 @@ public class ActivityImporter {
             List<Staged> rows = new ArrayList<>(lane.chunk);
             lane.chunk.clear();
             storing.submit(lane.index, () -> store(lane.session, rows));
-        }
-
-        void drain() throws SQLException {
-            storing.drain();
-        }
-
-        void drainQuietly() {
-            storing.drainQuietly();
         }
 
         /** Waits for the lanes, then closes their connections and threads. */

@@ -37,7 +37,6 @@ public final class LaneRouter {
     LaneRouter(int capacity, double falseClaims) {
         this.capacity = capacity;
         this.falseClaims = falseClaims;
-        reset();
     }
 
     /** The lane (0 or 1) of a customer, by the reference a line gives. */
@@ -46,10 +45,15 @@ public final class LaneRouter {
     }
 
     /** The lane of the next line (in body order), or {@link #DEFERRED}; records its externalId. */
+    @SuppressWarnings("unchecked")
     int route(Long customerId, String customerExternalId, String externalId) {
         int own = customerLane(customerId, customerExternalId);
         if (externalId == null) {
             return own;
+        }
+        if (ids == null) {
+            ids = new BloomFilter[] {filter(), filter()};
+            deferred = filter();
         }
         given++;
         if (deferred.mightContain(externalId) || ids[1 - own].mightContain(externalId)) {
@@ -65,11 +69,13 @@ public final class LaneRouter {
         return given >= capacity;
     }
 
-    /** After a barrier: every line routed so far is committed, so no id needs remembering. */
-    @SuppressWarnings("unchecked")
+    /**
+     * After a barrier: every line routed so far is committed, so no id needs remembering (the next id makes new
+     * filters: the reset after the body's last line allocates nothing).
+     */
     void reset() {
-        ids = new BloomFilter[] {filter(), filter()};
-        deferred = filter();
+        ids = null;
+        deferred = null;
         given = 0;
     }
 

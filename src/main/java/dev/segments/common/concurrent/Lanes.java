@@ -32,8 +32,12 @@ public final class Lanes implements AutoCloseable {
         });
     }
 
-    public int count() {
-        return running.length;
+    /**
+     * The lanes of a request's import for the configured {@code segments.imports.parallel-chunks}: 1 or 2 (the
+     * activity import's LaneRouter is written for two; more were not measured on these 2-core machines).
+     */
+    public static int forRequest(int configured) {
+        return Math.clamp(configured, 1, 2);
     }
 
     /** The lane of a key's hash among {@code count} lanes (a customer's lines always go to one lane). */

@@ -340,7 +340,7 @@ public class CustomerImporter {
         Run(long tenantId, AttributeCatalog catalog, boolean parallel) {
             this.tenantId = tenantId;
             this.catalog = catalog;
-            int count = parallel ? Math.clamp(config.imports().parallelChunks(), 1, 2) : 1;
+            int count = parallel ? Lanes.forRequest(config.imports().parallelChunks()) : 1;
             this.lanes = new Lane[count];
             for (int i = 0; i < count; i++) {
                 lanes[i] = new Lane(i);
@@ -435,13 +435,7 @@ public class CustomerImporter {
             }
             List<Pending> rows = new ArrayList<>(lane.chunk.values());
             lane.chunk.clear();
-            try {
-                storing.submit(lane.index, () -> storeAndFollow(lane, rows));
-            } catch (StoreFailed e) {
-                throw unavailable();
-            } catch (SQLException e) {
-                throw new IllegalStateException(e); // storeAndFollow throws its database failures as StoreFailed
-            }
+            reporting(() -> storing.submit(lane.index, () -> storeAndFollow(lane, rows)));
         }
 
         /** Every lane's pending chunk stored, and every lane done. */
@@ -449,12 +443,17 @@ public class CustomerImporter {
             for (Lane lane : lanes) {
                 flush(lane);
             }
+            reporting(storing::drain);
+        }
+
+        /** Runs a step of the lanes; a lane's database failure becomes the 503 once every lane has ended. */
+        private void reporting(Lanes.Work step) {
             try {
-                storing.drain();
+                step.run();
             } catch (StoreFailed e) {
                 throw unavailable();
             } catch (SQLException e) {
-                throw new IllegalStateException(e);
+                throw new IllegalStateException(e); // storeAndFollow throws its database failures as StoreFailed
             }
         }
 
