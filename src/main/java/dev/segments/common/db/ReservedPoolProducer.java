@@ -31,6 +31,10 @@ class ReservedPoolProducer {
         PgConnectOptions connect = PgConnectOptions.fromUri(url.startsWith("vertx-reactive:") ? url.substring(15) : url);
         user.ifPresent(connect::setUser);
         password.ifPresent(connect::setPassword);
+        // the main pool's statements are kept prepared by Quarkus (PreparedStatements); this pool's are few and short:
+        // without the cache every API key lookup was parsed and planned again (pg_stat_statements at 1M under load:
+        // 0.076 ms of planning per lookup against 0.015 ms of execution)
+        connect.setCachePreparedStatements(true);
         PoolOptions pool = new PoolOptions().setMaxSize(config.db().reservedPoolSize()).setName("reserved")
                 .setMaxWaitQueueSize(64).setIdleTimeout(60).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
         return PgBuilder.pool().with(pool).connectingTo(connect).using(vertx).build();
