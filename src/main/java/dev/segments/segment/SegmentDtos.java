@@ -172,7 +172,7 @@ public final class SegmentDtos {
     }
 
     @Schema(name = "MemberPage", description = "Members (customers) in id order; with `fields`, each item holds only those fields")
-    public record MemberPage(@Schema(type = SchemaType.ARRAY, implementation = CustomerView.class) List<JsonNode> items,
+    public record MemberPage(@Schema(type = SchemaType.ARRAY, implementation = CustomerView.class) List<?> items,
                              @Schema(description = "Pass as `after` for the next page; absent on the last page") String nextCursor,
                              @Schema(description = "The instant the page is exact at: now without asOf (materialized, "
                                      + "static or live), else asOf; with at, that time")

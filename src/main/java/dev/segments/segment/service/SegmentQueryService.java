@@ -770,11 +770,17 @@ public class SegmentQueryService {
         return selected;
     }
 
-    private JsonNode project(CustomerView c, List<String> fields) {
-        ObjectNode full = mapper.valueToTree(c);
-        if (fields != null) {
-            full.retain(fields);
+    /**
+     * A member as answered: the view itself without {@code fields} (serialized once, as the customer endpoints do),
+     * else a tree of the view holding only those fields. Converting every member to a tree first cost a members page
+     * two serializations of its 50 customers.
+     */
+    private Object project(CustomerView c, List<String> fields) {
+        if (fields == null) {
+            return c;
         }
+        ObjectNode full = mapper.valueToTree(c);
+        full.retain(fields);
         return full;
     }
 
