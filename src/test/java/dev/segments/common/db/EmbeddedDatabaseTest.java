@@ -40,6 +40,7 @@ class EmbeddedDatabaseTest {
                 Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(2))) {
             int port = db.port();
             exec(port, "create table kept(v int); insert into kept values (42)");
+            assertWalSettings(port);
             long first = pidInFile(db.dataDir());
             assertEquals(first, db.postmasterPid().orElseThrow());
 
@@ -54,7 +55,15 @@ class EmbeddedDatabaseTest {
             assertEquals(1, db.restarts());
             assertEquals(port, db.port());
             assertEquals(42, queryInt(port, "select v from kept"), "the data survives the crash");
+            assertWalSettings(port);
         }
+    }
+
+    /** The checkpoint spacing a bulk import needs (EmbeddedDatabase.start), also after the watchdog's restart. */
+    static void assertWalSettings(int port) throws SQLException {
+        assertEquals(8192, queryInt(port, "select setting::int from pg_settings where name = 'max_wal_size'"), "MB");
+        assertEquals(900, queryInt(port, "select setting::int from pg_settings where name = 'checkpoint_timeout'"), "s");
+        assertEquals(8192, queryInt(port, "select setting::int from pg_settings where name = 'wal_buffers'"), "8kB pages");
     }
 
     @Test
