@@ -88,6 +88,14 @@ class SnapshotReadsTest {
                     .map(rs -> rs.iterator().next().getString(0)));
         }
         Uni.join().all(reads).andFailFast().await().atMost(WAIT).forEach(i -> assertEquals("repeatable read", i));
+        // a work that throws while it builds its statements, on more connections than the pool holds: each is given back
+        for (int i = 0; i < 30; i++) {
+            assertThrows(IllegalStateException.class, () -> membership.<Object>snapshot(conn -> {
+                throw new IllegalStateException("built wrong");
+            }).await().atMost(WAIT));
+        }
+        assertEquals("repeatable read", membership.snapshot(conn -> conn.query("select current_setting('transaction_isolation')")
+                .execute()).await().atMost(Duration.ofSeconds(10)).iterator().next().getString(0));
         assertThrows(RuntimeException.class, () -> membership.snapshot(conn -> conn.query("create temp table w (v int)")
                 .execute()).await().atMost(WAIT), "read only");
     }

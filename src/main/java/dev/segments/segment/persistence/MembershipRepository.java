@@ -360,13 +360,15 @@ public class MembershipRepository {
      * The statement timeout is the one of rule evaluations ({@code segments.query.statement-timeout}).
      * <p>
      * The transaction is begun and set by one simple query sent together with the work's first statement (the
-     * connection pipelines them, in order), then committed, or rolled back when the work fails: two round trips
-     * besides the work's own, where {@code withTransaction} took three (its {@code BEGIN}, the settings, the
-     * {@code COMMIT}) before the first statement could go. The connection goes back to the pool only after the
-     * commit or the rollback, whatever becomes of the caller (the pool runs the work to its end).
+     * connection pipelines them, in order), then committed, or rolled back when the work fails: one round trip
+     * besides the work's own (the commit), where {@code withTransaction} took three (its {@code BEGIN} and the
+     * settings before the first statement, its {@code COMMIT} after). The connection goes back to the pool only
+     * after the commit or the rollback, whatever becomes of the caller (the pool runs the work to its end).
      */
     public <T> Uni<T> snapshot(Function<SqlConnection, Uni<T>> work) {
-        return pool.withConnection(conn -> Uni.combine().all().unis(conn.query(snapshot).execute(), work.apply(conn))
+        // deferred: a work that throws while it builds its statements fails the Uni, and the connection is given back
+        return pool.withConnection(conn -> Uni.combine().all().unis(conn.query(snapshot).execute(),
+                        Uni.createFrom().deferred(() -> work.apply(conn)))
                 .with((begun, out) -> out)
                 .onItemOrFailure().call((out, failure) -> conn.query(failure == null ? "commit" : "rollback").execute()));
     }
