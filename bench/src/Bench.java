@@ -334,7 +334,7 @@ public final class Bench {
 
     /** The figures a {@code --reuse-data --only} run does not measure, by phase, and where they are kept in the results. */
     static final Map<String, List<String>> FIGURES = Map.of("fig1", List.of("fig1", "fig1WarmupMs"),
-            "clickhouse", List.of("clickhouse"), "fig2", List.of("fig2"), "fig4", List.of("fig4"),
+            "clickhouse", List.of("clickhouse"), "fig2", List.of("fig2"), "fig3", List.of("fig3"), "fig4", List.of("fig4"),
             "materialized", List.of("materialized"), "fig6", List.of("fig6"), "insight", List.of("insight"));
 
     /**
