@@ -44,9 +44,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
     public static final Duration BACKOFF_MAX = Duration.ofSeconds(30);
     /** The server's shared buffer pool unless configured ({@code EMBEDDED_DB_SHARED_BUFFERS}). */
     public static final String DEFAULT_SHARED_BUFFERS = "256MB";
-
-    /** The server's {@code max_wal_size}: WAL kept between checkpoints (see {@link #start}). */
-    static final String MAX_WAL_SIZE = "8GB";
     /** What {@code shared_buffers} accepts here: a whole number with one of PostgreSQL's memory units. */
     private static final java.util.regex.Pattern MEMORY = java.util.regex.Pattern.compile("[1-9][0-9]{0,9}(kB|MB|GB|TB)");
     /** How long one start, restart or stop of the server may take (crash recovery included). */
@@ -143,7 +140,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     // checkpoints, pg_stat_wal and pg_stat_checkpointer). Up to 8 GB of WAL on disk and 15 minutes of
                     // it to replay after a crash instead; the default 8 MB of WAL buffers made the two import lanes
                     // wait on each other (WALBufMapping)
-                    .setServerConfig("max_wal_size", MAX_WAL_SIZE)
+                    .setServerConfig("max_wal_size", "8GB")
                     .setServerConfig("checkpoint_timeout", "15min")
                     .setServerConfig("wal_buffers", "64MB")
                     // per-statement statistics (create extension pg_stat_statements to read them): used by the
