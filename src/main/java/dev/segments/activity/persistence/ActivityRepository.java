@@ -1,5 +1,6 @@
 package dev.segments.activity.persistence;
 
+import dev.segments.common.db.Transactions;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -54,8 +55,14 @@ public class ActivityRepository {
         this.pool = pool;
     }
 
-    public <T> Uni<T> inTransaction(java.util.function.Function<SqlConnection, Uni<T>> work) {
-        return pool.withTransaction(work);
+    /**
+     * Runs a write about {@code customers} customers (at most: a batch's items) in a transaction whose statements
+     * are planned for that many ({@link Transactions#aboutCustomers}). A single write's lookup and rollup update were
+     * planned anew each time under {@code plan_cache_mode = auto} (at 1M customers, 0.34 ms of planning against
+     * 0.25 ms of executing the rollup update); the generic plan is the same index probes.
+     */
+    public <T> Uni<T> inTransaction(int customers, java.util.function.Function<SqlConnection, Uni<T>> work) {
+        return Transactions.aboutCustomers(pool, customers, work);
     }
 
     /**

@@ -93,7 +93,7 @@ public class ActivityService {
             if (!errors.isEmpty()) {
                 return Uni.createFrom().failure(ProblemException.validation(errors));
             }
-            return repository.inTransaction(conn -> {
+            return repository.inTransaction(items.size(), conn -> {
                 List<Long> ids = new ArrayList<>();
                 List<String> externalIds = new ArrayList<>();
                 for (ActivityInput item : items) {
@@ -283,7 +283,7 @@ public class ActivityService {
 
     /** Deletes an item and corrects its customer's rollups in the same transaction. */
     public Uni<Void> delete(long tenantId, StreamKind kind, long id) {
-        return repository.inTransaction(conn -> repository.lockOwner(conn, kind, tenantId, id).chain(owner -> {
+        return repository.inTransaction(1, conn -> repository.lockOwner(conn, kind, tenantId, id).chain(owner -> {
             if (owner.isEmpty()) {
                 return Uni.createFrom().failure(ProblemException.notFound(label(kind) + " " + id));
             }

@@ -5,6 +5,7 @@ import dev.segments.analytics.CustomerAnalytics;
 import dev.segments.analytics.Freshness;
 import dev.segments.analytics.RfmSegments;
 import dev.segments.common.db.PreparedStatements;
+import dev.segments.common.db.Transactions;
 import dev.segments.rule.sql.SqlQuery;
 import dev.segments.common.db.ReadPools;
 import io.smallrye.mutiny.Uni;
@@ -375,10 +376,10 @@ public class AnalyticsRepository {
      */
     public <T> Uni<T> locked(long tenantId, AnalyticsModel model, String statementTimeout,
                              Function<SqlConnection, Uni<T>> work) {
-        return pool.withTransaction(conn -> conn.preparedQuery("select set_config('statement_timeout', $1, true),"
-                                + " pg_advisory_xact_lock(hashtextextended($2, 0))")
-                .execute(Tuple.of(statementTimeout, "analytics:" + model.json() + ":" + tenantId))
-                .chain(() -> work.apply(conn)));
+        return Transactions.run(pool, Transactions.begin("begin", "statement_timeout", statementTimeout),
+                conn -> conn.preparedQuery("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+                        .execute(Tuple.of("analytics:" + model.json() + ":" + tenantId))
+                        .chain(() -> work.apply(conn)));
     }
 
     /** RFM for the whole tenant (see {@link #RECOMPUTE_RFM}). */
@@ -449,15 +450,13 @@ public class AnalyticsRepository {
      */
     public <T> Uni<T> withCustomersLocked(long tenantId, List<Long> ids, String statementTimeout,
                                           Function<SqlConnection, Uni<T>> work) {
-        return pool.withTransaction(conn -> conn.preparedQuery("select set_config('statement_timeout', $1, true),"
-                                + " set_config('plan_cache_mode', $2, true),"
-                                + " set_config('random_page_cost', coalesce($3::text, current_setting('random_page_cost')), true)")
-                .execute(Tuple.from(Arrays.asList(statementTimeout, PreparedStatements.planCacheMode(ids.size()),
-                        PreparedStatements.randomPageCost(ids.size()))))
-                .chain(() -> conn.preparedQuery(
+        return Transactions.run(pool, Transactions.begin("begin", "statement_timeout", statementTimeout,
+                        "plan_cache_mode", PreparedStatements.planCacheMode(ids.size()),
+                        "random_page_cost", PreparedStatements.randomPageCost(ids.size())),
+                conn -> conn.preparedQuery(
                                 "select id from customer where tenant_id = $1 and id = any($2::bigint[]) order by id for update")
-                        .execute(Tuple.of(tenantId, ids.toArray(Long[]::new))))
-                .chain(() -> work.apply(conn)));
+                        .execute(Tuple.of(tenantId, ids.toArray(Long[]::new)))
+                        .chain(() -> work.apply(conn)));
     }
 
     /** The configurations of these models (absent: never saved, the defaults), with their versions. */

@@ -1,6 +1,7 @@
 package dev.segments.segment.persistence;
 
 import dev.segments.common.db.PreparedStatements;
+import dev.segments.common.db.Transactions;
 import dev.segments.common.metrics.ServiceMetrics;
 import dev.segments.rule.CompileContext;
 import dev.segments.rule.sql.QueryShapes;
@@ -63,8 +64,9 @@ public class MembershipRepository {
         this.pool = pool;
         this.metrics = metrics;
         // the timeout of rule evaluations: a read evaluates its due customers (at most read-due-limit)
-        this.snapshot = SNAPSHOT + "; set local statement_timeout = '"
-                + config.query().statementTimeout().toMillis() + "ms'";
+        this.snapshot = Transactions.begin("begin isolation level repeatable read, read only",
+                "plan_cache_mode", "force_generic_plan",
+                "statement_timeout", config.query().statementTimeout().toMillis() + "ms");
     }
 
     /**
@@ -89,13 +91,12 @@ public class MembershipRepository {
 
     private <T> Uni<T> locked(long tenantId, String statementTimeout, String planCacheMode, String randomPageCost,
                               Function<SqlConnection, Uni<T>> work) {
-        return pool.withTransaction(conn -> conn.preparedQuery("select set_config('statement_timeout', $1, true),"
-                                + " set_config('plan_cache_mode', $2, true),"
-                                + " set_config('random_page_cost', coalesce($5::text, current_setting('random_page_cost')), true),"
-                                + " pg_advisory_xact_lock($3, $4::int)")
-                .execute(Tuple.from(java.util.Arrays.asList(statementTimeout, planCacheMode, LOCK_NAMESPACE, tenantId,
-                        randomPageCost)))
-                .chain(() -> work.apply(conn)));
+        // the settings with the begin, the lock in the same round trip (Transactions.run)
+        return Transactions.run(pool, Transactions.begin("begin", "statement_timeout", statementTimeout,
+                        "plan_cache_mode", planCacheMode, "random_page_cost", randomPageCost),
+                conn -> conn.preparedQuery("select pg_advisory_xact_lock($1, $2::int)")
+                        .execute(Tuple.of(LOCK_NAMESPACE, tenantId))
+                        .chain(() -> work.apply(conn)));
     }
 
     /**
@@ -358,23 +359,11 @@ public class MembershipRepository {
      * 1M customers cost 0.95 ms of planning against 0.35-1.1 ms of execution (pg_stat_statements under the
      * benchmark's load); every such read is by key or by a few customers, so the generic plan is the custom one.
      * The statement timeout is the one of rule evaluations ({@code segments.query.statement-timeout}).
-     * <p>
-     * The transaction is begun and set by one simple query sent together with the work's first statement (the
-     * connection pipelines them, in order), then committed, or rolled back when the work fails: one round trip
-     * besides the work's own (the commit), where {@code withTransaction} took three (its {@code BEGIN} and the
-     * settings before the first statement, its {@code COMMIT} after). The connection goes back to the pool only
-     * after the commit or the rollback, whatever becomes of the caller (the pool runs the work to its end).
+     * The transaction is begun and set together with the work's first statement ({@link Transactions#run}).
      */
     public <T> Uni<T> snapshot(Function<SqlConnection, Uni<T>> work) {
-        // deferred: a work that throws while it builds its statements fails the Uni, and the connection is given back
-        return pool.withConnection(conn -> Uni.combine().all().unis(conn.query(snapshot).execute(),
-                        Uni.createFrom().deferred(() -> work.apply(conn)))
-                .with((begun, out) -> out)
-                .onItemOrFailure().call((out, failure) -> conn.query(failure == null ? "commit" : "rollback").execute()));
+        return Transactions.run(pool, snapshot, work);
     }
-
-    private static final String SNAPSHOT = "begin isolation level repeatable read, read only;"
-            + " set local plan_cache_mode = force_generic_plan";
 
     private static Uni<RowSet<Row>> read(SqlConnection conn, String sql, Tuple params) {
         return conn.preparedQuery(PreparedStatements.KEEP + sql).execute(params);
