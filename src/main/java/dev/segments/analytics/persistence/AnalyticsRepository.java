@@ -376,10 +376,11 @@ public class AnalyticsRepository {
      */
     public <T> Uni<T> locked(long tenantId, AnalyticsModel model, String statementTimeout,
                              Function<SqlConnection, Uni<T>> work) {
-        return Transactions.run(pool, Transactions.begin("begin", "statement_timeout", statementTimeout),
-                conn -> conn.preparedQuery("select pg_advisory_xact_lock(hashtextextended($1, 0))")
-                        .execute(Tuple.of("analytics:" + model.json() + ":" + tenantId))
-                        .chain(() -> work.apply(conn)));
+        // the timeout is set by the lock's statement: it bounds the run, not the wait for the model's other run
+        return Transactions.run(pool, "begin", conn -> conn.preparedQuery(
+                        "select set_config('statement_timeout', $1, true), pg_advisory_xact_lock(hashtextextended($2, 0))")
+                .execute(Tuple.of(statementTimeout, "analytics:" + model.json() + ":" + tenantId))
+                .chain(() -> work.apply(conn)));
     }
 
     /** RFM for the whole tenant (see {@link #RECOMPUTE_RFM}). */

@@ -19,7 +19,7 @@ public final class Transactions {
     private Transactions() {
     }
 
-    /** Runs {@code work} in a transaction begun by {@code begin} (a {@code begin} and {@code set local}s, no values). */
+    /** Runs {@code work} in a transaction begun by {@code begin}, a simple query without parameters ({@link #begin}). */
     public static <T> Uni<T> run(Pool pool, String begin, Function<SqlConnection, Uni<T>> work) {
         // deferred: a work that throws while it builds its statements fails the Uni, and the connection is given back
         return pool.withConnection(conn -> Uni.combine().all().unis(conn.query(begin).execute(),

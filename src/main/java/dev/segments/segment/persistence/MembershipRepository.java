@@ -91,11 +91,13 @@ public class MembershipRepository {
 
     private <T> Uni<T> locked(long tenantId, String statementTimeout, String planCacheMode, String randomPageCost,
                               Function<SqlConnection, Uni<T>> work) {
-        // the settings with the begin, the lock in the same round trip (Transactions.run)
-        return Transactions.run(pool, Transactions.begin("begin", "statement_timeout", statementTimeout,
-                        "plan_cache_mode", planCacheMode, "random_page_cost", randomPageCost),
-                conn -> conn.preparedQuery("select pg_advisory_xact_lock($1, $2::int)")
-                        .execute(Tuple.of(LOCK_NAMESPACE, tenantId))
+        // the plan settings with the begin, the lock in the same round trip (Transactions.run); the timeout is set by
+        // the lock's statement, so it bounds the work after the lock and not the wait for it (a write's follow-up
+        // behind a long refresh waits for it instead of failing and marking the tenant for repair)
+        return Transactions.run(pool, Transactions.begin("begin", "plan_cache_mode", planCacheMode,
+                        "random_page_cost", randomPageCost),
+                conn -> conn.preparedQuery("select set_config('statement_timeout', $1, true), pg_advisory_xact_lock($2, $3::int)")
+                        .execute(Tuple.of(statementTimeout, LOCK_NAMESPACE, tenantId))
                         .chain(() -> work.apply(conn)));
     }
 

@@ -1,6 +1,7 @@
 package dev.segments.common.db;
 
 import dev.segments.activity.persistence.ActivityRepository;
+import dev.segments.segment.persistence.MembershipRepository;
 import dev.segments.support.EmbeddedPostgresResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -18,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@link Transactions}, which the activity writes, the membership updates, the analytics runs and the snapshot reads
  * begin their transactions with, on real PostgreSQL: the settings are in force for the work, the work's writes are
- * committed together or rolled back together, and a value cannot end the {@code set local} it is quoted in.
+ * committed together or rolled back together, a value cannot end the {@code set local} it is quoted in, and the
+ * membership lock's wait is not cut by the timeout of the work behind it.
  * (The snapshot's own properties, and a work that throws while it builds its statements: SnapshotReadsTest.)
  */
 @QuarkusTest
@@ -32,6 +34,9 @@ class TransactionsTest {
 
     @Inject
     ActivityRepository activity;
+
+    @Inject
+    MembershipRepository membership;
 
     @Test
     void theBeginQueryQuotesValuesSkipsNullsAndRefusesNamesThatAreNotSettings() {
@@ -88,6 +93,40 @@ class TransactionsTest {
         assertEquals("force_generic_plan", planMode(1));
         assertEquals("force_generic_plan", planMode(PreparedStatements.FEW_CUSTOMERS));
         assertEquals("force_custom_plan", planMode(PreparedStatements.FEW_CUSTOMERS + 1));
+    }
+
+    @Test
+    void theMembershipTimeoutBoundsTheWorkButNotTheWaitForTheTenantsLock() {
+        // a write's follow-up behind a long refresh waits for the lock instead of failing (and marking the tenant for
+        // repair): the lock is taken by the statement that sets the timeout, so the timeout starts after it
+        long tenant = 987_654L;
+        var holder = pool.getConnection().await().atMost(WAIT);
+        try {
+            holder.query("begin").execute().await().atMost(WAIT);
+            holder.preparedQuery("select pg_advisory_xact_lock($1, $2::int)")
+                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(MembershipRepository.LOCK_NAMESPACE, tenant))
+                    .await().atMost(WAIT);
+            var waiting = membership.locked(tenant, "200ms", true, conn -> conn.query("select 'locked'").execute())
+                    .subscribeAsCompletionStage();
+            sleep(600); // three timeouts long
+            assertTrue(!waiting.isDone(), "still waiting for the lock, not timed out");
+            holder.query("commit").execute().await().atMost(WAIT);
+            assertEquals("locked", waiting.join().iterator().next().getString(0));
+        } finally {
+            holder.close().await().atMost(WAIT);
+        }
+        Throwable slow = assertThrows(RuntimeException.class, () -> membership.locked(tenant, "200ms", true,
+                conn -> conn.query("select pg_sleep(2)").execute()).await().atMost(WAIT));
+        assertTrue(slow.getMessage().contains("statement timeout"), slow::getMessage);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private String planMode(int customers) {
