@@ -5,6 +5,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * A transaction begun and set by one simple query ({@code begin ...; set local ...}) sent together with the work's
@@ -15,6 +16,9 @@ import java.util.function.Function;
  * end). A failed {@code set local} aborts the transaction it began, so the work's statements fail with it.
  */
 public final class Transactions {
+
+    /** What a setting's name may be: it is written into the query unquoted. */
+    private static final Pattern SETTING_NAME = Pattern.compile("[a-z_]+");
 
     private Transactions() {
     }
@@ -41,7 +45,7 @@ public final class Transactions {
         for (int i = 0; i < namesAndValues.length; i += 2) {
             String name = namesAndValues[i];
             String value = namesAndValues[i + 1];
-            if (!name.matches("[a-z_]+")) {
+            if (!SETTING_NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("not a setting name: " + name);
             }
             if (value != null) {

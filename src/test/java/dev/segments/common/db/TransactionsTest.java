@@ -7,12 +7,14 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,7 +60,7 @@ class TransactionsTest {
         assertEquals("off", r.getString("ro"));
         // a setting outlives neither its transaction nor its connection's next user
         for (int i = 0; i < 25; i++) {
-            assertTrue(!"1234ms".equals(pool.query("select current_setting('statement_timeout')").execute()
+            assertFalse("1234ms".equals(pool.query("select current_setting('statement_timeout')").execute()
                     .await().atMost(WAIT).iterator().next().getString(0)));
         }
         // the timeout is in force: a statement longer than it is cancelled
@@ -104,12 +106,12 @@ class TransactionsTest {
         try {
             holder.query("begin").execute().await().atMost(WAIT);
             holder.preparedQuery("select pg_advisory_xact_lock($1, $2::int)")
-                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(MembershipRepository.LOCK_NAMESPACE, tenant))
+                    .execute(Tuple.of(MembershipRepository.LOCK_NAMESPACE, tenant))
                     .await().atMost(WAIT);
             var waiting = membership.locked(tenant, "200ms", true, conn -> conn.query("select 'locked'").execute())
                     .subscribeAsCompletionStage();
             sleep(600); // three timeouts long
-            assertTrue(!waiting.isDone(), "still waiting for the lock, not timed out");
+            assertFalse(waiting.isDone(), "still waiting for the lock, not timed out");
             holder.query("commit").execute().await().atMost(WAIT);
             assertEquals("locked", waiting.join().iterator().next().getString(0));
         } finally {
