@@ -264,6 +264,15 @@ public final class QueryShapes {
      * callers run it after counting fewer in the same snapshot.
      */
     public static SqlQuery dueMembership(long tenantId, List<Keyed> rules, String columns, CompileContext ctx) {
+        return dueMembership(tenantId, rules, columns, null, ctx);
+    }
+
+    /**
+     * {@link #dueMembership(long, List, String, CompileContext)} of the due customers whose id is in {@code ids} only
+     * (null: all): a page of members needs the due customers inside its own id range only, which are usually none.
+     */
+    public static SqlQuery dueMembership(long tenantId, List<Keyed> rules, String columns, IdRange ids,
+                                         CompileContext ctx) {
         if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
@@ -278,10 +287,22 @@ public final class QueryShapes {
         if (columns != null) {
             b.sql(", ").sql(columns);
         }
-        return b.sql(" from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant)
-                .sql(" and c.id = any(array(select d.customer_id from customer_due d where d.tenant_id = ").ref(tenant)
+        // the range filters the due customers after their scan by due_at: a generic plan that saw the id range in
+        // the scan ranged over the whole primary key of customer_due instead (30 ms a page at 1M customers)
+        b.sql(" from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant)
+                .sql(" and c.id = any(array(select x.customer_id from (select d.customer_id from customer_due d"
+                        + " where d.tenant_id = ").ref(tenant)
                 .sql(" and d.due_at <= ").param(ctx.now(), PgType.TIMESTAMPTZ)
-                .sql(" order by d.due_at limit " + DUE_COUNT_CAP + ")) order by c.id").build();
+                .sql(" order by d.due_at limit " + DUE_COUNT_CAP + ") x");
+        if (ids != null) {
+            b.sql(" where x.customer_id > ").param(ids.after(), PgType.BIGINT)
+                    .sql(" and x.customer_id <= ").param(ids.upTo(), PgType.BIGINT);
+        }
+        return b.sql(")) order by c.id").build();
+    }
+
+    /** Customer ids after {@code after} up to and including {@code upTo}. */
+    public record IdRange(long after, long upTo) {
     }
 
     /**

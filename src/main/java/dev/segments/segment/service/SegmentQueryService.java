@@ -304,7 +304,7 @@ public class SegmentQueryService {
                 checked(rules, rows), ids(rows, false), ids(rows, true)).chain(read -> {
             List<SegmentRow> usable = rows.stream().filter(r -> usable(rules, r, read.check())).toList();
             List<SegmentRow> corrected = usable.stream().filter(r -> corrected(rules, r, read.check())).toList();
-            return due(conn, tenantId, rules, corrected, null, now).map(due -> {
+            return due(conn, tenantId, rules, corrected, null, null, now).map(due -> {
                 Map<String, Read<Long>> out = new LinkedHashMap<>();
                 for (SegmentRow row : usable) {
                     long n = read.counts().getOrDefault(row.id(), 0L);
@@ -346,7 +346,15 @@ public class SegmentQueryService {
                 overfetch, CustomerRepository.VIEW_COLUMNS).chain(read -> {
             List<SegmentRow> corrected = rows.stream()
                     .filter(r -> usable(rules, r, read.check()) && corrected(rules, r, read.check())).toList();
-            return due(conn, tenantId, rules, corrected, CustomerRepository.VIEW_COLUMNS, now).map(due -> {
+            // a due customer after a full page's last row cannot be on the page: only the ids up to it are evaluated
+            long upTo = Long.MIN_VALUE;
+            for (SegmentRow r : corrected) {
+                List<Row> fromStore = read.pages().getOrDefault(rows.indexOf(r), List.of());
+                upTo = Math.max(upTo, fromStore.size() < overfetch ? Long.MAX_VALUE
+                        : fromStore.get(overfetch - 1).getLong("id"));
+            }
+            return due(conn, tenantId, rules, corrected, CustomerRepository.VIEW_COLUMNS,
+                    new QueryShapes.IdRange(page.afterId(), upTo), now).map(due -> {
                 Map<String, Read<Page<CustomerView>>> out = new LinkedHashMap<>();
                 CustomerRepository.ViewColumns at = read.pages().isEmpty() ? null
                         : CustomerRepository.ViewColumns.of(read.columns());
@@ -385,16 +393,18 @@ public class SegmentQueryService {
 
     /**
      * The tenant's due customers, in the snapshot, with which of these segments' rules hold for them now and which
-     * segments' materialization holds them ({@link QueryShapes#dueMembership}); none when no segment is given.
+     * segments' materialization holds them ({@link QueryShapes#dueMembership}), of the ids in {@code ids} only (null:
+     * all); none when no segment is given.
      */
     private Uni<MembershipRepository.DueRead> due(io.vertx.mutiny.sqlclient.SqlConnection conn, long tenantId,
                                                   TenantRules rules, List<SegmentRow> segments, String columns,
-                                                  OffsetDateTime now) {
+                                                  QueryShapes.IdRange ids, OffsetDateTime now) {
         if (segments.isEmpty()) {
             return Uni.createFrom().item(new MembershipRepository.DueRead(List.of(), List.of()));
         }
         return membership.due(conn, QueryShapes.dueMembership(tenantId, segments.stream()
-                .map(s -> new QueryShapes.Keyed(s.key(), rules.segment(s.key()))).toList(), columns, rules.context(now)));
+                .map(s -> new QueryShapes.Keyed(s.key(), rules.segment(s.key()))).toList(), columns, ids,
+                rules.context(now)));
     }
 
     /**
