@@ -257,25 +257,22 @@ public final class QueryShapes {
      * The tenant's due customers (those whose due instant is at or before {@code ctx.now()}: their time events are
      * not yet processed, so their materialized membership may be stale) with, for each, which of the rules hold now
      * and which dynamic segments hold it in the materialization, in one statement (docs/live-membership.md, "Reads
-     * exact at now"). Rows {@code (customer_id, holds text[], stored bigint[], columns...)}: {@code holds} the keys of the
-     * rules that hold, {@code stored} the ids of the segments whose {@code segment_membership} has the customer;
-     * {@code columns} (null for none) are selected after them. Aggregates are correlated; kept prepared with a
-     * generic plan, like {@link #segmentsOf}. At most the first {@link #DUE_COUNT_CAP} due customers (by due_at):
-     * callers run it after counting fewer in the same snapshot.
-     */
-    public static SqlQuery dueMembership(long tenantId, List<Keyed> rules, String columns, CompileContext ctx) {
-        return dueMembership(tenantId, rules, columns, null, ctx);
-    }
-
-    /**
-     * {@link #dueMembership(long, List, String, CompileContext)} of the due customers whose id is in {@code ids} only
-     * (null: all): a page of members needs the due customers inside its own id range only, which are usually none.
+     * exact at now"). Rows {@code (customer_id, holds text[], stored bigint[], due_for bigint[], columns...)}:
+     * {@code holds} the keys of the rules that hold, {@code stored} the ids of the segments whose
+     * {@code segment_membership} has the customer, {@code due_for} the segments its due instant is the instant of as
+     * the tick reads them (null: every clock-dependent segment, as {@code MembershipRepository.dueCustomers}); {@code columns} (null for none) are
+     * selected after them. Aggregates are correlated; kept prepared with a generic plan, like {@link #segmentsOf}. At
+     * most the first {@link #DUE_COUNT_CAP} due customers (by due_at): callers run it after counting fewer in the
+     * same snapshot. {@code ids} (null: all) keeps the due customers in an id range only (a page of members needs
+     * those inside its own range, usually none); {@code dueFor} (null: all) those due for one of these segment ids
+     * (the others' membership in them has not changed since it was stored).
      */
     public static SqlQuery dueMembership(long tenantId, List<Keyed> rules, String columns, IdRange ids,
-                                         CompileContext ctx) {
+                                         Collection<Long> dueFor, CompileContext ctx) {
         if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
         SqlBuilder b = new SqlBuilder();
         SqlBuilder.Bound tenant = b.bind(tenantId, PgType.BIGINT);
+        SqlBuilder.Bound now = b.bind(ctx.now(), PgType.TIMESTAMPTZ);
         b.sql("select c.id as customer_id, array_remove(array[");
         for (int i = 0; i < rules.size(); i++) {
             b.sql(i == 0 ? "" : ", ").sql("case when (");
@@ -283,20 +280,27 @@ public final class QueryShapes {
             b.sql(") then ").param(rules.get(i).key(), PgType.TEXT).sql(" end");
         }
         b.sql("], null) as holds, array(select sm.segment_id from segment_membership sm where sm.tenant_id = ").ref(tenant)
-                .sql(" and sm.customer_id = c.id) as stored");
+                .sql(" and sm.customer_id = c.id) as stored, (select case when d.others_due_at is null"
+                        + " or d.others_due_at > ").ref(now).sql(" then d.segments end from customer_due d where d.tenant_id = ")
+                .ref(tenant).sql(" and d.customer_id = c.id) as due_for");
         if (columns != null) {
             b.sql(", ").sql(columns);
         }
-        // the range filters the due customers after their scan by due_at: a generic plan that saw the id range in
+        // the filters apply to the due customers after their scan by due_at: a generic plan that saw the id range in
         // the scan ranged over the whole primary key of customer_due instead (30 ms a page at 1M customers)
         b.sql(" from " + CUSTOMERS + " where c.tenant_id = ").ref(tenant)
-                .sql(" and c.id = any(array(select x.customer_id from (select d.customer_id from customer_due d"
-                        + " where d.tenant_id = ").ref(tenant)
-                .sql(" and d.due_at <= ").param(ctx.now(), PgType.TIMESTAMPTZ)
-                .sql(" order by d.due_at limit " + DUE_COUNT_CAP + ") x");
+                .sql(" and c.id = any(array(select x.customer_id from (select d.customer_id, d.segments, d.others_due_at"
+                        + " from customer_due d where d.tenant_id = ").ref(tenant)
+                .sql(" and d.due_at <= ").ref(now)
+                .sql(" order by d.due_at limit " + DUE_COUNT_CAP + ") x where true");
         if (ids != null) {
-            b.sql(" where x.customer_id > ").param(ids.after(), PgType.BIGINT)
+            b.sql(" and x.customer_id > ").param(ids.after(), PgType.BIGINT)
                     .sql(" and x.customer_id <= ").param(ids.upTo(), PgType.BIGINT);
+        }
+        if (dueFor != null) {
+            b.sql(" and (x.segments is null or x.others_due_at <= ").ref(now).sql(" or x.segments && ")
+                    .param(dueFor.stream().map(String::valueOf).toArray(String[]::new), PgType.TEXT_ARRAY)
+                    .sql("::bigint[])");
         }
         return b.sql(")) order by c.id").build();
     }

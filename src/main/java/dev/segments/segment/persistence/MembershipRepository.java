@@ -318,9 +318,14 @@ public class MembershipRepository {
 
     /**
      * A due customer ({@link QueryShapes#dueMembership}): the keys of the asked rules that hold for it now, the ids
-     * of the segments whose materialization holds it, and its row (with the columns asked for).
+     * of the segments whose materialization holds it, the segments it is due for (null: every one, as
+     * {@link TickCustomer}) and its row (with the columns asked for).
      */
-    public record DueCustomer(long customerId, Set<String> holds, Set<Long> stored, Row row) {
+    public record DueCustomer(long customerId, Set<String> holds, Set<Long> stored, Set<Long> dueFor, Row row) {
+        /** Whether its stored membership in this segment may be stale (else it is its membership now). */
+        public boolean dueFor(long segmentId) {
+            return dueFor == null || dueFor.contains(segmentId);
+        }
     }
 
     /** The due customers of a {@link QueryShapes#dueMembership} statement and the names of its columns. */
@@ -419,8 +424,8 @@ public class MembershipRepository {
      * A keyset page of each target segment's members (materialized for a dynamic one, listed for a static one: a
      * segment has rows in one of the two tables only), each an index range scan by {@code (segment_id,
      * customer_id)} joined to {@code customer} for {@code columns}; rows carry {@code segment_index}, the target's
-     * position. For a target whose {@code withoutDue} is true the customers due at {@code now} are left out (the
-     * caller adds those of them the rule holds for, {@link #due}).
+     * position. For a target whose {@code withoutDue} is true the customers due for it at {@code now} are left out
+     * (the caller adds those of them the rule holds for, {@link #due}; {@link DueCustomer#dueFor}).
      */
     public Uni<PageRead> pages(SqlConnection conn, long tenantId, OffsetDateTime now, Collection<Long> check,
                                List<Long> targets, List<Boolean> withoutDue, long afterId, int limit, String columns) {
@@ -431,7 +436,9 @@ public class MembershipRepository {
                         + "(select sm.customer_id from segment_membership sm where sm.segment_id = t.id"
                         // the due probe a scalar subquery, one primary-key lookup per row: as an exists, the
                         // generic plan may hash the whole due column (an anti-join; 130 ms a page at 1M customers)
+                        // left out: the customers due for the segment as the tick reads it (dueCustomers)
                         + " and sm.customer_id > $5 and not (t.without_due and coalesce((select d.due_at <= $2"
+                        + " and (d.segments is null or d.others_due_at <= $2 or t.id = any(d.segments))"
                         + " from customer_due d where d.tenant_id = $1 and d.customer_id = sm.customer_id), false))"
                         + " order by sm.customer_id limit $6)"
                         + " union all (select customer_id from segment_member where segment_id = t.id and customer_id > $5"
@@ -462,8 +469,9 @@ public class MembershipRepository {
             for (Row r : rs) {
                 String[] holds = r.getArrayOfStrings("holds");
                 Long[] stored = r.getArrayOfLongs("stored");
+                Long[] dueFor = r.getArrayOfLongs("due_for");
                 due.add(new DueCustomer(r.getLong("customer_id"), holds == null ? Set.of() : Set.of(holds),
-                        stored == null ? Set.of() : Set.of(stored), r));
+                        stored == null ? Set.of() : Set.of(stored), dueFor == null ? null : new HashSet<>(Arrays.asList(dueFor)), r));
             }
             return new DueRead(due, rs.columnsNames());
         });

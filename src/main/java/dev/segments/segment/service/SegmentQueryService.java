@@ -310,7 +310,9 @@ public class SegmentQueryService {
                     long n = read.counts().getOrDefault(row.id(), 0L);
                     if (corrected.contains(row)) {
                         for (MembershipRepository.DueCustomer c : due.customers()) {
-                            n += (c.holds().contains(row.key()) ? 1 : 0) - (c.stored().contains(row.id()) ? 1 : 0);
+                            if (c.dueFor(row.id())) {
+                                n += (c.holds().contains(row.key()) ? 1 : 0) - (c.stored().contains(row.id()) ? 1 : 0);
+                            }
                         }
                     }
                     out.put(row.key(), new Read<>(n, now, row.isStatic() ? STATIC : MATERIALIZED));
@@ -368,7 +370,7 @@ public class SegmentQueryService {
                     List<CustomerView> items = new ArrayList<>(read.pages().getOrDefault(i, List.of()).stream()
                             .map(r -> customers.toView(r, at)).toList());
                     if (corrected.contains(row)) {
-                        due.customers().stream().filter(c -> c.customerId() > page.afterId()
+                        due.customers().stream().filter(c -> c.customerId() > page.afterId() && c.dueFor(row.id())
                                 && c.holds().contains(row.key())).forEach(c -> items.add(customers.toView(c.row(), atDue)));
                         items.sort(java.util.Comparator.comparingLong(CustomerView::id));
                     }
@@ -393,8 +395,9 @@ public class SegmentQueryService {
 
     /**
      * The tenant's due customers, in the snapshot, with which of these segments' rules hold for them now and which
-     * segments' materialization holds them ({@link QueryShapes#dueMembership}), of the ids in {@code ids} only (null:
-     * all); none when no segment is given.
+     * segments' materialization holds them ({@link QueryShapes#dueMembership}): those due for one of the segments
+     * (the others' stored membership is their membership now), of the ids in {@code ids} only (null: all); none when
+     * no segment is given.
      */
     private Uni<MembershipRepository.DueRead> due(io.vertx.mutiny.sqlclient.SqlConnection conn, long tenantId,
                                                   TenantRules rules, List<SegmentRow> segments, String columns,
@@ -404,7 +407,7 @@ public class SegmentQueryService {
         }
         return membership.due(conn, QueryShapes.dueMembership(tenantId, segments.stream()
                 .map(s -> new QueryShapes.Keyed(s.key(), rules.segment(s.key()))).toList(), columns, ids,
-                rules.context(now)));
+                segments.stream().map(SegmentRow::id).toList(), rules.context(now)));
     }
 
     /**

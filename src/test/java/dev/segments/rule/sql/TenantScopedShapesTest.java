@@ -128,7 +128,9 @@ class TenantScopedShapesTest {
             keyed.add(new Keyed("s" + i, rules.get(i)));
         }
         shapes.put("segmentsOf", QueryShapes.segmentsOf(tenant, keyed, List.of(1L, 2L, 3L), SqlCompilerGoldenTest.CTX));
-        shapes.put("dueMembership", QueryShapes.dueMembership(tenant, keyed, "c.id, c.name", SqlCompilerGoldenTest.CTX));
+        shapes.put("dueMembership", QueryShapes.dueMembership(tenant, keyed, "c.id, c.name", null, null, SqlCompilerGoldenTest.CTX));
+        shapes.put("dueMembership (a page's range, due for some segments)", QueryShapes.dueMembership(tenant, keyed,
+                "c.id, c.name", new QueryShapes.IdRange(1, 3), List.of(1L, 2L), SqlCompilerGoldenTest.CTX));
         shapes.put("explain", QueryShapes.explain(QueryShapes.count(tenant, rules.get(0), SqlCompilerGoldenTest.CTX)));
         List<QueryShapes.Scoring> scoring = new ArrayList<>();
         for (int i = 0; i < rules.size(); i++) {
