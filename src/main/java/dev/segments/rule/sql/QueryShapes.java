@@ -260,8 +260,9 @@ public final class QueryShapes {
      * exact at now"). Rows {@code (customer_id, holds text[], stored bigint[], due_for bigint[], columns...)}:
      * {@code holds} the keys of the rules that hold, {@code stored} the ids of the segments whose
      * {@code segment_membership} has the customer, {@code due_for} the segments its due instant is the instant of as
-     * the tick reads them (null: every clock-dependent segment, as {@code MembershipRepository.dueCustomers}); {@code columns} (null for none) are
-     * selected after them. Aggregates are correlated; kept prepared with a generic plan, like {@link #segmentsOf}. At
+     * the tick reads them (null: every clock-dependent segment, as {@code MembershipRepository.dueCustomers});
+     * {@code columns} (null for none) are selected after them. Aggregates are correlated; kept prepared with a
+     * generic plan, like {@link #segmentsOf}. At
      * most the first {@link #DUE_COUNT_CAP} due customers (by due_at): callers run it after counting fewer in the
      * same snapshot. {@code ids} (null: all) keeps the due customers in an id range only (a page of members needs
      * those inside its own range, usually none); {@code dueFor} (null: all) those due for one of these segment ids

@@ -471,7 +471,8 @@ public class MembershipRepository {
                 Long[] stored = r.getArrayOfLongs("stored");
                 Long[] dueFor = r.getArrayOfLongs("due_for");
                 due.add(new DueCustomer(r.getLong("customer_id"), holds == null ? Set.of() : Set.of(holds),
-                        stored == null ? Set.of() : Set.of(stored), dueFor == null ? null : new HashSet<>(Arrays.asList(dueFor)), r));
+                        stored == null ? Set.of() : Set.of(stored),
+                        dueFor == null ? null : new HashSet<>(Arrays.asList(dueFor)), r));
             }
             return new DueRead(due, rs.columnsNames());
         });
