@@ -409,6 +409,24 @@ public final class Bench {
         return m;
     }
 
+    /**
+     * Reads completed on the machine's whole disks so far (/proc/diskstats; partitions and virtual devices left
+     * out), -1 when unknown: the difference over a measurement says how much of it went to disk rather than to the
+     * page cache (this machine's kernel pages cold cache out, see bench/analysis.md).
+     */
+    static long diskReads() {
+        try {
+            long n = 0;
+            for (String line : Files.readAllLines(Path.of("/proc/diskstats"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 3 && f[2].matches("(vd|sd|xvd)[a-z]+|nvme\\d+n\\d+")) n += Long.parseLong(f[3]);
+            }
+            return n;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
     static String loadAvg() {
         try {
             String[] p = Files.readString(Path.of("/proc/loadavg")).split(" ");
@@ -1402,9 +1420,10 @@ public final class Bench {
                 long changes0 = lng(db, "select count(*) from membership_change where tenant_id = " + tenantId);
                 exec(db, "select pg_stat_statements_reset()");
                 Map<String, Double> cpu0 = service.cpuSeconds(), tick0 = tickMeters();
-                long w0 = System.nanoTime();
+                long w0 = System.nanoTime(), disk0 = diskReads();
                 Thread.sleep(window * 1000L);
                 Map<String, Double> cpu1 = service.cpuSeconds(), tick1 = tickMeters();
+                long disk = diskReads() - disk0;
                 double tickSeconds = tick1.get("seconds") - tick0.get("seconds");
                 long tickCustomers = Math.round(tick1.get("customers") - tick0.get("customers"));
                 double seconds = ms(w0) / 1000;
@@ -1426,13 +1445,14 @@ public final class Bench {
                         .put("tickSeconds", Stats.round(tickSeconds)).put("tickCustomers", tickCustomers)
                         .put("tickBatches", Math.round(tick1.get("batches") - tick0.get("batches")))
                         .put("tickSecondsPerHour", Stats.round(tickSeconds * 3600 / seconds))
-                        .put("loadAvg", loadAvg());
+                        .put("diskReads", disk).put("loadAvg", loadAvg());
                 // where the tick's database time goes: the statements of the window, by total time
                 u.set("topStatements", topStatements(db));
                 log(String.format(Locale.ROOT, "materialized upkeep: %.1f s of clock, %d customers due in it (%d in the"
                                 + " next hour), %d membership changes; the tick re-evaluated %d customers in %.3f s (%.2f s per"
-                                + " hour); CPU %.2f s JVM + %.2f s PostgreSQL: %.1f s per hour", seconds, dueInWindow, dueInHour,
-                        changes, tickCustomers, tickSeconds, tickSeconds * 3600 / seconds, jvm, pg, (jvm + pg) * 3600 / seconds));
+                                + " hour); CPU %.2f s JVM + %.2f s PostgreSQL: %.1f s per hour; %d disk reads", seconds,
+                        dueInWindow, dueInHour, changes, tickCustomers, tickSeconds, tickSeconds * 3600 / seconds, jvm, pg,
+                        (jvm + pg) * 3600 / seconds, disk));
 
                 // count and first page, sequential, per reference segment; between them the liveness endpoint,
                 // which does no work: its latencies are this client's and machine's floor for the same percentiles
@@ -1507,14 +1527,17 @@ public final class Bench {
                     exec(db, "select pg_stat_statements_reset()");
                 }
                 for (int r = 0; r < reps4; r++) {
+                    long disk0 = diskReads();
                     String outText = sh("node", "bench/load.js", service.base(), key, mode, String.valueOf(conns4),
                             String.valueOf(seconds4), String.valueOf(range[0]), String.valueOf(range[1]), keys);
                     ObjectNode run = (ObjectNode) M.readTree(outText.substring(outText.indexOf('{')));
+                    run.put("diskReads", diskReads() - disk0);
                     run.put("loadAvg", loadAvg());
                     runs.add(run);
-                    log(String.format(Locale.ROOT, "materialized %-18s run %d: %.0f req/s, p50 %s p99 %s ms, non2xx %d",
-                            mode, r + 1, run.path("requestsPerSec").asDouble(), run.path("latencyMs").path("p50").asText(),
-                            run.path("latencyMs").path("p99").asText(), run.path("non2xx").asLong()));
+                    log(String.format(Locale.ROOT, "materialized %-18s run %d: %.0f req/s, p50 %s p99 %s ms, non2xx %d,"
+                                    + " %d disk reads", mode, r + 1, run.path("requestsPerSec").asDouble(),
+                            run.path("latencyMs").path("p50").asText(), run.path("latencyMs").path("p99").asText(),
+                            run.path("non2xx").asLong(), run.path("diskReads").asLong()));
                     save();
                 }
                 // the statements a read runs, and what they cost (with the tick's, which runs beside them)

@@ -641,8 +641,8 @@ final class Report {
                 .append(" (since a23b88e now: the customers the tick has not processed yet, counted as *due*, are")
                 .append(" evaluated by the read).")
                 .append(" Then figure 4's autocannon load (16 connections) with the tick running.\n\n");
-        md.append("| size | catch-up | upkeep window | due in it / next hour | tick: customers, batches, busy s | membership changes | tick busy s per hour of clock (< 5) | CPU JVM + PostgreSQL | CPU per hour of clock |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| size | catch-up | upkeep window | due in it / next hour | tick: customers, batches, busy s | membership changes | tick busy s per hour of clock (< 5) | CPU JVM + PostgreSQL | CPU per hour of clock | disk reads in the window |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (JsonNode r : runs) {
             JsonNode f = r.path("materialized");
             if (f.isMissingNode()) continue;
@@ -659,6 +659,7 @@ final class Report {
                     .append(target(u.path("tickSecondsPerHour").asDouble(), 5)).append(" | ")
                     .append(fmt(u.path("jvmCpuSeconds").asDouble())).append(" + ").append(fmt(u.path("postgresCpuSeconds").asDouble()))
                     .append(" s | ").append(String.format(Locale.ROOT, "%.1f s", u.path("cpuSecondsPerHour").asDouble()))
+                    .append(" | ").append(u.has("diskReads") ? String.format(Locale.ROOT, "%,d", u.path("diskReads").asLong()) : "-")
                     .append(" |\n");
         }
         md.append("\n| size | segment | members | count p50 | count p99 (< 5) | first page p50 | first page p99 (< 15) | liveness between them p50 / p99 | sources | due at the last read | equal to live at evaluatedAt |\n");
@@ -686,26 +687,32 @@ final class Report {
         md.append("\nms over HTTP (client-side). *Liveness between them*: `GET /q/health/live`, which does no work, sent by")
                 .append(" the same client after each count and page: the latencies of this client and machine with nothing")
                 .append(" to compute (-: not measured in that run).\n\n");
-        md.append("| size | endpoint, time events on | req/s, median [min–max] | p50 ms | p99 ms (median run) | non-2xx |\n");
-        md.append("|---|---|---|---|---|---|\n");
+        md.append("| size | endpoint, time events on | req/s, median [min–max] | p50 ms | p99 ms (median run) | non-2xx | disk reads per 1,000 requests, each run |\n");
+        md.append("|---|---|---|---|---|---|---|\n");
         for (JsonNode r : runs) {
             for (String mode : List.of("members", "customer-segments")) {
                 JsonNode rr = r.path("materialized").path(mode);
                 if (!rr.isArray() || rr.isEmpty()) continue;
                 List<Double> rps = new ArrayList<>(), p50 = new ArrayList<>(), p99 = new ArrayList<>();
                 long bad = 0;
+                List<String> disk = new ArrayList<>();
                 for (JsonNode x : rr) {
                     rps.add(x.path("requestsPerSec").asDouble());
                     p50.add(x.path("latencyMs").path("p50").asDouble());
                     p99.add(x.path("latencyMs").path("p99").asDouble());
                     bad += x.path("non2xx").asLong() + x.path("errors").asLong();
+                    if (x.has("diskReads") && x.path("requestsTotal").asLong() > 0) {
+                        disk.add(String.format(Locale.ROOT, "%.0f",
+                                1000.0 * x.path("diskReads").asLong() / x.path("requestsTotal").asLong()));
+                    }
                 }
                 md.append("| ").append(label(r)).append(" | ")
                         .append(mode.equals("members") ? "GET /segments/{key}/members?limit=50" : "GET /customers/{id}/segments")
                         .append(" | ").append(String.format(Locale.ROOT, "%.0f [%.0f–%.0f]", Stats.median(rps),
                                 Stats.pct(rps, 0), Stats.pct(rps, 100)))
                         .append(" | ").append(fmt(Stats.median(p50))).append(" | ").append(fmt(Stats.median(p99)))
-                        .append(" | ").append(bad).append(" |\n");
+                        .append(" | ").append(bad).append(" | ").append(disk.isEmpty() ? "-" : String.join(", ", disk))
+                        .append(" |\n");
             }
         }
         md.append("\n");
