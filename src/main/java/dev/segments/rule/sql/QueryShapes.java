@@ -281,9 +281,8 @@ public final class QueryShapes {
             b.sql(") then ").param(rules.get(i).key(), PgType.TEXT).sql(" end");
         }
         b.sql("], null) as holds, array(select sm.segment_id from segment_membership sm where sm.tenant_id = ").ref(tenant)
-                .sql(" and sm.customer_id = c.id) as stored, (select case when d.others_due_at is null"
-                        + " or d.others_due_at > ").ref(now).sql(" then d.segments end from customer_due d where d.tenant_id = ")
-                .ref(tenant).sql(" and d.customer_id = c.id) as due_for");
+                .sql(" and sm.customer_id = c.id) as stored, (select " + dueSegments("d", b.placeholder(now))
+                        + " from customer_due d where d.tenant_id = ").ref(tenant).sql(" and d.customer_id = c.id) as due_for");
         if (columns != null) {
             b.sql(", ").sql(columns);
         }
@@ -299,11 +298,23 @@ public final class QueryShapes {
                     .sql(" and x.customer_id <= ").param(ids.upTo(), PgType.BIGINT);
         }
         if (dueFor != null) {
-            b.sql(" and (x.segments is null or x.others_due_at <= ").ref(now).sql(" or x.segments && ")
+            b.sql(" and coalesce(" + dueSegments("x", b.placeholder(now)) + " && ")
                     .param(dueFor.stream().map(String::valueOf).toArray(String[]::new), PgType.TEXT_ARRAY)
-                    .sql("::bigint[])");
+                    .sql("::bigint[], true)");
         }
         return b.sql(")) order by c.id").build();
+    }
+
+    /**
+     * The segments that the {@code customer_due} row {@code d} (a table alias) is due for at {@code now} (SQL text of a
+     * timestamptz), as the tick reads it: its {@code segments} while another segment's instant is still after now
+     * ({@code others_due_at}); null, every clock-dependent segment, when it names none or {@code others_due_at} has
+     * passed (docs/live-membership.md, "Time events"). The tick's batch (MembershipRepository.dueCustomers) and the
+     * reads' due customers ({@link #dueMembership}, the pages' probe) all decide by it.
+     */
+    public static String dueSegments(String d, String now) {
+        return "(case when " + d + ".others_due_at is null or " + d + ".others_due_at > " + now + " then " + d
+                + ".segments end)";
     }
 
     /** Customer ids after {@code after} up to and including {@code upTo}. */

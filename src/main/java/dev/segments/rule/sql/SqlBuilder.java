@@ -83,9 +83,14 @@ final class SqlBuilder {
 
     /** Appends the placeholder of an already bound value. */
     public SqlBuilder ref(Bound b) {
-        if (b.owner != this) throw new IllegalArgumentException("parameter bound in another builder");
-        sql.append('$').append(b.index).append("::").append(b.type.sql);
+        sql.append(placeholder(b));
         return this;
+    }
+
+    /** The placeholder {@code $n::type} of an already bound value, for SQL text built outside this builder. */
+    public String placeholder(Bound b) {
+        if (b.owner != this) throw new IllegalArgumentException("parameter bound in another builder");
+        return "$" + b.index + "::" + b.type.sql;
     }
 
     public int paramCount() { return params.size(); }

@@ -187,8 +187,21 @@ public class MembershipRepository {
      */
     public record TickCustomer(long customerId, Set<Long> segments) {
         public boolean dueFor(long segmentId) {
-            return segments == null || segments.contains(segmentId);
+            return MembershipRepository.dueFor(segments, segmentId);
         }
+    }
+
+    /**
+     * Whether a due customer due for {@code segments} ({@link QueryShapes#dueSegments}; null: every one) is due for
+     * this segment.
+     */
+    static boolean dueFor(Set<Long> segments, long segmentId) {
+        return segments == null || segments.contains(segmentId);
+    }
+
+    /** A {@link QueryShapes#dueSegments} column as a set (null stays null: every segment). */
+    private static Set<Long> dueSegments(Long[] segments) {
+        return segments == null ? null : new HashSet<>(Arrays.asList(segments));
     }
 
     /**
@@ -196,15 +209,12 @@ public class MembershipRepository {
      * locked for this transaction (rows another instance's tick holds are skipped), with the segments each is due for.
      */
     public Uni<List<TickCustomer>> dueCustomers(SqlConnection conn, long tenantId, OffsetDateTime now, int limit) {
-        return conn.preparedQuery("select customer_id, case when others_due_at is null or others_due_at > $2"
-                        + " then segments end from customer_due where tenant_id = $1 and due_at <= $2"
-                        + " order by due_at limit $3 for update skip locked")
+        return conn.preparedQuery("select d.customer_id, " + QueryShapes.dueSegments("d", "$2")
+                        + " from customer_due d where d.tenant_id = $1 and d.due_at <= $2"
+                        + " order by d.due_at limit $3 for update skip locked")
                 .execute(Tuple.of(tenantId, now, limit)).map(rs -> {
                     List<TickCustomer> list = new ArrayList<>();
-                    rs.forEach(r -> {
-                        Long[] segments = r.getArrayOfLongs(1);
-                        list.add(new TickCustomer(r.getLong(0), segments == null ? null : new HashSet<>(Arrays.asList(segments))));
-                    });
+                    rs.forEach(r -> list.add(new TickCustomer(r.getLong(0), dueSegments(r.getArrayOfLongs(1)))));
                     return list;
                 });
     }
@@ -324,7 +334,7 @@ public class MembershipRepository {
     public record DueCustomer(long customerId, Set<String> holds, Set<Long> stored, Set<Long> dueFor, Row row) {
         /** Whether its stored membership in this segment may be stale (else it is its membership now). */
         public boolean dueFor(long segmentId) {
-            return dueFor == null || dueFor.contains(segmentId);
+            return MembershipRepository.dueFor(dueFor, segmentId);
         }
     }
 
@@ -436,9 +446,9 @@ public class MembershipRepository {
                         + "(select sm.customer_id from segment_membership sm where sm.segment_id = t.id"
                         // the due probe a scalar subquery, one primary-key lookup per row: as an exists, the
                         // generic plan may hash the whole due column (an anti-join; 130 ms a page at 1M customers)
-                        // left out: the customers due for the segment as the tick reads it (dueCustomers)
+                        // left out: the customers due for the segment as the tick reads it (QueryShapes.dueSegments)
                         + " and sm.customer_id > $5 and not (t.without_due and coalesce((select d.due_at <= $2"
-                        + " and (d.segments is null or d.others_due_at <= $2 or t.id = any(d.segments))"
+                        + " and coalesce(t.id = any(" + QueryShapes.dueSegments("d", "$2") + "), true)"
                         + " from customer_due d where d.tenant_id = $1 and d.customer_id = sm.customer_id), false))"
                         + " order by sm.customer_id limit $6)"
                         + " union all (select customer_id from segment_member where segment_id = t.id and customer_id > $5"
@@ -469,10 +479,8 @@ public class MembershipRepository {
             for (Row r : rs) {
                 String[] holds = r.getArrayOfStrings("holds");
                 Long[] stored = r.getArrayOfLongs("stored");
-                Long[] dueFor = r.getArrayOfLongs("due_for");
                 due.add(new DueCustomer(r.getLong("customer_id"), holds == null ? Set.of() : Set.of(holds),
-                        stored == null ? Set.of() : Set.of(stored),
-                        dueFor == null ? null : new HashSet<>(Arrays.asList(dueFor)), r));
+                        stored == null ? Set.of() : Set.of(stored), dueSegments(r.getArrayOfLongs("due_for")), r));
             }
             return new DueRead(due, rs.columnsNames());
         });
