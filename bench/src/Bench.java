@@ -1483,7 +1483,6 @@ public final class Bench {
                         get(key, "/q/health/live");
                         double h = ms(t1);
                         if (i < 0) continue;
-                        liveness.add(h);
                         health.add(h);
                         cnt.add(a);
                         page.add(b);
@@ -1509,6 +1508,7 @@ public final class Bench {
                     row.set("count", M.valueToTree(Stats.summary(cnt, true)));
                     row.set("page", M.valueToTree(Stats.summary(page, true)));
                     row.set("liveness", M.valueToTree(Stats.summary(health, true)));
+                    liveness.addAll(health);
                     log(String.format(Locale.ROOT, "materialized %-24s count p50 %.2f p99 %.2f ms, page p50 %.2f p99 %.2f"
                                     + " ms, liveness between them p99 %.2f ms, %s; live count %s", k, Stats.median(cnt),
                             Stats.pct(cnt, 99), Stats.median(page), Stats.pct(page, 99), Stats.pct(health, 99), sources,
