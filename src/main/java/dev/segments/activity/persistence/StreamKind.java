@@ -56,6 +56,11 @@ public enum StreamKind {
         return attributeEntity;
     }
 
+    /** The stream's table. */
+    public String table() {
+        return table;
+    }
+
     /** The row as the JSON of its view record. */
     String viewJson() {
         return "jsonb_build_object('id', t.id, 'customerId', t.customer_id, 'externalId', t.external_id, "

@@ -12,6 +12,7 @@ import dev.segments.activity.ActivityDtos.InteractionInput;
 import dev.segments.activity.ActivityDtos.PurchaseInput;
 import dev.segments.activity.ActivityImportReport;
 import dev.segments.activity.persistence.ActivityImportRepository;
+import dev.segments.common.db.TenantStatistics;
 import dev.segments.common.db.CopyText;
 import dev.segments.activity.persistence.ActivityImportRepository.ChunkOutcome;
 import dev.segments.activity.persistence.ActivityImportRepository.Staged;
@@ -86,6 +87,7 @@ public class ActivityImporter {
         boolean committed(Connection connection, Progress progress, List<LineError> errors) throws SQLException;
     }
 
+    private final TenantStatistics statistics;
     private final ActivityService service;
     private final ActivityImportRepository repository;
     private final AttributeService attributes;
@@ -96,7 +98,9 @@ public class ActivityImporter {
     private final ObjectReader lineReader;
 
     ActivityImporter(ActivityService service, ActivityImportRepository repository, AttributeService attributes,
-                     CustomerChanges changes, ServiceConfig config, ServiceMetrics metrics, ObjectMapper mapper) {
+                     CustomerChanges changes, ServiceConfig config, ServiceMetrics metrics, ObjectMapper mapper,
+                     TenantStatistics statistics) {
+        this.statistics = statistics;
         this.service = service;
         this.repository = repository;
         this.attributes = attributes;
@@ -126,6 +130,8 @@ public class ActivityImporter {
         int lanes = listener == null ? Lanes.forRequest(config.imports().parallelChunks()) : 1;
         Run run = new Run(tenantId, kind, catalog, records, listener, before, lanes);
         String[] header = from.header();
+        // the chunks' statements find the tenant's customers: plan them on statistics that know the tenant
+        statistics.refresh("customer", tenantId);
         try {
             for (Lane lane : run.lanes) {
                 lane.session = open(kind);
@@ -190,6 +196,8 @@ public class ActivityImporter {
                 }
             }
             run.storing.drain();
+            // the tenant's segments read the stream next (their evaluation, the tick)
+            statistics.refresh(kind.table(), tenantId);
         } catch (SQLException e) {
             run.storing.drainQuietly();
             LOG.errorf(e, "%s import of tenant %d stopped by a database failure", ActivityService.streamName(kind),

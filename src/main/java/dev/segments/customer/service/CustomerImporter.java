@@ -15,6 +15,7 @@ import dev.segments.attribute.service.AttributeCatalog;
 import dev.segments.attribute.service.AttributeService;
 import dev.segments.common.concurrent.Lanes;
 import dev.segments.common.config.ServiceConfig;
+import dev.segments.common.db.TenantStatistics;
 import dev.segments.common.metrics.ServiceMetrics;
 import dev.segments.common.error.JsonPointers;
 import dev.segments.common.error.Problem.FieldError;
@@ -68,6 +69,7 @@ public class CustomerImporter {
     /** How many line errors a 400 problem (nothing readable) lists. */
     private static final int PROBLEM_ERRORS = 20;
 
+    private final TenantStatistics statistics;
     private final CustomerService customers;
     private final ServiceMetrics metrics;
     private final CustomerImportRepository repository;
@@ -81,7 +83,8 @@ public class CustomerImporter {
 
     CustomerImporter(CustomerService customers, CustomerImportRepository repository, AttributeService attributes,
                      CustomerChanges changes,
-                     ServiceConfig config, ObjectMapper mapper, ServiceMetrics metrics) {
+                     ServiceConfig config, ObjectMapper mapper, ServiceMetrics metrics, TenantStatistics statistics) {
+        this.statistics = statistics;
         this.customers = customers;
         this.metrics = metrics;
         this.repository = repository;
@@ -545,6 +548,9 @@ public class CustomerImporter {
             if (!stopped) {
                 flushAll();
                 progress();
+                // what reads the tenant's customers next (an activity import, its segments) plans on statistics
+                // that know it
+                statistics.refresh("customer", tenantId);
             }
             if (hook != null) {
                 return counts();
