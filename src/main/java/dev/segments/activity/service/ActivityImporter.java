@@ -362,6 +362,8 @@ public class ActivityImporter {
         private final Lanes storing;
         /** The lane of the last accepted row. */
         Lane touched;
+        /** When to check the planner's statistics of the stream as the tenant's rows grow. */
+        private final TenantStatistics.Growth growth = new TenantStatistics.Growth();
         /** Which lane takes a line (two lanes); null with one. */
         private final LaneRouter router;
         /** Lines the router deferred: stored at the next barrier. */
@@ -507,9 +509,11 @@ public class ActivityImporter {
         private void store(ActivityImportRepository.Session session, List<Staged> rows) throws SQLException {
             long t0 = System.nanoTime();
             List<CustomerChanges.Change> recorded = new ArrayList<>();
+            long[] inserted = {0};
             try {
                 // the counts include the chunk before its transaction records them (a job's progress)
                 session.store(tenantId, rows, (c, outcome) -> {
+                    inserted[0] = outcome.stored();
                     take(outcome);
                     recorded.add(record(c, outcome));
                     progress(c);
@@ -521,6 +525,10 @@ public class ActivityImporter {
                 // a row the checks let through was refused: store halves until it is isolated, then the progress
                 storeSplit(session, rows, recorded);
                 session.store(tenantId, List.of(), (c, outcome) -> progress(c));
+            }
+            if (growth.add(inserted[0])) {
+                // the membership that follows reads the stream by the tenant's customers
+                statistics.refresh(kind.table(), tenantId);
             }
             for (CustomerChanges.Change change : recorded) {
                 changes.follow(change).await().indefinitely();

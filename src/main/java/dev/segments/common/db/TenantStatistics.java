@@ -41,6 +41,29 @@ public class TenantStatistics {
     private final DataSource dataSource;
     private final ObjectMapper mapper;
 
+    /**
+     * The rows one import has stored, and when to check the statistics again: after 10,000 and then each time
+     * the count has grown fourfold, so an import of n rows checks about log4(n / 10,000) times while the tenant
+     * grows under it (a customer import of 453k rows planned on statistics from before it took 38 s, 15 s where
+     * autovacuum's analyze came in its middle). Thread-safe: the lanes of an import add to one.
+     */
+    public static final class Growth {
+        private long rows;
+        private long next = 10_000;
+
+        /** Adds a committed chunk's rows; true when the total has just passed the next check. */
+        public synchronized boolean add(long stored) {
+            rows += stored;
+            if (rows < next) {
+                return false;
+            }
+            while (next <= rows) {
+                next *= 4;
+            }
+            return true;
+        }
+    }
+
     TenantStatistics(DataSource dataSource, ObjectMapper mapper) {
         this.dataSource = dataSource;
         this.mapper = mapper;

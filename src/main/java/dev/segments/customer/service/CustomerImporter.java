@@ -320,6 +320,8 @@ public class CustomerImporter {
         private final AttributeCatalog catalog;
         private final Lane[] lanes;
         private final Lanes storing;
+        /** When to check the planner's statistics of the customers as the tenant grows under the import. */
+        private final TenantStatistics.Growth growth = new TenantStatistics.Growth();
         private final List<ImportReport.LineError> errors = new ArrayList<>();
         private final Set<Long> failedLines = new HashSet<>();
         /** Data records (non-blank lines) seen. */
@@ -524,6 +526,10 @@ public class CustomerImporter {
             }
             recorded.addAll(inChunk); // committed with the chunk
             counted(r);
+            if (growth.add(r.created())) {
+                // the next chunks' upserts and the membership that follows find the tenant's customers
+                statistics.refresh("customer", tenantId);
+            }
         }
 
         private synchronized void counted(CustomerRepository.ChunkResult r) {

@@ -76,6 +76,22 @@ class TenantStatisticsTest {
         assertEquals(CUSTOMERS, scalar("select count(*) from customer where tenant_id = " + tenant));
     }
 
+    @Test
+    void anImportChecksAfter10kRowsAndThenAtEachFourfoldGrowth() {
+        TenantStatistics.Growth growth = new TenantStatistics.Growth();
+        java.util.List<Integer> checkedAfterChunk = new java.util.ArrayList<>();
+        for (int chunk = 1; chunk <= 100; chunk++) { // 100 chunks of 5,000 rows: 500k
+            if (growth.add(5_000)) {
+                checkedAfterChunk.add(chunk);
+            }
+        }
+        // 10k, 40k, 160k, 640k (not reached)
+        assertEquals(java.util.List.of(2, 8, 32), checkedAfterChunk);
+        TenantStatistics.Growth big = new TenantStatistics.Growth();
+        assertTrue(big.add(1_000_000)); // one chunk past several thresholds: one check
+        assertFalse(big.add(1_000_000));
+    }
+
     private static io.restassured.response.Response post(String key, String path, String body) {
         return RestAssured.given().auth().oauth2(key).contentType("application/x-ndjson")
                 .body(body.getBytes(StandardCharsets.UTF_8)).post(path);
