@@ -36,6 +36,8 @@ public class TenantStatistics {
     private static final Set<String> TABLES = Set.of("customer", "purchase", "interaction", "event");
     /** Below this many rows no plan goes far wrong. */
     static final long MIN_ROWS = 1_000;
+    /** How long the analyze waits for its lock (a vacuum of the table holds it). */
+    static final long LOCK_TIMEOUT_MS = 3_000;
     /** An estimate of a tenth of this is not checked: no plan of the imports goes far wrong from there. */
     static final long COUNT_CAP = 100_000;
 
@@ -115,8 +117,16 @@ public class TenantStatistics {
                 return false;
             }
             long t0 = System.nanoTime();
+            // a vacuum of the table holds the lock ANALYZE takes (autovacuum's yields to it after deadlock_timeout,
+            // an anti-wraparound one does not): wait a bounded time, then leave the statistics to it
+            c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
+                s.execute("set local lock_timeout = '" + LOCK_TIMEOUT_MS + "ms'");
                 s.execute("analyze " + table);
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
             }
             LOG.infof("analyzed %s for tenant %d: the planner estimated %.0f of its rows, it has at least %d (%d ms)",
                     table, tenantId, estimate, rows, (System.nanoTime() - t0) / 1_000_000);

@@ -77,6 +77,45 @@ class TenantStatisticsTest {
     }
 
     @Test
+    void aVacuumHoldingTheTableDelaysTheImportBoundedlyAndTheStatisticsAreLeftToIt() throws Exception {
+        sql("analyze customer");
+        JsonPath created = RestAssured.given().auth().oauth2(Api.ADMIN_KEY).contentType(ContentType.JSON)
+                .body(Map.of("name", "t-" + UUID.randomUUID())).post("/admin/tenants")
+                .then().statusCode(201).extract().jsonPath();
+        String key = created.getString("apiKey.key");
+        long tenant = created.getLong("tenant.id");
+        StringBuilder customers = new StringBuilder();
+        for (int i = 0; i < CUSTOMERS; i++) {
+            customers.append("{\"externalId\": \"v-").append(i).append("\"}\n");
+        }
+        // the lock a vacuum holds (and ANALYZE takes): the import's writes pass it, its analyze does not
+        try (Connection vacuum = dataSource.getConnection()) {
+            vacuum.setAutoCommit(false);
+            try (Statement s = vacuum.createStatement()) {
+                s.execute("lock table customer in share update exclusive mode");
+            }
+            // should the analyze wait for good, the lock goes after 30 s and the time below says it
+            java.util.concurrent.ScheduledExecutorService release = java.util.concurrent.Executors
+                    .newSingleThreadScheduledExecutor();
+            release.schedule(() -> {
+                vacuum.rollback();
+                return null;
+            }, 30, java.util.concurrent.TimeUnit.SECONDS);
+            long t0 = System.nanoTime();
+            post(key, "/customers/import", customers.toString()).then().statusCode(200)
+                    .body("created", org.hamcrest.Matchers.equalTo(CUSTOMERS));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            release.shutdownNow();
+            vacuum.rollback();
+            assertTrue(ms < TenantStatistics.LOCK_TIMEOUT_MS + 10_000, "the import waited " + ms + " ms");
+            assertTrue(ms >= TenantStatistics.LOCK_TIMEOUT_MS, "the analyze waited for its lock: " + ms + " ms");
+        }
+        assertTrue(estimate("customer", tenant) * 10 < CUSTOMERS, "not analyzed under the lock");
+        assertTrue(statistics.refresh("customer", tenant), "analyzed once the lock is gone");
+        assertTrue(estimate("customer", tenant) * 10 >= CUSTOMERS);
+    }
+
+    @Test
     void anImportChecksAfter10kRowsAndThenAtEachFourfoldGrowth() {
         TenantStatistics.Growth growth = new TenantStatistics.Growth();
         java.util.List<Integer> checkedAfterChunk = new java.util.ArrayList<>();
