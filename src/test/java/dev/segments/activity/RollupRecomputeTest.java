@@ -5,8 +5,6 @@ import dev.segments.support.Api;
 import dev.segments.support.EmbeddedPostgresResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
-import io.restassured.path.json.JsonPath;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -44,16 +42,6 @@ class RollupRecomputeTest {
 
     @Inject
     Pool pool;
-
-    record Tenant(long id, String key) {
-    }
-
-    static Tenant tenant() {
-        JsonPath created = RestAssured.given().auth().oauth2(Api.ADMIN_KEY).contentType("application/json")
-                .body(Map.of("name", "rollups-" + System.nanoTime())).post("/admin/tenants")
-                .then().statusCode(201).extract().jsonPath();
-        return new Tenant(created.getLong("tenant.id"), created.getString("apiKey.key"));
-    }
 
     private long purchase(long tenantId, long customerId, OffsetDateTime at, String amount) {
         return pool.preparedQuery("insert into purchase (tenant_id, customer_id, occurred_at, amount)"
@@ -95,7 +83,7 @@ class RollupRecomputeTest {
 
     @Test
     void purchasesInsertedAndDeletedAreCountedSummedAndDated() {
-        Tenant t = tenant();
+        Api.Tenant t = Api.tenant();
         long anna = Api.customer(t.key(), "anna", Map.of());
         long boris = Api.customer(t.key(), "boris", Map.of());
         long p1 = purchase(t.id(), anna, T0.plusDays(2), "100.00");
@@ -144,7 +132,7 @@ class RollupRecomputeTest {
 
     @Test
     void lastSeenAtIsTheLatestActivityOfAnyStream() {
-        Tenant t = tenant();
+        Api.Tenant t = Api.tenant();
         long clara = Api.customer(t.key(), "clara", Map.of());
         long p = purchase(t.id(), clara, T0, "5");
         interaction(t.id(), clara, T0.plusHours(3));
@@ -179,7 +167,7 @@ class RollupRecomputeTest {
      */
     @Test
     void firstTouchAtIsTheEarliestInteractionOrEvent() {
-        Tenant t = tenant();
+        Api.Tenant t = Api.tenant();
         long dora = Api.customer(t.key(), "dora", Map.of());
         purchase(t.id(), dora, T0, "5");
         recompute(t.id(), List.of(dora));

@@ -15,13 +15,24 @@ public final class Api {
     private Api() {
     }
 
+    /** A tenant's id and its first API key. */
+    public record Tenant(long id, String key) {
+    }
+
     /** A new tenant; returns its API key. */
     public static String newTenant() {
-        return RestAssured.given().auth().oauth2(ADMIN_KEY).contentType(ContentType.JSON)
+        return tenant().key();
+    }
+
+    /** A new tenant; returns its id and API key. */
+    public static Tenant tenant() {
+        io.restassured.path.json.JsonPath created = RestAssured.given().auth().oauth2(ADMIN_KEY)
+                .contentType(ContentType.JSON)
                 .body(Map.of("name", "t-" + UUID.randomUUID()))
                 .post("/admin/tenants")
                 .then().statusCode(201)
-                .extract().path("apiKey.key");
+                .extract().jsonPath();
+        return new Tenant(created.getLong("tenant.id"), created.getString("apiKey.key"));
     }
 
     /** A request authenticated as the tenant with this key, sending JSON. */

@@ -5,8 +5,6 @@ import dev.segments.support.EmbeddedPostgresResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import io.restassured.http.ContentType;
-import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +15,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,11 +41,9 @@ class TenantStatisticsTest {
         // statistics from before the tenant exists: it is a value they do not know
         sql("analyze customer");
         sql("analyze purchase");
-        JsonPath created = RestAssured.given().auth().oauth2(Api.ADMIN_KEY).contentType(ContentType.JSON)
-                .body(Map.of("name", "t-" + UUID.randomUUID())).post("/admin/tenants")
-                .then().statusCode(201).extract().jsonPath();
-        String key = created.getString("apiKey.key");
-        long tenant = created.getLong("tenant.id");
+        Api.Tenant created = Api.tenant();
+        String key = created.key();
+        long tenant = created.id();
 
         StringBuilder customers = new StringBuilder();
         StringBuilder purchases = new StringBuilder();
@@ -69,21 +64,18 @@ class TenantStatisticsTest {
 
         // known now: no second analyze; a small tenant is never analyzed for
         assertFalse(statistics.refresh("customer", tenant));
-        String small = Api.newTenant();
-        Api.customer(small, "only", Map.of("name", "Only"));
-        long smallId = scalar("select tenant_id from customer where external_id = 'only' order by id desc limit 1");
-        assertFalse(statistics.refresh("customer", smallId));
+        Api.Tenant small = Api.tenant();
+        Api.customer(small.key(), "only", Map.of("name", "Only"));
+        assertFalse(statistics.refresh("customer", small.id()));
         assertEquals(CUSTOMERS, scalar("select count(*) from customer where tenant_id = " + tenant));
     }
 
     @Test
     void aVacuumHoldingTheTableDelaysTheImportBoundedlyAndTheStatisticsAreLeftToIt() throws Exception {
         sql("analyze customer");
-        JsonPath created = RestAssured.given().auth().oauth2(Api.ADMIN_KEY).contentType(ContentType.JSON)
-                .body(Map.of("name", "t-" + UUID.randomUUID())).post("/admin/tenants")
-                .then().statusCode(201).extract().jsonPath();
-        String key = created.getString("apiKey.key");
-        long tenant = created.getLong("tenant.id");
+        Api.Tenant created = Api.tenant();
+        String key = created.key();
+        long tenant = created.id();
         StringBuilder customers = new StringBuilder();
         for (int i = 0; i < CUSTOMERS; i++) {
             customers.append("{\"externalId\": \"v-").append(i).append("\"}\n");
