@@ -106,6 +106,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * {@code 4GB}): the default suits a demo; a base of a million customers wants its working set (customers, the
      * activity indexes, memberships) in it. Refused before the server starts unless it is a number with a unit.
      */
+    /** Where a kept data directory's server writes its log, relative to the data directory (docs/operations.md). */
+    public static final String LOG_DIRECTORY = "log";
+
     public static EmbeddedDatabase start(Path dataDir, int port, boolean clean, String sharedBuffers) {
         return start(dataDir, port, clean, sharedBuffers, WATCH_INTERVAL, BACKOFF_MIN, BACKOFF_MAX);
     }
@@ -151,7 +154,18 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 // off); a kept data directory must not lose or corrupt acknowledged writes on a crash
                 builder.setServerConfig("fsync", "on")
                         .setServerConfig("synchronous_commit", "on")
-                        .setServerConfig("full_page_writes", "on");
+                        .setServerConfig("full_page_writes", "on")
+                        // the server's own log (errors, checkpoints, autovacuum, auto_explain) in files of its own:
+                        // its stderr is the pipe of the pg_ctl that started it, which the JVM closes once pg_ctl has
+                        // exited (at the server's next message), so without the collector every server message
+                        // after the start but one was lost. One
+                        // file per weekday in <data>/log, overwritten a week later: at most seven days of it
+                        .setServerConfig("logging_collector", "on")
+                        .setServerConfig("log_directory", LOG_DIRECTORY)
+                        .setServerConfig("log_filename", "postgresql-%a.log")
+                        .setServerConfig("log_truncate_on_rotation", "on")
+                        .setServerConfig("log_rotation_age", "1d")
+                        .setServerConfig("log_rotation_size", "0");
             }
             if (port > 0) {
                 builder.setPort(port);

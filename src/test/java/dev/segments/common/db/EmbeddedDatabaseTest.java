@@ -59,6 +59,32 @@ class EmbeddedDatabaseTest {
         }
     }
 
+    @Test
+    void aKeptDirectorysServerLogsToItsLogDirectoryAfterTheStart(@TempDir Path dir) throws Exception {
+        // the server's stderr dies with the pg_ctl that started it: a message written after the start must still
+        // reach a file (a failure, a checkpoint, auto_explain's plans)
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("pg"), 0, false,
+                Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(2))) {
+            String marker = "marker-" + java.util.UUID.randomUUID();
+            Thread.sleep(500);   // well after pg_ctl has returned
+            exec(db.port(), "do $$ begin raise log '%s'; end $$".formatted(marker));
+            Path logs = db.dataDir().resolve(EmbeddedDatabase.LOG_DIRECTORY);
+            await("the message is in " + logs, () -> {
+                try (var files = Files.list(logs)) {
+                    return files.anyMatch(f -> {
+                        try {
+                            return Files.readString(f).contains(marker);
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    });
+                } catch (IOException e) {
+                    return false;   // not created yet
+                }
+            });
+        }
+    }
+
     /** The checkpoint spacing a bulk import needs (EmbeddedDatabase.start), also after the watchdog's restart. */
     static void assertWalSettings(int port) throws SQLException {
         assertEquals(8192, queryInt(port, "select setting::int from pg_settings where name = 'max_wal_size'"), "MB");
