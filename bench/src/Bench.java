@@ -27,6 +27,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,12 +78,13 @@ public final class Bench {
      */
     record Options(List<String> sizes, boolean quick, boolean reportOnly, boolean keep, String seed, String anchor,
                    int loadConcurrency, int httpPort, int pgPort, String dbUrl, List<String> jvmOpts,
-                   List<String> only, boolean loadOnly, boolean reuse, boolean resumeLoad, Integer fig1Reps) {
+                   List<String> only, boolean loadOnly, boolean reuse, boolean resumeLoad, Integer fig1Reps,
+                   String sharedBuffers) {
         static Options parse(String[] args) {
             List<String> sizes = List.of("10k", "100k", "1m");
             boolean quick = false, reportOnly = false, keep = false, loadOnly = false, reuse = false, resume = false;
             Integer fig1Reps = null;
-            String seed = "0.4242", anchor = null, dbUrl = System.getenv("DB_URL");
+            String seed = "0.4242", anchor = null, dbUrl = System.getenv("DB_URL"), sharedBuffers = null;
             int conc = 2, http = 0, pg = 0;
             List<String> jvm = new ArrayList<>(), only = new ArrayList<>();
             for (int i = 0; i < args.length; i++) {
@@ -104,6 +106,7 @@ public final class Bench {
                     case "--reuse-data" -> reuse = true;
                     case "--resume-load" -> resume = true;
                     case "--fig1-repetitions" -> fig1Reps = Integer.parseInt(args[++i]);
+                    case "--shared-buffers" -> sharedBuffers = args[++i];
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
                             + "; see bench/README.md");
                 }
@@ -114,9 +117,12 @@ public final class Bench {
             if (resume && (loadOnly || reuse)) {
                 throw new IllegalArgumentException("--resume-load excludes --load-only and --reuse-data");
             }
+            if (sharedBuffers != null && dbUrl != null) {
+                throw new IllegalArgumentException("--shared-buffers sets the embedded server's; an external one is configured there");
+            }
             if ((reuse || resume) && dbUrl != null) throw new IllegalArgumentException("--reuse-data and --resume-load work with the embedded server only");
             return new Options(sizes, quick, reportOnly, keep, seed, anchor, conc, http, pg, dbUrl, jvm, only,
-                    loadOnly || resume, reuse, resume, fig1Reps);
+                    loadOnly || resume, reuse, resume, fig1Reps, sharedBuffers);
         }
 
         /** A port free on both loopback addresses ("localhost" may resolve to either). */
@@ -249,6 +255,7 @@ public final class Bench {
             Files.deleteIfExists(work.resolve("service.log"));
             service = new Service(o.httpPort, o.pgPort, work.resolve("data"), o.dbUrl,
                     "bench-admin-" + UUID.randomUUID(), work.resolve("service.log"), o.jvmOpts);
+            if (o.sharedBuffers != null) service.envOverrides.put("EMBEDDED_DB_SHARED_BUFFERS", o.sharedBuffers);
             timed(fresh ? "start (fresh database)" : "start (kept database)", () -> {
                 long ms = service.start();
                 if (fresh) {
@@ -274,6 +281,7 @@ public final class Bench {
                 }
                 R.withObjectProperty("machine").put("postgres", scalar(db, "select version()"));
                 R.withObjectProperty("machine").set("postgresSettings", settings(db));
+                R.withObjectProperty("machine").put("cpuAnchorMs", cpuAnchorMs(db));
             }
             if (prior != null) {
                 key = prior.path("key").asText();
@@ -425,6 +433,62 @@ public final class Bench {
         } catch (Exception e) {
             return -1;
         }
+    }
+
+    /**
+     * The machine's speed for one PostgreSQL backend now: the median wall time in ms of five runs of a fixed
+     * CPU-bound statement (no table, no I/O; about 100 ms here). Figures of runs on different days are comparable
+     * only as far as this anchor is: the same code measured 1.6-2x apart on this (virtual) machine in one day
+     * (bench/analysis.md).
+     */
+    static double cpuAnchorMs(Connection db) throws Exception {
+        List<Double> t = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            long t0 = System.nanoTime();
+            lng(db, "select count(*) from generate_series(1, 1000000) g where g % 7 = 3");
+            if (i > 0) t.add(ms(t0));   // the first run warms the backend
+        }
+        Collections.sort(t);
+        return Stats.round(t.get(t.size() / 2));
+    }
+
+    /**
+     * Reads the relations the time-event tick and the materialized reads touch into shared buffers (pg_prewarm):
+     * the per-customer tables with their indexes, the three streams' heaps and their per-customer indexes.
+     * Returns the blocks read.
+     */
+    static long prewarm(Connection db) throws Exception {
+        exec(db, "create extension if not exists pg_prewarm");
+        return lng(db, """
+                select coalesce(sum(pg_prewarm(c.oid)), 0) from pg_class c
+                where c.relnamespace = 'public'::regnamespace
+                  and (c.oid in ('customer'::regclass, 'customer_due'::regclass, 'segment_membership'::regclass,
+                                 'customer_score'::regclass, 'segment'::regclass, 'segment_state'::regclass,
+                                 'purchase'::regclass, 'interaction'::regclass, 'event'::regclass,
+                                 'purchase_customer'::regclass, 'interaction_customer'::regclass, 'event_customer'::regclass)
+                       or c.oid in (select indexrelid from pg_index where indrelid in ('customer'::regclass,
+                           'customer_due'::regclass, 'segment_membership'::regclass, 'customer_score'::regclass)))""");
+    }
+
+    /** The machine's CPU time so far (/proc/stat's first line), in clock ticks: {all, steal}; null when unknown. */
+    static long[] machineTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long all = 0;
+            for (int i = 1; i <= 8 && i < f.length; i++) all += Long.parseLong(f[i]);   // user .. steal
+            return new long[] {all, f.length > 8 ? Long.parseLong(f[8]) : 0};
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /**
+     * The share of the interval's CPU time the hypervisor gave to others (steal), in percent, -1 when unknown: a
+     * virtual machine's figures move with its neighbours.
+     */
+    static double stealPercent(long[] before, long[] after) {
+        if (before == null || after == null || after[0] <= before[0]) return -1;
+        return Stats.round(100.0 * (after[1] - before[1]) / (after[0] - before[0]));
     }
 
     static String loadAvg() {
@@ -1411,6 +1475,15 @@ public final class Bench {
                 log("materialized: " + backlog + " due customers processed by the tick in " + Math.round(ms(t0))
                         + " ms" + (due == 0 ? "" : " (NOT caught up: " + due + " still due)"));
 
+                // with shared buffers sized for the base, the tick's relations are read into them first, as a
+                // long-running server has them: this machine's kernel pages cold page cache out after a minute
+                // (bench/analysis.md), so without it the upkeep is mostly the disk reads of the due customers' rows
+                if (o.sharedBuffers != null) {
+                    long p0 = System.nanoTime(), blocks = prewarm(db);
+                    f.putObject("prewarm").put("blocks", blocks).put("ms", Stats.round(ms(p0)));
+                    log("materialized: " + blocks + " blocks of the tick's relations read into shared buffers in "
+                            + Math.round(ms(p0)) + " ms");
+                }
                 // upkeep: a window without requests; the tick is all that runs (and autovacuum, counted too)
                 int window = o.quick ? 20 : 120;
                 String soon = "select count(*) from customer_due where tenant_id = " + tenantId
@@ -1418,12 +1491,15 @@ public final class Bench {
                 long dueInWindow = lng(db, String.format(Locale.ROOT, soon, window));
                 long dueInHour = lng(db, String.format(Locale.ROOT, soon, 3600));
                 long changes0 = lng(db, "select count(*) from membership_change where tenant_id = " + tenantId);
+                double anchor = cpuAnchorMs(db);   // before the reset: not one of the window's statements
                 exec(db, "select pg_stat_statements_reset()");
                 Map<String, Double> cpu0 = service.cpuSeconds(), tick0 = tickMeters();
                 long w0 = System.nanoTime(), disk0 = diskReads();
+                long[] machine0 = machineTicks();
                 Thread.sleep(window * 1000L);
                 Map<String, Double> cpu1 = service.cpuSeconds(), tick1 = tickMeters();
                 long disk = diskReads() - disk0;
+                long[] machine1 = machineTicks();
                 double tickSeconds = tick1.get("seconds") - tick0.get("seconds");
                 long tickCustomers = Math.round(tick1.get("customers") - tick0.get("customers"));
                 double seconds = ms(w0) / 1000;
@@ -1445,7 +1521,8 @@ public final class Bench {
                         .put("tickSeconds", Stats.round(tickSeconds)).put("tickCustomers", tickCustomers)
                         .put("tickBatches", Math.round(tick1.get("batches") - tick0.get("batches")))
                         .put("tickSecondsPerHour", Stats.round(tickSeconds * 3600 / seconds))
-                        .put("diskReads", disk).put("loadAvg", loadAvg());
+                        .put("diskReads", disk).put("loadAvg", loadAvg()).put("cpuAnchorMs", anchor)
+                        .put("stealPercent", stealPercent(machine0, machine1));
                 // where the tick's database time goes: the statements of the window, by total time
                 u.set("topStatements", topStatements(db));
                 log(String.format(Locale.ROOT, "materialized upkeep: %.1f s of clock, %d customers due in it (%d in the"

@@ -253,8 +253,8 @@ final class Report {
 
     static void machine(StringBuilder md, List<JsonNode> runs) {
         md.append("## Machine\n\n");
-        md.append("| size | when | CPU | nproc | RAM | kernel | JDK | PostgreSQL | commit | load average at start |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| size | when | CPU | nproc | RAM | kernel | JDK | PostgreSQL | commit | load average at start | CPU anchor |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (JsonNode r : runs) {
             JsonNode m = r.path("machine");
             md.append("| ").append(label(r)).append(" | ").append(r.path("startedAt").asText().replaceAll("\\.\\d+Z", "Z"))
@@ -264,8 +264,13 @@ final class Report {
                     .append(m.path("postgres").asText().replaceAll(" on x86_64.*", "")).append(" | ")
                     .append(m.path("gitCommit").asText())
                     .append(r.has("loadedBy") ? " (data loaded by " + r.path("loadedBy").asText() + ")" : "")
-                    .append(" | ").append(m.path("loadAvgAtStart").asText()).append(" |\n");
+                    .append(" | ").append(m.path("loadAvgAtStart").asText())
+                    .append(" | ").append(m.has("cpuAnchorMs") ? fmt(m.path("cpuAnchorMs").asDouble()) + " ms" : "-")
+                    .append(" |\n");
         }
+        md.append("\n*CPU anchor*: the median wall time of a fixed CPU-bound PostgreSQL statement (`select count(*) from")
+                .append(" generate_series(1, 1000000) g where g % 7 = 3`, five runs after one) at the run's start; a")
+                .append(" figure of another run is comparable as far as this is (recorded since 2026-12-07).\n");
         for (JsonNode r : runs) {
             if (!r.has("carriedOver")) continue;
             List<String> items = new ArrayList<>();
@@ -640,9 +645,14 @@ final class Report {
                 .append(" the last count and page checked equal to a live evaluation at the `evaluatedAt` they report")
                 .append(" (since a23b88e now: the customers the tick has not processed yet, counted as *due*, are")
                 .append(" evaluated by the read).")
-                .append(" Then figure 4's autocannon load (16 connections) with the tick running.\n\n");
-        md.append("| size | catch-up | upkeep window | due in it / next hour | tick: customers, batches, busy s | membership changes | tick busy s per hour of clock (< 5) | CPU JVM + PostgreSQL | CPU per hour of clock | disk reads in the window |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+                .append(" Then figure 4's autocannon load (16 connections) with the tick running. A run with")
+                .append(" `--shared-buffers` (since 2026-12-08) reads the tick's relations into shared buffers with")
+                .append(" `pg_prewarm` after the catch-up, as a long-running server holds them (this machine's kernel pages")
+                .append(" out page cache not touched for a minute; bench/analysis.md); the upkeep window's cell says how much.")
+                .append(" *CPU anchor, steal*: the anchor of the Machine section measured just before the window, and the")
+                .append(" share of the machine's CPU time the hypervisor gave to others during it.\n\n");
+        md.append("| size | catch-up | upkeep window | due in it / next hour | tick: customers, batches, busy s | membership changes | tick busy s per hour of clock (< 5) | CPU JVM + PostgreSQL | CPU per hour of clock | disk reads in the window | CPU anchor, steal |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (JsonNode r : runs) {
             JsonNode f = r.path("materialized");
             if (f.isMissingNode()) continue;
@@ -650,7 +660,9 @@ final class Report {
             md.append("| ").append(label(r)).append(" | ")
                     .append(String.format(Locale.ROOT, "%,d customers in %s", c.path("dueCustomersAtStart").asLong(),
                             sec(c.path("ms").asDouble()))).append(c.path("caughtUp").asBoolean() ? "" : " (**not caught up**)")
-                    .append(" | ").append(fmt(u.path("windowSeconds").asDouble())).append(" s | ")
+                    .append(" | ").append(fmt(u.path("windowSeconds").asDouble())).append(" s")
+                    .append(f.has("prewarm") ? String.format(Locale.ROOT, " (after a prewarm of %.1f GB)",
+                            f.path("prewarm").path("blocks").asLong() * 8192 / 1e9) : "").append(" | ")
                     .append(String.format(Locale.ROOT, "%,d / %,d", u.path("dueCustomersInWindow").asLong(),
                             u.path("dueCustomersNextHour").asLong())).append(" | ")
                     .append(String.format(Locale.ROOT, "%,d, %d, %.3f", u.path("tickCustomers").asLong(),
@@ -660,6 +672,8 @@ final class Report {
                     .append(fmt(u.path("jvmCpuSeconds").asDouble())).append(" + ").append(fmt(u.path("postgresCpuSeconds").asDouble()))
                     .append(" s | ").append(String.format(Locale.ROOT, "%.1f s", u.path("cpuSecondsPerHour").asDouble()))
                     .append(" | ").append(u.has("diskReads") ? String.format(Locale.ROOT, "%,d", u.path("diskReads").asLong()) : "-")
+                    .append(" | ").append(u.has("cpuAnchorMs") ? fmt(u.path("cpuAnchorMs").asDouble()) + " ms, "
+                            + fmt(u.path("stealPercent").asDouble()) + "%" : "-")
                     .append(" |\n");
         }
         md.append("\n| size | segment | members | count p50 | count p99 (< 5) | first page p50 | first page p99 (< 15) | liveness between them p50 / p99 | sources | due at the last read | equal to live at evaluatedAt |\n");
