@@ -46,6 +46,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
     public static final String DEFAULT_SHARED_BUFFERS = "256MB";
     /** What {@code shared_buffers} accepts here: a whole number with one of PostgreSQL's memory units. */
     private static final java.util.regex.Pattern MEMORY = java.util.regex.Pattern.compile("[1-9][0-9]{0,9}(kB|MB|GB|TB)");
+    /** Where a kept data directory's server writes its log, relative to the data directory (docs/operations.md). */
+    public static final String LOG_DIRECTORY = "log";
+
     /** How long one start, restart or stop of the server may take (crash recovery included). */
     static final Duration PG_CTL_TIMEOUT = Duration.ofSeconds(60);
 
@@ -106,9 +109,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * {@code 4GB}): the default suits a demo; a base of a million customers wants its working set (customers, the
      * activity indexes, memberships) in it. Refused before the server starts unless it is a number with a unit.
      */
-    /** Where a kept data directory's server writes its log, relative to the data directory (docs/operations.md). */
-    public static final String LOG_DIRECTORY = "log";
-
     public static EmbeddedDatabase start(Path dataDir, int port, boolean clean, String sharedBuffers) {
         return start(dataDir, port, clean, sharedBuffers, WATCH_INTERVAL, BACKOFF_MIN, BACKOFF_MAX);
     }
@@ -158,8 +158,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
                         // the server's own log (errors, checkpoints, autovacuum, auto_explain) in files of its own:
                         // its stderr is the pipe of the pg_ctl that started it, which the JVM closes once pg_ctl has
                         // exited (at the server's next message), so without the collector every server message
-                        // after the start but one was lost. One
-                        // file per weekday in <data>/log, overwritten a week later: at most seven days of it
+                        // after the start but one was lost. One file per weekday in <data>/log, overwritten a week
+                        // later: at most seven days of it
                         .setServerConfig("logging_collector", "on")
                         .setServerConfig("log_directory", LOG_DIRECTORY)
                         .setServerConfig("log_filename", "postgresql-%a.log")
