@@ -1,5 +1,6 @@
 package dev.segments.customer;
 
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.eclipse.microprofile.graphql.Id;
 import org.eclipse.microprofile.graphql.Ignore;
@@ -14,10 +15,12 @@ import java.util.List;
 
 /**
  * A customer as the API returns it: the profile, its rollups and bookkeeping. GraphQL type {@code Customer};
- * its {@code attributes} (JSON) and relations are resolved in {@link CustomerGraphQL}.
+ * its {@code attributes} (JSON) and relations are resolved in {@link CustomerGraphQL}. Written to JSON by
+ * {@link CustomerViewJson} (the bean serialization's output, without its reflection).
  */
 @Schema(name = "Customer")
 @Type("Customer")
+@JsonSerialize(using = CustomerViewJson.class)
 public record CustomerView(
         @Id long id,
         String externalId,

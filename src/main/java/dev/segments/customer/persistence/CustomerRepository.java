@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.segments.common.json.StoredJson;
 import dev.segments.customer.CustomerInput;
 import dev.segments.customer.CustomerView;
 import io.smallrye.mutiny.Uni;
@@ -235,7 +236,7 @@ public class CustomerRepository {
                 r.getLocalDate(at.birthDate()), r.getString(at.country()), r.getString(at.region()),
                 r.getString(at.city()), r.getString(at.priceTier()), r.getString(at.paymentTerms()),
                 r.getString(at.lifecycleStage()), r.getString(at.source()), r.getString(at.channel()),
-                strings(r, at.tags()), (ObjectNode) tree(r.getString(at.attributes())),
+                strings(r, at.tags()), attributes(r.getString(at.attributes())),
                 contacts(r.getString(at.contacts())),
                 new CustomerView.Rollups(r.getInteger(at.purchaseCount()), r.getBigDecimal(at.totalSpend()),
                         r.getBigDecimal(at.averageOrderValue()), r.getOffsetDateTime(at.firstPurchaseAt()),
@@ -249,20 +250,16 @@ public class CustomerRepository {
         return values == null ? List.of() : Arrays.asList(values);
     }
 
-    private com.fasterxml.jackson.databind.JsonNode tree(String json) {
-        try {
-            return mapper.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static final TypeReference<List<CustomerInput.Contact>> CONTACTS = new TypeReference<>() { };
+
+    /** A stored customer's attributes (jsonb text): most customers' are empty. */
+    private ObjectNode attributes(String json) {
+        return "{}".equals(json) ? mapper.createObjectNode() : (ObjectNode) StoredJson.tree(json);
     }
 
-    private List<CustomerInput.Contact> contacts(String json) {
-        try {
-            return mapper.readValue(json, new TypeReference<>() { });
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** A stored customer's contacts (jsonb text): most customers have none. */
+    private static List<CustomerInput.Contact> contacts(String json) {
+        return "[]".equals(json) ? List.of() : StoredJson.value(json, CONTACTS);
     }
 
     private String json(List<CustomerInput> inputs) {
