@@ -431,6 +431,21 @@ public class MembershipRepository {
     }
 
     /**
+     * The pages' customers to leave out ({@link #pages}), as (segment, customer) pairs: the tenant's due customers
+     * ($1, $2) for each target ($4) they are due for as the tick reads it ({@link QueryShapes#dueSegments}). One
+     * uncorrelated subquery, so the plan hashes it once (the due rows at now, a few dozen under a running tick) and
+     * a page's rows are probed in memory: probing {@code customer_due} by primary key for every row was a tenth of a
+     * page's server time at 1M customers. In {@code due_at} order under the check's limit (as {@link #CHECK}), so
+     * the generic plan is the range scan of {@code (tenant_id, due_at)}; as a join to the whole due column, it may
+     * hash every customer's row (130 ms a page at 1M customers). With more due customers than the limit, the page
+     * is not used ({@code segments.membership.read-due-limit} is below it).
+     */
+    private static final String DUE_PAIRS = "select s.id, d.customer_id from (select d.customer_id, d.segments,"
+            + " d.others_due_at from customer_due d where d.tenant_id = $1 and d.due_at <= $2::timestamptz"
+            + " order by d.due_at limit " + DUE_COUNT_CAP + ") d cross join unnest($4::bigint[]) s(id)"
+            + " where coalesce(s.id = any(" + QueryShapes.dueSegments("d", "$2") + "), true)";
+
+    /**
      * A keyset page of each target segment's members (materialized for a dynamic one, listed for a static one: a
      * segment has rows in one of the two tables only), each an index range scan by {@code (segment_id,
      * customer_id)} joined to {@code customer} for {@code columns}; rows carry {@code segment_index}, the target's
@@ -444,13 +459,8 @@ public class MembershipRepository {
                         + " from unnest($4::bigint[], $7::boolean[]) with ordinality t(id, without_due, i)"
                         + " cross join lateral (select u.customer_id from ("
                         + "(select sm.customer_id from segment_membership sm where sm.segment_id = t.id"
-                        // the due probe a scalar subquery, one primary-key lookup per row: as an exists, the
-                        // generic plan may hash the whole due column (an anti-join; 130 ms a page at 1M customers)
-                        // left out: the customers due for the segment as the tick reads it (QueryShapes.dueSegments)
-                        + " and sm.customer_id > $5 and not (t.without_due and coalesce((select d.due_at <= $2"
-                        + " and coalesce(t.id = any(" + QueryShapes.dueSegments("d", "$2") + "), true)"
-                        + " from customer_due d where d.tenant_id = $1 and d.customer_id = sm.customer_id), false))"
-                        + " order by sm.customer_id limit $6)"
+                        + " and sm.customer_id > $5 and not (t.without_due and (t.id, sm.customer_id) in ("
+                        + DUE_PAIRS + ")) order by sm.customer_id limit $6)"
                         + " union all (select customer_id from segment_member where segment_id = t.id and customer_id > $5"
                         + " order by customer_id limit $6)) u order by u.customer_id limit $6) m"
                         + " join customer c on c.tenant_id = $1 and c.id = m.customer_id) p on true"
