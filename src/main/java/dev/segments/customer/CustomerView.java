@@ -1,11 +1,10 @@
 package dev.segments.customer;
 
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.segments.common.json.StoredObject;
 import org.eclipse.microprofile.graphql.Id;
 import org.eclipse.microprofile.graphql.Ignore;
 import org.eclipse.microprofile.graphql.Type;
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import java.math.BigDecimal;
@@ -39,7 +38,7 @@ public record CustomerView(
         String source,
         String channel,
         List<String> tags,
-        @Schema(type = SchemaType.OBJECT) @Ignore ObjectNode attributes,
+        @Schema(ref = "FreeFormObject") @Ignore StoredObject attributes,
         List<CustomerInput.Contact> contacts,
         Rollups rollups,
         OffsetDateTime createdAt,

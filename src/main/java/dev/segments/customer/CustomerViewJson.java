@@ -51,7 +51,7 @@ public final class CustomerViewJson extends StdSerializer<CustomerView> {
         strings(g, "tags", c.tags());
         if (c.attributes() != null) {
             g.writeFieldName("attributes");
-            c.attributes().serialize(g, p);
+            g.writeRawValue(c.attributes().text());
         }
         if (c.contacts() != null) {
             p.defaultSerializeField("contacts", c.contacts(), g);

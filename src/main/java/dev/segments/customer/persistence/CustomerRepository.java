@@ -3,8 +3,8 @@ package dev.segments.customer.persistence;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.segments.common.json.StoredJson;
+import dev.segments.common.json.StoredObject;
 import dev.segments.customer.CustomerInput;
 import dev.segments.customer.CustomerView;
 import io.smallrye.mutiny.Uni;
@@ -236,7 +236,7 @@ public class CustomerRepository {
                 r.getLocalDate(at.birthDate()), r.getString(at.country()), r.getString(at.region()),
                 r.getString(at.city()), r.getString(at.priceTier()), r.getString(at.paymentTerms()),
                 r.getString(at.lifecycleStage()), r.getString(at.source()), r.getString(at.channel()),
-                strings(r, at.tags()), attributes(r.getString(at.attributes())),
+                strings(r, at.tags()), StoredObject.of(r.getString(at.attributes())),
                 contacts(r.getString(at.contacts())),
                 new CustomerView.Rollups(r.getInteger(at.purchaseCount()), r.getBigDecimal(at.totalSpend()),
                         r.getBigDecimal(at.averageOrderValue()), r.getOffsetDateTime(at.firstPurchaseAt()),
@@ -251,11 +251,6 @@ public class CustomerRepository {
     }
 
     private static final TypeReference<List<CustomerInput.Contact>> CONTACTS = new TypeReference<>() { };
-
-    /** A stored customer's attributes (jsonb text): most customers' are empty. */
-    private ObjectNode attributes(String json) {
-        return "{}".equals(json) ? mapper.createObjectNode() : (ObjectNode) StoredJson.tree(json);
-    }
 
     /** A stored customer's contacts (jsonb text): most customers have none. */
     private static List<CustomerInput.Contact> contacts(String json) {

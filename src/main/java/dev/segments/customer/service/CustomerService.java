@@ -167,7 +167,7 @@ public class CustomerService {
     static CustomerInput toInput(CustomerView v) {
         return new CustomerInput(v.externalId(), v.name(), v.email(), v.phone(), v.phones(), v.gender(),
                 v.birthDate(), v.country(), v.region(), v.city(), v.priceTier(), v.paymentTerms(),
-                v.lifecycleStage(), v.source(), v.channel(), v.tags(), v.attributes(), v.contacts());
+                v.lifecycleStage(), v.source(), v.channel(), v.tags(), v.attributes().tree(), v.contacts());
     }
 
     /** RFC 7386: objects merge member by member, null removes, anything else replaces. */
