@@ -13,8 +13,9 @@ import java.io.UncheckedIOException;
 /**
  * Reads JSON that PostgreSQL wrote (a {@code jsonb} column's text), which the service stored after checking it as
  * a request body: the request checks ({@link InputChecks}, duplicate keys) are not run again, numbers stay exact
- * decimals as {@link JsonConfig} reads them. For the rows a page of customers maps, where the checked reader was
- * a tenth of a members request's time.
+ * decimals as {@link JsonConfig} reads them. For the rows a page of customers maps (their contacts, and their
+ * attributes when something reads them, {@link StoredObject}), where the checked reader was a tenth of a members
+ * request's JVM time.
  */
 public final class StoredJson {
 

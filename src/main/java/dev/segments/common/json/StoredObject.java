@@ -43,6 +43,17 @@ public final class StoredObject {
         return text;
     }
 
+    /** Equal texts: jsonb writes equal objects as the same text. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof StoredObject other && text.equals(other.text);
+    }
+
+    @Override
+    public int hashCode() {
+        return text.hashCode();
+    }
+
     @Override
     public String toString() {
         return text;
