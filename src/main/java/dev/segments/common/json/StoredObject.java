@@ -20,14 +20,13 @@ public final class StoredObject {
     private final String text;
     private ObjectNode tree;
 
-    private StoredObject(String text, ObjectNode tree) {
+    private StoredObject(String text) {
         this.text = text;
-        this.tree = tree;
     }
 
     /** The stored text of a JSON object. */
     public static StoredObject of(String jsonObjectText) {
-        return new StoredObject(jsonObjectText, null);
+        return new StoredObject(jsonObjectText);
     }
 
     /** The object's members, parsed on the first call (the same tree after it). */

@@ -359,13 +359,13 @@ public class MembershipRepository {
                                 where d.tenant_id = $1 and d.due_at <= $2::timestamptz) - interval '1 microsecond')
                                as watermark,
                            (select count(*) from (select 1 from customer_due d where d.tenant_id = $1
-                                and d.due_at <= $2::timestamptz order by d.due_at limit 10001) x) as due_count,
+                                and d.due_at <= $2::timestamptz order by d.due_at limit %d) x) as due_count,
                            exists (select 1 from segment_state r where r.tenant_id = $1 and r.repair_since is not null)
                                as repair,
                            array(select s.id from segment s join segment_state st on st.segment_id = s.id and st.tenant_id = s.tenant_id
                                  where s.tenant_id = $1 and s.id = any($3::bigint[])
                                    and st.segment_version = s.version and st.last_evaluated_at is not null) as current_ids)
-            """;
+            """.formatted(DUE_COUNT_CAP);
 
     /**
      * Runs reads of the materialization (the check, counts, member pages, a customer's segments, the due customers)
