@@ -673,7 +673,8 @@ final class Report {
                     .append(" s | ").append(String.format(Locale.ROOT, "%.1f s", u.path("cpuSecondsPerHour").asDouble()))
                     .append(" | ").append(u.has("diskReads") ? String.format(Locale.ROOT, "%,d", u.path("diskReads").asLong()) : "-")
                     .append(" | ").append(u.has("cpuAnchorMs") ? fmt(u.path("cpuAnchorMs").asDouble()) + " ms, "
-                            + fmt(u.path("stealPercent").asDouble()) + "%" : "-")
+                            + (u.path("stealPercent").asDouble() < 0 ? "steal unknown"   // stealPercent's -1
+                                : fmt(u.path("stealPercent").asDouble()) + "%") : "-")
                     .append(" |\n");
         }
         md.append("\n| size | segment | members | count p50 | count p99 (< 5) | first page p50 | first page p99 (< 15) | liveness between them p50 / p99 | sources | due at the last read | equal to live at evaluatedAt |\n");
