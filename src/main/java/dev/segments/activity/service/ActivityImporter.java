@@ -173,7 +173,7 @@ public class ActivityImporter {
                                 + (row.length == 1 ? " cell" : " cells") + ", the header has " + header.length);
                     } else {
                         run.readable++;
-                        run.accept(r.firstLine(), csvRecord(kind, header, row, catalog));
+                        run.accept(r.firstLine(), r.text().length(), csvRecord(kind, header, row, catalog));
                     }
                 } else {
                     ImportLines.Parsed parsed = ImportLines.json(lineReader, r.text());
@@ -181,10 +181,10 @@ public class ActivityImporter {
                         run.fail(r.firstLine(), parsed.error());
                     } else {
                         run.readable++;
-                        run.accept(r.firstLine(), parsed.node());
+                        run.accept(r.firstLine(), r.text().length(), parsed.node());
                     }
                 }
-                if (run.touched != null && run.touched.chunk.size() >= config.imports().chunkRows()) {
+                if (run.touched != null && run.touched.full(config.imports())) {
                     run.flush(run.touched);
                 }
             }
@@ -343,7 +343,26 @@ public class ActivityImporter {
     private static final class Lane {
         final int index;
         final List<Staged> chunk = new ArrayList<>();
+        /** The length of the chunk's lines, in characters. */
+        long bytes;
         ActivityImportRepository.Session session;
+
+        void add(Staged row, int length) {
+            chunk.add(row);
+            bytes += length;
+        }
+
+        /** Whether the chunk is to be stored: it has its rows or its bytes. */
+        boolean full(ServiceConfig.Imports limits) {
+            return chunk.size() >= limits.chunkRows() || bytes >= limits.chunkBytes();
+        }
+
+        List<Staged> take() {
+            List<Staged> rows = new ArrayList<>(chunk);
+            chunk.clear();
+            bytes = 0;
+            return rows;
+        }
 
         Lane(int index) {
             this.index = index;
@@ -366,8 +385,8 @@ public class ActivityImporter {
         private final TenantStatistics.Growth growth = new TenantStatistics.Growth();
         /** Which lane takes a line (two lanes); null with one. */
         private final LaneRouter router;
-        /** Lines the router deferred: stored at the next barrier. */
-        private final List<Staged> deferred = new ArrayList<>();
+        /** Lines the router deferred: stored at the next barrier (a lane's chunk that no lane owns). */
+        private final Lane deferred = new Lane(-1);
         /** Errors listed in the report (no listener), or those of the pending chunk (listener). */
         private final List<LineError> errors = new ArrayList<>();
         private long lastFailedLine = -1;
@@ -400,7 +419,8 @@ public class ActivityImporter {
             this.errorCount = before.errorCount();
         }
 
-        void accept(long line, JsonNode node) throws SQLException {
+        /** A line's item ({@code length}: its text's) checked, bound and put in its lane's chunk. */
+        void accept(long line, int length, JsonNode node) throws SQLException {
             lastLine = line;
             if (!node.isObject()) {
                 fail(line, "", "invalid_type", "each line must be a JSON object");
@@ -432,12 +452,12 @@ public class ActivityImporter {
                     : router.route(item.customerId(), item.customerExternalId(), item.externalId());
             if (lane == LaneRouter.DEFERRED) {
                 touched = null;
-                deferred.add(row);
+                deferred.add(row, length);
             } else {
                 touched = lanes[lane];
-                touched.chunk.add(row);
+                touched.add(row, length);
             }
-            if (router != null && (deferred.size() >= config.imports().chunkRows() || router.full())) {
+            if (router != null && (deferred.full(config.imports()) || router.full())) {
                 barrier();
             }
         }
@@ -453,9 +473,8 @@ public class ActivityImporter {
                 }
             }
             storing.drain();
-            if (!deferred.isEmpty()) {
-                List<Staged> rows = new ArrayList<>(deferred);
-                deferred.clear();
+            if (!deferred.chunk.isEmpty()) {
+                List<Staged> rows = deferred.take();
                 storing.submit(0, () -> store(lanes[0].session, rows));
                 storing.drain();
             }
@@ -490,8 +509,7 @@ public class ActivityImporter {
          * lane, else on the lane's thread once its previous chunk is stored.
          */
         void flush(Lane lane) throws SQLException {
-            List<Staged> rows = new ArrayList<>(lane.chunk);
-            lane.chunk.clear();
+            List<Staged> rows = lane.take();
             storing.submit(lane.index, () -> store(lane.session, rows));
         }
 

@@ -40,6 +40,14 @@ public interface ServiceConfig {
         int chunkRows();
 
         /**
+         * Most bytes of lines one chunk of an import (customers or activity) collects before it is stored, whichever
+         * of this and its row count ({@code chunk-rows}, {@code segments.limits.import-chunk-size}) comes first: with
+         * lines of up to {@code import-max-line-bytes} each, the rows alone would not bound a chunk's memory.
+         */
+        @WithDefault("16777216")
+        int chunkBytes();
+
+        /**
          * Chunks of one request's import (customers or activity) stored at once, each on its own connection, over
          * disjoint customers: 1 or 2 (more is taken as 2). An import job stores its chunks one after another: it
          * records one committed offset per chunk.

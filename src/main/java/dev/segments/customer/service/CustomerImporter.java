@@ -151,7 +151,7 @@ public class CustomerImporter {
                 continue;
             }
             run.readable++;
-            run.accept(r.firstLine(), parsed.node());
+            run.accept(r.firstLine(), r.text().length(), parsed.node());
         }
         return run.finish("JSON", offset == 0 ? "The body is empty: send one customer JSON object per line" : null);
     }
@@ -225,7 +225,7 @@ public class CustomerImporter {
                         + (row.length == 1 ? " cell" : " cells") + ", the header has " + header.length);
                 continue;
             }
-            run.accept(r.firstLine(), csvRecord(header, row, catalog));
+            run.accept(r.firstLine(), r.text().length(), csvRecord(header, row, catalog));
         }
     }
 
@@ -301,6 +301,8 @@ public class CustomerImporter {
     private static final class Lane {
         final int index;
         final Map<String, Pending> chunk = new LinkedHashMap<>();
+        /** The chunk's lines, in characters. */
+        long bytes;
         /** The lane's connection, opened with its first chunk. */
         CustomerImportRepository.Session session;
 
@@ -373,7 +375,8 @@ public class CustomerImporter {
             return new ImportReport(lines, created, updated, unchanged, failed, List.of(), false);
         }
 
-        void accept(long line, JsonNode node) {
+        /** A line's record ({@code length}: its text's) checked, bound and put in its lane's chunk. */
+        void accept(long line, int length, JsonNode node) {
             lastLine = line;
             if (!node.isObject()) {
                 fail(line, "", "invalid_type", "each line must be a JSON object");
@@ -406,7 +409,8 @@ public class CustomerImporter {
                 flush(lane); // a later line for the same customer wins: write the earlier one first
             }
             lane.chunk.put(normalised.externalId(), new Pending(line, normalised));
-            if (lane.chunk.size() >= config.limits().importChunkSize()) {
+            lane.bytes += length;
+            if (lane.chunk.size() >= config.limits().importChunkSize() || lane.bytes >= config.imports().chunkBytes()) {
                 flush(lane);
                 progress(); // a job: one lane, stored by now
             }
@@ -440,6 +444,7 @@ public class CustomerImporter {
             }
             List<Pending> rows = new ArrayList<>(lane.chunk.values());
             lane.chunk.clear();
+            lane.bytes = 0;
             reporting(() -> storing.submit(lane.index, () -> storeAndFollow(lane, rows)));
         }
 
