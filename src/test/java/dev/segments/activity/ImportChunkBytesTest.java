@@ -50,12 +50,7 @@ class ImportChunkBytesTest {
         JsonPath report = ActivityImportTest.post(t.key(), "/customers/import", "application/x-ndjson",
                 String.join("\n", lines) + "\n", 200);
         assertEquals(LINES, report.getInt("created"));
-        Map<String, Integer> length = new HashMap<>();
-        for (String l : lines) {
-            int at = l.indexOf("\"c-") + 1;
-            length.put(l.substring(at, l.indexOf('"', at)), l.length());
-        }
-        checkChunks("select external_id, xmin::text from customer where tenant_id = $1", t.id(), length);
+        checkChunks("select external_id, xmin::text from customer where tenant_id = $1", t.id(), lengths(lines, "c-"));
     }
 
     @Test
@@ -72,12 +67,17 @@ class ImportChunkBytesTest {
         JsonPath report = ActivityImportTest.post(t.key(), "/purchases/import", "application/x-ndjson",
                 String.join("\n", lines) + "\n", 200);
         assertEquals(LINES, report.getInt("stored"));
+        checkChunks("select external_id, xmin::text from purchase where tenant_id = $1", t.id(), lengths(lines, "p-"));
+    }
+
+    /** Each line's length by the externalId in it, the one that starts with {@code prefix}. */
+    private static Map<String, Integer> lengths(List<String> lines, String prefix) {
         Map<String, Integer> length = new HashMap<>();
         for (String l : lines) {
-            int at = l.indexOf("\"p-") + 1;
+            int at = l.indexOf("\"" + prefix) + 1;
             length.put(l.substring(at, l.indexOf('"', at)), l.length());
         }
-        checkChunks("select external_id, xmin::text from purchase where tenant_id = $1", t.id(), length);
+        return length;
     }
 
     /**
